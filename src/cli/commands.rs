@@ -1,0 +1,219 @@
+//! One function per subcommand: validate arguments into options, call the library, print.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use super::{print, AnalyzeArgs, Cli, Command, IngestArgs, RatesArgs};
+use crate::frame::{EventCollector, ParquetSink};
+use crate::ingest::{self, discover, Accounting, FileAccount, Input};
+use crate::rates::{self, OutputFormat, RatesCollector, RatesTable};
+use crate::signatures;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(a) => ingest_cmd(&a),
+        Command::Rates(a) => rates_cmd(&a),
+        Command::Analyze(a) => analyze_cmd(&a),
+        Command::Explain { id } => explain(id.as_deref()),
+        Command::Classify(_)
+        | Command::Timeline(_)
+        | Command::Simulate(_)
+        | Command::Report(_)
+        | Command::Batch(_) => {
+            bail!("this command is not available in this version of blastradius")
+        }
+    }
+}
+
+/// Expands paths, recording the ones that cannot be read as failed files.
+fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
+    let (inputs, errors) = discover(paths);
+    let failed = errors
+        .into_iter()
+        .map(|(file, e)| FileAccount {
+            file,
+            error: Some(format!("cannot read: {e}")),
+            ..Default::default()
+        })
+        .collect();
+    (inputs, failed)
+}
+
+/// Adds unreadable paths to the accounting, prints it, and decides the exit code.
+fn conclude(
+    mut acc: Accounting,
+    unreadable: Vec<FileAccount>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    acc.files.extend(unreadable);
+    if !quiet || acc.events == 0 || acc.failed_files().next().is_some() {
+        print::accounting(&acc);
+    }
+    if acc.events == 0 {
+        return Err(crate::Error::NothingRead(acc.why_nothing()).into());
+    }
+    Ok(if acc.failed_files().next().is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = a.read.options();
+    opts.keep_rejected_lines = a.quarantine.is_some();
+    let (inputs, unreadable) = inputs(&a.paths);
+    let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
+    let mut quarantine = match &a.quarantine {
+        Some(p) => Some(BufWriter::new(
+            File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let result = crate::frame::ingest_to_parquet(
+        &inputs,
+        &opts,
+        &bar,
+        &a.output,
+        quarantine.as_mut().map(|q| q as &mut dyn Write),
+    );
+    bar.finish();
+    let acc = result?;
+    if let Some(q) = quarantine.as_mut() {
+        q.flush().context("writing the quarantine file")?;
+    }
+    if acc.events == 0 {
+        let _ = std::fs::remove_file(&a.output);
+    }
+    conclude(acc, unreadable, a.read.quiet)
+}
+
+fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyhow::Result<()> {
+    let mut w: Box<dyn Write> = match out {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        OutputFormat::Table => writeln!(w, "{}", print::rates_table(t))?,
+        OutputFormat::Csv => rates::write_csv(t, &mut w)?,
+        OutputFormat::Json => rates::write_json(t, &mut w)?,
+        OutputFormat::Parquet => {
+            if out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                bail!("refusing to write Parquet to a terminal: use -o FILE");
+            }
+            rates::write_parquet(t, &mut w)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn rates_cmd(a: &RatesArgs) -> anyhow::Result<ExitCode> {
+    let opts = a.read.options();
+    let (inputs, unreadable) = inputs(&a.paths);
+    let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
+    let result = rates::compute(&inputs, &opts, &bar, a.bucket, a.by_host);
+    bar.finish();
+    let (table, acc) = result?;
+    if acc.events > 0 {
+        write_table(&table, a.output_format, a.output.as_deref())?;
+    }
+    conclude(acc, unreadable, a.read.quiet)
+}
+
+/// The bundled sample: `samples/` in the working directory, else beside the crate.
+fn default_sample() -> PathBuf {
+    let here = PathBuf::from("samples");
+    if here.is_dir() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn analyze_cmd(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let paths = if a.paths.is_empty() {
+        vec![default_sample()]
+    } else {
+        a.paths.clone()
+    };
+    let name = paths
+        .first()
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "incident".to_string());
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&name));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let opts = a.read.options();
+    let (inputs, unreadable) = inputs(&paths);
+    let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
+    let events_path = out.join("events.parquet");
+    let mut sink = ParquetSink::create(&events_path)?;
+    let bucket_ns = a.bucket * 1_000_000_000;
+    let mut table = RatesTable::new(bucket_ns, false);
+    let collector = (
+        EventCollector,
+        RatesCollector {
+            bucket_ns,
+            by_host: false,
+        },
+    );
+    let result = ingest::run(
+        &inputs,
+        &opts,
+        &bar,
+        &collector,
+        |(events, part), _ctx, off| {
+            part.merge_into(&mut table);
+            sink.push(events, off)
+        },
+        None,
+    );
+    bar.finish();
+    let acc = result?;
+    sink.finish()?;
+    if acc.events > 0 {
+        println!("{}", print::pop_summary(&table));
+        let f = File::create(out.join("accounting.json"))
+            .with_context(|| format!("writing {}", out.display()))?;
+        serde_json::to_writer_pretty(BufWriter::new(f), &acc)?;
+        eprintln!(
+            "wrote {}",
+            crate::text::for_terminal(&out.display().to_string())
+        );
+    }
+    conclude(acc, unreadable, a.read.quiet)
+}
+
+fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
+    match id {
+        Some(id) => {
+            let Some(sig) = signatures::Signature::from_id(id) else {
+                let ids: Vec<&str> = signatures::ALL.iter().map(|s| s.id()).collect();
+                bail!("unknown signature `{id}` (known: {})", ids.join(", "));
+            };
+            println!("{}", sig.info().doc.trim_end());
+        }
+        None => {
+            for s in signatures::REGISTRY {
+                let first = s.doc.lines().next().unwrap_or("");
+                println!(
+                    "{:<14} {:<7} {}",
+                    s.signature.id(),
+                    format!("{:?}", s.blame).to_lowercase(),
+                    first.replace('`', "")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

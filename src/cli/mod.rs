@@ -1,0 +1,220 @@
+//! The command line: argument definitions, and the only code that prints.
+
+mod commands;
+mod print;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::ingest::IngestOptions;
+use crate::rates::OutputFormat;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (rejected and duplicate lines are counted in the accounting, not errors)
+  1  finished, but some input could not be read entirely (missing or unreadable file, a file
+     that fits no format, truncated compression, a size limit); the output covers the rest
+  2  error: bad arguments, nothing could be read, or an output could not be written";
+
+/// blastradius: incident log forensics for CDN edge logs.
+///
+/// Reads Cloudflare Logpush (NDJSON, plain, gzip or zstd, files, bucket directories or stdin)
+/// into a columnar event frame with every line accounted for: lines read = events + rejected
+/// + duplicates.
+#[derive(Debug, Parser)]
+#[command(name = "blastradius", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read logs into the canonical event frame and write it as Parquet.
+    #[command(after_help = EXIT_CODES)]
+    Ingest(IngestArgs),
+    /// Requests and errors per time bucket × POP, the first table to look at.
+    #[command(after_help = EXIT_CODES)]
+    Rates(RatesArgs),
+    /// The whole job: ingest, classify, per-POP impact; writes a report directory.
+    #[command(after_help = EXIT_CODES)]
+    Analyze(AnalyzeArgs),
+    /// Print the documentation of a signature (all signatures when no id is given).
+    Explain {
+        /// A signature id such as `edge_500`.
+        id: Option<String>,
+    },
+    /// Per-event signatures (not available in this version).
+    Classify(Rest),
+    /// Per-POP and per-region incident timeline (not available in this version).
+    Timeline(Rest),
+    /// Write a simulated incident as Logpush files (not available in this version).
+    Simulate(Rest),
+    /// Render a report from analysed data (not available in this version).
+    Report(Rest),
+    /// Analyze many incident directories (not available in this version).
+    Batch(Rest),
+}
+
+/// Arguments of a command that this version does not implement yet.
+#[derive(Debug, Args)]
+pub struct Rest {
+    /// Arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Options shared by every command that reads logs.
+#[derive(Debug, Args, Clone)]
+pub struct ReadArgs {
+    /// Input format, overriding detection from each file's content (`cloudflare_logpush`).
+    #[arg(long, value_name = "ID")]
+    pub input_format: Option<String>,
+    /// Longest accepted line; longer lines are rejected and skipped. Accepts K, M, G suffixes.
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
+    pub max_line_bytes: u64,
+    /// Largest accepted file, decompressed; reading stops there with an error. K, M, G suffixes.
+    #[arg(long, value_name = "BYTES", default_value = "64G", value_parser = parse_size)]
+    pub max_file_bytes: u64,
+    /// Keep events whose request id (`RayID`) was already seen instead of dropping them.
+    #[arg(long)]
+    pub no_dedup: bool,
+    /// Parser threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar and no accounting summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl ReadArgs {
+    fn options(&self) -> IngestOptions {
+        IngestOptions {
+            max_line_bytes: usize::try_from(self.max_line_bytes).unwrap_or(usize::MAX),
+            max_file_bytes: self.max_file_bytes,
+            dedup: !self.no_dedup,
+            threads: self.threads,
+            format: self.input_format.clone(),
+            ..IngestOptions::default()
+        }
+    }
+}
+
+/// `blastradius ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files or directories (walked recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The Parquet file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Write every rejected line, verbatim, to this file (lines over the length limit are
+    /// written truncated to the limit).
+    #[arg(long, value_name = "FILE")]
+    pub quarantine: Option<PathBuf>,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `blastradius rates`.
+#[derive(Debug, Args)]
+pub struct RatesArgs {
+    /// Files or directories (walked recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Bucket width: 60s, 1m, 5m, 1h, or seconds.
+    #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
+    pub bucket: i64,
+    /// Split rows by host as well.
+    #[arg(long)]
+    pub by_host: bool,
+    /// Output format.
+    #[arg(long = "format", short = 'f', value_enum, default_value_t = OutputFormat::Table, id = "output_format")]
+    pub output_format: OutputFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `blastradius analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Files or directories (default: the bundled `samples/`).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Report directory (default: `reports/<name of the first input>`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Bucket width for the per-POP figures.
+    #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
+    pub bucket: i64,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Parses a byte size with an optional K/M/G suffix (powers of 1024).
+#[allow(clippy::many_single_char_names)]
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'B' => 1,
+                _ => return Err(format!("`{s}`: unknown size suffix (use K, M or G)")),
+            };
+            (t.get(..i).unwrap_or(""), m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size like 1048576, 512K, 1M or 2G"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            print::error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("1T").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! Parsing bucket widths such as `1m`, `30s`, `5m`, `1h` or a bare number of seconds.
+
+use nom::branch::alt;
+use nom::bytes::complete::tag;
+use nom::character::complete::digit1;
+use nom::combinator::{all_consuming, map_res, opt, value};
+use nom::{IResult, Parser};
+
+fn unit(i: &str) -> IResult<&str, i64> {
+    alt((
+        value(1, tag("s")),
+        value(60, tag("m")),
+        value(3600, tag("h")),
+    ))
+    .parse(i)
+}
+
+fn width(i: &str) -> IResult<&str, (i64, Option<i64>)> {
+    (map_res(digit1, str::parse::<i64>), opt(unit)).parse(i)
+}
+
+/// Parses a bucket width into seconds; it must be between 1 s and 1 day.
+pub fn parse_seconds(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let (_, (n, u)) = all_consuming(width)
+        .parse(t)
+        .map_err(|_| format!("`{s}` is not a duration like 60s, 1m, 5m or 1h"))?;
+    let secs = n
+        .checked_mul(u.unwrap_or(1))
+        .ok_or_else(|| format!("`{s}` is too long"))?;
+    if !(1..=86_400).contains(&secs) {
+        return Err(format!("`{s}` must be between 1s and 24h"));
+    }
+    Ok(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_seconds;
+
+    #[test]
+    fn widths() {
+        assert_eq!(parse_seconds("1m"), Ok(60));
+        assert_eq!(parse_seconds("30s"), Ok(30));
+        assert_eq!(parse_seconds("90"), Ok(90));
+        assert_eq!(parse_seconds("1h"), Ok(3600));
+        assert!(parse_seconds("0s").is_err());
+        assert!(parse_seconds("2d").is_err());
+        assert!(parse_seconds("m").is_err());
+        assert!(parse_seconds("99999999999999999999h").is_err());
+    }
+}

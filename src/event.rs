@@ -1,0 +1,87 @@
+//! One parsed record, borrowed from its input line, before it becomes a row of the event frame.
+
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hasher};
+
+/// A parsed event. Strings borrow from the input line where no unescaping was needed.
+///
+/// Every format fills what it knows and leaves the rest `None`; the column each field lands in
+/// is documented in [`crate::schema`].
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Event<'a> {
+    /// [`crate::schema::TIME`], ns since the epoch, UTC.
+    pub time_ns: i64,
+    /// [`crate::schema::END_TIME`].
+    pub end_ns: Option<i64>,
+    /// [`crate::schema::POP`].
+    pub pop: Option<Cow<'a, str>>,
+    /// [`crate::schema::CLIENT_COUNTRY`].
+    pub client_country: Option<Cow<'a, str>>,
+    /// [`crate::schema::HOST`].
+    pub host: Option<Cow<'a, str>>,
+    /// [`crate::schema::METHOD`].
+    pub method: Option<Cow<'a, str>>,
+    /// [`crate::schema::PATH`].
+    pub path: Option<Cow<'a, str>>,
+    /// [`crate::schema::EDGE_STATUS`].
+    pub edge_status: Option<u16>,
+    /// [`crate::schema::ORIGIN_STATUS`].
+    pub origin_status: Option<u16>,
+    /// [`crate::schema::BYTES`].
+    pub bytes: Option<u64>,
+    /// [`crate::schema::TTFB_MS`].
+    pub ttfb_ms: Option<u32>,
+    /// [`crate::schema::DURATION_MS`].
+    pub duration_ms: Option<u32>,
+    /// [`crate::schema::ORIGIN_DURATION_MS`].
+    pub origin_duration_ms: Option<u32>,
+    /// [`crate::schema::CACHE_STATUS`].
+    pub cache_status: Option<Cow<'a, str>>,
+    /// [`crate::schema::TLS_PROTOCOL`].
+    pub tls_protocol: Option<Cow<'a, str>>,
+    /// [`crate::schema::HTTP_PROTOCOL`].
+    pub http_protocol: Option<Cow<'a, str>>,
+    /// [`crate::schema::REQUEST_ID`].
+    pub request_id: Option<Cow<'a, str>>,
+    /// [`crate::schema::CLIENT_IP`].
+    pub client_ip: Option<Cow<'a, str>>,
+    /// [`crate::schema::USER_AGENT`].
+    pub user_agent: Option<Cow<'a, str>>,
+    /// [`crate::schema::ZONE`].
+    pub zone: Option<Cow<'a, str>>,
+    /// [`crate::schema::ORIGIN_IP`].
+    pub origin_ip: Option<Cow<'a, str>>,
+    /// [`crate::schema::CONTENT_TYPE`].
+    pub content_type: Option<Cow<'a, str>>,
+    /// [`crate::schema::SECURITY_ACTION`].
+    pub security_action: Option<Cow<'a, str>>,
+    /// [`crate::schema::ERROR`].
+    pub error: Option<Cow<'a, str>>,
+}
+
+impl Event<'_> {
+    /// True when the edge answered 5xx and no origin status was recorded (0 or absent): the
+    /// edge generated the error itself.
+    pub fn is_edge_5xx(&self) -> bool {
+        self.edge_status.is_some_and(|s| s >= 500) && self.origin_status.is_none_or(|o| o == 0)
+    }
+
+    /// The de-duplication key: a 16-hex-digit Ray ID is its own 64-bit value; any other id is
+    /// hashed. `None` when the event has no id (it is never a duplicate).
+    pub fn dedup_key(&self) -> Option<u64> {
+        let id = self.request_id.as_deref()?;
+        if id.is_empty() {
+            return None;
+        }
+        if id.len() == 16 {
+            if let Ok(v) = u64::from_str_radix(id, 16) {
+                return Some(v);
+            }
+        }
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        h.write(id.as_bytes());
+        // The top bit marks hashed ids so they cannot collide with a hex value of the same bits
+        // more often than any two hashes do.
+        Some(h.finish() | (1 << 63))
+    }
+}

@@ -1,0 +1,171 @@
+//! Lenient field decoders for JSON logs: a field may arrive as a number or as a string of
+//! digits, and `null` means absent. Out-of-range values are errors naming the field, never
+//! silently wrapped.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, Visitor};
+
+use super::time;
+
+/// An integer type a lenient field can decode into.
+pub trait Int: Sized + TryFrom<u64> {
+    /// The largest accepted value.
+    const MAX: u64;
+}
+impl Int for u16 {
+    const MAX: u64 = 999; // HTTP status codes are three digits
+}
+impl Int for u32 {
+    const MAX: u64 = u32::MAX as u64;
+}
+impl Int for u64 {
+    const MAX: u64 = u64::MAX;
+}
+
+struct IntVisitor<T>(PhantomData<T>);
+
+impl<T: Int> Visitor<'_> for IntVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an integer between 0 and {}", T::MAX)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        if v > T::MAX {
+            return Err(E::invalid_value(de::Unexpected::Unsigned(v), &self));
+        }
+        T::try_from(v)
+            .map(Some)
+            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        let u = u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
+        self.visit_u64(u)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= T::MAX as f64 {
+            self.visit_u64(v as u64)
+        } else {
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() || t == "-" {
+            return Ok(None);
+        }
+        match t.parse::<u64>() {
+            Ok(n) => self.visit_u64(n),
+            Err(_) => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+
+/// Decodes an optional integer field leniently (`deserialize_with`).
+pub fn int<'de, D: Deserializer<'de>, T: Int>(d: D) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(IntVisitor::<T>(PhantomData))
+}
+
+struct TimeVisitor;
+
+impl Visitor<'_> for TimeVisitor {
+    type Value = Option<Result<i64, time::TimeError>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a timestamp (RFC 3339 or unix epoch)")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(time::from_epoch_int(i128::from(v))))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(time::from_epoch_int(i128::from(v))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(time::from_epoch_float(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(time::parse_str(v)))
+    }
+}
+
+/// Decodes an optional timestamp field; the inner result keeps a bad value apart from an
+/// absent one so the caller can name the field in its rejection.
+pub fn timestamp<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Result<i64, time::TimeError>>, D::Error> {
+    d.deserialize_any(TimeVisitor)
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Option<std::borrow::Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v.to_string())))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v.to_string())))
+    }
+}
+
+struct OptStrVisitor;
+
+impl<'de> Visitor<'de> for OptStrVisitor {
+    type Value = Option<std::borrow::Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(StrVisitor)
+    }
+}
+
+/// Decodes an optional string field, borrowing from the input when it holds no escapes.
+/// Numbers and booleans are kept as their text.
+pub fn cow_str<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    d.deserialize_option(OptStrVisitor)
+}

@@ -1,0 +1,364 @@
+//! Cloudflare Logpush, `http_requests` dataset: NDJSON, one object per request.
+//!
+//! Field names follow Cloudflare's dataset. Unknown fields are ignored, missing optional fields
+//! become null, and every timestamp encoding Logpush emits is accepted (see
+//! [`super::time`]). A line must be one JSON object with an `EdgeStartTimestamp` (or, failing
+//! that, an `EdgeEndTimestamp`) to become an event.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::{lenient, time::TimeError, LineFormat, Need, Reject};
+use crate::event::Event;
+
+/// The Logpush `http_requests` format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Logpush;
+
+type Str<'a> = Option<Cow<'a, str>>;
+type Ts = Option<Result<i64, TimeError>>;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct Line<'a> {
+    #[serde(deserialize_with = "lenient::timestamp")]
+    EdgeStartTimestamp: Ts,
+    #[serde(deserialize_with = "lenient::timestamp")]
+    EdgeEndTimestamp: Ts,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    EdgeColoCode: Str<'a>,
+    #[serde(deserialize_with = "lenient::int")]
+    EdgeResponseStatus: Option<u16>,
+    #[serde(deserialize_with = "lenient::int")]
+    OriginResponseStatus: Option<u16>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestHost: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestMethod: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestURI: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestPath: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientCountry: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientIP: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestUserAgent: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientSSLProtocol: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestProtocol: Str<'a>,
+    #[serde(deserialize_with = "lenient::int")]
+    EdgeResponseBytes: Option<u64>,
+    #[serde(deserialize_with = "lenient::int")]
+    EdgeTimeToFirstByteMs: Option<u32>,
+    #[serde(deserialize_with = "lenient::int")]
+    OriginResponseDurationMs: Option<u32>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    CacheCacheStatus: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    RayID: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ZoneName: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    OriginIP: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    EdgeResponseContentType: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    SecurityAction: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    WAFAction: Str<'a>,
+}
+
+/// The fields aggregates need ([`Need::Counts`]): decoding only these is about twice as fast.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct CountsLine<'a> {
+    #[serde(deserialize_with = "lenient::timestamp")]
+    EdgeStartTimestamp: Ts,
+    #[serde(deserialize_with = "lenient::timestamp")]
+    EdgeEndTimestamp: Ts,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    EdgeColoCode: Str<'a>,
+    #[serde(deserialize_with = "lenient::int")]
+    EdgeResponseStatus: Option<u16>,
+    #[serde(deserialize_with = "lenient::int")]
+    OriginResponseStatus: Option<u16>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    ClientRequestHost: Str<'a>,
+    #[serde(deserialize_with = "lenient::int")]
+    EdgeResponseBytes: Option<u64>,
+    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    RayID: Str<'a>,
+}
+
+fn json_error(e: &sonic_rs::Error) -> Reject {
+    let msg = e.to_string();
+    let kind = if msg.contains("utf-8") || msg.contains("UTF-8") || msg.contains("utf8") {
+        "invalid UTF-8"
+    } else if msg.contains("EOF") || msg.contains("eof") {
+        "truncated JSON"
+    } else {
+        "invalid JSON"
+    };
+    Reject::new(kind, msg)
+}
+
+/// The event time (start, else end) and the duration, from the two Logpush timestamps.
+fn times(start: Ts, end: Ts) -> Result<(i64, Option<i64>, Option<u32>), Reject> {
+    let start = time_field("EdgeStartTimestamp", start)?;
+    let end = time_field("EdgeEndTimestamp", end)?;
+    let Some(time_ns) = start.or(end) else {
+        return Err(Reject::new(
+            "missing field",
+            "EdgeStartTimestamp (and EdgeEndTimestamp)",
+        ));
+    };
+    let duration_ms = match (start, end) {
+        (Some(s), Some(e)) if e >= s => u32::try_from((e - s) / 1_000_000).ok(),
+        _ => None,
+    };
+    Ok((time_ns, end, duration_ms))
+}
+
+fn nonempty(s: Str<'_>) -> Str<'_> {
+    s.filter(|v| !v.is_empty())
+}
+
+fn upper(s: Str<'_>) -> Str<'_> {
+    nonempty(s).map(|v| {
+        if v.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(v.to_ascii_uppercase())
+        } else {
+            v
+        }
+    })
+}
+
+/// A security action worth keeping: `unknown` is Logpush's spelling of "none".
+fn action(s: Str<'_>) -> Str<'_> {
+    nonempty(s).filter(|v| v != "unknown")
+}
+
+fn time_field(name: &'static str, v: Ts) -> Result<Option<i64>, Reject> {
+    match v {
+        None => Ok(None),
+        Some(Ok(ns)) => Ok(Some(ns)),
+        Some(Err(e)) => Err(Reject::new("bad timestamp", format!("{name} {e}"))),
+    }
+}
+
+impl LineFormat for Logpush {
+    fn id(&self) -> &'static str {
+        "cloudflare_logpush"
+    }
+    fn provider(&self) -> &'static str {
+        "cloudflare"
+    }
+    fn source_kind(&self) -> &'static str {
+        "cdn"
+    }
+    fn expected(&self) -> &'static str {
+        "Cloudflare Logpush http_requests NDJSON: one JSON object per line with fields such as EdgeStartTimestamp, EdgeColoCode, EdgeResponseStatus, RayID"
+    }
+
+    fn sniff_line(&self, line: &[u8]) -> bool {
+        const KEYS: [&[u8]; 5] = [
+            b"\"EdgeStartTimestamp\"",
+            b"\"EdgeColoCode\"",
+            b"\"EdgeResponseStatus\"",
+            b"\"RayID\"",
+            b"\"ClientRequestHost\"",
+        ];
+        line.first() == Some(&b'{') && KEYS.iter().any(|k| memchr::memmem::find(line, k).is_some())
+    }
+
+    fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
+        if line.first() != Some(&b'{') {
+            return Err(Reject::new("not a JSON object", ""));
+        }
+        if super::json::too_deep(line, super::json::MAX_DEPTH) {
+            return Err(Reject::new(
+                "nesting too deep",
+                format!(
+                    "more than {} levels of arrays and objects",
+                    super::json::MAX_DEPTH
+                ),
+            ));
+        }
+        if need == Need::Counts {
+            let l: CountsLine<'a> = sonic_rs::from_slice(line).map_err(|e| json_error(&e))?;
+            let (time_ns, end_ns, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
+            return Ok(Event {
+                time_ns,
+                end_ns,
+                duration_ms,
+                pop: upper(l.EdgeColoCode),
+                host: nonempty(l.ClientRequestHost),
+                edge_status: l.EdgeResponseStatus,
+                origin_status: l.OriginResponseStatus,
+                bytes: l.EdgeResponseBytes,
+                request_id: nonempty(l.RayID),
+                ..Event::default()
+            });
+        }
+        let l: Line<'a> = sonic_rs::from_slice(line).map_err(|e| json_error(&e))?;
+        let (time_ns, end, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
+        Ok(Event {
+            time_ns,
+            end_ns: end,
+            pop: upper(l.EdgeColoCode),
+            client_country: upper(l.ClientCountry),
+            host: nonempty(l.ClientRequestHost),
+            method: nonempty(l.ClientRequestMethod),
+            path: nonempty(l.ClientRequestURI).or(nonempty(l.ClientRequestPath)),
+            edge_status: l.EdgeResponseStatus,
+            origin_status: l.OriginResponseStatus,
+            bytes: l.EdgeResponseBytes,
+            ttfb_ms: l.EdgeTimeToFirstByteMs,
+            duration_ms,
+            origin_duration_ms: l.OriginResponseDurationMs,
+            cache_status: nonempty(l.CacheCacheStatus),
+            tls_protocol: nonempty(l.ClientSSLProtocol),
+            http_protocol: nonempty(l.ClientRequestProtocol),
+            request_id: nonempty(l.RayID),
+            client_ip: nonempty(l.ClientIP),
+            user_agent: nonempty(l.ClientRequestUserAgent),
+            zone: nonempty(l.ZoneName),
+            origin_ip: nonempty(l.OriginIP),
+            content_type: nonempty(l.EdgeResponseContentType),
+            security_action: action(l.SecurityAction).or(action(l.WAFAction)),
+            error: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Event<'_>, Reject> {
+        Logpush.parse(s.as_bytes())
+    }
+
+    #[test]
+    fn reads_the_forensic_fields() {
+        let e = parse(r#"{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","EdgeEndTimestamp":"2022-05-25T13:25:32Z","EdgeColoCode":"ruh","EdgeResponseStatus":502,"OriginResponseStatus":0,"ClientRequestHost":"a.example.com","RayID":"710e98d9367f357d","Extra":{"deep":[1,2,{"x":null}]}}"#)
+            .unwrap();
+        assert_eq!(e.time_ns, 1_653_485_126_000_000_000);
+        assert_eq!(e.duration_ms, Some(6000));
+        assert_eq!(e.pop.as_deref(), Some("RUH"));
+        assert_eq!(e.edge_status, Some(502));
+        assert_eq!(e.origin_status, Some(0));
+        assert!(e.is_edge_5xx());
+        assert_eq!(e.dedup_key(), Some(0x710e_98d9_367f_357d));
+    }
+
+    #[test]
+    fn counts_projection_agrees_with_the_full_parse() {
+        let line = br#"{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","EdgeColoCode":"scl","EdgeResponseStatus":500,"OriginResponseStatus":0,"ClientRequestHost":"h","EdgeResponseBytes":12,"RayID":"710e98d9367f357d","ClientIP":"1.2.3.4"}"#;
+        let full = Logpush.parse(line).unwrap();
+        let lean = Logpush.parse_fields(line, Need::Counts).unwrap();
+        assert_eq!(
+            (
+                full.time_ns,
+                &full.pop,
+                &full.host,
+                full.edge_status,
+                full.origin_status,
+                full.bytes,
+                &full.request_id
+            ),
+            (
+                lean.time_ns,
+                &lean.pop,
+                &lean.host,
+                lean.edge_status,
+                lean.origin_status,
+                lean.bytes,
+                &lean.request_id
+            )
+        );
+        assert_eq!(lean.client_ip, None);
+        assert_eq!(
+            Logpush
+                .parse_fields(b"{\"EdgeColoCode\":\"SC", Need::Counts)
+                .unwrap_err()
+                .kind,
+            "truncated JSON"
+        );
+    }
+
+    #[test]
+    fn escaped_strings_are_unescaped() {
+        let e = parse(r#"{"EdgeStartTimestamp":1653485126,"ClientRequestUserAgent":"a \"quoted\" agent\u00e9"}"#).unwrap();
+        assert_eq!(e.user_agent.as_deref(), Some("a \"quoted\" agenté"));
+    }
+
+    #[test]
+    fn numbers_as_strings_and_nulls() {
+        let e = parse(r#"{"EdgeStartTimestamp":"1653485126000000000","EdgeResponseStatus":"503","OriginResponseStatus":null}"#).unwrap();
+        assert_eq!(e.edge_status, Some(503));
+        assert_eq!(e.origin_status, None);
+        assert!(e.is_edge_5xx());
+    }
+
+    #[test]
+    fn rejections_name_the_problem() {
+        assert_eq!(
+            parse(r#"{"EdgeColoCode":"SCL"}"#).unwrap_err().kind,
+            "missing field"
+        );
+        assert_eq!(
+            parse(r#"{"EdgeStartTimestamp":"yesterday"}"#)
+                .unwrap_err()
+                .kind,
+            "bad timestamp"
+        );
+        assert_eq!(
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":70000}"#)
+                .unwrap_err()
+                .kind,
+            "invalid JSON"
+        );
+        assert_eq!(
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":-1}"#)
+                .unwrap_err()
+                .kind,
+            "invalid JSON"
+        );
+        assert_eq!(
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":NaN}"#)
+                .unwrap_err()
+                .kind,
+            "invalid JSON"
+        );
+        assert_eq!(
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeRes"#)
+                .unwrap_err()
+                .kind,
+            "truncated JSON"
+        );
+        assert_eq!(parse("[1,2]").unwrap_err().kind, "not a JSON object");
+        assert_eq!(
+            Logpush
+                .parse(b"{\"EdgeStartTimestamp\":1653485126,\"ClientIP\":\"\xff\xfe\"}")
+                .unwrap_err()
+                .kind,
+            "invalid UTF-8"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let mut s = String::from(r#"{"EdgeStartTimestamp":1653485126,"x":"#);
+        s.push_str(&"[".repeat(200_000));
+        s.push_str(&"]".repeat(200_000));
+        s.push('}');
+        assert_eq!(parse(&s).unwrap_err().kind, "nesting too deep");
+    }
+}

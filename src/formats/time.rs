@@ -1,0 +1,145 @@
+//! Timestamp decoding for every encoding Logpush emits (and the numeric shapes other formats use).
+//!
+//! Accepted, as JSON numbers or strings: RFC 3339 with or without fractional seconds and with any
+//! UTC offset; unix seconds (integer or fractional); unix milliseconds; unix microseconds; unix
+//! nanoseconds. The unit of a bare number is decided by its magnitude, which is unambiguous for
+//! any date between 1973 and 2262: below 10^11 it is seconds, below 10^14 milliseconds, below
+//! 10^17 microseconds, else nanoseconds.
+
+/// Largest unix second representable as i64 nanoseconds (2262-04-11).
+const MAX_SECONDS: f64 = 9_223_372_036.0;
+
+/// Why a timestamp was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    /// Not a number and not RFC 3339.
+    Unparseable,
+    /// Zero, negative, not finite, or past 2262.
+    OutOfRange,
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeError::Unparseable => f.write_str("not RFC 3339 or a unix epoch number"),
+            TimeError::OutOfRange => {
+                f.write_str("out of range (must be after 1970 and before 2262)")
+            }
+        }
+    }
+}
+
+/// Converts an integer epoch in unknown units to nanoseconds.
+pub fn from_epoch_int(v: i128) -> Result<i64, TimeError> {
+    if v <= 0 {
+        return Err(TimeError::OutOfRange);
+    }
+    let ns = if v < 100_000_000_000 {
+        v * 1_000_000_000
+    } else if v < 100_000_000_000_000 {
+        v * 1_000_000
+    } else if v < 100_000_000_000_000_000 {
+        v * 1_000
+    } else {
+        v
+    };
+    i64::try_from(ns).map_err(|_| TimeError::OutOfRange)
+}
+
+/// Converts a fractional epoch in unknown units to nanoseconds.
+pub fn from_epoch_float(v: f64) -> Result<i64, TimeError> {
+    if !v.is_finite() || v <= 0.0 {
+        return Err(TimeError::OutOfRange);
+    }
+    if v.fract() == 0.0 && v < 1e19 {
+        return from_epoch_int(v as i128);
+    }
+    // A fractional value is seconds (Akamai's `1645568187.280`) or milliseconds.
+    let secs = if v < 1e11 {
+        v
+    } else if v < 1e14 {
+        v / 1e3
+    } else {
+        return Err(TimeError::OutOfRange);
+    };
+    if secs >= MAX_SECONDS {
+        return Err(TimeError::OutOfRange);
+    }
+    let whole = secs.trunc();
+    let nanos = ((secs - whole) * 1e9).round();
+    Ok(whole as i64 * 1_000_000_000 + nanos as i64)
+}
+
+/// Parses a timestamp given as text: digits (an epoch) or RFC 3339.
+pub fn parse_str(s: &str) -> Result<i64, TimeError> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
+        if b.len() > 30 {
+            return Err(TimeError::OutOfRange);
+        }
+        return t
+            .parse::<i128>()
+            .map_err(|_| TimeError::Unparseable)
+            .and_then(from_epoch_int);
+    }
+    if !b.is_empty()
+        && b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        && memchr::memchr_iter(b'.', b).count() == 1
+    {
+        return t
+            .parse::<f64>()
+            .map_err(|_| TimeError::Unparseable)
+            .and_then(from_epoch_float);
+    }
+    let dt = chrono::DateTime::parse_from_rfc3339(t).map_err(|_| TimeError::Unparseable)?;
+    let ns = dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange)?;
+    if ns <= 0 {
+        return Err(TimeError::OutOfRange);
+    }
+    Ok(ns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_653_485_126_000_000_000; // 2022-05-25T13:25:26Z
+
+    #[test]
+    fn every_logpush_encoding_decodes_to_the_same_instant() {
+        assert_eq!(parse_str("2022-05-25T13:25:26Z"), Ok(T));
+        assert_eq!(parse_str("2022-05-25T15:25:26+02:00"), Ok(T));
+        assert_eq!(parse_str("2022-05-25T13:25:26.250Z"), Ok(T + 250_000_000));
+        assert_eq!(parse_str("1653485126"), Ok(T));
+        assert_eq!(parse_str("1653485126000"), Ok(T));
+        assert_eq!(parse_str("1653485126000000"), Ok(T));
+        assert_eq!(parse_str("1653485126000000000"), Ok(T));
+        assert_eq!(parse_str("1653485126.5"), Ok(T + 500_000_000));
+        assert_eq!(from_epoch_int(1_653_485_126), Ok(T));
+        assert_eq!(from_epoch_float(1_653_485_126.25), Ok(T + 250_000_000));
+    }
+
+    #[test]
+    fn hostile_values_are_refused_not_wrapped() {
+        assert_eq!(parse_str("NaN"), Err(TimeError::Unparseable));
+        assert_eq!(parse_str("inf"), Err(TimeError::Unparseable));
+        assert_eq!(parse_str(""), Err(TimeError::Unparseable));
+        assert_eq!(parse_str("0"), Err(TimeError::OutOfRange));
+        assert_eq!(
+            parse_str("99999999999999999999999999999"),
+            Err(TimeError::OutOfRange)
+        );
+        assert_eq!(
+            parse_str("9999999999999999999999999999999999999999"),
+            Err(TimeError::OutOfRange)
+        );
+        assert_eq!(from_epoch_float(f64::NAN), Err(TimeError::OutOfRange));
+        assert_eq!(from_epoch_float(1e300), Err(TimeError::OutOfRange));
+        assert_eq!(from_epoch_int(-5), Err(TimeError::OutOfRange));
+        assert_eq!(
+            parse_str("9999-12-31T23:59:59Z"),
+            Err(TimeError::OutOfRange)
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Building the canonical event frame ([`crate::schema`]) from parsed events, chunk by chunk,
+//! and streaming it to Parquet.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::event::Event;
+use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input, Progress};
+use crate::schema as s;
+use crate::Result;
+
+/// Column builders for one chunk of events.
+pub struct EventColumns {
+    time: Vec<i64>,
+    end: Vec<Option<i64>>,
+    strs: Vec<StringChunkedBuilder>,
+    edge_status: Vec<Option<u16>>,
+    origin_status: Vec<Option<u16>>,
+    bytes: Vec<Option<u64>>,
+    ttfb: Vec<Option<u32>>,
+    duration: Vec<Option<u32>>,
+    origin_duration: Vec<Option<u32>>,
+    lines: Vec<u32>,
+}
+
+/// The string columns filled from an [`Event`], in the order of [`EventColumns::strs`].
+const STR_COLS: [&str; 16] = [
+    s::POP,
+    s::CLIENT_COUNTRY,
+    s::HOST,
+    s::METHOD,
+    s::PATH,
+    s::CACHE_STATUS,
+    s::TLS_PROTOCOL,
+    s::HTTP_PROTOCOL,
+    s::REQUEST_ID,
+    s::CLIENT_IP,
+    s::USER_AGENT,
+    s::ZONE,
+    s::ORIGIN_IP,
+    s::CONTENT_TYPE,
+    s::SECURITY_ACTION,
+    s::ERROR,
+];
+
+fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 16] {
+    [
+        ev.pop.as_deref(),
+        ev.client_country.as_deref(),
+        ev.host.as_deref(),
+        ev.method.as_deref(),
+        ev.path.as_deref(),
+        ev.cache_status.as_deref(),
+        ev.tls_protocol.as_deref(),
+        ev.http_protocol.as_deref(),
+        ev.request_id.as_deref(),
+        ev.client_ip.as_deref(),
+        ev.user_agent.as_deref(),
+        ev.zone.as_deref(),
+        ev.origin_ip.as_deref(),
+        ev.content_type.as_deref(),
+        ev.security_action.as_deref(),
+        ev.error.as_deref(),
+    ]
+}
+
+/// A finished chunk: its frame (without `source_line`) and the chunk-local line of each row.
+pub struct EventChunk {
+    /// The rows.
+    pub frame: DataFrame,
+    /// 1-based line of each row within its chunk.
+    pub lines: Vec<u32>,
+}
+
+/// Collects events into [`EventChunk`]s.
+pub struct EventCollector;
+
+fn constant(name: &str, value: &str, len: usize) -> Column {
+    Column::new_scalar(
+        name.into(),
+        Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
+        len,
+    )
+}
+
+impl Collector for EventCollector {
+    type Part = EventColumns;
+    type Done = EventChunk;
+    type Row = u32;
+
+    fn new_part(&self, _ctx: &ChunkCtx<'_>) -> EventColumns {
+        let n = 4096;
+        EventColumns {
+            time: Vec::with_capacity(n),
+            end: Vec::with_capacity(n),
+            strs: STR_COLS
+                .iter()
+                .map(|c| StringChunkedBuilder::new((*c).into(), n))
+                .collect(),
+            edge_status: Vec::with_capacity(n),
+            origin_status: Vec::with_capacity(n),
+            bytes: Vec::with_capacity(n),
+            ttfb: Vec::with_capacity(n),
+            duration: Vec::with_capacity(n),
+            origin_duration: Vec::with_capacity(n),
+            lines: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&self, p: &mut EventColumns, ev: &Event<'_>, local_line: u32) -> u32 {
+        let row = p.time.len() as u32;
+        p.time.push(ev.time_ns);
+        p.end.push(ev.end_ns);
+        for (b, v) in p.strs.iter_mut().zip(str_fields(ev)) {
+            b.append_option(v);
+        }
+        p.edge_status.push(ev.edge_status);
+        p.origin_status.push(ev.origin_status);
+        p.bytes.push(ev.bytes);
+        p.ttfb.push(ev.ttfb_ms);
+        p.duration.push(ev.duration_ms);
+        p.origin_duration.push(ev.origin_duration_ms);
+        p.lines.push(local_line);
+        row
+    }
+
+    fn finish(&self, p: EventColumns, ctx: &ChunkCtx<'_>) -> Result<EventChunk> {
+        let n = p.time.len();
+        let time = |name: &str, v: Vec<Option<i64>>| -> Column {
+            Int64Chunked::from_slice_options(name.into(), &v)
+                .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
+                .into_column()
+        };
+        let mut strs = p.strs.into_iter().map(|b| b.finish().into_column());
+        let mut next = || {
+            strs.next()
+                .unwrap_or_else(|| Column::full_null("missing".into(), n, &DataType::String))
+        };
+        let (pop, country, host, method, path) = (next(), next(), next(), next(), next());
+        let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) = (
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+        );
+        let cols = vec![
+            Int64Chunked::from_vec(s::TIME.into(), p.time)
+                .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
+                .into_column(),
+            time(s::END_TIME, p.end),
+            constant(s::SOURCE_KIND, ctx.format.source_kind(), n),
+            constant(s::PROVIDER, ctx.format.provider(), n),
+            constant(s::SOURCE_FORMAT, ctx.format.id(), n),
+            pop,
+            country,
+            host,
+            method,
+            path,
+            UInt16Chunked::from_slice_options(s::EDGE_STATUS.into(), &p.edge_status).into_column(),
+            UInt16Chunked::from_slice_options(s::ORIGIN_STATUS.into(), &p.origin_status)
+                .into_column(),
+            UInt64Chunked::from_slice_options(s::BYTES.into(), &p.bytes).into_column(),
+            UInt32Chunked::from_slice_options(s::TTFB_MS.into(), &p.ttfb).into_column(),
+            UInt32Chunked::from_slice_options(s::DURATION_MS.into(), &p.duration).into_column(),
+            UInt32Chunked::from_slice_options(s::ORIGIN_DURATION_MS.into(), &p.origin_duration)
+                .into_column(),
+            cache,
+            tls,
+            http,
+            rid,
+            ip,
+            ua,
+            zone,
+            oip,
+            ctype,
+            sec,
+            err,
+            constant(s::SOURCE_FILE, ctx.file, n),
+        ];
+        Ok(EventChunk {
+            frame: DataFrame::new(n, cols)?,
+            lines: p.lines,
+        })
+    }
+
+    fn remove(&self, done: &mut EventChunk, rows: &[u32]) -> Result<()> {
+        let mut keep = vec![true; done.lines.len()];
+        for r in rows {
+            if let Some(k) = keep.get_mut(*r as usize) {
+                *k = false;
+            }
+        }
+        let mask = BooleanChunked::from_slice("keep".into(), &keep);
+        done.frame = done.frame.filter(&mask)?;
+        let mut it = keep.iter();
+        done.lines.retain(|_| it.next().copied().unwrap_or(false));
+        Ok(())
+    }
+}
+
+impl EventChunk {
+    /// The chunk's frame with `source_line` made absolute by adding the lines before the chunk.
+    pub fn into_frame(self, line_offset: u64) -> Result<DataFrame> {
+        let lines: Vec<u64> = self
+            .lines
+            .iter()
+            .map(|l| line_offset + u64::from(*l))
+            .collect();
+        let mut df = self.frame;
+        df.with_column(UInt64Chunked::from_vec(s::SOURCE_LINE.into(), lines).into_column())?;
+        Ok(df)
+    }
+}
+
+/// Parquet compression used for the event frame.
+pub const PARQUET_COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
+
+/// Rows per Parquet row group.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// Writes event chunks to a Parquet file as they arrive, in row groups of bounded size.
+pub struct ParquetSink {
+    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    pending: Option<DataFrame>,
+    rows: u64,
+}
+
+impl ParquetSink {
+    /// Creates (truncates) `out`.
+    pub fn create(out: &Path) -> Result<Self> {
+        let file = File::create(out).map_err(|e| crate::Error::io(out, e))?;
+        let writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
+            .with_compression(PARQUET_COMPRESSION)
+            .batched(&s::event_schema())?;
+        Ok(ParquetSink {
+            writer,
+            pending: None,
+            rows: 0,
+        })
+    }
+
+    /// Adds a chunk (with the number of its file's lines before it).
+    pub fn push(&mut self, chunk: EventChunk, line_offset: u64) -> Result<()> {
+        let df = chunk.into_frame(line_offset)?;
+        self.rows += df.height() as u64;
+        match self.pending.as_mut() {
+            Some(p) => {
+                p.vstack_mut_owned(df)?;
+            }
+            None => self.pending = Some(df),
+        }
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.height() >= ROW_GROUP_ROWS)
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if let Some(mut p) = self.pending.take() {
+            p.rechunk_mut();
+            self.writer.write_batch(&p)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and the file footer; returns the number of rows written.
+    pub fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        self.writer.finish()?;
+        Ok(self.rows)
+    }
+}
+
+/// Streams the events of `inputs` into a Parquet file in bounded memory; returns the accounting.
+/// Rejected lines go verbatim to `quarantine` when given.
+pub fn ingest_to_parquet(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    out: &Path,
+    quarantine: Option<&mut dyn Write>,
+) -> Result<Accounting> {
+    let mut sink = ParquetSink::create(out)?;
+    let acc = ingest::run(
+        inputs,
+        opts,
+        progress,
+        &EventCollector,
+        |chunk: EventChunk, _ctx, off| sink.push(chunk, off),
+        quarantine,
+    )?;
+    sink.finish()?;
+    Ok(acc)
+}
+
+/// Reads `inputs` into one in-memory event frame (for tests, notebooks and small inputs).
+pub fn read_events(inputs: &[Input], opts: &IngestOptions) -> Result<(DataFrame, Accounting)> {
+    let mut frames: Vec<DataFrame> = Vec::new();
+    let acc = ingest::run(
+        inputs,
+        opts,
+        &ingest::NoProgress,
+        &EventCollector,
+        |chunk: EventChunk, _ctx, off| {
+            frames.push(chunk.into_frame(off)?);
+            Ok(())
+        },
+        None,
+    )?;
+    let mut it = frames.into_iter();
+    let mut df = match it.next() {
+        Some(f) => f,
+        None => DataFrame::empty_with_schema(&s::event_schema()),
+    };
+    for f in it {
+        df.vstack_mut_owned(f)?;
+    }
+    df.rechunk_mut();
+    Ok((df, acc))
+}

@@ -1,0 +1,71 @@
+//! Cloudflare data centers by IATA code: city, country and region, embedded in the binary.
+//!
+//! The table is `cloudflare-colos.json` beside this file (MIT licensed, see
+//! `cloudflare-colos.LICENSE`). Other CDNs name POPs with the same IATA codes, so the table
+//! serves them too. An unknown code keeps its code and gets region `unknown`.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a POP is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Colo {
+    /// IATA code, upper case.
+    pub iata: String,
+    /// City.
+    pub city: String,
+    /// Country name.
+    pub country: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub cca2: String,
+    /// Continent-level region (`Europe`, `North America`, ...).
+    pub region: String,
+    /// Cloudflare's load-balancing region (WNAM, ENAM, WEU, ...).
+    pub cf_lb_region: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// The region of a POP whose code is not in the table.
+pub const UNKNOWN_REGION: &str = "unknown";
+
+static COLOS: LazyLock<HashMap<String, Colo>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("cloudflare-colos.json")).unwrap_or_default()
+});
+
+/// Looks up a POP by IATA code (case-insensitive).
+pub fn colo(code: &str) -> Option<&'static Colo> {
+    let c = COLOS.get(code);
+    if c.is_some() {
+        return c;
+    }
+    COLOS.get(&code.to_ascii_uppercase())
+}
+
+/// The region of a POP, or `unknown`.
+pub fn region(code: &str) -> &'static str {
+    colo(code).map_or(UNKNOWN_REGION, |c| c.region.as_str())
+}
+
+/// Every known POP.
+pub fn all() -> impl Iterator<Item = &'static Colo> {
+    COLOS.values()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_embedded_and_complete() {
+        assert!(all().count() >= 300);
+        let scl = colo("SCL").unwrap();
+        assert_eq!(scl.country, "Chile");
+        assert_eq!(region("scl"), "Latin America & the Caribbean");
+        assert_eq!(region("ZZZ"), UNKNOWN_REGION);
+    }
+}

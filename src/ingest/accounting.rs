@@ -1,0 +1,115 @@
+//! Where every input line went.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// One input file's share of the run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct FileAccount {
+    /// The file as named by the user (or found in a directory); `-` for stdin.
+    pub file: String,
+    /// The format detected (or forced); null when none fitted.
+    pub format: Option<String>,
+    /// `none`, `gzip` or `zstd`.
+    pub compression: Option<String>,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Lines that became events.
+    pub events: u64,
+    /// Lines refused, with reasons in [`Accounting::rejects`].
+    pub rejected: u64,
+    /// Lines whose request id had been seen before.
+    pub duplicates: u64,
+    /// Why the file could not be read (entirely), if so.
+    pub error: Option<String>,
+    /// A note that is not an error (an empty file; a file in a directory that fits no format).
+    pub note: Option<String>,
+}
+
+/// One rejected line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RejectRecord {
+    /// The file.
+    pub file: String,
+    /// 1-based line number in the decompressed file.
+    pub line: u64,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// The accounting of a run: non-blank lines read = events + rejected + duplicates.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Accounting {
+    /// Input files, in reading order.
+    pub files: Vec<FileAccount>,
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Events produced.
+    pub events: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Duplicate lines dropped.
+    pub duplicates: u64,
+    /// Rejections counted by kind.
+    pub reject_kinds: BTreeMap<String, u64>,
+    /// The first rejected lines, with file, line and reason (capped; all are counted).
+    pub rejects: Vec<RejectRecord>,
+    /// The first duplicates, with file and line (capped; all are counted).
+    pub duplicate_examples: Vec<RejectRecord>,
+    /// Distinct request ids held for de-duplication.
+    pub dedup_ids: u64,
+}
+
+impl Accounting {
+    /// Whether lines read = events + rejected + duplicates, in total and for every file.
+    pub fn balanced(&self) -> bool {
+        self.lines == self.events + self.rejected + self.duplicates
+            && self
+                .files
+                .iter()
+                .all(|f| f.lines == f.events + f.rejected + f.duplicates)
+    }
+
+    /// Files that could not be read (entirely).
+    pub fn failed_files(&self) -> impl Iterator<Item = &FileAccount> {
+        self.files.iter().filter(|f| f.error.is_some())
+    }
+
+    /// A sentence saying why a run produced no events.
+    pub fn why_nothing(&self) -> String {
+        if self.files.is_empty() {
+            return "no input files were found".to_string();
+        }
+        let mut parts = Vec::new();
+        for f in &self.files {
+            if let Some(e) = &f.error {
+                parts.push(format!("{}: {e}", f.file));
+            } else if let Some(n) = &f.note {
+                parts.push(format!("{}: {n}", f.file));
+            }
+        }
+        if self.rejected > 0 {
+            let kinds: Vec<String> = self
+                .reject_kinds
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            parts.push(format!(
+                "{} of {} lines rejected ({})",
+                self.rejected,
+                self.lines,
+                kinds.join(", ")
+            ));
+        }
+        if self.duplicates > 0 {
+            parts.push(format!("{} duplicate lines", self.duplicates));
+        }
+        if parts.is_empty() {
+            parts.push(format!("{} file(s) held no lines", self.files.len()));
+        }
+        parts.join("; ")
+    }
+}

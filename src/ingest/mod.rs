@@ -1,0 +1,102 @@
+//! Reading inputs: discovering files, decompressing, framing bytes into lines under explicit
+//! limits, running a format's parser on both cores, de-duplicating, and accounting for every
+//! line. What becomes of the parsed events is up to a [`Collector`]: the event frame
+//! ([`crate::frame`]) and the rates table ([`crate::rates`]) are two.
+//!
+//! Accounting invariant, per file and in total: non-blank lines read = events + rejected +
+//! duplicates.
+
+mod accounting;
+mod pipeline;
+mod source;
+
+pub use accounting::{Accounting, FileAccount, RejectRecord};
+pub use pipeline::{run, ChunkCtx, Collector};
+pub use source::{discover, total_size as source_size, Input};
+
+/// Explicit limits and switches for a run. Every limit produces a clear rejection or file
+/// error, never a crash.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Longest accepted line, in bytes; longer lines are rejected (and skipped in bounded memory).
+    pub max_line_bytes: usize,
+    /// Largest accepted file, in decompressed bytes; reading stops there with a file error.
+    pub max_file_bytes: u64,
+    /// Drop events whose request id was already seen (costs 8 bytes per distinct id plus hash
+    /// table overhead; see `BENCHMARKS.md`).
+    pub dedup: bool,
+    /// Parser threads (0: one per core).
+    pub threads: usize,
+    /// Bytes handed to a parser thread at a time.
+    pub chunk_bytes: usize,
+    /// Force a format by id instead of detecting it from content.
+    pub format: Option<String>,
+    /// Keep the verbatim bytes of rejected lines (for `--quarantine`).
+    pub keep_rejected_lines: bool,
+    /// How many rejected lines to keep with file, line and reason (all are counted).
+    pub max_reject_records: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            max_line_bytes: 1 << 20,
+            max_file_bytes: 64 << 30,
+            dedup: true,
+            threads: 0,
+            chunk_bytes: 4 << 20,
+            format: None,
+            keep_rejected_lines: false,
+            max_reject_records: 10_000,
+        }
+    }
+}
+
+impl IngestOptions {
+    /// Checks the options before any work starts.
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.max_line_bytes < 64 {
+            return Err(crate::Error::Invalid(format!(
+                "line length limit {} is below 64 bytes",
+                self.max_line_bytes
+            )));
+        }
+        if self.chunk_bytes < 4096 {
+            return Err(crate::Error::Invalid(format!(
+                "chunk size {} is below 4096 bytes",
+                self.chunk_bytes
+            )));
+        }
+        if let Some(f) = &self.format {
+            if crate::formats::by_id(f).is_none() {
+                return Err(crate::Error::Invalid(format!(
+                    "unknown format `{f}` (known: {})",
+                    crate::formats::ids().join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parser threads to use.
+    pub fn thread_count(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        }
+    }
+}
+
+/// Receives progress from a run: on-disk bytes consumed. Implementations must be cheap.
+pub trait Progress: Sync {
+    /// `n` more bytes of input were read from disk (compressed size for compressed files).
+    fn advance(&self, n: u64);
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn advance(&self, _n: u64) {}
+}

@@ -1,0 +1,157 @@
+//! Finding input files and opening them: directories are walked recursively (Logpush bucket
+//! layout `YYYYMMDD/<start>_<end>_<hash>.log.gz` sorts naturally), `-` is stdin, and the
+//! compression is detected from the magic bytes, not the file name.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use super::Progress;
+
+/// One input to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A regular file. `from_walk` is true when it was found by walking a directory (a file
+    /// that fits no format is then skipped with a note instead of being an error).
+    File {
+        /// The path.
+        path: PathBuf,
+        /// Found inside a directory the user named.
+        from_walk: bool,
+    },
+    /// Standard input.
+    Stdin,
+}
+
+impl Input {
+    /// The name shown in accounting, errors and the `source_file` column.
+    pub fn display(&self) -> String {
+        match self {
+            Input::File { path, .. } => path.display().to_string(),
+            Input::Stdin => "-".to_string(),
+        }
+    }
+}
+
+/// Expands the user's paths into inputs: files as given, directories walked recursively in
+/// sorted order (hidden entries skipped), `-` as stdin. A path that cannot be read is returned
+/// with its error so the caller can account for it and go on.
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                let walk = walkdir::WalkDir::new(p)
+                    .follow_links(true)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
+                for entry in walk {
+                    match entry {
+                        Ok(e) if e.file_type().is_file() => {
+                            inputs.push(Input::File {
+                                path: e.into_path(),
+                                from_walk: true,
+                            });
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            let at = e.path().map_or_else(
+                                || p.display().to_string(),
+                                |x| x.display().to_string(),
+                            );
+                            errors.push((at, e.to_string()));
+                        }
+                    }
+                }
+            }
+            Ok(_) => inputs.push(Input::File {
+                path: p.clone(),
+                from_walk: false,
+            }),
+            Err(e) => errors.push((p.display().to_string(), e.to_string())),
+        }
+    }
+    (inputs, errors)
+}
+
+/// The compression detected from a file's first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip, possibly several concatenated members.
+    Gzip,
+    /// Zstandard, possibly several frames.
+    Zstd,
+}
+
+impl Compression {
+    fn sniff(head: &[u8]) -> Self {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Counts on-disk bytes as they are read and reports them as progress.
+struct Counting<'p, R> {
+    inner: R,
+    progress: &'p dyn Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens an input and returns a reader of its decompressed bytes.
+pub fn open<'p>(
+    input: &Input,
+    progress: &'p dyn Progress,
+) -> io::Result<(Box<dyn Read + Send + 'p>, Compression)> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::File { path, .. } => Box::new(File::open(path)?),
+        Input::Stdin => Box::new(io::stdin()),
+    };
+    let mut buf = BufReader::with_capacity(
+        256 << 10,
+        Counting {
+            inner: raw,
+            progress,
+        },
+    );
+    let head = buf.fill_buf()?;
+    let compression = Compression::sniff(head);
+    let reader: Box<dyn Read + Send + 'p> = match compression {
+        Compression::None => Box::new(buf),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buf)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buf)?),
+    };
+    Ok((reader, compression))
+}
+
+/// The on-disk size of the inputs that are files (for a progress bar).
+pub fn total_size(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File { path, .. } => std::fs::metadata(Path::new(path)).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum()
+}

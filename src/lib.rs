@@ -1,0 +1,30 @@
+//! blastradius: incident log forensics.
+//!
+//! Reads CDN edge logs (Cloudflare Logpush first) into a canonical columnar event frame
+//! ([`schema`]), with every input line accounted for ([`ingest::Accounting`]), labels failure
+//! signatures ([`signatures`]) and aggregates per time bucket × POP ([`rates`]).
+//!
+//! ```no_run
+//! use blastradius::ingest::{discover, IngestOptions, NoProgress};
+//! let (inputs, _unreadable) = discover(&["samples".into()]);
+//! let (table, accounting) = blastradius::rates::compute(&inputs, &IngestOptions::default(), &NoProgress, 60, false)?;
+//! assert!(accounting.balanced());
+//! println!("{} rows", table.rows.len());
+//! # Ok::<(), blastradius::Error>(())
+//! ```
+
+pub mod cli;
+pub mod duration;
+pub mod error;
+pub mod event;
+pub mod formats;
+pub mod frame;
+pub mod geo;
+pub mod ingest;
+pub mod rates;
+pub mod schema;
+pub mod signatures;
+pub mod text;
+pub mod timeline;
+
+pub use error::{Error, Result};

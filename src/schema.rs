@@ -1,0 +1,110 @@
+//! The canonical event frame: one row per request or client-side record, shared by every
+//! input format (Cloudflare Logpush today; other CDNs, HAR and client logs map into the same
+//! columns). Column names are constants so that no other module spells them.
+
+use polars::prelude::{DataType, Field, Schema, TimeUnit, TimeZone};
+
+/// Event time, UTC, nanoseconds since the epoch (Logpush `EdgeStartTimestamp`).
+pub const TIME: &str = "time";
+/// End of the request at the edge, UTC ns (Logpush `EdgeEndTimestamp`); null when absent.
+pub const END_TIME: &str = "end_time";
+/// What kind of source produced the event: `cdn`, `server`, `har` or `client`.
+pub const SOURCE_KIND: &str = "source_kind";
+/// Vendor or tool that wrote the log, e.g. `cloudflare`.
+pub const PROVIDER: &str = "provider";
+/// Input format the event was parsed from, e.g. `cloudflare_logpush`.
+pub const SOURCE_FORMAT: &str = "source_format";
+/// Data-center (POP) code, upper-case IATA where the vendor uses one (`EdgeColoCode`).
+pub const POP: &str = "pop";
+/// Client country, ISO 3166-1 alpha-2, upper-case (`ClientCountry`).
+pub const CLIENT_COUNTRY: &str = "client_country";
+/// Requested host (`ClientRequestHost`).
+pub const HOST: &str = "host";
+/// HTTP method (`ClientRequestMethod`).
+pub const METHOD: &str = "method";
+/// Request path with query (`ClientRequestURI`).
+pub const PATH: &str = "path";
+/// Status sent to the client by the edge (`EdgeResponseStatus`); 0 means no response.
+pub const EDGE_STATUS: &str = "edge_status";
+/// Status the origin returned to the edge (`OriginResponseStatus`); null or 0 when the origin
+/// never answered (the edge generated the response itself).
+pub const ORIGIN_STATUS: &str = "origin_status";
+/// Bytes sent to the client (`EdgeResponseBytes`).
+pub const BYTES: &str = "bytes";
+/// Edge time to first byte, ms (`EdgeTimeToFirstByteMs`).
+pub const TTFB_MS: &str = "ttfb_ms";
+/// Total duration of the request at the edge, ms (end - start when both are known).
+pub const DURATION_MS: &str = "duration_ms";
+/// Time the origin took to respond, ms (`OriginResponseDurationMs`).
+pub const ORIGIN_DURATION_MS: &str = "origin_duration_ms";
+/// Cache status (`CacheCacheStatus`: hit, miss, dynamic, ...).
+pub const CACHE_STATUS: &str = "cache_status";
+/// TLS protocol between client and edge (`ClientSSLProtocol`), `none` for plain HTTP.
+pub const TLS_PROTOCOL: &str = "tls_protocol";
+/// HTTP protocol between client and edge (`ClientRequestProtocol`).
+pub const HTTP_PROTOCOL: &str = "http_protocol";
+/// Vendor request id (`RayID`); also the de-duplication key.
+pub const REQUEST_ID: &str = "request_id";
+/// Client IP address (`ClientIP`).
+pub const CLIENT_IP: &str = "client_ip";
+/// Client user agent (`ClientRequestUserAgent`).
+pub const USER_AGENT: &str = "user_agent";
+/// Zone (site) the request belongs to (`ZoneName`).
+pub const ZONE: &str = "zone";
+/// Origin IP the edge connected to (`OriginIP`).
+pub const ORIGIN_IP: &str = "origin_ip";
+/// Response content type sent to the client (`EdgeResponseContentType`).
+pub const CONTENT_TYPE: &str = "content_type";
+/// Security action taken by the edge (`SecurityAction`, else `WAFAction`), e.g. `block`.
+pub const SECURITY_ACTION: &str = "security_action";
+/// Vendor error or result detail (e.g. a CDN's detailed result type or a client error code);
+/// null for Logpush, which has no such field.
+pub const ERROR: &str = "error";
+/// Input file the event came from (`-` for stdin).
+pub const SOURCE_FILE: &str = "source_file";
+/// 1-based line of the event in its (decompressed) input file.
+pub const SOURCE_LINE: &str = "source_line";
+
+/// The canonical dtype of a nanosecond UTC timestamp column.
+pub fn time_dtype() -> DataType {
+    DataType::Datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
+}
+
+/// The canonical event schema, in column order.
+pub fn event_schema() -> Schema {
+    let s = || DataType::String;
+    let cols: [(&str, DataType); 29] = [
+        (TIME, time_dtype()),
+        (END_TIME, time_dtype()),
+        (SOURCE_KIND, s()),
+        (PROVIDER, s()),
+        (SOURCE_FORMAT, s()),
+        (POP, s()),
+        (CLIENT_COUNTRY, s()),
+        (HOST, s()),
+        (METHOD, s()),
+        (PATH, s()),
+        (EDGE_STATUS, DataType::UInt16),
+        (ORIGIN_STATUS, DataType::UInt16),
+        (BYTES, DataType::UInt64),
+        (TTFB_MS, DataType::UInt32),
+        (DURATION_MS, DataType::UInt32),
+        (ORIGIN_DURATION_MS, DataType::UInt32),
+        (CACHE_STATUS, s()),
+        (TLS_PROTOCOL, s()),
+        (HTTP_PROTOCOL, s()),
+        (REQUEST_ID, s()),
+        (CLIENT_IP, s()),
+        (USER_AGENT, s()),
+        (ZONE, s()),
+        (ORIGIN_IP, s()),
+        (CONTENT_TYPE, s()),
+        (SECURITY_ACTION, s()),
+        (ERROR, s()),
+        (SOURCE_FILE, s()),
+        (SOURCE_LINE, DataType::UInt64),
+    ];
+    cols.into_iter()
+        .map(|(n, d)| Field::new(n.into(), d))
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! The real binary.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use polars::prelude::SerReader;
+
+use crate::fixture;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_blastradius"))
+}
+
+#[test]
+fn help_documents_exit_codes_and_subcommands() {
+    let out = bin().arg("--help").output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    for word in [
+        "Exit codes",
+        "ingest",
+        "rates",
+        "timeline",
+        "classify",
+        "analyze",
+        "explain",
+        "simulate",
+        "report",
+        "batch",
+    ] {
+        assert!(s.contains(word), "--help lacks {word}");
+    }
+}
+
+#[test]
+fn ingest_writes_parquet_and_quarantine_keeps_rejected_lines_verbatim() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("events.parquet");
+    let q = dir.path().join("rejected.ndjson");
+    let st = bin()
+        .args(["ingest", "-q", "-o"])
+        .arg(&out)
+        .arg("--quarantine")
+        .arg(&q)
+        .arg(fixture("logpush/hostile.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        st.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let df = polars::prelude::ParquetReader::new(std::fs::File::open(&out).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 2);
+    let original = std::fs::read_to_string(fixture("logpush/hostile.ndjson")).unwrap();
+    let rejected: Vec<&str> = original.lines().skip(1).take(8).collect();
+    let quarantined = std::fs::read_to_string(&q).unwrap();
+    assert_eq!(quarantined.lines().collect::<Vec<_>>(), rejected);
+}
+
+#[test]
+fn stdin_and_the_accounting_line() {
+    let mut child = bin()
+        .args(["rates", "-", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(fixture("logpush/mixed_encodings.ndjson")).unwrap())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("7 lines = 6 events + 0 rejected + 1 duplicates"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("bucket,pop,requests,status_5xx,edge_5xx,status_502"));
+    assert_eq!(stdout.lines().count(), 5);
+}
+
+#[test]
+fn nothing_read_exits_2_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("notes.txt");
+    std::fs::write(&p, "hello\nworld\n").unwrap();
+    let out = bin().args(["rates"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("nothing could be read")
+            && err.contains("notes.txt")
+            && err.contains("fits no known format"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_file_beside_good_ones_exits_1() {
+    let out = bin()
+        .args(["rates", "-q", "--format", "csv"])
+        .arg(fixture("logpush/mixed_encodings.ndjson"))
+        .arg(fixture("logpush/does-not-exist.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("does-not-exist.ndjson"));
+    assert!(!out.stdout.is_empty());
+}
+
+#[test]
+fn explain_prints_a_signature_and_lists_them_all() {
+    let out = bin().args(["explain", "cf_52x"]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("522") && s.contains("## False positives"));
+    let out = bin().arg("explain").output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    for id in [
+        "edge_500",
+        "edge_502",
+        "origin_5xx",
+        "cf_52x",
+        "rate_limited",
+    ] {
+        assert!(s.contains(id));
+    }
+    assert_eq!(
+        bin()
+            .args(["explain", "nope"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn terminal_output_strips_escape_sequences_from_log_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("evil.ndjson");
+    std::fs::write(&p, "{\"EdgeStartTimestamp\":1763464800,\"EdgeColoCode\":\"\\u001b[31mSCL\\u001b]0;pwned\\u0007\",\"EdgeResponseStatus\":200}\n").unwrap();
+    let out = bin()
+        .args(["rates", "--format", "table"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s:?}");
+    assert!(s.contains("SCL"));
+}
