@@ -68,26 +68,15 @@ static SIZES: LazyLock<Vec<(Vec<Input>, u64)>> = LazyLock::new(|| {
 #[divan::bench(args = [0, 1, 2], sample_count = 5)]
 fn rates(b: Bencher, size: usize) {
     let (inputs, len) = &SIZES[size];
-    b.counter(BytesCount::new(*len)).bench(|| {
-        blastradius::rates::compute(inputs, &IngestOptions::default(), &NoProgress, 60, false)
-            .unwrap()
-    });
+    b.counter(BytesCount::new(*len))
+        .bench(|| blastradius::rates::compute(inputs, &IngestOptions::default(), &NoProgress, 60, false).unwrap());
 }
 
 #[divan::bench(args = [0, 1, 2], sample_count = 5)]
 fn ingest_to_parquet(b: Bencher, size: usize) {
     let (inputs, len) = &SIZES[size];
-    let out = std::env::temp_dir()
-        .join("blastradius-bench")
-        .join("out.parquet");
+    let out = std::env::temp_dir().join("blastradius-bench").join("out.parquet");
     b.counter(BytesCount::new(*len)).bench(|| {
-        blastradius::frame::ingest_to_parquet(
-            inputs,
-            &IngestOptions::default(),
-            &NoProgress,
-            &out,
-            None,
-        )
-        .unwrap()
+        blastradius::frame::ingest_to_parquet(inputs, &IngestOptions::default(), &NoProgress, &out, None).unwrap()
     });
 }

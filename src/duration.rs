@@ -7,12 +7,7 @@ use nom::combinator::{all_consuming, map_res, opt, value};
 use nom::{IResult, Parser};
 
 fn unit(i: &str) -> IResult<&str, i64> {
-    alt((
-        value(1, tag("s")),
-        value(60, tag("m")),
-        value(3600, tag("h")),
-    ))
-    .parse(i)
+    alt((value(1, tag("s")), value(60, tag("m")), value(3600, tag("h")))).parse(i)
 }
 
 fn width(i: &str) -> IResult<&str, (i64, Option<i64>)> {
@@ -22,12 +17,9 @@ fn width(i: &str) -> IResult<&str, (i64, Option<i64>)> {
 /// Parses a bucket width into seconds; it must be between 1 s and 1 day.
 pub fn parse_seconds(s: &str) -> Result<i64, String> {
     let t = s.trim();
-    let (_, (n, u)) = all_consuming(width)
-        .parse(t)
-        .map_err(|_| format!("`{s}` is not a duration like 60s, 1m, 5m or 1h"))?;
-    let secs = n
-        .checked_mul(u.unwrap_or(1))
-        .ok_or_else(|| format!("`{s}` is too long"))?;
+    let (_, (n, u)) =
+        all_consuming(width).parse(t).map_err(|_| format!("`{s}` is not a duration like 60s, 1m, 5m or 1h"))?;
+    let secs = n.checked_mul(u.unwrap_or(1)).ok_or_else(|| format!("`{s}` is too long"))?;
     if !(1..=86_400).contains(&secs) {
         return Err(format!("`{s}` must be between 1s and 24h"));
     }

@@ -79,11 +79,7 @@ pub struct EventChunk {
 pub struct EventCollector;
 
 fn constant(name: &str, value: &str, len: usize) -> Column {
-    Column::new_scalar(
-        name.into(),
-        Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
-        len,
-    )
+    Column::new_scalar(name.into(), Scalar::new(DataType::String, AnyValue::StringOwned(value.into())), len)
 }
 
 impl Collector for EventCollector {
@@ -96,10 +92,7 @@ impl Collector for EventCollector {
         EventColumns {
             time: Vec::with_capacity(n),
             end: Vec::with_capacity(n),
-            strs: STR_COLS
-                .iter()
-                .map(|c| StringChunkedBuilder::new((*c).into(), n))
-                .collect(),
+            strs: STR_COLS.iter().map(|c| StringChunkedBuilder::new((*c).into(), n)).collect(),
             edge_status: Vec::with_capacity(n),
             origin_status: Vec::with_capacity(n),
             bytes: Vec::with_capacity(n),
@@ -135,24 +128,10 @@ impl Collector for EventCollector {
                 .into_column()
         };
         let mut strs = p.strs.into_iter().map(|b| b.finish().into_column());
-        let mut next = || {
-            strs.next()
-                .unwrap_or_else(|| Column::full_null("missing".into(), n, &DataType::String))
-        };
+        let mut next = || strs.next().unwrap_or_else(|| Column::full_null("missing".into(), n, &DataType::String));
         let (pop, country, host, method, path) = (next(), next(), next(), next(), next());
-        let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) = (
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-            next(),
-        );
+        let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) =
+            (next(), next(), next(), next(), next(), next(), next(), next(), next(), next(), next());
         let cols = vec![
             Int64Chunked::from_vec(s::TIME.into(), p.time)
                 .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
@@ -167,13 +146,11 @@ impl Collector for EventCollector {
             method,
             path,
             UInt16Chunked::from_slice_options(s::EDGE_STATUS.into(), &p.edge_status).into_column(),
-            UInt16Chunked::from_slice_options(s::ORIGIN_STATUS.into(), &p.origin_status)
-                .into_column(),
+            UInt16Chunked::from_slice_options(s::ORIGIN_STATUS.into(), &p.origin_status).into_column(),
             UInt64Chunked::from_slice_options(s::BYTES.into(), &p.bytes).into_column(),
             UInt32Chunked::from_slice_options(s::TTFB_MS.into(), &p.ttfb).into_column(),
             UInt32Chunked::from_slice_options(s::DURATION_MS.into(), &p.duration).into_column(),
-            UInt32Chunked::from_slice_options(s::ORIGIN_DURATION_MS.into(), &p.origin_duration)
-                .into_column(),
+            UInt32Chunked::from_slice_options(s::ORIGIN_DURATION_MS.into(), &p.origin_duration).into_column(),
             cache,
             tls,
             http,
@@ -187,10 +164,7 @@ impl Collector for EventCollector {
             err,
             constant(s::SOURCE_FILE, ctx.file, n),
         ];
-        Ok(EventChunk {
-            frame: DataFrame::new(n, cols)?,
-            lines: p.lines,
-        })
+        Ok(EventChunk { frame: DataFrame::new(n, cols)?, lines: p.lines })
     }
 
     fn remove(&self, done: &mut EventChunk, rows: &[u32]) -> Result<()> {
@@ -211,11 +185,7 @@ impl Collector for EventCollector {
 impl EventChunk {
     /// The chunk's frame with `source_line` made absolute by adding the lines before the chunk.
     pub fn into_frame(self, line_offset: u64) -> Result<DataFrame> {
-        let lines: Vec<u64> = self
-            .lines
-            .iter()
-            .map(|l| line_offset + u64::from(*l))
-            .collect();
+        let lines: Vec<u64> = self.lines.iter().map(|l| line_offset + u64::from(*l)).collect();
         let mut df = self.frame;
         df.with_column(UInt64Chunked::from_vec(s::SOURCE_LINE.into(), lines).into_column())?;
         Ok(df)
@@ -242,11 +212,7 @@ impl ParquetSink {
         let writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
             .with_compression(PARQUET_COMPRESSION)
             .batched(&s::event_schema())?;
-        Ok(ParquetSink {
-            writer,
-            pending: None,
-            rows: 0,
-        })
+        Ok(ParquetSink { writer, pending: None, rows: 0 })
     }
 
     /// Adds a chunk (with the number of its file's lines before it).
@@ -259,11 +225,7 @@ impl ParquetSink {
             }
             None => self.pending = Some(df),
         }
-        if self
-            .pending
-            .as_ref()
-            .is_some_and(|p| p.height() >= ROW_GROUP_ROWS)
-        {
+        if self.pending.as_ref().is_some_and(|p| p.height() >= ROW_GROUP_ROWS) {
             self.flush()?;
         }
         Ok(())

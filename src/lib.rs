@@ -22,8 +22,10 @@ pub mod frame;
 pub mod geo;
 pub mod ingest;
 pub mod rates;
+pub mod report;
 pub mod schema;
 pub mod signatures;
+pub mod simulate;
 pub mod text;
 pub mod timeline;
 

@@ -104,7 +104,5 @@ pub fn event_schema() -> Schema {
         (SOURCE_FILE, s()),
         (SOURCE_LINE, DataType::UInt64),
     ];
-    cols.into_iter()
-        .map(|(n, d)| Field::new(n.into(), d))
-        .collect()
+    cols.into_iter().map(|(n, d)| Field::new(n.into(), d)).collect()
 }

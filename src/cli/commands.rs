@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use super::{print, AnalyzeArgs, Cli, Command, IngestArgs, RatesArgs};
+use super::{print, AnalyzeArgs, Cli, Command, IngestArgs, RatesArgs, SimulateArgs, TimelineArgs, TimelineFormat};
 use crate::frame::{EventCollector, ParquetSink};
 use crate::ingest::{self, discover, Accounting, FileAccount, Input};
 use crate::rates::{self, OutputFormat, RatesCollector, RatesTable};
+use crate::report::Report;
 use crate::signatures;
+use crate::timeline::{self, model::InputSummary};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -20,11 +22,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rates(a) => rates_cmd(&a),
         Command::Analyze(a) => analyze_cmd(&a),
         Command::Explain { id } => explain(id.as_deref()),
-        Command::Classify(_)
-        | Command::Timeline(_)
-        | Command::Simulate(_)
-        | Command::Report(_)
-        | Command::Batch(_) => {
+        Command::Timeline(a) => timeline_cmd(&a),
+        Command::Simulate(a) => simulate_cmd(&a),
+        Command::Classify(_) | Command::Report(_) | Command::Batch(_) => {
             bail!("this command is not available in this version of blastradius")
         }
     }
@@ -35,21 +35,13 @@ fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
     let (inputs, errors) = discover(paths);
     let failed = errors
         .into_iter()
-        .map(|(file, e)| FileAccount {
-            file,
-            error: Some(format!("cannot read: {e}")),
-            ..Default::default()
-        })
+        .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
         .collect();
     (inputs, failed)
 }
 
 /// Adds unreadable paths to the accounting, prints it, and decides the exit code.
-fn conclude(
-    mut acc: Accounting,
-    unreadable: Vec<FileAccount>,
-    quiet: bool,
-) -> anyhow::Result<ExitCode> {
+fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
     acc.files.extend(unreadable);
     if !quiet || acc.events == 0 || acc.failed_files().next().is_some() {
         print::accounting(&acc);
@@ -57,11 +49,7 @@ fn conclude(
     if acc.events == 0 {
         return Err(crate::Error::NothingRead(acc.why_nothing()).into());
     }
-    Ok(if acc.failed_files().next().is_some() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if acc.failed_files().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
@@ -70,9 +58,7 @@ fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
     let (inputs, unreadable) = inputs(&a.paths);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let mut quarantine = match &a.quarantine {
-        Some(p) => Some(BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
+        Some(p) => Some(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
         None => None,
     };
     let result = crate::frame::ingest_to_parquet(
@@ -95,9 +81,7 @@ fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
 
 fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyhow::Result<()> {
     let mut w: Box<dyn Write> = match out {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
+        Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     match format {
@@ -137,36 +121,65 @@ fn default_sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
+fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
+    InputSummary {
+        files: (acc.files.len() + unreadable) as u64,
+        lines: acc.lines,
+        events: acc.events,
+        rejected: acc.rejected,
+        duplicates: acc.duplicates,
+    }
+}
+
+fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
+    let opts = a.read.options();
+    let (inputs, unreadable) = inputs(&a.paths);
+    let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
+    let result = rates::compute(&inputs, &opts, &bar, a.method.bucket, true);
+    bar.finish();
+    let (table, acc) = result?;
+    if acc.events > 0 {
+        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params());
+        match a.output_format {
+            TimelineFormat::Json => println!("{}", serde_json::to_string_pretty(&tl)?),
+            TimelineFormat::Table => println!("{}", print::timeline(&tl)),
+        }
+    }
+    conclude(acc, unreadable, a.read.quiet)
+}
+
+fn simulate_cmd(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    if !(a.scale > 0.0 && a.scale <= 100.0) {
+        bail!("--scale must be above 0 and at most 100");
+    }
+    let opts = crate::simulate::SimOptions { scenario: a.scenario, seed: a.seed, scale: a.scale };
+    let truth = crate::simulate::simulate(&opts, &a.out)?;
+    eprintln!(
+        "wrote {} ({} files, {} lines, {} incidents in truth.json)",
+        crate::text::for_terminal(&a.out.display().to_string()),
+        truth.input.files,
+        truth.input.lines,
+        truth.incidents.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn analyze_cmd(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let paths = if a.paths.is_empty() {
-        vec![default_sample()]
-    } else {
-        a.paths.clone()
-    };
+    let paths = if a.paths.is_empty() { vec![default_sample()] } else { a.paths.clone() };
     let name = paths
         .first()
         .and_then(|p| p.canonicalize().ok())
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "incident".to_string());
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&name));
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let opts = a.read.options();
     let (inputs, unreadable) = inputs(&paths);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
-    let events_path = out.join("events.parquet");
-    let mut sink = ParquetSink::create(&events_path)?;
-    let bucket_ns = a.bucket * 1_000_000_000;
-    let mut table = RatesTable::new(bucket_ns, false);
-    let collector = (
-        EventCollector,
-        RatesCollector {
-            bucket_ns,
-            by_host: false,
-        },
-    );
+    let mut sink = ParquetSink::create(&out.join("events.parquet"))?;
+    let bucket_ns = a.method.bucket * 1_000_000_000;
+    let mut table = RatesTable::new(bucket_ns, true);
+    let collector = (EventCollector, RatesCollector { bucket_ns, by_host: true });
     let result = ingest::run(
         &inputs,
         &opts,
@@ -182,16 +195,31 @@ fn analyze_cmd(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let acc = result?;
     sink.finish()?;
     if acc.events > 0 {
-        println!("{}", print::pop_summary(&table));
-        let f = File::create(out.join("accounting.json"))
-            .with_context(|| format!("writing {}", out.display()))?;
-        serde_json::to_writer_pretty(BufWriter::new(f), &acc)?;
+        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params());
+        println!("{}", print::timeline(&tl));
+        let mut accounting = acc.clone();
+        accounting.files.extend(unreadable.iter().cloned());
+        let report = Report {
+            name,
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            bucket_seconds: a.method.bucket,
+            timeline: tl,
+            accounting,
+        };
+        write_file(&out.join("timeline.json"), serde_json::to_string_pretty(&report.timeline)?.as_bytes())?;
+        write_file(&out.join("accounting.json"), serde_json::to_string_pretty(&report.accounting)?.as_bytes())?;
+        write_file(&out.join("report.md"), crate::report::markdown::render(&report).as_bytes())?;
         eprintln!(
-            "wrote {}",
+            "wrote {}: report.md, timeline.json, events.parquet, accounting.json",
             crate::text::for_terminal(&out.display().to_string())
         );
     }
     conclude(acc, unreadable, a.read.quiet)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {

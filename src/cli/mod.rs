@@ -40,9 +40,16 @@ pub enum Command {
     /// Requests and errors per time bucket × POP, the first table to look at.
     #[command(after_help = EXIT_CODES)]
     Rates(RatesArgs),
-    /// The whole job: ingest, classify, per-POP impact; writes a report directory.
+    /// The whole job: ingest, classify, reconstruct the timeline, print a summary and write
+    /// `report.md`, `timeline.json` and `events.parquet` to a report directory.
     #[command(after_help = EXIT_CODES)]
     Analyze(AnalyzeArgs),
+    /// Per-POP and per-region incident timeline: onset, peak, recovery, flapping, propagation
+    /// and edge-vs-origin attribution.
+    #[command(after_help = EXIT_CODES)]
+    Timeline(TimelineArgs),
+    /// Write a simulated incident as Logpush bucket directories plus its `truth.json`.
+    Simulate(SimulateArgs),
     /// Print the documentation of a signature (all signatures when no id is given).
     Explain {
         /// A signature id such as `edge_500`.
@@ -50,10 +57,6 @@ pub enum Command {
     },
     /// Per-event signatures (not available in this version).
     Classify(Rest),
-    /// Per-POP and per-region incident timeline (not available in this version).
-    Timeline(Rest),
-    /// Write a simulated incident as Logpush files (not available in this version).
-    Simulate(Rest),
     /// Render a report from analysed data (not available in this version).
     Report(Rest),
     /// Analyze many incident directories (not available in this version).
@@ -145,6 +148,80 @@ pub struct RatesArgs {
     pub read: ReadArgs,
 }
 
+/// Options of the timeline method.
+#[derive(Debug, Args, Clone)]
+pub struct MethodArgs {
+    /// Bucket width: 60s, 1m, 5m, or seconds.
+    #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
+    pub bucket: i64,
+    /// How far above its own baseline a POP's edge-error rate must be to count as failing.
+    #[arg(long, default_value_t = 0.05, value_name = "RATE")]
+    pub min_excess: f64,
+    /// Minimum failing time for an incident at one POP (shorter blips are ignored).
+    #[arg(long, default_value = "3m", value_parser = crate::duration::parse_seconds)]
+    pub min_failing: i64,
+}
+
+impl MethodArgs {
+    fn params(&self) -> crate::timeline::Params {
+        crate::timeline::Params {
+            min_excess: self.min_excess.clamp(0.001, 0.9),
+            min_failing_secs: self.min_failing,
+            ..crate::timeline::Params::default()
+        }
+    }
+}
+
+/// `blastradius timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Files or directories (walked recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long = "format", short = 'f', value_enum, default_value_t = TimelineFormat::Json, id = "output_format")]
+    pub output_format: TimelineFormat,
+    /// Method options.
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Output formats of `timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimelineFormat {
+    /// The JSON document (schema: `schema/timeline.schema.json`).
+    Json,
+    /// Tables for the terminal.
+    Table,
+}
+
+/// `blastradius simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Scenario: nov18, regional, origin or quiet.
+    #[arg(long, value_parser = parse_scenario)]
+    pub scenario: crate::simulate::Scenario,
+    /// Directory to write (created).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Random seed (the same seed gives byte-identical files).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Traffic volume multiplier.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+}
+
+fn parse_scenario(s: &str) -> Result<crate::simulate::Scenario, String> {
+    crate::simulate::Scenario::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = crate::simulate::Scenario::ALL.iter().map(crate::simulate::Scenario::name).collect();
+        format!("unknown scenario `{s}` (known: {})", names.join(", "))
+    })
+}
+
 /// `blastradius analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -154,9 +231,9 @@ pub struct AnalyzeArgs {
     /// Report directory (default: `reports/<name of the first input>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Bucket width for the per-POP figures.
-    #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
-    pub bucket: i64,
+    /// Method options.
+    #[command(flatten)]
+    pub method: MethodArgs,
     /// Shared reading options.
     #[command(flatten)]
     pub read: ReadArgs,
@@ -179,12 +256,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
         }
         _ => (t, 1),
     };
-    let n: u64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size like 1048576, 512K, 1M or 2G"))?;
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
+    let n: u64 = num.trim().parse().map_err(|_| format!("`{s}` is not a size like 1048576, 512K, 1M or 2G"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// Runs the command line and returns the process exit code.

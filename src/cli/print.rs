@@ -31,9 +31,9 @@ impl Bar {
             return Bar(None);
         }
         let pb = ProgressBar::new(total);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}")
+        {
             pb.set_style(style);
         }
         Bar(Some(pb))
@@ -82,25 +82,13 @@ pub fn accounting(acc: &Accounting) {
         thousands(acc.duplicates)
     );
     if !acc.reject_kinds.is_empty() {
-        let kinds: Vec<String> = acc
-            .reject_kinds
-            .iter()
-            .map(|(k, n)| format!("{} {k}", thousands(*n)))
-            .collect();
+        let kinds: Vec<String> = acc.reject_kinds.iter().map(|(k, n)| format!("{} {k}", thousands(*n))).collect();
         eprintln!("rejected: {}", kinds.join(", "));
         for r in acc.rejects.iter().take(5) {
-            eprintln!(
-                "  {}:{}: {}",
-                for_terminal(&r.file),
-                r.line,
-                for_terminal(&r.reason)
-            );
+            eprintln!("  {}:{}: {}", for_terminal(&r.file), r.line, for_terminal(&r.reason));
         }
         if acc.rejected > 5 {
-            eprintln!(
-                "  ... {} more (use --quarantine FILE to keep them all)",
-                thousands(acc.rejected - 5)
-            );
+            eprintln!("  ... {} more (use --quarantine FILE to keep them all)", thousands(acc.rejected - 5));
         }
     }
     for f in &acc.files {
@@ -114,8 +102,7 @@ pub fn accounting(acc: &Accounting) {
 
 fn table() -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     t
 }
 
@@ -141,39 +128,85 @@ pub fn rates_table(r: &RatesTable) -> String {
     t.to_string()
 }
 
-/// Renders the per-POP error summary (totals over the run) for the terminal.
-pub fn pop_summary(r: &RatesTable) -> String {
-    let rows = crate::rates::summary::per_pop(r);
+fn opt_time(t: Option<&String>) -> String {
+    t.map(|s| s.get(11..19).unwrap_or(s).to_string()).unwrap_or_default()
+}
+
+/// Renders a timeline for the terminal: incidents, then regions, then POPs.
+pub fn timeline(tl: &crate::timeline::Timeline) -> String {
+    let mut out = String::new();
     let mut t = table();
     t.set_header(vec![
-        "pop",
-        "city",
-        "region",
-        "requests",
-        "5xx",
-        "edge 5xx",
-        "5xx %",
-        "peak 5xx % (bucket)",
-        "first 5xx",
-        "last 5xx",
-        "top signature",
+        "incident",
+        "attribution",
+        "scope",
+        "onset (UTC)",
+        "recovery (UTC)",
+        "epicenter",
+        "POPs",
+        "hosts",
+        "why",
     ]);
-    for p in rows {
+    for i in &tl.incidents {
         t.add_row(vec![
-            Cell::new(for_terminal(&p.pop)),
-            Cell::new(for_terminal(&p.city)),
-            Cell::new(for_terminal(&p.region)),
-            Cell::new(thousands(p.requests)).set_alignment(CellAlignment::Right),
-            Cell::new(thousands(p.status_5xx)).set_alignment(CellAlignment::Right),
-            Cell::new(thousands(p.edge_5xx)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{:.1}", p.error_rate * 100.0)).set_alignment(CellAlignment::Right),
-            Cell::new(p.peak.map_or(String::new(), |(b, r)| {
-                format!("{:.0} ({})", r * 100.0, output::bucket_label(b))
-            })),
-            Cell::new(p.first_5xx.unwrap_or_default()),
-            Cell::new(p.last_5xx.unwrap_or_default()),
-            Cell::new(p.top_signature.unwrap_or_default()),
+            Cell::new(&i.id),
+            Cell::new(format!("{:?}", i.attribution).to_lowercase()),
+            Cell::new(format!("{:?}", i.scope).to_lowercase()),
+            Cell::new(i.onset.as_deref().unwrap_or("")),
+            Cell::new(i.recovery.as_deref().unwrap_or("")),
+            Cell::new(for_terminal(&i.epicenter.join(" "))),
+            Cell::new(i.pops.len()),
+            Cell::new(for_terminal(&i.hosts.iter().take(4).cloned().collect::<Vec<_>>().join(" "))),
+            Cell::new(for_terminal(&i.evidence.reason)),
         ]);
     }
-    t.to_string()
+    if tl.incidents.is_empty() {
+        out.push_str("no incident found\n");
+    } else {
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    let rows = |title: &str, rows: &[crate::timeline::model::PopTimeline]| {
+        let mut t = table();
+        t.set_header(vec![
+            title,
+            "region",
+            "affected",
+            "onset",
+            "peak",
+            "peak 5xx %",
+            "recovery",
+            "flapping",
+            "signature",
+            "requests",
+            "conf.",
+        ]);
+        for p in rows {
+            t.add_row(vec![
+                Cell::new(for_terminal(&p.pop)),
+                Cell::new(for_terminal(&p.region)),
+                Cell::new(if p.affected { "yes" } else { "" }),
+                Cell::new(opt_time(p.onset.as_ref())),
+                Cell::new(opt_time(p.peak.as_ref())),
+                Cell::new(p.peak_error_rate.map_or(String::new(), |r| format!("{:.1}", r * 100.0)))
+                    .set_alignment(CellAlignment::Right),
+                Cell::new(opt_time(p.recovery.as_ref())),
+                Cell::new(
+                    p.flapping
+                        .period_seconds
+                        .map_or(String::new(), |s| format!("{}× ~{s:.0}s", p.flapping.transitions)),
+                ),
+                Cell::new(p.dominant_signature.as_deref().unwrap_or("")),
+                Cell::new(thousands(p.requests)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.2}", p.confidence)).set_alignment(CellAlignment::Right),
+            ]);
+        }
+        t.to_string()
+    };
+    out.push_str(&rows("region", &tl.regions));
+    out.push('\n');
+    let mut pops = tl.pops.clone();
+    pops.sort_by(|a, b| b.affected.cmp(&a.affected).then(a.onset.cmp(&b.onset)).then(a.pop.cmp(&b.pop)));
+    out.push_str(&rows("POP", &pops));
+    out
 }

@@ -41,9 +41,7 @@ impl<T: Int> Visitor<'_> for IntVisitor<T> {
         if v > T::MAX {
             return Err(E::invalid_value(de::Unexpected::Unsigned(v), &self));
         }
-        T::try_from(v)
-            .map(Some)
-            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        T::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
         let u = u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
@@ -105,9 +103,7 @@ impl Visitor<'_> for TimeVisitor {
 
 /// Decodes an optional timestamp field; the inner result keeps a bad value apart from an
 /// absent one so the caller can name the field in its rejection.
-pub fn timestamp<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Result<i64, time::TimeError>>, D::Error> {
+pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Result<i64, time::TimeError>>, D::Error> {
     d.deserialize_any(TimeVisitor)
 }
 
@@ -164,8 +160,6 @@ impl<'de> Visitor<'de> for OptStrVisitor {
 
 /// Decodes an optional string field, borrowing from the input when it holds no escapes.
 /// Numbers and booleans are kept as their text.
-pub fn cow_str<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+pub fn cow_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
     d.deserialize_option(OptStrVisitor)
 }

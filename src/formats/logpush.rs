@@ -113,10 +113,7 @@ fn times(start: Ts, end: Ts) -> Result<(i64, Option<i64>, Option<u32>), Reject> 
     let start = time_field("EdgeStartTimestamp", start)?;
     let end = time_field("EdgeEndTimestamp", end)?;
     let Some(time_ns) = start.or(end) else {
-        return Err(Reject::new(
-            "missing field",
-            "EdgeStartTimestamp (and EdgeEndTimestamp)",
-        ));
+        return Err(Reject::new("missing field", "EdgeStartTimestamp (and EdgeEndTimestamp)"));
     };
     let duration_ms = match (start, end) {
         (Some(s), Some(e)) if e >= s => u32::try_from((e - s) / 1_000_000).ok(),
@@ -130,13 +127,7 @@ fn nonempty(s: Str<'_>) -> Str<'_> {
 }
 
 fn upper(s: Str<'_>) -> Str<'_> {
-    nonempty(s).map(|v| {
-        if v.bytes().any(|b| b.is_ascii_lowercase()) {
-            Cow::Owned(v.to_ascii_uppercase())
-        } else {
-            v
-        }
-    })
+    nonempty(s).map(|v| if v.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(v.to_ascii_uppercase()) } else { v })
 }
 
 /// A security action worth keeping: `unknown` is Logpush's spelling of "none".
@@ -184,10 +175,7 @@ impl LineFormat for Logpush {
         if super::json::too_deep(line, super::json::MAX_DEPTH) {
             return Err(Reject::new(
                 "nesting too deep",
-                format!(
-                    "more than {} levels of arrays and objects",
-                    super::json::MAX_DEPTH
-                ),
+                format!("more than {} levels of arrays and objects", super::json::MAX_DEPTH),
             ));
         }
         if need == Need::Counts {
@@ -264,44 +252,26 @@ mod tests {
         let full = Logpush.parse(line).unwrap();
         let lean = Logpush.parse_fields(line, Need::Counts).unwrap();
         assert_eq!(
-            (
-                full.time_ns,
-                &full.pop,
-                &full.host,
-                full.edge_status,
-                full.origin_status,
-                full.bytes,
-                &full.request_id
-            ),
-            (
-                lean.time_ns,
-                &lean.pop,
-                &lean.host,
-                lean.edge_status,
-                lean.origin_status,
-                lean.bytes,
-                &lean.request_id
-            )
+            (full.time_ns, &full.pop, &full.host, full.edge_status, full.origin_status, full.bytes, &full.request_id),
+            (lean.time_ns, &lean.pop, &lean.host, lean.edge_status, lean.origin_status, lean.bytes, &lean.request_id)
         );
         assert_eq!(lean.client_ip, None);
-        assert_eq!(
-            Logpush
-                .parse_fields(b"{\"EdgeColoCode\":\"SC", Need::Counts)
-                .unwrap_err()
-                .kind,
-            "truncated JSON"
-        );
+        assert_eq!(Logpush.parse_fields(b"{\"EdgeColoCode\":\"SC", Need::Counts).unwrap_err().kind, "truncated JSON");
     }
 
     #[test]
     fn escaped_strings_are_unescaped() {
-        let e = parse(r#"{"EdgeStartTimestamp":1653485126,"ClientRequestUserAgent":"a \"quoted\" agent\u00e9"}"#).unwrap();
+        let e =
+            parse(r#"{"EdgeStartTimestamp":1653485126,"ClientRequestUserAgent":"a \"quoted\" agent\u00e9"}"#).unwrap();
         assert_eq!(e.user_agent.as_deref(), Some("a \"quoted\" agenté"));
     }
 
     #[test]
     fn numbers_as_strings_and_nulls() {
-        let e = parse(r#"{"EdgeStartTimestamp":"1653485126000000000","EdgeResponseStatus":"503","OriginResponseStatus":null}"#).unwrap();
+        let e = parse(
+            r#"{"EdgeStartTimestamp":"1653485126000000000","EdgeResponseStatus":"503","OriginResponseStatus":null}"#,
+        )
+        .unwrap();
         assert_eq!(e.edge_status, Some(503));
         assert_eq!(e.origin_status, None);
         assert!(e.is_edge_5xx());
@@ -309,46 +279,24 @@ mod tests {
 
     #[test]
     fn rejections_name_the_problem() {
+        assert_eq!(parse(r#"{"EdgeColoCode":"SCL"}"#).unwrap_err().kind, "missing field");
+        assert_eq!(parse(r#"{"EdgeStartTimestamp":"yesterday"}"#).unwrap_err().kind, "bad timestamp");
         assert_eq!(
-            parse(r#"{"EdgeColoCode":"SCL"}"#).unwrap_err().kind,
-            "missing field"
-        );
-        assert_eq!(
-            parse(r#"{"EdgeStartTimestamp":"yesterday"}"#)
-                .unwrap_err()
-                .kind,
-            "bad timestamp"
-        );
-        assert_eq!(
-            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":70000}"#)
-                .unwrap_err()
-                .kind,
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":70000}"#).unwrap_err().kind,
             "invalid JSON"
         );
         assert_eq!(
-            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":-1}"#)
-                .unwrap_err()
-                .kind,
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":-1}"#).unwrap_err().kind,
             "invalid JSON"
         );
         assert_eq!(
-            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":NaN}"#)
-                .unwrap_err()
-                .kind,
+            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeResponseStatus":NaN}"#).unwrap_err().kind,
             "invalid JSON"
         );
-        assert_eq!(
-            parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeRes"#)
-                .unwrap_err()
-                .kind,
-            "truncated JSON"
-        );
+        assert_eq!(parse(r#"{"EdgeStartTimestamp":1653485126,"EdgeRes"#).unwrap_err().kind, "truncated JSON");
         assert_eq!(parse("[1,2]").unwrap_err().kind, "not a JSON object");
         assert_eq!(
-            Logpush
-                .parse(b"{\"EdgeStartTimestamp\":1653485126,\"ClientIP\":\"\xff\xfe\"}")
-                .unwrap_err()
-                .kind,
+            Logpush.parse(b"{\"EdgeStartTimestamp\":1653485126,\"ClientIP\":\"\xff\xfe\"}").unwrap_err().kind,
             "invalid UTF-8"
         );
     }

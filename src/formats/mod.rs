@@ -23,10 +23,7 @@ pub struct Reject {
 impl Reject {
     /// A rejection of the given kind.
     pub fn new(kind: &'static str, detail: impl Into<String>) -> Self {
-        Reject {
-            kind,
-            detail: detail.into(),
-        }
+        Reject { kind, detail: detail.into() }
     }
 }
 
@@ -85,12 +82,7 @@ pub fn ids() -> Vec<&'static str> {
 /// Detects the format of a file from the first non-blank lines of its (decompressed) head: the
 /// format that recognises the most of them wins, so one garbled line does not hide a good file.
 pub fn detect(head: &[u8]) -> Option<&'static dyn LineFormat> {
-    let lines: Vec<&[u8]> = head
-        .split(|b| *b == b'\n')
-        .map(trim_line)
-        .filter(|l| !l.is_empty())
-        .take(16)
-        .collect();
+    let lines: Vec<&[u8]> = head.split(|b| *b == b'\n').map(trim_line).filter(|l| !l.is_empty()).take(16).collect();
     let mut best: Option<(&'static dyn LineFormat, usize)> = None;
     for f in REGISTRY {
         let n = lines.iter().filter(|l| f.sniff_line(l)).count();

@@ -22,9 +22,7 @@ impl std::fmt::Display for TimeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TimeError::Unparseable => f.write_str("not RFC 3339 or a unix epoch number"),
-            TimeError::OutOfRange => {
-                f.write_str("out of range (must be after 1970 and before 2262)")
-            }
+            TimeError::OutOfRange => f.write_str("out of range (must be after 1970 and before 2262)"),
         }
     }
 }
@@ -78,19 +76,11 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
         if b.len() > 30 {
             return Err(TimeError::OutOfRange);
         }
-        return t
-            .parse::<i128>()
-            .map_err(|_| TimeError::Unparseable)
-            .and_then(from_epoch_int);
+        return t.parse::<i128>().map_err(|_| TimeError::Unparseable).and_then(from_epoch_int);
     }
-    if !b.is_empty()
-        && b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
-        && memchr::memchr_iter(b'.', b).count() == 1
+    if !b.is_empty() && b.iter().all(|c| c.is_ascii_digit() || *c == b'.') && memchr::memchr_iter(b'.', b).count() == 1
     {
-        return t
-            .parse::<f64>()
-            .map_err(|_| TimeError::Unparseable)
-            .and_then(from_epoch_float);
+        return t.parse::<f64>().map_err(|_| TimeError::Unparseable).and_then(from_epoch_float);
     }
     let dt = chrono::DateTime::parse_from_rfc3339(t).map_err(|_| TimeError::Unparseable)?;
     let ns = dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange)?;
@@ -126,20 +116,11 @@ mod tests {
         assert_eq!(parse_str("inf"), Err(TimeError::Unparseable));
         assert_eq!(parse_str(""), Err(TimeError::Unparseable));
         assert_eq!(parse_str("0"), Err(TimeError::OutOfRange));
-        assert_eq!(
-            parse_str("99999999999999999999999999999"),
-            Err(TimeError::OutOfRange)
-        );
-        assert_eq!(
-            parse_str("9999999999999999999999999999999999999999"),
-            Err(TimeError::OutOfRange)
-        );
+        assert_eq!(parse_str("99999999999999999999999999999"), Err(TimeError::OutOfRange));
+        assert_eq!(parse_str("9999999999999999999999999999999999999999"), Err(TimeError::OutOfRange));
         assert_eq!(from_epoch_float(f64::NAN), Err(TimeError::OutOfRange));
         assert_eq!(from_epoch_float(1e300), Err(TimeError::OutOfRange));
         assert_eq!(from_epoch_int(-5), Err(TimeError::OutOfRange));
-        assert_eq!(
-            parse_str("9999-12-31T23:59:59Z"),
-            Err(TimeError::OutOfRange)
-        );
+        assert_eq!(parse_str("9999-12-31T23:59:59Z"), Err(TimeError::OutOfRange));
     }
 }

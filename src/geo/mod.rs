@@ -33,9 +33,8 @@ pub struct Colo {
 /// The region of a POP whose code is not in the table.
 pub const UNKNOWN_REGION: &str = "unknown";
 
-static COLOS: LazyLock<HashMap<String, Colo>> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("cloudflare-colos.json")).unwrap_or_default()
-});
+static COLOS: LazyLock<HashMap<String, Colo>> =
+    LazyLock::new(|| serde_json::from_str(include_str!("cloudflare-colos.json")).unwrap_or_default());
 
 /// Looks up a POP by IATA code (case-insensitive).
 pub fn colo(code: &str) -> Option<&'static Colo> {

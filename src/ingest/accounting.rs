@@ -67,10 +67,7 @@ impl Accounting {
     /// Whether lines read = events + rejected + duplicates, in total and for every file.
     pub fn balanced(&self) -> bool {
         self.lines == self.events + self.rejected + self.duplicates
-            && self
-                .files
-                .iter()
-                .all(|f| f.lines == f.events + f.rejected + f.duplicates)
+            && self.files.iter().all(|f| f.lines == f.events + f.rejected + f.duplicates)
     }
 
     /// Files that could not be read (entirely).
@@ -92,17 +89,8 @@ impl Accounting {
             }
         }
         if self.rejected > 0 {
-            let kinds: Vec<String> = self
-                .reject_kinds
-                .iter()
-                .map(|(k, n)| format!("{n} {k}"))
-                .collect();
-            parts.push(format!(
-                "{} of {} lines rejected ({})",
-                self.rejected,
-                self.lines,
-                kinds.join(", ")
-            ));
+            let kinds: Vec<String> = self.reject_kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            parts.push(format!("{} of {} lines rejected ({})", self.rejected, self.lines, kinds.join(", ")));
         }
         if self.duplicates > 0 {
             parts.push(format!("{} duplicate lines", self.duplicates));

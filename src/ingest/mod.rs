@@ -56,16 +56,10 @@ impl IngestOptions {
     /// Checks the options before any work starts.
     pub fn validate(&self) -> crate::Result<()> {
         if self.max_line_bytes < 64 {
-            return Err(crate::Error::Invalid(format!(
-                "line length limit {} is below 64 bytes",
-                self.max_line_bytes
-            )));
+            return Err(crate::Error::Invalid(format!("line length limit {} is below 64 bytes", self.max_line_bytes)));
         }
         if self.chunk_bytes < 4096 {
-            return Err(crate::Error::Invalid(format!(
-                "chunk size {} is below 4096 bytes",
-                self.chunk_bytes
-            )));
+            return Err(crate::Error::Invalid(format!("chunk size {} is below 4096 bytes", self.chunk_bytes)));
         }
         if let Some(f) = &self.format {
             if crate::formats::by_id(f).is_none() {

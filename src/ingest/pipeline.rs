@@ -133,13 +133,7 @@ where
     let abort = AtomicBool::new(false);
 
     let mut acc = Accounting {
-        files: names
-            .iter()
-            .map(|n| FileAccount {
-                file: n.clone(),
-                ..Default::default()
-            })
-            .collect(),
+        files: names.iter().map(|n| FileAccount { file: n.clone(), ..Default::default() }).collect(),
         ..Default::default()
     };
     let mut sink_error: Option<Error> = None;
@@ -160,14 +154,8 @@ where
                 loop {
                     let i = next_file.fetch_add(1, Ordering::SeqCst);
                     let Some(input) = inputs.get(i) else { break };
-                    let mut send = SendFile {
-                        tx: &job_tx,
-                        file: i,
-                        chunk: 0,
-                        pool: p,
-                    };
-                    if produce(input, opts, forced, progress, &mut pool, &mut send, abort).is_err()
-                    {
+                    let mut send = SendFile { tx: &job_tx, file: i, chunk: 0, pool: p };
+                    if produce(input, opts, forced, progress, &mut pool, &mut send, abort).is_err() {
                         break; // the consumer is gone
                     }
                 }
@@ -180,35 +168,18 @@ where
             let names = &names;
             s.spawn(move || {
                 for job in job_rx {
-                    let Job {
-                        file,
-                        chunk,
-                        pool,
-                        payload,
-                    } = job;
+                    let Job { file, chunk, pool, payload } = job;
                     let payload = match payload {
                         Payload::Lines { buf, len, format } => {
                             let name = names.get(file).map_or("", String::as_str);
-                            let ctx = ChunkCtx {
-                                file_index: file,
-                                file: name,
-                                format,
-                            };
+                            let ctx = ChunkCtx { file_index: file, file: name, format };
                             let data = buf.get(..len).unwrap_or_default();
                             let out = parse_chunk(data, &ctx, collector, opts);
                             Payload::Parsed { out, buf, format }
                         }
                         other => other,
                     };
-                    if res_tx
-                        .send(Job {
-                            file,
-                            chunk,
-                            pool,
-                            payload,
-                        })
-                        .is_err()
-                    {
+                    if res_tx.send(Job { file, chunk, pool, payload }).is_err() {
                         break;
                     }
                 }
@@ -231,11 +202,7 @@ where
                 match job.payload {
                     Payload::Parsed { out, buf, format } => {
                         let fname = fa.file.clone();
-                        let ctx = ChunkCtx {
-                            file_index: nf,
-                            file: &fname,
-                            format,
-                        };
+                        let ctx = ChunkCtx { file_index: nf, file: &fname, format };
                         let r = consume(
                             out,
                             &ctx,
@@ -278,10 +245,7 @@ where
                         fa.rejected += 1;
                         let reason = Reject::new(
                             "line too long",
-                            format!(
-                                "{len} bytes exceed the limit of {} (--max-line-bytes)",
-                                opts.max_line_bytes
-                            ),
+                            format!("{len} bytes exceed the limit of {} (--max-line-bytes)", opts.max_line_bytes),
                         );
                         record_reject(
                             fa,
@@ -297,20 +261,13 @@ where
                             }
                         }
                     }
-                    Payload::End {
-                        bytes,
-                        compression,
-                        format,
-                        error,
-                        note,
-                    } => {
+                    Payload::End { bytes, compression, format, error, note } => {
                         fa.bytes = bytes;
                         fa.compression = compression.map(|c| format!("{c:?}").to_lowercase());
                         fa.format = format.map(str::to_string);
                         fa.error = error;
-                        fa.note = note.or_else(|| {
-                            (fa.error.is_none() && fa.lines == 0).then(|| "empty file".to_string())
-                        });
+                        fa.note =
+                            note.or_else(|| (fa.error.is_none() && fa.lines == 0).then(|| "empty file".to_string()));
                         nf += 1;
                         nc = 0;
                         line_offset = 0;
@@ -350,14 +307,7 @@ fn consume<'q, C: Collector>(
     dup_examples: &mut Vec<RejectRecord>,
     quarantine: Option<&mut (dyn Write + 'q)>,
 ) -> Result<(Option<C::Done>, u64)> {
-    let LinesOut {
-        done,
-        line_count,
-        nonblank,
-        events,
-        rejects: rej,
-        keys,
-    } = out;
+    let LinesOut { done, line_count, nonblank, events, rejects: rej, keys } = out;
     let mut dups: Vec<C::Row> = Vec::new();
     if opts.dedup {
         for (k, local, row) in keys {
@@ -379,18 +329,9 @@ fn consume<'q, C: Collector>(
     fa.rejected += rej.len() as u64;
     let mut q = quarantine;
     for (local, reason, raw) in &rej {
-        record_reject(
-            fa,
-            reason,
-            line_offset + u64::from(*local),
-            kinds,
-            rejects,
-            opts.max_reject_records,
-        );
+        record_reject(fa, reason, line_offset + u64::from(*local), kinds, rejects, opts.max_reject_records);
         if let (Some(q), Some(raw)) = (q.as_deref_mut(), raw) {
-            q.write_all(raw)
-                .and_then(|()| q.write_all(b"\n"))
-                .map_err(|e| Error::io("quarantine", e))?;
+            q.write_all(raw).and_then(|()| q.write_all(b"\n")).map_err(|e| Error::io("quarantine", e))?;
         }
     }
     let mut done = done?;
@@ -410,11 +351,7 @@ fn record_reject(
 ) {
     *kinds.entry(reason.kind.to_string()).or_default() += 1;
     if rejects.len() < max {
-        rejects.push(RejectRecord {
-            file: fa.file.clone(),
-            line,
-            reason: reason.to_string(),
-        });
+        rejects.push(RejectRecord { file: fa.file.clone(), line, reason: reason.to_string() });
     }
 }
 
@@ -426,14 +363,8 @@ fn parse_chunk<C: Collector>(
 ) -> LinesOut<C::Done, C::Row> {
     let mut part = collector.new_part(ctx);
     let need = collector.need();
-    let mut out = LinesOut {
-        done: Ok(()),
-        line_count: 0,
-        nonblank: 0,
-        events: 0,
-        rejects: Vec::new(),
-        keys: Vec::new(),
-    };
+    let mut out =
+        LinesOut { done: Ok(()), line_count: 0, nonblank: 0, events: 0, rejects: Vec::new(), keys: Vec::new() };
     let mut start = 0usize;
     let mut local: u32 = 0;
     let mut handle = |seg: &[u8], local: u32, out: &mut LinesOut<(), C::Row>| {
@@ -442,18 +373,11 @@ fn parse_chunk<C: Collector>(
             return;
         }
         out.nonblank += 1;
-        let keep = || {
-            opts.keep_rejected_lines
-                .then(|| seg.strip_suffix(b"\r").unwrap_or(seg).to_vec())
-        };
+        let keep = || opts.keep_rejected_lines.then(|| seg.strip_suffix(b"\r").unwrap_or(seg).to_vec());
         if line.len() > opts.max_line_bytes {
             let r = Reject::new(
                 "line too long",
-                format!(
-                    "{} bytes exceed the limit of {} (--max-line-bytes)",
-                    line.len(),
-                    opts.max_line_bytes
-                ),
+                format!("{} bytes exceed the limit of {} (--max-line-bytes)", line.len(), opts.max_line_bytes),
             );
             out.rejects.push((local, r, keep()));
             return;
@@ -531,32 +455,18 @@ struct SendFile<'a, D, R> {
 
 impl<D, R> SendFile<'_, D, R> {
     fn send(&mut self, payload: Payload<D, R>) -> std::result::Result<(), ()> {
-        let job = Job {
-            file: self.file,
-            chunk: self.chunk,
-            pool: self.pool,
-            payload,
-        };
+        let job = Job { file: self.file, chunk: self.chunk, pool: self.pool, payload };
         self.chunk += 1;
         self.tx.send(job).map_err(|_| ())
     }
 }
 
 fn end<D, R>(error: Option<String>, note: Option<String>) -> Payload<D, R> {
-    Payload::End {
-        bytes: 0,
-        compression: None,
-        format: None,
-        error,
-        note,
-    }
+    Payload::End { bytes: 0, compression: None, format: None, error, note }
 }
 
 /// Reads one input into line-aligned chunks. `Err` only when the run is being torn down.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the framing state machine reads best in one place"
-)]
+#[allow(clippy::too_many_lines, reason = "the framing state machine reads best in one place")]
 fn produce<D, R>(
     input: &Input,
     opts: &IngestOptions,
@@ -566,13 +476,7 @@ fn produce<D, R>(
     send: &mut SendFile<'_, D, R>,
     abort: &AtomicBool,
 ) -> std::result::Result<(), ()> {
-    let from_walk = matches!(
-        input,
-        Input::File {
-            from_walk: true,
-            ..
-        }
-    );
+    let from_walk = matches!(input, Input::File { from_walk: true, .. });
     let (mut reader, compression) = match source::open(input, progress) {
         Ok(r) => r,
         Err(e) => return send.send(end(Some(format!("cannot open: {e}")), None)),
@@ -604,11 +508,13 @@ fn produce<D, R>(
                     *total += n as u64;
                     if *total > opts.max_file_bytes {
                         // Keep exactly the bytes up to the limit.
-                        let over =
-                            usize::try_from(*total - opts.max_file_bytes).unwrap_or(usize::MAX);
+                        let over = usize::try_from(*total - opts.max_file_bytes).unwrap_or(usize::MAX);
                         *filled = filled.saturating_sub(over);
                         *total = opts.max_file_bytes;
-                        *error = Some(format!("file exceeds the size limit of {} bytes (--max-file-bytes); the rest was not read", opts.max_file_bytes));
+                        *error = Some(format!(
+                            "file exceeds the size limit of {} bytes (--max-file-bytes); the rest was not read",
+                            opts.max_file_bytes
+                        ));
                         *eof = true;
                     }
                 }
@@ -619,9 +525,7 @@ fn produce<D, R>(
                         Compression::Zstd => "zstd stream",
                         Compression::None => "file",
                     };
-                    *error = Some(format!(
-                        "truncated or corrupt {what} after {total} decompressed bytes: {e}"
-                    ));
+                    *error = Some(format!("truncated or corrupt {what} after {total} decompressed bytes: {e}"));
                     *eof = true;
                 }
             }
@@ -633,23 +537,12 @@ fn produce<D, R>(
             eof = true;
         }
         let cap = buf.len();
-        fill(
-            &mut buf,
-            &mut filled,
-            want.min(cap),
-            &mut eof,
-            &mut error,
-            &mut total,
-        );
+        fill(&mut buf, &mut filled, want.min(cap), &mut eof, &mut error, &mut total);
         if format.is_none() {
             let head = buf.get(..filled.min(64 << 10)).unwrap_or_default();
             format = forced.or_else(|| formats::detect(head));
             if format.is_none() {
-                let blank = buf
-                    .get(..filled)
-                    .unwrap_or_default()
-                    .iter()
-                    .all(u8::is_ascii_whitespace);
+                let blank = buf.get(..filled).unwrap_or_default().iter().all(u8::is_ascii_whitespace);
                 let payload = if blank && eof {
                     Payload::End {
                         bytes: total,
@@ -659,8 +552,7 @@ fn produce<D, R>(
                         note: Some("empty file".into()),
                     }
                 } else {
-                    let expected: Vec<&str> =
-                        formats::REGISTRY.iter().map(|f| f.expected()).collect();
+                    let expected: Vec<&str> = formats::REGISTRY.iter().map(|f| f.expected()).collect();
                     let msg = format!("fits no known format (expected {})", expected.join("; or "));
                     if from_walk {
                         Payload::End {
@@ -687,11 +579,7 @@ fn produce<D, R>(
         let Some(fmt) = format else { return Err(()) };
         if eof {
             if filled > 0 {
-                send.send(Payload::Lines {
-                    buf,
-                    len: filled,
-                    format: fmt,
-                })?;
+                send.send(Payload::Lines { buf, len: filled, format: fmt })?;
             } else {
                 pool.give(buf);
             }
@@ -706,21 +594,13 @@ fn produce<D, R>(
             if let (Some(dst), Some(src)) = (next.get_mut(..rest), buf.get(nl + 1..filled)) {
                 dst.copy_from_slice(src);
             }
-            send.send(Payload::Lines {
-                buf,
-                len: nl + 1,
-                format: fmt,
-            })?;
+            send.send(Payload::Lines { buf, len: nl + 1, format: fmt })?;
             buf = next;
             filled = rest;
             want = opts.chunk_bytes;
         } else if filled > opts.max_line_bytes {
             // One line longer than the limit: keep a prefix, skip to its end in bounded memory.
-            let keep = if opts.keep_rejected_lines {
-                opts.max_line_bytes
-            } else {
-                4096
-            };
+            let keep = if opts.keep_rejected_lines { opts.max_line_bytes } else { 4096 };
             let prefix = buf.get(..keep.min(filled)).unwrap_or_default().to_vec();
             let mut len = filled as u64;
             filled = 0;
@@ -767,10 +647,7 @@ impl<A: Collector, B: Collector> Collector for (A, B) {
         (self.0.new_part(ctx), self.1.new_part(ctx))
     }
     fn push(&self, part: &mut Self::Part, ev: &Event<'_>, local_line: u32) -> Self::Row {
-        (
-            self.0.push(&mut part.0, ev, local_line),
-            self.1.push(&mut part.1, ev, local_line),
-        )
+        (self.0.push(&mut part.0, ev, local_line), self.1.push(&mut part.1, ev, local_line))
     }
     fn finish(&self, part: Self::Part, ctx: &ChunkCtx<'_>) -> Result<Self::Done> {
         Ok((self.0.finish(part.0, ctx)?, self.1.finish(part.1, ctx)?))

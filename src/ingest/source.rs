@@ -50,32 +50,21 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
                     .follow_links(true)
                     .sort_by_file_name()
                     .into_iter()
-                    .filter_entry(|e| {
-                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                    });
+                    .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
                 for entry in walk {
                     match entry {
                         Ok(e) if e.file_type().is_file() => {
-                            inputs.push(Input::File {
-                                path: e.into_path(),
-                                from_walk: true,
-                            });
+                            inputs.push(Input::File { path: e.into_path(), from_walk: true });
                         }
                         Ok(_) => {}
                         Err(e) => {
-                            let at = e.path().map_or_else(
-                                || p.display().to_string(),
-                                |x| x.display().to_string(),
-                            );
+                            let at = e.path().map_or_else(|| p.display().to_string(), |x| x.display().to_string());
                             errors.push((at, e.to_string()));
                         }
                     }
                 }
             }
-            Ok(_) => inputs.push(Input::File {
-                path: p.clone(),
-                from_walk: false,
-            }),
+            Ok(_) => inputs.push(Input::File { path: p.clone(), from_walk: false }),
             Err(e) => errors.push((p.display().to_string(), e.to_string())),
         }
     }
@@ -120,21 +109,12 @@ impl<R: Read> Read for Counting<'_, R> {
 }
 
 /// Opens an input and returns a reader of its decompressed bytes.
-pub fn open<'p>(
-    input: &Input,
-    progress: &'p dyn Progress,
-) -> io::Result<(Box<dyn Read + Send + 'p>, Compression)> {
+pub fn open<'p>(input: &Input, progress: &'p dyn Progress) -> io::Result<(Box<dyn Read + Send + 'p>, Compression)> {
     let raw: Box<dyn Read + Send> = match input {
         Input::File { path, .. } => Box::new(File::open(path)?),
         Input::Stdin => Box::new(io::stdin()),
     };
-    let mut buf = BufReader::with_capacity(
-        256 << 10,
-        Counting {
-            inner: raw,
-            progress,
-        },
-    );
+    let mut buf = BufReader::with_capacity(256 << 10, Counting { inner: raw, progress });
     let head = buf.fill_buf()?;
     let compression = Compression::sniff(head);
     let reader: Box<dyn Read + Send + 'p> = match compression {

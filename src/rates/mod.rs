@@ -6,7 +6,6 @@
 //! of a distributed engine computes partials that combine to the same table in any order.
 
 pub mod output;
-pub mod summary;
 
 use std::collections::BTreeMap;
 
@@ -17,7 +16,7 @@ pub use output::{to_frame, write_csv, write_json, write_parquet, OutputFormat};
 
 use crate::event::Event;
 use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input, Progress};
-use crate::signatures::{self, Signature};
+use crate::signatures::{self, Blame, Signature};
 use crate::Result;
 
 /// Counts for one bucket × POP (× host).
@@ -45,6 +44,14 @@ pub struct Counts {
     pub first_5xx_ns: i64,
     /// Latest 5xx event time, ns (`i64::MIN` when none).
     pub last_5xx_ns: i64,
+    /// Earliest event time with an edge-blamed signature, ns (`i64::MAX` when none).
+    pub first_edge_ns: i64,
+    /// Latest event time with an edge-blamed signature, ns (`i64::MIN` when none).
+    pub last_edge_ns: i64,
+    /// Earliest event time with an origin-blamed signature, ns (`i64::MAX` when none).
+    pub first_origin_ns: i64,
+    /// Latest event time with an origin-blamed signature, ns (`i64::MIN` when none).
+    pub last_origin_ns: i64,
 }
 
 impl Counts {
@@ -61,16 +68,14 @@ impl Counts {
         last_ns: i64::MIN,
         first_5xx_ns: i64::MAX,
         last_5xx_ns: i64::MIN,
+        first_edge_ns: i64::MAX,
+        last_edge_ns: i64::MIN,
+        first_origin_ns: i64::MAX,
+        last_origin_ns: i64::MIN,
     };
 
     /// Adds one event.
-    pub fn add(
-        &mut self,
-        time_ns: i64,
-        edge: Option<u16>,
-        origin: Option<u16>,
-        bytes: Option<u64>,
-    ) {
+    pub fn add(&mut self, time_ns: i64, edge: Option<u16>, origin: Option<u16>, bytes: Option<u64>) {
         self.requests += 1;
         self.bytes = self.bytes.saturating_add(bytes.unwrap_or(0));
         self.first_ns = self.first_ns.min(time_ns);
@@ -93,6 +98,20 @@ impl Counts {
         if let Some(sig) = Signature::of_status(edge, origin) {
             if let Some(c) = self.signatures.get_mut(sig.index()) {
                 *c += 1;
+            }
+            let info = sig.info();
+            if info.is_error {
+                match info.blame {
+                    Blame::Edge => {
+                        self.first_edge_ns = self.first_edge_ns.min(time_ns);
+                        self.last_edge_ns = self.last_edge_ns.max(time_ns);
+                    }
+                    Blame::Origin => {
+                        self.first_origin_ns = self.first_origin_ns.min(time_ns);
+                        self.last_origin_ns = self.last_origin_ns.max(time_ns);
+                    }
+                    Blame::Policy => {}
+                }
             }
         }
     }
@@ -128,6 +147,28 @@ impl Counts {
         self.last_ns = self.last_ns.max(o.last_ns);
         self.first_5xx_ns = self.first_5xx_ns.min(o.first_5xx_ns);
         self.last_5xx_ns = self.last_5xx_ns.max(o.last_5xx_ns);
+        self.first_edge_ns = self.first_edge_ns.min(o.first_edge_ns);
+        self.last_edge_ns = self.last_edge_ns.max(o.last_edge_ns);
+        self.first_origin_ns = self.first_origin_ns.min(o.first_origin_ns);
+        self.last_origin_ns = self.last_origin_ns.max(o.last_origin_ns);
+    }
+
+    /// Errors whose signature blames the edge.
+    pub fn edge_errors(&self) -> u64 {
+        self.blamed(Blame::Edge)
+    }
+
+    /// Errors whose signature blames the origin.
+    pub fn origin_errors(&self) -> u64 {
+        self.blamed(Blame::Origin)
+    }
+
+    fn blamed(&self, blame: Blame) -> u64 {
+        signatures::REGISTRY
+            .iter()
+            .filter(|i| i.is_error && i.blame == blame)
+            .map(|i| self.signature(i.signature))
+            .sum()
     }
 
     /// Events with the given signature.
@@ -154,11 +195,7 @@ pub struct RatesTable {
 impl RatesTable {
     /// An empty table.
     pub fn new(bucket_ns: i64, by_host: bool) -> Self {
-        RatesTable {
-            bucket_ns,
-            by_host,
-            rows: BTreeMap::new(),
-        }
+        RatesTable { bucket_ns, by_host, rows: BTreeMap::new() }
     }
 
     /// Merges another table of the same bucket width into this one.
@@ -173,10 +210,7 @@ impl RatesTable {
     pub fn without_hosts(&self) -> RatesTable {
         let mut t = RatesTable::new(self.bucket_ns, false);
         for ((b, p, _), c) in &self.rows {
-            t.rows
-                .entry((*b, p.clone(), None))
-                .or_insert(Counts::EMPTY)
-                .merge(c);
+            t.rows.entry((*b, p.clone(), None)).or_insert(Counts::EMPTY).merge(c);
         }
         t
     }
@@ -249,11 +283,7 @@ impl Collector for RatesCollector {
     fn push(&self, p: &mut RatesPart, ev: &Event<'_>, _local_line: u32) -> RateRow {
         let bucket = ev.time_ns.div_euclid(self.bucket_ns) * self.bucket_ns;
         let pop = intern(&mut p.pops, ev.pop.as_deref());
-        let host = if self.by_host {
-            intern(&mut p.hosts, ev.host.as_deref())
-        } else {
-            NONE_ID
-        };
+        let host = if self.by_host { intern(&mut p.hosts, ev.host.as_deref()) } else { NONE_ID };
         let next = p.counts.len() as u32;
         let slot = *p.slots.entry((bucket, pop, host)).or_insert(next);
         if slot == next {
@@ -262,12 +292,7 @@ impl Collector for RatesCollector {
         if let Some(c) = p.counts.get_mut(slot as usize) {
             c.add(ev.time_ns, ev.edge_status, ev.origin_status, ev.bytes);
         }
-        RateRow {
-            slot,
-            edge: ev.edge_status,
-            origin: ev.origin_status,
-            bytes: ev.bytes,
-        }
+        RateRow { slot, edge: ev.edge_status, origin: ev.origin_status, bytes: ev.bytes }
     }
 
     fn finish(&self, p: RatesPart, _ctx: &ChunkCtx<'_>) -> Result<RatesPart> {

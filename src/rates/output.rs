@@ -26,17 +26,13 @@ pub enum OutputFormat {
 
 /// Formats a bucket start as `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn bucket_label(ns: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(ns)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    chrono::DateTime::from_timestamp_nanos(ns).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// Formats a time as RFC 3339 UTC with milliseconds; `None` for the sentinel of an empty min/max.
 pub fn rfc3339(ns: i64) -> Option<String> {
-    (ns != i64::MAX && ns != i64::MIN).then(|| {
-        chrono::DateTime::from_timestamp_nanos(ns)
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    })
+    (ns != i64::MAX && ns != i64::MIN)
+        .then(|| chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 /// The header of the rates table.
@@ -45,26 +41,14 @@ pub fn header(by_host: bool) -> Vec<&'static str> {
     if by_host {
         h.push("host");
     }
-    h.extend([
-        "requests",
-        "status_5xx",
-        "edge_5xx",
-        "status_502",
-        "status_4xx",
-    ]);
+    h.extend(["requests", "status_5xx", "edge_5xx", "status_502", "status_4xx"]);
     h.extend(crate::signatures::ALL.iter().map(|s| s.id()));
     h.extend(["bytes", "first_5xx", "last_5xx"]);
     h
 }
 
 fn numbers(c: &Counts) -> Vec<u64> {
-    let mut v = vec![
-        c.requests,
-        c.status_5xx,
-        c.edge_5xx,
-        c.status_502,
-        c.status_4xx,
-    ];
+    let mut v = vec![c.requests, c.status_5xx, c.edge_5xx, c.status_502, c.status_4xx];
     v.extend(crate::signatures::ALL.iter().map(|s| c.signature(*s)));
     v.push(c.bytes);
     v
@@ -140,20 +124,13 @@ pub fn write_json(t: &RatesTable, w: &mut dyn Write) -> Result<()> {
         .map(|((b, p, h), c)| JsonRow {
             bucket: bucket_label(*b),
             pop: p.as_deref(),
-            host: if t.by_host {
-                Host::Split(h.as_deref())
-            } else {
-                Host::NotSplit
-            },
+            host: if t.by_host { Host::Split(h.as_deref()) } else { Host::NotSplit },
             requests: c.requests,
             status_5xx: c.status_5xx,
             edge_5xx: c.edge_5xx,
             status_502: c.status_502,
             status_4xx: c.status_4xx,
-            signatures: crate::signatures::ALL
-                .iter()
-                .map(|s| (s.id(), c.signature(*s)))
-                .collect(),
+            signatures: crate::signatures::ALL.iter().map(|s| (s.id(), c.signature(*s))).collect(),
             bytes: c.bytes,
             first_5xx: rfc3339(c.first_5xx_ns),
             last_5xx: rfc3339(c.last_5xx_ns),
@@ -182,27 +159,13 @@ pub fn to_frame(t: &RatesTable) -> Result<DataFrame> {
     let names = header(t.by_host);
     let skip = if t.by_host { 3 } else { 2 };
     let nums: Vec<Vec<u64>> = t.rows.values().map(numbers).collect();
-    for (i, name) in names
-        .iter()
-        .skip(skip)
-        .take(nums.first().map_or(0, Vec::len))
-        .enumerate()
-    {
-        let v: Vec<u64> = nums
-            .iter()
-            .map(|r| r.get(i).copied().unwrap_or(0))
-            .collect();
+    for (i, name) in names.iter().skip(skip).take(nums.first().map_or(0, Vec::len)).enumerate() {
+        let v: Vec<u64> = nums.iter().map(|r| r.get(i).copied().unwrap_or(0)).collect();
         cols.push(UInt64Chunked::from_vec((*name).into(), v).into_column());
     }
     let opt = |ns: i64| (ns != i64::MAX && ns != i64::MIN).then_some(ns);
-    cols.push(dt(
-        "first_5xx",
-        t.rows.values().map(|c| opt(c.first_5xx_ns)).collect(),
-    ));
-    cols.push(dt(
-        "last_5xx",
-        t.rows.values().map(|c| opt(c.last_5xx_ns)).collect(),
-    ));
+    cols.push(dt("first_5xx", t.rows.values().map(|c| opt(c.first_5xx_ns)).collect()));
+    cols.push(dt("last_5xx", t.rows.values().map(|c| opt(c.last_5xx_ns)).collect()));
     Ok(DataFrame::new(n, cols)?)
 }
 

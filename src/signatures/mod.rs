@@ -48,13 +48,8 @@ pub enum Signature {
 pub const COUNT: usize = 5;
 
 /// Every signature, in index order.
-pub const ALL: [Signature; COUNT] = [
-    Signature::Edge500,
-    Signature::Edge502,
-    Signature::Origin5xx,
-    Signature::Cf52x,
-    Signature::RateLimited,
-];
+pub const ALL: [Signature; COUNT] =
+    [Signature::Edge500, Signature::Edge502, Signature::Origin5xx, Signature::Cf52x, Signature::RateLimited];
 
 /// A registered signature and its documentation.
 #[derive(Debug, Clone, Copy)]
@@ -71,36 +66,11 @@ pub struct Info {
 
 /// Every signature with its documentation.
 pub const REGISTRY: [Info; COUNT] = [
-    Info {
-        signature: Signature::Edge500,
-        blame: Blame::Edge,
-        is_error: true,
-        doc: edge_500::DOC,
-    },
-    Info {
-        signature: Signature::Edge502,
-        blame: Blame::Edge,
-        is_error: true,
-        doc: edge_502::DOC,
-    },
-    Info {
-        signature: Signature::Origin5xx,
-        blame: Blame::Origin,
-        is_error: true,
-        doc: origin_5xx::DOC,
-    },
-    Info {
-        signature: Signature::Cf52x,
-        blame: Blame::Origin,
-        is_error: true,
-        doc: cf_52x::DOC,
-    },
-    Info {
-        signature: Signature::RateLimited,
-        blame: Blame::Policy,
-        is_error: false,
-        doc: rate_limited::DOC,
-    },
+    Info { signature: Signature::Edge500, blame: Blame::Edge, is_error: true, doc: edge_500::DOC },
+    Info { signature: Signature::Edge502, blame: Blame::Edge, is_error: true, doc: edge_502::DOC },
+    Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
+    Info { signature: Signature::Cf52x, blame: Blame::Origin, is_error: true, doc: cf_52x::DOC },
+    Info { signature: Signature::RateLimited, blame: Blame::Policy, is_error: false, doc: rate_limited::DOC },
 ];
 
 impl Signature {
@@ -179,11 +149,8 @@ pub const SIGNATURE: &str = "signature";
 pub fn classify(df: &mut DataFrame) -> crate::Result<()> {
     let edge = df.column(schema::EDGE_STATUS)?.u16()?.clone();
     let origin = df.column(schema::ORIGIN_STATUS)?.u16()?.clone();
-    let ids: StringChunked = edge
-        .iter()
-        .zip(origin.iter())
-        .map(|(e, o)| Signature::of_status(e, o).map(Signature::id))
-        .collect();
+    let ids: StringChunked =
+        edge.iter().zip(origin.iter()).map(|(e, o)| Signature::of_status(e, o).map(Signature::id)).collect();
     df.with_column(ids.with_name(SIGNATURE.into()).into_column())?;
     Ok(())
 }
@@ -222,12 +189,7 @@ mod tests {
             assert_eq!(s.index(), i);
             let info = s.info();
             assert_eq!(info.signature, *s);
-            for heading in [
-                "## What it detects",
-                "## Evidence",
-                "## Example",
-                "## False positives",
-            ] {
+            for heading in ["## What it detects", "## Evidence", "## Example", "## False positives"] {
                 assert!(info.doc.contains(heading), "{} lacks {heading}", s.id());
             }
             assert!(info.doc.contains(s.id()));

@@ -61,6 +61,30 @@ pub struct Incident {
     pub epicenter: Vec<String>,
     /// Every affected POP.
     pub pops: Vec<String>,
+    /// Flapping across the incident's POPs: the most transitions at one POP and the median of
+    /// their periods.
+    #[serde(default)]
+    pub flapping: Flapping,
+    /// What the attribution rests on.
+    #[serde(default)]
+    pub evidence: Evidence,
+}
+
+/// The counts behind an incident's attribution, over its POPs (edge) or host (origin) and time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Requests in the incident's window at its POPs (or for its host).
+    pub requests: u64,
+    /// Of which 5xx.
+    pub errors: u64,
+    /// Events per signature id.
+    pub signatures: std::collections::BTreeMap<String, u64>,
+    /// Hosts that saw edge- or origin-blamed errors.
+    pub hosts_with_errors: usize,
+    /// Regions of the affected POPs.
+    pub regions: Vec<String>,
+    /// One sentence: why this attribution.
+    pub reason: String,
 }
 
 /// Flapping: on/off alternation of the error state.

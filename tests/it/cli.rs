@@ -16,18 +16,9 @@ fn help_documents_exit_codes_and_subcommands() {
     let out = bin().arg("--help").output().unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success());
-    for word in [
-        "Exit codes",
-        "ingest",
-        "rates",
-        "timeline",
-        "classify",
-        "analyze",
-        "explain",
-        "simulate",
-        "report",
-        "batch",
-    ] {
+    for word in
+        ["Exit codes", "ingest", "rates", "timeline", "classify", "analyze", "explain", "simulate", "report", "batch"]
+    {
         assert!(s.contains(word), "--help lacks {word}");
     }
 }
@@ -45,15 +36,8 @@ fn ingest_writes_parquet_and_quarantine_keeps_rejected_lines_verbatim() {
         .arg(fixture("logpush/hostile.ndjson"))
         .output()
         .unwrap();
-    assert_eq!(
-        st.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let df = polars::prelude::ParquetReader::new(std::fs::File::open(&out).unwrap())
-        .finish()
-        .unwrap();
+    assert_eq!(st.status.code(), Some(0), "{}", String::from_utf8_lossy(&st.stderr));
+    let df = polars::prelude::ParquetReader::new(std::fs::File::open(&out).unwrap()).finish().unwrap();
     assert_eq!(df.height(), 2);
     let original = std::fs::read_to_string(fixture("logpush/hostile.ndjson")).unwrap();
     let rejected: Vec<&str> = original.lines().skip(1).take(8).collect();
@@ -70,19 +54,11 @@ fn stdin_and_the_accounting_line() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read(fixture("logpush/mixed_encodings.ndjson")).unwrap())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(fixture("logpush/mixed_encodings.ndjson")).unwrap()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("7 lines = 6 events + 0 rejected + 1 duplicates"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("7 lines = 6 events + 0 rejected + 1 duplicates"), "{stderr}");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("bucket,pop,requests,status_5xx,edge_5xx,status_502"));
     assert_eq!(stdout.lines().count(), 5);
@@ -97,9 +73,7 @@ fn nothing_read_exits_2_and_says_why() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("nothing could be read")
-            && err.contains("notes.txt")
-            && err.contains("fits no known format"),
+        err.contains("nothing could be read") && err.contains("notes.txt") && err.contains("fits no known format"),
         "{err}"
     );
 }
@@ -113,9 +87,7 @@ fn a_failed_file_beside_good_ones_exits_1() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("does-not-exist.ndjson"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("does-not-exist.ndjson"));
     assert!(!out.stdout.is_empty());
 }
 
@@ -126,24 +98,10 @@ fn explain_prints_a_signature_and_lists_them_all() {
     assert!(s.contains("522") && s.contains("## False positives"));
     let out = bin().arg("explain").output().unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
-    for id in [
-        "edge_500",
-        "edge_502",
-        "origin_5xx",
-        "cf_52x",
-        "rate_limited",
-    ] {
+    for id in ["edge_500", "edge_502", "origin_5xx", "cf_52x", "rate_limited"] {
         assert!(s.contains(id));
     }
-    assert_eq!(
-        bin()
-            .args(["explain", "nope"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(bin().args(["explain", "nope"]).output().unwrap().status.code(), Some(2));
 }
 
 #[test]
@@ -151,11 +109,7 @@ fn terminal_output_strips_escape_sequences_from_log_content() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("evil.ndjson");
     std::fs::write(&p, "{\"EdgeStartTimestamp\":1763464800,\"EdgeColoCode\":\"\\u001b[31mSCL\\u001b]0;pwned\\u0007\",\"EdgeResponseStatus\":200}\n").unwrap();
-    let out = bin()
-        .args(["rates", "--format", "table"])
-        .arg(&p)
-        .output()
-        .unwrap();
+    let out = bin().args(["rates", "--format", "table"]).arg(&p).output().unwrap();
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s:?}");

@@ -17,9 +17,7 @@ fn line(i: u32, pop: &str, status: u16) -> String {
 }
 
 fn lines(from: u32, n: u32) -> String {
-    (from..from + n)
-        .map(|i| line(i, "SCL", 200) + "\n")
-        .collect()
+    (from..from + n).map(|i| line(i, "SCL", 200) + "\n").collect()
 }
 
 fn gz(data: &[u8]) -> Vec<u8> {
@@ -37,10 +35,7 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     p
 }
 
-fn run(
-    paths: &[PathBuf],
-    opts: &IngestOptions,
-) -> (polars::prelude::DataFrame, blastradius::ingest::Accounting) {
+fn run(paths: &[PathBuf], opts: &IngestOptions) -> (polars::prelude::DataFrame, blastradius::ingest::Accounting) {
     let (inputs, errors) = discover(paths);
     assert!(errors.is_empty());
     let (df, acc) = blastradius::frame::read_events(&inputs, opts).unwrap();
@@ -56,14 +51,7 @@ fn truncated_gzip_keeps_what_came_before_and_names_the_file() {
     assert!(acc.events > 1000 && acc.events < 5000, "{}", acc.events);
     assert_eq!(df.height() as u64, acc.events);
     let f = &acc.files[0];
-    assert!(
-        f.error
-            .as_deref()
-            .unwrap()
-            .contains("truncated or corrupt gzip"),
-        "{:?}",
-        f.error
-    );
+    assert!(f.error.as_deref().unwrap().contains("truncated or corrupt gzip"), "{:?}", f.error);
     // At most the one line cut in the middle is rejected.
     assert!(acc.rejected <= 1);
 }
@@ -94,11 +82,7 @@ fn a_20_mb_line_is_rejected_and_its_neighbours_kept() {
     let (_, acc) = run(&[p], &IngestOptions::default());
     assert_eq!((acc.lines, acc.events, acc.rejected), (21, 20, 1));
     assert_eq!(acc.rejects[0].line, 11);
-    assert!(
-        acc.rejects[0].reason.contains("line too long"),
-        "{}",
-        acc.rejects[0].reason
-    );
+    assert!(acc.rejects[0].reason.contains("line too long"), "{}", acc.rejects[0].reason);
     assert!(acc.rejects[0].reason.contains("--max-line-bytes"));
 }
 
@@ -110,11 +94,7 @@ fn a_long_line_within_a_raised_limit_is_read() {
     data.extend(std::iter::repeat_n(b'x', 3 << 20));
     data.extend_from_slice(b"\"}\n");
     let p = write(dir.path(), "long.ndjson", &data);
-    let opts = IngestOptions {
-        max_line_bytes: 8 << 20,
-        chunk_bytes: 1 << 20,
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions { max_line_bytes: 8 << 20, chunk_bytes: 1 << 20, ..IngestOptions::default() };
     let (_, acc) = run(&[p], &opts);
     assert_eq!((acc.events, acc.rejected), (4, 0));
 }
@@ -142,42 +122,20 @@ fn garbage_is_skipped_in_a_directory_and_an_error_when_named() {
         *b = (i * 7 + 3) as u8;
     }
     write(dir.path(), "20251118/junk.bin", &junk);
-    write(
-        dir.path(),
-        "20251118/20251118T112000Z_20251118T112100Z_0a1b2c3d.log.gz",
-        &gz(lines(0, 30).as_bytes()),
-    );
+    write(dir.path(), "20251118/20251118T112000Z_20251118T112100Z_0a1b2c3d.log.gz", &gz(lines(0, 30).as_bytes()));
     write(dir.path(), "20251118/empty.log", b"");
     let (_, acc) = run(&[dir.path().to_path_buf()], &IngestOptions::default());
     assert_eq!(acc.events, 30);
     assert!(acc.failed_files().next().is_none());
-    let junk_acc = acc
-        .files
-        .iter()
-        .find(|f| f.file.ends_with("junk.bin"))
-        .unwrap();
-    assert!(junk_acc
-        .note
-        .as_deref()
-        .unwrap()
-        .starts_with("skipped: fits no known format"));
-    let empty = acc
-        .files
-        .iter()
-        .find(|f| f.file.ends_with("empty.log"))
-        .unwrap();
+    let junk_acc = acc.files.iter().find(|f| f.file.ends_with("junk.bin")).unwrap();
+    assert!(junk_acc.note.as_deref().unwrap().starts_with("skipped: fits no known format"));
+    let empty = acc.files.iter().find(|f| f.file.ends_with("empty.log")).unwrap();
     assert_eq!(empty.note.as_deref(), Some("empty file"));
 
-    let (_, acc) = run(
-        &[dir.path().join("20251118/junk.bin")],
-        &IngestOptions::default(),
-    );
+    let (_, acc) = run(&[dir.path().join("20251118/junk.bin")], &IngestOptions::default());
     assert_eq!(acc.events, 0);
     let err = acc.files[0].error.as_deref().unwrap();
-    assert!(
-        err.contains("fits no known format") && err.contains("Logpush"),
-        "{err}"
-    );
+    assert!(err.contains("fits no known format") && err.contains("Logpush"), "{err}");
     assert!(acc.why_nothing().contains("junk.bin"));
 }
 
@@ -185,17 +143,10 @@ fn garbage_is_skipped_in_a_directory_and_an_error_when_named() {
 fn file_size_limit_stops_reading_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "a.ndjson", lines(0, 1000).as_bytes());
-    let opts = IngestOptions {
-        max_file_bytes: 20_000,
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions { max_file_bytes: 20_000, ..IngestOptions::default() };
     let (_, acc) = run(&[p], &opts);
     assert!(acc.events > 0 && acc.events < 1000);
-    assert!(acc.files[0]
-        .error
-        .as_deref()
-        .unwrap()
-        .contains("--max-file-bytes"));
+    assert!(acc.files[0].error.as_deref().unwrap().contains("--max-file-bytes"));
 }
 
 #[test]
@@ -216,30 +167,13 @@ fn a_bucket_directory_with_mixed_encodings_and_many_chunks() {
             })
             .collect();
         expected += 2000;
-        write(
-            dir.path(),
-            &format!("20251118/2025111{i}T000000Z_x_{i}.log.gz"),
-            &gz(body.as_bytes()),
-        );
+        write(dir.path(), &format!("20251118/2025111{i}T000000Z_x_{i}.log.gz"), &gz(body.as_bytes()));
     }
-    let opts = IngestOptions {
-        chunk_bytes: 8192,
-        threads: 3,
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions { chunk_bytes: 8192, threads: 3, ..IngestOptions::default() };
     let (df, acc) = run(&[dir.path().to_path_buf()], &opts);
-    assert_eq!(
-        (acc.events, acc.rejected, acc.files.len() as u64),
-        (expected, 0, 3)
-    );
+    assert_eq!((acc.events, acc.rejected, acc.files.len() as u64), (expected, 0, 3));
     // Order is deterministic (files in name order, lines in file order) whatever the threads do.
-    let t = df
-        .column(blastradius::schema::TIME)
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
+    let t = df.column(blastradius::schema::TIME).unwrap().datetime().unwrap().physical().clone();
     let v: Vec<i64> = t.into_no_null_iter().collect();
     assert!(v.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(v.first(), Some(&1_763_464_800_000_000_000));

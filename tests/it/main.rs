@@ -11,6 +11,7 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod accuracy;
 mod cli;
 mod corpus;
 mod hostile;
@@ -23,9 +24,7 @@ use blastradius::ingest::{discover, Accounting, IngestOptions};
 
 /// A fixture path.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
 /// Reads paths into an event frame with the given options.
@@ -37,9 +36,6 @@ pub fn read(paths: &[PathBuf], opts: &IngestOptions) -> (polars::prelude::DataFr
 
 /// Checks the accounting invariant and returns the accounting.
 pub fn balanced(acc: Accounting) -> Accounting {
-    assert!(
-        acc.balanced(),
-        "lines != events + rejected + duplicates: {acc:#?}"
-    );
+    assert!(acc.balanced(), "lines != events + rejected + duplicates: {acc:#?}");
     acc
 }

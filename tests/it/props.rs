@@ -25,10 +25,7 @@ fn json_ish() -> impl Strategy<Value = String> {
         Just("\"\\ud800\"".to_string()),
     ];
     prop::collection::vec((key, val), 0..8).prop_map(|kv| {
-        let body: Vec<String> = kv
-            .into_iter()
-            .map(|(k, v)| format!("\"{k}\":{v}"))
-            .collect();
+        let body: Vec<String> = kv.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
         format!("{{{}}}", body.join(","))
     })
 }

@@ -1,0 +1,59 @@
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs, reason = "a measurement harness")]
+//! Accuracy of the timeline against the simulator's truth over many seeds, beside the naive
+//! baseline (a fixed 10 % threshold on per-minute 5xx rate) scored the same way. Prints the
+//! Markdown table kept in `BENCHMARKS.md`:
+//!
+//! `cargo bench --bench accuracy -- [SEEDS] [SCALE...]` (default: 20 seeds, scale 1).
+
+use blastradius::simulate::{Scenario, SimOptions};
+use blastradius::timeline::score::{evaluate, quantile, score, Score};
+use blastradius::timeline::Params;
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), |x| if x.is_finite() { format!("{x:.0}") } else { "∞".to_string() })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let seeds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let scales: Vec<f64> =
+        if args.len() > 1 { args[1..].iter().filter_map(|s| s.parse().ok()).collect() } else { vec![1.0] };
+    println!("| scenario | scale | method | affected-POP F1 | onset err median / p90 (s) | recovery err median / p90 (s) | period err median (s), share ≤ 30 s | epicenter named | origin attributed | spurious incidents |");
+    println!("|---|---:|---|---:|---|---|---|---:|---:|---:|");
+    for scenario in Scenario::ALL {
+        for &scale in &scales {
+            let (mut m, mut n) = (Score::default(), Score::default());
+            for seed in 1..=seeds {
+                let dir = tempfile::tempdir().unwrap();
+                let ev = evaluate(&SimOptions { scenario, seed, scale }, dir.path(), &Params::default()).unwrap();
+                m.pool(&score(&ev.truth, &ev.found));
+                n.pool(&score(&ev.truth, &ev.naive));
+            }
+            for (name, s) in [("blastradius", &m), ("naive 10 %", &n)] {
+                let within = if s.period_errors.is_empty() {
+                    "—".to_string()
+                } else {
+                    format!(
+                        "{}, {:.0} %",
+                        fmt(quantile(&s.period_errors, 0.5)),
+                        100.0 * s.period_errors.iter().filter(|e| **e <= 30.0).count() as f64
+                            / s.period_errors.len() as f64
+                    )
+                };
+                let naive = name.starts_with("naive");
+                println!(
+                    "| {} | {scale} | {name} | {:.3} | {} / {} | {} / {} | {within} | {} | {} | {} |",
+                    scenario.name(),
+                    s.f1(),
+                    fmt(quantile(&s.onset_errors, 0.5)),
+                    fmt(quantile(&s.onset_errors, 0.9)),
+                    fmt(quantile(&s.recovery_errors, 0.5)),
+                    fmt(quantile(&s.recovery_errors, 0.9)),
+                    if naive { "—".to_string() } else { format!("{}/{}", s.epicenters_named, s.edge_incidents) },
+                    if naive { "—".to_string() } else { format!("{}/{}", s.origin_attributed, s.origin_incidents) },
+                    if naive { "—".to_string() } else { s.spurious_incidents.to_string() },
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! Scenario plans: when and where things break. A plan is drawn once from the schedule stream
+//! of the RNG before any request is generated; the traffic model then asks it, for each
+//! request, how broken its POP and host are at that instant. The truth is derived from the plan
+//! too, so the two cannot disagree.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::clock::Date;
+use super::world::{self, Pop, HOSTS};
+use super::Scenario;
+use crate::timeline::model::{Attribution, Scope};
+
+/// One bad spell: the failing share rises linearly over `ramp` seconds from `start`, holds, and
+/// falls linearly over the last `fade` seconds before `end`. Times are unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Spell {
+    pub start: i64,
+    pub end: i64,
+    pub ramp: i64,
+    pub fade: i64,
+}
+
+impl Spell {
+    /// How bad the spell is at `t`, 0..=1.
+    fn level(&self, t: f64) -> f64 {
+        let (start, end) = (self.start as f64, self.end as f64);
+        if t < start || t >= end {
+            return 0.0;
+        }
+        let up = if self.ramp > 0 { (t - start) / self.ramp as f64 } else { 1.0 };
+        let down = if self.fade > 0 { (end - t) / self.fade as f64 } else { 1.0 };
+        up.min(down).clamp(0.0, 1.0)
+    }
+}
+
+/// How bad a sorted, non-overlapping list of spells is at `t`.
+pub(super) fn level(spells: &[Spell], t: f64) -> f64 {
+    let i = spells.partition_point(|s| s.start as f64 <= t);
+    i.checked_sub(1).and_then(|i| spells.get(i)).map_or(0.0, |s| s.level(t))
+}
+
+/// Status codes with weights.
+pub(super) type Codes = &'static [(u16, f64)];
+
+/// The Nov 18 mix: the proxy fails with 500s, a few 502s.
+const NOV18_CODES: Codes = &[(500, 0.85), (502, 0.15)];
+/// A regional edge fault: bad gateways and gateway timeouts.
+const REGIONAL_CODES: Codes = &[(502, 0.6), (504, 0.4)];
+/// Isolated blips.
+const BLIP_CODES: Codes = &[(500, 0.5), (502, 0.5)];
+/// The origin answering 503.
+const ORIGIN_503: Codes = &[(503, 1.0)];
+/// Cloudflare unable to reach the origin.
+const CF_52X: Codes = &[(522, 0.7), (521, 0.3)];
+
+/// An edge fault at one POP.
+#[derive(Debug, Clone)]
+pub(super) struct EdgeFault {
+    /// Index into [`Plan::incidents`].
+    pub incident: usize,
+    /// The bad spells, in time order.
+    pub spells: Vec<Spell>,
+    /// Share of requests failing at full badness.
+    pub severity: f64,
+    /// Request multiplier at full badness (clients retrying).
+    pub retry: f64,
+    /// Edge statuses of the failures.
+    pub codes: Codes,
+    /// Flapping period, seconds.
+    pub period: Option<f64>,
+}
+
+impl EdgeFault {
+    /// Onset: the start of the first spell.
+    pub fn onset(&self) -> Option<i64> {
+        self.spells.first().map(|s| s.start)
+    }
+    /// Recovery: the end of the last spell.
+    pub fn recovery(&self) -> Option<i64> {
+        self.spells.last().map(|s| s.end)
+    }
+}
+
+/// A short burst of edge errors at one POP that is not an incident.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Blip {
+    pub start: i64,
+    pub end: i64,
+    pub share: f64,
+}
+
+/// What happens at one POP.
+#[derive(Debug, Clone, Default)]
+pub(super) struct PopPlan {
+    pub fault: Option<EdgeFault>,
+    pub blips: Vec<Blip>,
+    /// Steady share of edge 502s (the noisy but healthy POP).
+    pub noise: f64,
+}
+
+/// How an origin fault shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OriginFailure {
+    /// The origin answers 5xx (origin status = edge status).
+    Http,
+    /// Cloudflare cannot reach the origin: 52x with origin status 0.
+    Unreachable,
+}
+
+/// An origin fault: one host, every POP.
+#[derive(Debug, Clone)]
+pub(super) struct HostFault {
+    pub host: usize,
+    pub spell: Spell,
+    /// Share of the host's uncached requests failing at full badness.
+    pub share: f64,
+    pub failure: OriginFailure,
+    pub codes: Codes,
+}
+
+/// An incident as the truth will describe it.
+#[derive(Debug, Clone)]
+pub(super) struct IncidentPlan {
+    pub attribution: Attribution,
+    pub scope: Scope,
+    /// The failing host; `None` when every host failed (an edge incident).
+    pub host: Option<usize>,
+    /// For an origin incident: its time span (edge incidents take theirs from the POPs).
+    pub span: Option<(i64, i64)>,
+}
+
+/// A whole scenario.
+#[derive(Debug, Clone)]
+pub(super) struct Plan {
+    /// First second of the window (a whole minute).
+    pub start: i64,
+    /// End of the window, exclusive (a whole minute).
+    pub end: i64,
+    /// One entry per POP, in [`world::POPS`] order.
+    pub pops: Vec<PopPlan>,
+    pub host_faults: Vec<HostFault>,
+    pub incidents: Vec<IncidentPlan>,
+}
+
+impl Plan {
+    fn new(day: Date, from_hour: i64, to_hour: i64, pops: &[Pop]) -> Plan {
+        let mut plan = Plan {
+            start: day.at(from_hour, 0, 0),
+            end: day.at(to_hour, 0, 0),
+            pops: vec![PopPlan::default(); pops.len()],
+            host_faults: Vec::new(),
+            incidents: Vec::new(),
+        };
+        for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
+            if p.code == world::NOISY_POP {
+                pp.noise = world::NOISY_SHARE;
+            }
+        }
+        plan
+    }
+}
+
+/// Draws the plan of a scenario.
+pub(super) fn plan(scenario: Scenario, pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    match scenario {
+        Scenario::Nov18 => nov18(pops, rng),
+        Scenario::Regional => regional(pops, rng),
+        Scenario::Origin => origin(pops, rng),
+        Scenario::Quiet => quiet(pops, rng),
+    }
+}
+
+/// Flapping: cycles of `period` seconds anchored at the end of the onset ramp, bad for about
+/// half of each (±20 s jitter on both edges), the first bad phase starting at `onset` with the
+/// ramp. From `steady` on, the phase that is bad stays bad until `recovery` (with a `fade`).
+fn flapping(onset: i64, ramp: i64, steady: i64, recovery: i64, fade: i64, rng: &mut ChaCha8Rng) -> Vec<Spell> {
+    const PERIOD: i64 = 300;
+    let anchor = onset + ramp;
+    let mut spells = Vec::new();
+    for k in 0_i64.. {
+        let bad = PERIOD / 2 + rng.random_range(-20..=20);
+        let (start, end) = if k == 0 {
+            (onset, anchor + bad)
+        } else {
+            let s = anchor + k * PERIOD + rng.random_range(-20..=20);
+            (s, s + bad)
+        };
+        let ramp = if k == 0 { ramp } else { 0 };
+        if end >= steady || start >= recovery {
+            spells.push(Spell { start, end: recovery.max(start + 60), ramp, fade });
+            break;
+        }
+        spells.push(Spell { start, end, ramp, fade: 0 });
+    }
+    spells
+}
+
+/// The 2025-11-18 global edge outage, after Cloudflare's post-mortem: a bad configuration file
+/// regenerated every five minutes, good or bad, until all generators made the bad one.
+fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 11, day: 18 };
+    const EPICENTER: &str = "FRA";
+    const SPARED: [&str; 3] = ["BOM", "AKL", "LOS"];
+    const LAST: &str = "JNB";
+    const RELAPSE: [&str; 2] = ["SIN", "GRU"];
+    // Minutes after the epicenter's onset at which each region starts to fail.
+    const REGION_DELAY: [(&str, i64); 7] = [
+        ("Europe", 0),
+        ("North America", 6),
+        ("Asia", 12),
+        ("Latin America & the Caribbean", 17),
+        ("Middle East", 21),
+        ("Oceania", 25),
+        ("Africa", 29),
+    ];
+    // Regions fixed in the first stage (about 14:30); the others about 17:00.
+    const FIRST_STAGE: [&str; 2] = ["Europe", "North America"];
+
+    let mut plan = Plan::new(DAY, 10, 19, pops);
+    plan.incidents.push(IncidentPlan { attribution: Attribution::Edge, scope: Scope::Global, host: None, span: None });
+    let t0 = DAY.at(11, 20, 0);
+    let steady = DAY.at(13, 5, 0);
+    let first_fix = DAY.at(14, 28, 0);
+    let second_fix = DAY.at(16, 30, 0);
+    let last_fix = DAY.at(17, 6, 0);
+    for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
+        if SPARED.contains(&p.code) {
+            continue;
+        }
+        let region_delay = REGION_DELAY.iter().find(|(r, _)| *r == p.region).map_or(15, |(_, d)| *d) * 60;
+        let onset = if p.code == EPICENTER { t0 } else { t0 + region_delay + rng.random_range(30..=300) };
+        let ramp = rng.random_range(120..=240);
+        let fade = rng.random_range(60..=180);
+        let recovery = if p.code == LAST {
+            last_fix
+        } else if FIRST_STAGE.contains(&p.region) {
+            first_fix + rng.random_range(0..=480)
+        } else {
+            second_fix + rng.random_range(0..=2100)
+        };
+        let mut spells = flapping(onset, ramp, steady, recovery, fade, rng);
+        if RELAPSE.contains(&p.code) {
+            // Seems to recover with the first stage, then fails again until the second.
+            if let Some(last) = spells.pop() {
+                let seems_fixed = first_fix + rng.random_range(60..=300);
+                let again = seems_fixed + rng.random_range(720..=1200);
+                spells.push(Spell { end: seems_fixed, fade: rng.random_range(60..=120), ..last });
+                spells.push(Spell { start: again, end: last.end, ramp: rng.random_range(60..=120), fade: last.fade });
+            }
+        }
+        pp.fault = Some(EdgeFault {
+            incident: 0,
+            spells,
+            severity: rng.random_range(0.4..0.9),
+            retry: rng.random_range(1.5..3.0),
+            codes: NOV18_CODES,
+            period: Some(300.0),
+        });
+    }
+    plan
+}
+
+/// One region's edge fails with 502/504 for about 40 minutes; no flapping.
+fn regional(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 9, day: 9 };
+    const REGION: &str = "Europe";
+    const EPICENTER: &str = "AMS";
+    let mut plan = Plan::new(DAY, 12, 16, pops);
+    plan.incidents.push(IncidentPlan {
+        attribution: Attribution::Edge,
+        scope: Scope::Regional,
+        host: None,
+        span: None,
+    });
+    let t0 = DAY.at(13, 10, 0);
+    for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
+        if p.region != REGION {
+            continue;
+        }
+        let onset = if p.code == EPICENTER { t0 } else { t0 + rng.random_range(20..=180) };
+        let end = onset + rng.random_range(2280..=2640);
+        let spell = Spell { start: onset, end, ramp: rng.random_range(60..=120), fade: rng.random_range(60..=120) };
+        pp.fault = Some(EdgeFault {
+            incident: 0,
+            spells: vec![spell],
+            severity: rng.random_range(0.35..0.75),
+            retry: rng.random_range(1.2..1.6),
+            codes: REGIONAL_CODES,
+            period: None,
+        });
+    }
+    plan
+}
+
+/// The edge is healthy; the origins are not: api answers 503 for 30 minutes, later chat is
+/// unreachable (521/522) for 20.
+fn origin(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 10, day: 21 };
+    let mut plan = Plan::new(DAY, 6, 11, pops);
+    let faults = [
+        ("api.example.com", DAY.at(7, 40, 0), DAY.at(8, 10, 0), OriginFailure::Http, ORIGIN_503, 20, 30),
+        ("chat.example.com", DAY.at(9, 25, 0), DAY.at(9, 45, 0), OriginFailure::Unreachable, CF_52X, 10, 20),
+    ];
+    for (name, start, end, failure, codes, ramp, fade) in faults {
+        let Some(host) = world::host_index(name) else {
+            continue;
+        };
+        plan.incidents.push(IncidentPlan {
+            attribution: Attribution::Origin,
+            scope: Scope::Global,
+            host: Some(host),
+            span: Some((start, end)),
+        });
+        plan.host_faults.push(HostFault {
+            host,
+            spell: Spell { start, end, ramp, fade },
+            share: rng.random_range(0.6..0.85),
+            failure,
+            codes,
+        });
+    }
+    plan
+}
+
+/// A normal day: baseline noise, the noisy POP, and three one-minute blips.
+fn quiet(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 7, day: 1 };
+    let mut plan = Plan::new(DAY, 8, 14, pops);
+    let minutes = (plan.end - plan.start) / 60;
+    // Busy POPs, so that a blip is visible rather than lost in the noise.
+    let mut candidates: Vec<usize> = pops
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.peak_per_minute >= 40.0 && p.code != world::NOISY_POP)
+        .map(|(i, _)| i)
+        .collect();
+    for _ in 0..3 {
+        if candidates.is_empty() {
+            break;
+        }
+        let i = candidates.swap_remove(rng.random_range(0..candidates.len()));
+        let start = plan.start + 60 * rng.random_range(10..minutes - 10);
+        let blip = Blip { start, end: start + 60, share: rng.random_range(0.1..0.2) };
+        if let Some(pp) = plan.pops.get_mut(i) {
+            pp.blips.push(blip);
+        }
+    }
+    plan
+}
+
+/// Edge statuses of blips.
+pub(super) const fn blip_codes() -> Codes {
+    BLIP_CODES
+}
+
+/// Every host's name, sorted.
+pub(super) fn all_hosts() -> Vec<String> {
+    let mut h: Vec<String> = HOSTS.iter().map(|h| h.name.to_owned()).collect();
+    h.sort();
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    #[expect(clippy::float_cmp, reason = "levels of 0 and 1 are exact by construction")]
+    fn spells_ramp_hold_and_fade() {
+        let s = [Spell { start: 100, end: 400, ramp: 100, fade: 50 }, Spell { start: 500, end: 600, ramp: 0, fade: 0 }];
+        assert_eq!(level(&s, 99.0), 0.0);
+        assert!((level(&s, 150.0) - 0.5).abs() < 1e-9);
+        assert_eq!(level(&s, 300.0), 1.0);
+        assert!((level(&s, 375.0) - 0.5).abs() < 1e-9);
+        assert_eq!(level(&s, 450.0), 0.0);
+        assert_eq!(level(&s, 500.0), 1.0);
+        assert_eq!(level(&s, 600.0), 0.0);
+    }
+
+    #[test]
+    fn nov18_flaps_then_holds_then_recovers_in_stages() {
+        let pops = world::pops();
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let plan = nov18(&pops, &mut rng);
+        let faults: Vec<&EdgeFault> = plan.pops.iter().filter_map(|p| p.fault.as_ref()).collect();
+        assert_eq!(faults.len(), pops.len() - 3);
+        let day = Date { year: 2025, month: 11, day: 18 };
+        assert_eq!(faults.iter().filter_map(|f| f.onset()).min(), Some(day.at(11, 20, 0)));
+        assert_eq!(faults.iter().filter_map(|f| f.recovery()).max(), Some(day.at(17, 6, 0)));
+        let spread = faults.iter().filter_map(|f| f.onset()).max().unwrap() - day.at(11, 20, 0);
+        assert!((20 * 60..=40 * 60).contains(&spread), "{spread}");
+        for f in &faults {
+            assert!(f.spells.len() > 10);
+            assert!(f.spells.windows(2).all(|w| w[0].end < w[1].start), "{:?}", f.spells);
+        }
+    }
+}
