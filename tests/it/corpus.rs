@@ -8,7 +8,9 @@ use blastradius::schema as s;
 use crate::{balanced, read};
 
 fn corpus(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(rel);
+    let root = std::env::var_os("BLASTRADIUS_CORPUS")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"), PathBuf::from);
+    let p = root.join(rel);
     if p.exists() {
         Some(p)
     } else {
