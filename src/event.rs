@@ -1,7 +1,11 @@
 //! One parsed record, borrowed from its input line, before it becomes a row of the event frame.
 
 use std::borrow::Cow;
+use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::LazyLock;
+
+static ID_HASHER: LazyLock<RandomState> = LazyLock::new(RandomState::new);
 
 /// A parsed event. Strings borrow from the input line where no unescaping was needed.
 ///
@@ -78,10 +82,10 @@ impl Event<'_> {
                 return Some(v);
             }
         }
-        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        // Other ids are hashed with a per-process random key, so crafted ids cannot collide on
+        // purpose (a collision would count a distinct request as a duplicate).
+        let mut h = ID_HASHER.build_hasher();
         h.write(id.as_bytes());
-        // The top bit marks hashed ids so they cannot collide with a hex value of the same bits
-        // more often than any two hashes do.
-        Some(h.finish() | (1 << 63))
+        Some(h.finish())
     }
 }

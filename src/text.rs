@@ -39,9 +39,20 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// [`for_terminal`] applied line by line, keeping the line breaks (for tables and CSV printed to
+/// a terminal).
+pub fn for_terminal_lines(s: &str) -> String {
+    s.split('\n').map(for_terminal).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::for_terminal;
+    use super::{for_terminal, for_terminal_lines};
+
+    #[test]
+    fn lines_survive() {
+        assert_eq!(for_terminal_lines("a\x1b[2Jb\nc"), "ab\nc");
+    }
 
     #[test]
     fn escapes_are_removed() {

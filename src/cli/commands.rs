@@ -80,6 +80,17 @@ fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyhow::Result<()> {
+    let to_terminal = out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if to_terminal && matches!(format, OutputFormat::Csv | OutputFormat::Json) {
+        // Log content printed to a terminal loses its control and escape sequences.
+        let mut buf = Vec::new();
+        match format {
+            OutputFormat::Csv => rates::write_csv(t, &mut buf)?,
+            _ => rates::write_json(t, &mut buf)?,
+        }
+        print!("{}", crate::text::for_terminal_lines(&String::from_utf8_lossy(&buf)));
+        return Ok(());
+    }
     let mut w: Box<dyn Write> = match out {
         Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
@@ -201,7 +212,7 @@ fn analyze_cmd(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         accounting.files.extend(unreadable.iter().cloned());
         let report = Report {
             name,
-            command: std::env::args().collect::<Vec<_>>().join(" "),
+            command: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" "),
             version: env!("CARGO_PKG_VERSION").to_string(),
             bucket_seconds: a.method.bucket,
             timeline: tl,

@@ -163,3 +163,64 @@ impl<'de> Visitor<'de> for OptStrVisitor {
 pub fn cow_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
     d.deserialize_option(OptStrVisitor)
 }
+
+/// Decodes an optional integer that is evidence but not structure (a duration, a byte count
+/// the aggregates do not use): a value of the wrong type or out of range becomes null instead of
+/// rejecting the line, so every command accepts the same lines.
+pub fn soft_int<'de, D: Deserializer<'de>, T: Int>(d: D) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(SoftVisitor(IntVisitor::<T>(PhantomData)))
+}
+
+/// Decodes an optional string leniently: text is kept (borrowed when possible), numbers and
+/// booleans become their text, arrays and objects become null.
+pub fn soft_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    d.deserialize_any(SoftVisitor(StrVisitor))
+}
+
+/// Wraps a visitor so that values it refuses, arrays and objects become `None`.
+struct SoftVisitor<V>(V);
+
+impl<'de, V, T> Visitor<'de> for SoftVisitor<V>
+where
+    V: Visitor<'de, Value = Option<T>>,
+{
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.expecting(f)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(self.0.visit_bool::<E>(v).ok().flatten())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.0.visit_u64::<E>(v).ok().flatten())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.0.visit_i64::<E>(v).ok().flatten())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.0.visit_f64::<E>(v).ok().flatten())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.0.visit_str::<E>(v).ok().flatten())
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(self.0.visit_borrowed_str::<E>(v).ok().flatten())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(self.0.visit_string::<E>(v).ok().flatten())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}

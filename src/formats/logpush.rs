@@ -35,41 +35,41 @@ struct Line<'a> {
     OriginResponseStatus: Option<u16>,
     #[serde(borrow, deserialize_with = "lenient::cow_str")]
     ClientRequestHost: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientRequestMethod: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientRequestURI: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientRequestPath: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientCountry: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientIP: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientRequestUserAgent: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientSSLProtocol: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ClientRequestProtocol: Str<'a>,
     #[serde(deserialize_with = "lenient::int")]
     EdgeResponseBytes: Option<u64>,
-    #[serde(deserialize_with = "lenient::int")]
+    #[serde(deserialize_with = "lenient::soft_int")]
     EdgeTimeToFirstByteMs: Option<u32>,
-    #[serde(deserialize_with = "lenient::int")]
+    #[serde(deserialize_with = "lenient::soft_int")]
     OriginResponseDurationMs: Option<u32>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     CacheCacheStatus: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient::cow_str")]
     RayID: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     ZoneName: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     OriginIP: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     EdgeResponseContentType: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     SecurityAction: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
     WAFAction: Str<'a>,
 }
 

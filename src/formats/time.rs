@@ -6,8 +6,22 @@
 //! any date between 1973 and 2262: below 10^11 it is seconds, below 10^14 milliseconds, below
 //! 10^17 microseconds, else nanoseconds.
 
+/// Earliest accepted time: 1990-01-01T00:00:00Z (ns). Edge logs do not predate it, and the
+/// bound keeps a stray tiny number from reading as a 1970 event.
+pub const MIN_NS: i64 = 631_152_000_000_000_000;
+/// Latest accepted time: 2200-01-01T00:00:00Z (ns), far from the i64 limit so that bucket
+/// arithmetic cannot overflow.
+pub const MAX_NS: i64 = 7_258_118_400_000_000_000;
 /// Largest unix second representable as i64 nanoseconds (2262-04-11).
 const MAX_SECONDS: f64 = 9_223_372_036.0;
+
+fn in_range(ns: i64) -> Result<i64, TimeError> {
+    if (MIN_NS..MAX_NS).contains(&ns) {
+        Ok(ns)
+    } else {
+        Err(TimeError::OutOfRange)
+    }
+}
 
 /// Why a timestamp was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +36,7 @@ impl std::fmt::Display for TimeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TimeError::Unparseable => f.write_str("not RFC 3339 or a unix epoch number"),
-            TimeError::OutOfRange => f.write_str("out of range (must be after 1970 and before 2262)"),
+            TimeError::OutOfRange => f.write_str("out of range (must be between 1990 and 2200)"),
         }
     }
 }
@@ -41,7 +55,7 @@ pub fn from_epoch_int(v: i128) -> Result<i64, TimeError> {
     } else {
         v
     };
-    i64::try_from(ns).map_err(|_| TimeError::OutOfRange)
+    i64::try_from(ns).map_err(|_| TimeError::OutOfRange).and_then(in_range)
 }
 
 /// Converts a fractional epoch in unknown units to nanoseconds.
@@ -65,7 +79,7 @@ pub fn from_epoch_float(v: f64) -> Result<i64, TimeError> {
     }
     let whole = secs.trunc();
     let nanos = ((secs - whole) * 1e9).round();
-    Ok(whole as i64 * 1_000_000_000 + nanos as i64)
+    in_range(whole as i64 * 1_000_000_000 + nanos as i64)
 }
 
 /// Parses a timestamp given as text: digits (an epoch) or RFC 3339.
@@ -83,11 +97,7 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
         return t.parse::<f64>().map_err(|_| TimeError::Unparseable).and_then(from_epoch_float);
     }
     let dt = chrono::DateTime::parse_from_rfc3339(t).map_err(|_| TimeError::Unparseable)?;
-    let ns = dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange)?;
-    if ns <= 0 {
-        return Err(TimeError::OutOfRange);
-    }
-    Ok(ns)
+    dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange).and_then(in_range)
 }
 
 #[cfg(test)]
@@ -122,5 +132,8 @@ mod tests {
         assert_eq!(from_epoch_float(1e300), Err(TimeError::OutOfRange));
         assert_eq!(from_epoch_int(-5), Err(TimeError::OutOfRange));
         assert_eq!(parse_str("9999-12-31T23:59:59Z"), Err(TimeError::OutOfRange));
+        assert_eq!(parse_str("2262-04-01T00:00:00Z"), Err(TimeError::OutOfRange));
+        assert_eq!(parse_str("1"), Err(TimeError::OutOfRange));
+        assert_eq!(from_epoch_float(1e-12), Err(TimeError::OutOfRange));
     }
 }

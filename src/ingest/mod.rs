@@ -58,6 +58,15 @@ impl IngestOptions {
         if self.max_line_bytes < 64 {
             return Err(crate::Error::Invalid(format!("line length limit {} is below 64 bytes", self.max_line_bytes)));
         }
+        if self.max_line_bytes > 1 << 30 {
+            return Err(crate::Error::Invalid(format!("line length limit {} is above 1 GiB", self.max_line_bytes)));
+        }
+        if self.threads > 1024 {
+            return Err(crate::Error::Invalid(format!("{} threads is more than 1024", self.threads)));
+        }
+        if self.chunk_bytes > 1 << 30 {
+            return Err(crate::Error::Invalid(format!("chunk size {} is above 1 GiB", self.chunk_bytes)));
+        }
         if self.chunk_bytes < 4096 {
             return Err(crate::Error::Invalid(format!("chunk size {} is below 4096 bytes", self.chunk_bytes)));
         }

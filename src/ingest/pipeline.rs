@@ -21,6 +21,30 @@ use crate::event::Event;
 use crate::formats::{self, LineFormat, Need, Reject};
 use crate::{Error, Result};
 
+/// Most files read at the same time.
+const MAX_PRODUCERS: usize = 4;
+
+/// Mixes a de-duplication key with a per-run random seed (a bijection, so no new collisions),
+/// so that crafted request ids cannot pile into one slot of the hash table.
+fn mix(k: u64, seed: u64) -> u64 {
+    let mut z = k ^ seed;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Sets the abort flag when dropped during a panic, so producers waiting for buffers give up
+/// instead of waiting forever.
+struct AbortOnUnwind<'a>(&'a AtomicBool);
+
+impl Drop for AbortOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
 /// What a chunk is, for the collector building from it.
 #[derive(Clone, Copy)]
 pub struct ChunkCtx<'a> {
@@ -59,7 +83,12 @@ struct LinesOut<D, R> {
     line_count: u64,
     nonblank: u64,
     events: u64,
-    rejects: Vec<(u32, Reject, Option<Vec<u8>>)>,
+    /// Lines rejected, counted by kind.
+    kinds: Vec<(&'static str, u64)>,
+    /// The first rejected lines with their reasons (capped at the run's record limit).
+    rejects: Vec<(u32, Reject)>,
+    /// Every rejected line, verbatim and newline-terminated, when quarantining.
+    quarantined: Vec<u8>,
     keys: Vec<(u64, u32, R)>,
 }
 
@@ -74,8 +103,11 @@ enum Payload<D, R> {
         buf: Vec<u8>,
         format: &'static dyn LineFormat,
     },
+    /// A line over the length limit: its first bytes (in a pool buffer, so that such lines are
+    /// throttled like any chunk) and its full length.
     Oversize {
-        prefix: Vec<u8>,
+        buf: Vec<u8>,
+        prefix_len: usize,
         len: u64,
     },
     End {
@@ -116,8 +148,10 @@ where
     opts.validate()?;
     let forced = opts.format.as_deref().and_then(formats::by_id);
     let threads = opts.thread_count();
-    let producers = threads.min(inputs.len()).max(1);
-    let pool_size = threads + 2;
+    // Up to MAX_PRODUCERS files are read (decompressed) at once; each producer owns a pool big
+    // enough to keep its share of the parser threads busy.
+    let producers = threads.min(inputs.len()).clamp(1, MAX_PRODUCERS);
+    let pool_size = threads.div_ceil(producers) + 2;
     let names: Vec<String> = inputs.iter().map(Input::display).collect();
 
     let (job_tx, job_rx) = bounded::<Job<C::Done, C::Row>>(threads * 2);
@@ -138,13 +172,20 @@ where
     };
     let mut sink_error: Option<Error> = None;
     let mut seen: FxHashSet<u64> = FxHashSet::default();
+    let seed = {
+        use std::hash::BuildHasher;
+        std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)
+    };
 
     std::thread::scope(|s| {
+        let _guard = AbortOnUnwind(&abort);
         for (p, pool_rx) in pools_rx.into_iter().enumerate() {
             let job_tx = job_tx.clone();
             let (next_file, abort) = (&next_file, &abort);
             s.spawn(move || {
+                let _guard = AbortOnUnwind(abort);
                 let mut pool = Pool {
+                    abort,
                     spare: Vec::new(),
                     rx: pool_rx,
                     made: 0,
@@ -152,6 +193,9 @@ where
                     size: opts.chunk_bytes + opts.max_line_bytes + 1,
                 };
                 loop {
+                    if abort.load(Ordering::SeqCst) {
+                        break;
+                    }
                     let i = next_file.fetch_add(1, Ordering::SeqCst);
                     let Some(input) = inputs.get(i) else { break };
                     let mut send = SendFile { tx: &job_tx, file: i, chunk: 0, pool: p };
@@ -166,7 +210,9 @@ where
             let job_rx = job_rx.clone();
             let res_tx = res_tx.clone();
             let names = &names;
+            let abort = &abort;
             s.spawn(move || {
+                let _guard = AbortOnUnwind(abort);
                 for job in job_rx {
                     let Job { file, chunk, pool, payload } = job;
                     let payload = match payload {
@@ -204,6 +250,7 @@ where
                         let fname = fa.file.clone();
                         let ctx = ChunkCtx { file_index: nf, file: &fname, format };
                         let r = consume(
+                            seed,
                             out,
                             &ctx,
                             line_offset,
@@ -239,7 +286,7 @@ where
                             let _ = tx.try_send(buf);
                         }
                     }
-                    Payload::Oversize { prefix, len } => {
+                    Payload::Oversize { buf, prefix_len, len } => {
                         line_offset += 1;
                         fa.lines += 1;
                         fa.rejected += 1;
@@ -256,9 +303,14 @@ where
                             opts.max_reject_records,
                         );
                         if let Some(q) = quarantine.as_deref_mut() {
-                            if let Err(e) = q.write_all(&prefix).and_then(|()| q.write_all(b"\n")) {
+                            let prefix = buf.get(..prefix_len).unwrap_or_default();
+                            if let Err(e) = q.write_all(prefix).and_then(|()| q.write_all(b"\n")) {
                                 sink_error.get_or_insert(Error::io("quarantine", e));
+                                abort.store(true, Ordering::SeqCst);
                             }
+                        }
+                        if let Some(tx) = pools_tx.get(job.pool) {
+                            let _ = tx.try_send(buf);
                         }
                     }
                     Payload::End { bytes, compression, format, error, note } => {
@@ -295,6 +347,7 @@ where
 
 #[allow(clippy::too_many_arguments)]
 fn consume<'q, C: Collector>(
+    seed: u64,
     out: LinesOut<C::Done, C::Row>,
     ctx: &ChunkCtx<'_>,
     line_offset: u64,
@@ -307,11 +360,11 @@ fn consume<'q, C: Collector>(
     dup_examples: &mut Vec<RejectRecord>,
     quarantine: Option<&mut (dyn Write + 'q)>,
 ) -> Result<(Option<C::Done>, u64)> {
-    let LinesOut { done, line_count, nonblank, events, rejects: rej, keys } = out;
+    let LinesOut { done, line_count, nonblank, events, kinds: rej_kinds, rejects: rej, quarantined, keys } = out;
     let mut dups: Vec<C::Row> = Vec::new();
     if opts.dedup {
         for (k, local, row) in keys {
-            if !seen.insert(k) {
+            if !seen.insert(mix(k, seed)) {
                 dups.push(row);
                 if dup_examples.len() < 100 {
                     dup_examples.push(RejectRecord {
@@ -326,13 +379,21 @@ fn consume<'q, C: Collector>(
     fa.lines += nonblank;
     fa.events += events - dups.len() as u64;
     fa.duplicates += dups.len() as u64;
-    fa.rejected += rej.len() as u64;
-    let mut q = quarantine;
-    for (local, reason, raw) in &rej {
-        record_reject(fa, reason, line_offset + u64::from(*local), kinds, rejects, opts.max_reject_records);
-        if let (Some(q), Some(raw)) = (q.as_deref_mut(), raw) {
-            q.write_all(raw).and_then(|()| q.write_all(b"\n")).map_err(|e| Error::io("quarantine", e))?;
+    for (kind, n) in rej_kinds {
+        fa.rejected += n;
+        *kinds.entry(kind.to_string()).or_default() += n;
+    }
+    for (local, reason) in &rej {
+        if rejects.len() < opts.max_reject_records {
+            rejects.push(RejectRecord {
+                file: fa.file.clone(),
+                line: line_offset + u64::from(*local),
+                reason: reason.to_string(),
+            });
         }
+    }
+    if let Some(q) = quarantine {
+        q.write_all(&quarantined).map_err(|e| Error::io("quarantine", e))?;
     }
     let mut done = done?;
     if !dups.is_empty() {
@@ -363,8 +424,29 @@ fn parse_chunk<C: Collector>(
 ) -> LinesOut<C::Done, C::Row> {
     let mut part = collector.new_part(ctx);
     let need = collector.need();
-    let mut out =
-        LinesOut { done: Ok(()), line_count: 0, nonblank: 0, events: 0, rejects: Vec::new(), keys: Vec::new() };
+    let mut out = LinesOut {
+        done: Ok(()),
+        line_count: 0,
+        nonblank: 0,
+        events: 0,
+        kinds: Vec::new(),
+        rejects: Vec::new(),
+        quarantined: Vec::new(),
+        keys: Vec::new(),
+    };
+    let reject = |out: &mut LinesOut<(), C::Row>, local: u32, seg: &[u8], r: Reject| {
+        match out.kinds.iter_mut().find(|(k, _)| *k == r.kind) {
+            Some((_, n)) => *n += 1,
+            None => out.kinds.push((r.kind, 1)),
+        }
+        if opts.keep_rejected_lines {
+            out.quarantined.extend_from_slice(seg.strip_suffix(b"\r").unwrap_or(seg));
+            out.quarantined.push(b'\n');
+        }
+        if out.rejects.len() < opts.max_reject_records {
+            out.rejects.push((local, r));
+        }
+    };
     let mut start = 0usize;
     let mut local: u32 = 0;
     let mut handle = |seg: &[u8], local: u32, out: &mut LinesOut<(), C::Row>| {
@@ -373,13 +455,12 @@ fn parse_chunk<C: Collector>(
             return;
         }
         out.nonblank += 1;
-        let keep = || opts.keep_rejected_lines.then(|| seg.strip_suffix(b"\r").unwrap_or(seg).to_vec());
         if line.len() > opts.max_line_bytes {
             let r = Reject::new(
                 "line too long",
                 format!("{} bytes exceed the limit of {} (--max-line-bytes)", line.len(), opts.max_line_bytes),
             );
-            out.rejects.push((local, r, keep()));
+            reject(out, local, seg, r);
             return;
         }
         match ctx.format.parse_fields(line, need) {
@@ -392,7 +473,7 @@ fn parse_chunk<C: Collector>(
                     }
                 }
             }
-            Err(r) => out.rejects.push((local, r, keep())),
+            Err(r) => reject(out, local, seg, r),
         }
     };
     for nl in memchr::memchr_iter(b'\n', data) {
@@ -410,12 +491,15 @@ fn parse_chunk<C: Collector>(
         line_count: out.line_count,
         nonblank: out.nonblank,
         events: out.events,
+        kinds: out.kinds,
         rejects: out.rejects,
+        quarantined: out.quarantined,
         keys: out.keys,
     }
 }
 
-struct Pool {
+struct Pool<'a> {
+    abort: &'a AtomicBool,
     spare: Vec<Vec<u8>>,
     rx: Receiver<Vec<u8>>,
     made: usize,
@@ -423,7 +507,7 @@ struct Pool {
     size: usize,
 }
 
-impl Pool {
+impl Pool<'_> {
     /// A buffer of `size` bytes: a returned one, a new one while fewer than `max` exist, or
     /// else wait for one to come back. `None` when the run is over.
     fn take(&mut self) -> Option<Vec<u8>> {
@@ -437,7 +521,17 @@ impl Pool {
             self.made += 1;
             return Some(vec![0; self.size]);
         }
-        self.rx.recv().ok()
+        loop {
+            match self.rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(b) => return Some(b),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return None,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if self.abort.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                }
+            }
+        }
     }
 
     /// Returns a buffer the producer did not send.
@@ -472,7 +566,7 @@ fn produce<D, R>(
     opts: &IngestOptions,
     forced: Option<&'static dyn LineFormat>,
     progress: &dyn Progress,
-    pool: &mut Pool,
+    pool: &mut Pool<'_>,
     send: &mut SendFile<'_, D, R>,
     abort: &AtomicBool,
 ) -> std::result::Result<(), ()> {
@@ -600,8 +694,11 @@ fn produce<D, R>(
             want = opts.chunk_bytes;
         } else if filled > opts.max_line_bytes {
             // One line longer than the limit: keep a prefix, skip to its end in bounded memory.
-            let keep = if opts.keep_rejected_lines { opts.max_line_bytes } else { 4096 };
-            let prefix = buf.get(..keep.min(filled)).unwrap_or_default().to_vec();
+            let keep = if opts.keep_rejected_lines { opts.max_line_bytes } else { 4096 }.min(filled);
+            let Some(mut prefix) = pool.take() else { return Err(()) };
+            if let (Some(dst), Some(src)) = (prefix.get_mut(..keep), buf.get(..keep)) {
+                dst.copy_from_slice(src);
+            }
             let mut len = filled as u64;
             filled = 0;
             loop {
@@ -619,7 +716,7 @@ fn produce<D, R>(
                     break;
                 }
             }
-            send.send(Payload::Oversize { prefix, len })?;
+            send.send(Payload::Oversize { buf: prefix, prefix_len: keep, len })?;
             want = opts.chunk_bytes;
         } else {
             want = cap; // a long line: read on until it ends or passes the limit

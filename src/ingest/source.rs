@@ -41,7 +41,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
     let mut errors = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            if inputs.contains(&Input::Stdin) {
+                errors.push(("-".to_string(), "standard input can be read only once".to_string()));
+            } else {
+                inputs.push(Input::Stdin);
+            }
             continue;
         }
         match std::fs::metadata(p) {

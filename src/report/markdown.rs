@@ -49,7 +49,7 @@ fn verdict(i: &Incident) -> String {
         } else {
             i.epicenter.iter().map(|p| e(p)).collect::<Vec<_>>().join(", ")
         },
-        i.hosts.iter().take(8).map(|h| format!("`{}`", h.replace('`', "'"))).collect::<Vec<_>>().join(", ")
+        i.hosts.iter().take(8).map(|h| e(h)).collect::<Vec<_>>().join(", ")
     )
 }
 
@@ -109,7 +109,7 @@ pub fn render(r: &Report) -> String {
         ));
         events.push((hms(i.recovery.as_ref()), format!("{} recovered: last errors end", i.id)));
     }
-    for p in t.propagation.iter().skip(1) {
+    for p in t.propagation.iter().filter(|p| p.lag_seconds > 0.0) {
         events.push((
             hms(Some(&p.onset)),
             format!("{} affected (+{:.0} s after the epicenter)", e(&p.pop), p.lag_seconds),

@@ -155,16 +155,43 @@ struct Span {
     confidence: f64,
 }
 
+/// The time axis: bucket start times, dense within active stretches, with any gap longer than
+/// the span split collapsed into one empty bucket (so a stray event years away costs one bucket,
+/// not millions).
 struct Ctx<'a> {
-    t0: i64,
+    axis: Vec<i64>,
     w: i64,
     p: &'a Params,
 }
 
 impl Ctx<'_> {
     fn time(&self, i: usize) -> i64 {
-        self.t0 + i as i64 * self.w
+        if let Some(t) = self.axis.get(i) {
+            return *t;
+        }
+        let last = self.axis.last().copied().unwrap_or(0);
+        let beyond = (i + 1).saturating_sub(self.axis.len()) as i64;
+        last.saturating_add(beyond.saturating_mul(self.w))
     }
+}
+
+fn axis(buckets: impl Iterator<Item = i64>, w: i64, max_gap_buckets: i64) -> Vec<i64> {
+    let mut axis: Vec<i64> = Vec::new();
+    for b in buckets {
+        if let Some(&last) = axis.last() {
+            if b <= last {
+                continue;
+            }
+            let gap = (b - last) / w;
+            if gap <= max_gap_buckets {
+                axis.extend((1..gap).map(|i| last + i * w));
+            } else {
+                axis.push(last + w);
+            }
+        }
+        axis.push(b);
+    }
+    axis
 }
 
 fn detect(s: &Series, ctx: &Ctx<'_>) -> Vec<Span> {
@@ -226,7 +253,13 @@ fn detect(s: &Series, ctx: &Ctx<'_>) -> Vec<Span> {
         let last_err = |j: usize| s.last.get(j).copied().filter(|v| *v != i64::MIN);
         // The span as a whole must stand out from the rest of the series: an excess of at least
         // `min_excess` over the rate outside failing runs, and far beyond chance.
-        let in_runs = |j: usize| g.iter().any(|(a, b)| (*a..=*b).contains(&j));
+        let mut run_mask = vec![false; s.k.len()];
+        for (a, b) in &g {
+            for m in run_mask.iter_mut().take(*b + 1).skip(*a) {
+                *m = true;
+            }
+        }
+        let in_runs = |j: usize| run_mask.get(j).copied().unwrap_or(false);
         let (mut k_in, mut n_in, mut k_out, mut n_out) = (0u64, 0u64, 0u64, 0u64);
         for (j, (k, n)) in s.k.iter().zip(&s.n).enumerate() {
             if in_runs(j) {
@@ -443,7 +476,10 @@ fn scope(pops: &[String]) -> Scope {
 /// A POP or host span placed in time, for clustering.
 #[derive(Debug, Clone)]
 struct Placed {
+    /// The POP (edge spans) or host (origin spans) the span was found on.
     key: String,
+    /// The POP of a host-specific span found on a POP's series.
+    pop: Option<String>,
     span: Span,
     hosts: Vec<String>,
     edge_errors: u64,
@@ -470,12 +506,29 @@ fn cluster(mut items: Vec<Placed>, gap_ns: i64) -> Vec<Vec<Placed>> {
 #[expect(clippy::too_many_lines, reason = "the steps of the method in order; each is commented")]
 pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let w = table.bucket_ns.max(1);
-    let (Some(t0), Some(t1)) = (table.rows.keys().map(|k| k.0).min(), table.rows.keys().map(|k| k.0).max()) else {
+    if table.rows.is_empty() {
         return Timeline { input, ..Timeline::default() };
-    };
-    let t = usize::try_from((t1 - t0) / w + 1).unwrap_or(0);
-    let ctx = Ctx { t0, w, p };
-    let idx = |b: i64| usize::try_from((b - t0) / w).unwrap_or(0);
+    }
+    let max_gap = (p.split_gap_secs.saturating_mul(1_000_000_000) / w).max(1);
+    let mut buckets: Vec<i64> = table.rows.keys().map(|k| k.0).collect();
+    buckets.dedup();
+    let ctx = Ctx { axis: axis(buckets.into_iter(), w, max_gap), w, p };
+    let t = ctx.axis.len();
+    let position: BTreeMap<i64, usize> = ctx.axis.iter().enumerate().map(|(i, b)| (*b, i)).collect();
+    let idx = |b: i64| position.get(&b).copied().unwrap_or(0);
+    // Only hosts with origin-blamed errors get a host series, and only (POP, host) pairs with
+    // edge-blamed errors are tracked: memory follows the failures, not the number of hosts.
+    let mut origin_hosts: BTreeSet<&str> = BTreeSet::new();
+    let mut edge_pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for ((_, pop, host), c) in &table.rows {
+        let (pop, host) = (pop.as_deref().unwrap_or(""), host.as_deref().unwrap_or(""));
+        if c.origin_errors() > 0 {
+            origin_hosts.insert(host);
+        }
+        if c.edge_errors() > 0 {
+            edge_pairs.insert((pop, host));
+        }
+    }
 
     let mut pop_series: BTreeMap<String, Series> = BTreeMap::new();
     let mut host_series: BTreeMap<String, Series> = BTreeMap::new();
@@ -485,20 +538,29 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let mut host_pop_first: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
     for ((b, pop, host), c) in &table.rows {
         let i = idx(*b);
-        let pop = pop.clone().unwrap_or_default();
-        let host = host.clone().unwrap_or_default();
+        let (pop_s, host_s) = (pop.as_deref().unwrap_or(""), host.as_deref().unwrap_or(""));
+        let origin_host = origin_hosts.contains(host_s);
+        let edge_pair = edge_pairs.contains(&(pop_s, host_s));
+        let pop = pop_s.to_string();
+        let host = host_s.to_string();
         pop_series.entry(pop.clone()).or_insert_with(|| Series::new(t)).add(i, c, Blame::Edge);
-        host_series.entry(host.clone()).or_insert_with(|| Series::new(t)).add(i, c, Blame::Origin);
+        if origin_host {
+            host_series.entry(host.clone()).or_insert_with(|| Series::new(t)).add(i, c, Blame::Origin);
+        }
         let bump = |m: &mut BTreeMap<(String, String), Vec<u64>>, key: (String, String), v: u64| {
             if let Some(x) = m.entry(key).or_insert_with(|| vec![0; t]).get_mut(i) {
                 *x += v;
             }
         };
-        bump(&mut pop_host_edge, (pop.clone(), host.clone()), c.edge_errors());
-        bump(&mut pop_host_req, (pop.clone(), host.clone()), c.requests);
-        bump(&mut host_pop_origin, (host.clone(), pop.clone()), c.origin_errors());
-        if let Some(x) = host_pop_first.entry((host, pop)).or_insert_with(|| vec![i64::MAX; t]).get_mut(i) {
-            *x = (*x).min(c.first_origin_ns);
+        if edge_pair {
+            bump(&mut pop_host_edge, (pop.clone(), host.clone()), c.edge_errors());
+            bump(&mut pop_host_req, (pop.clone(), host.clone()), c.requests);
+        }
+        if origin_host {
+            bump(&mut host_pop_origin, (host.clone(), pop.clone()), c.origin_errors());
+            if let Some(x) = host_pop_first.entry((host, pop)).or_insert_with(|| vec![i64::MAX; t]).get_mut(i) {
+                *x = (*x).min(c.first_origin_ns);
+            }
         }
     }
     let sum_range = |v: &Vec<u64>, a: usize, b: usize| -> u64 { (a..=b).filter_map(|j| v.get(j)).sum() };
@@ -519,7 +581,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
                 .collect();
             by_host.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             let errors: u64 = by_host.iter().map(|h| h.1).sum();
-            let requests: u64 = by_host.iter().map(|h| h.2).sum();
+            let requests: u64 = (span.start..=span.end).filter_map(|j| s.n.get(j)).sum();
             let origin_errors: u64 = (span.start..=span.end)
                 .filter_map(|j| s.sigs.get(j))
                 .map(|x| {
@@ -535,7 +597,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
                     && (*r as f64) < 0.5 * requests as f64
             });
             let hosts: Vec<String> = by_host.iter().filter(|h| h.1 > 0).map(|h| h.0.clone()).collect();
-            let placed = Placed { key: pop.clone(), span, hosts, edge_errors: errors, origin_errors };
+            let placed = Placed { key: pop.clone(), pop: None, span, hosts, edge_errors: errors, origin_errors };
             if specific {
                 if let Some((h, _, _)) = top {
                     host_specific.push(Placed { hosts: vec![h], ..placed });
@@ -552,6 +614,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         for span in detect(s, &ctx) {
             let errors = (span.start..=span.end).filter_map(|j| s.k.get(j)).sum();
             origin_items.push(Placed {
+                pop: None,
                 key: host.clone(),
                 span,
                 hosts: vec![host.clone()],
@@ -562,7 +625,8 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     }
     for hs in host_specific {
         if let Some(h) = hs.hosts.first().cloned() {
-            origin_items.push(Placed { key: h, ..hs });
+            let pop = Some(hs.key.clone());
+            origin_items.push(Placed { key: h, pop, ..hs });
         }
     }
 
@@ -586,8 +650,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
             let (a, b) =
                 (g.iter().map(|x| x.span.start).min().unwrap_or(0), g.iter().map(|x| x.span.end).max().unwrap_or(0));
             // POPs: those that served this host's origin errors in the span, or host-specific POP spans.
-            let mut pops: BTreeSet<String> =
-                g.iter().filter(|x| pop_series.contains_key(&x.key) && x.key != host).map(|x| x.key.clone()).collect();
+            let mut pops: BTreeSet<String> = g.iter().filter_map(|x| x.pop.clone()).collect();
             let total: u64 = host_pop_origin
                 .range((host.clone(), String::new())..)
                 .take_while(|((h, _), _)| *h == host)
@@ -627,8 +690,9 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     for (inc, g) in &mut incidents {
         let (a, b) =
             (g.iter().map(|x| x.span.start).min().unwrap_or(0), g.iter().map(|x| x.span.end).max().unwrap_or(0));
-        let ser: Vec<&Series> = if inc.attribution == Attribution::Origin {
-            inc.hosts.iter().filter_map(|h| host_series.get(h)).collect()
+        let host_ser: Vec<&Series> = inc.hosts.iter().filter_map(|h| host_series.get(h)).collect();
+        let ser: Vec<&Series> = if inc.attribution == Attribution::Origin && !host_ser.is_empty() {
+            host_ser
         } else {
             inc.pops.iter().filter_map(|p| pop_series.get(p)).collect()
         };
@@ -715,7 +779,11 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         let first = g.iter().map(|x| x.span.onset_ns).min().unwrap_or(0);
         let mut rows: Vec<&Placed> = g.iter().collect();
         rows.sort_by_key(|x| (x.span.onset_ns, x.key.clone()));
+        let mut listed: BTreeSet<&str> = BTreeSet::new();
         for x in rows {
+            if !listed.insert(x.key.as_str()) {
+                continue; // a second span of the same POP in this incident
+            }
             propagation.push(Propagation {
                 pop: x.key.clone(),
                 onset: rfc3339(x.span.onset_ns),
@@ -796,8 +864,8 @@ fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution: At
     let tol = (p.epicenter_tolerance_secs * 1e9) as i64;
     let epicenter: Vec<String> = g
         .iter()
-        .filter(|x| x.span.onset_ns <= onset + tol && (attribution != Attribution::Origin || pops.contains(&x.key)))
-        .map(|x| x.key.clone())
+        .filter(|x| x.span.onset_ns <= onset + tol)
+        .filter_map(|x| if attribution == Attribution::Origin { x.pop.clone() } else { Some(x.key.clone()) })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -877,4 +945,48 @@ fn regions(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_gaps_collapse_on_the_time_axis() {
+        let w = 60_000_000_000;
+        let a = axis([0, w, 3 * w, 10_000_000 * w].into_iter(), w, 60);
+        assert_eq!(a, vec![0, w, 2 * w, 3 * w, 4 * w, 10_000_000 * w]);
+    }
+
+    #[test]
+    fn a_stray_event_decades_away_costs_nothing() {
+        let w = 60_000_000_000;
+        let mut t = RatesTable::new(w, true);
+        let mut c = Counts::EMPTY;
+        c.add(700_000_000_000_000_000, Some(200), Some(200), None);
+        t.rows.insert((700_000_000_000_000_000 / w * w, Some("SCL".into()), Some("h".into())), c);
+        let mut c = Counts::EMPTY;
+        c.add(1_763_464_800_000_000_000, Some(500), Some(0), None);
+        t.rows.insert((1_763_464_800_000_000_000, Some("SCL".into()), Some("h".into())), c);
+        let tl = build(&t, InputSummary::default(), &Params::default());
+        assert_eq!(tl.pops.len(), 1);
+        assert!(tl.incidents.is_empty());
+    }
+
+    #[test]
+    fn onset_estimates_stay_within_their_bounds() {
+        let w = 60_000_000_000;
+        let ctx = Ctx { axis: (0..10).map(|i| i * w).collect(), w, p: &Params::default() };
+        let mut s = Series::new(10);
+        for j in 3..10 {
+            s.n[j] = 100;
+            s.k[j] = if j == 3 { 30 } else { 60 };
+        }
+        // A jump half-way into bucket 3 at the failing rate 0.6: the bucket ran at 0.3.
+        let t = onset_estimate(&s, 3, 0.6, &ctx, Some(3 * w + 31_000_000_000));
+        assert_eq!(t, 3 * w + 30_000_000_000);
+        // Never after the first error.
+        let t = onset_estimate(&s, 3, 0.6, &ctx, Some(3 * w + 5_000_000_000));
+        assert_eq!(t, 3 * w + 5_000_000_000);
+    }
 }

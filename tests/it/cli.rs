@@ -115,3 +115,18 @@ fn terminal_output_strips_escape_sequences_from_log_content() {
     assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s:?}");
     assert!(s.contains("SCL"));
 }
+
+#[test]
+fn stdin_can_be_named_only_once() {
+    let mut child = bin()
+        .args(["rates", "-q", "-", "-", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(fixture("logpush/mixed_encodings.ndjson")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("standard input can be read only once"));
+}
