@@ -196,7 +196,7 @@ impl EventChunk {
 pub const PARQUET_COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
 
 /// Rows per Parquet row group.
-const ROW_GROUP_ROWS: usize = 128 * 1024;
+const ROW_GROUP_ROWS: usize = 64 * 1024;
 
 /// Writes event chunks to a Parquet file as they arrive, in row groups of bounded size.
 pub struct ParquetSink {
