@@ -42,9 +42,13 @@ fn main() {
                 };
                 let naive = name.starts_with("naive");
                 println!(
-                    "| {} | {scale} | {name} | {:.3} | {} / {} | {} / {} | {within} | {} | {} | {} |",
+                    "| {} | {scale} | {name} | {} | {} / {} | {} / {} | {within} | {} | {} | {} |",
                     scenario.name(),
-                    s.f1(),
+                    if s.true_positives + s.false_negatives == 0 {
+                        format!("— ({} POPs wrongly affected)", s.false_positives)
+                    } else {
+                        format!("{:.3}", s.f1())
+                    },
                     fmt(quantile(&s.onset_errors, 0.5)),
                     fmt(quantile(&s.onset_errors, 0.9)),
                     fmt(quantile(&s.recovery_errors, 0.5)),

@@ -17,6 +17,7 @@ mod corpus;
 mod hostile;
 mod ingest;
 mod props;
+mod signatures;
 mod timeline;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,36 @@
+//! Every registered signature has documentation and positive and negative fixtures, and the
+//! signature column and the aggregate counts agree on them.
+
+use blastradius::ingest::{discover, IngestOptions, NoProgress};
+use blastradius::signatures::{classify, Signature, ALL, SIGNATURE};
+
+use crate::{fixture, read};
+
+#[test]
+fn every_signature_has_fixtures_that_hold() {
+    for sig in ALL {
+        let doc = sig.info().doc;
+        for heading in ["## What it detects", "## Evidence", "## Example", "## False positives"] {
+            assert!(doc.contains(heading), "{} lacks {heading}", sig.id());
+        }
+        for (kind, want) in [("positive", true), ("negative", false)] {
+            let path = fixture(&format!("signatures/{}/{kind}.ndjson", sig.id()));
+            assert!(path.exists(), "{} has no {kind} fixture", sig.id());
+            let (mut df, acc) = read(std::slice::from_ref(&path), &IngestOptions::default());
+            assert_eq!(acc.rejected, 0);
+            assert!(df.height() >= 3, "{}: {kind} fixture too small", sig.id());
+            classify(&mut df).unwrap();
+            let got: Vec<Option<&str>> = df.column(SIGNATURE).unwrap().str().unwrap().iter().collect();
+            for (i, g) in got.iter().enumerate() {
+                assert_eq!(*g == Some(sig.id()), want, "{} {kind} line {}: classified {g:?}", sig.id(), i + 1);
+            }
+            // The rates aggregate counts the same events.
+            let (inputs, _) = discover(&[path]);
+            let (t, _) =
+                blastradius::rates::compute(&inputs, &IngestOptions::default(), &NoProgress, 60, false).unwrap();
+            let expected = got.iter().filter(|g| **g == Some(sig.id())).count() as u64;
+            assert_eq!(t.total().signature(sig), expected, "{}", sig.id());
+        }
+    }
+    assert_eq!(Signature::from_id("nope"), None);
+}
