@@ -385,16 +385,31 @@ fn recovery_estimate(s: &Series, e: usize, p1: f64, ctx: &Ctx<'_>, last: Option<
 /// period when an off phase is missed, so a first guess (the lower quartile of the intervals)
 /// sets how many periods each interval spans, and the period is the total time over the total
 /// count.
-fn period(starts: &[i64]) -> Option<f64> {
+/// With `prior` (the period seen by the busiest POPs of the same incident), the intervals are
+/// counted in units of the prior instead: a flap is a property of the incident (a configuration
+/// regenerated every few minutes), and a quiet POP's intervals are read against it.
+fn period(starts: &[i64], prior: Option<f64>) -> Option<f64> {
     let mut d: Vec<f64> =
         starts.windows(2).filter_map(|w| Some((w.get(1)? - w.first()?) as f64 / 1e9)).filter(|x| *x > 0.0).collect();
     d.sort_by(f64::total_cmp);
-    let guess = *d.get(d.len() / 4)?;
+    let guess = match prior {
+        Some(p) if p > 0.0 => p,
+        _ => *d.get(d.len() / 4)?,
+    };
     if guess <= 0.0 {
         return None;
     }
     let cycles: f64 = d.iter().map(|x| (x / guess).round().max(1.0)).sum();
     Some(d.iter().sum::<f64>() / cycles)
+}
+
+/// The flapping period of a group of POPs: the median over the POPs whose confidence is at least
+/// half the best one's. A POP with a few requests a minute misses off phases and reports a
+/// multiple of the period; the busy POPs of the same incident see it clearly.
+fn confident_period(periods: &[(f64, f64)]) -> Option<f64> {
+    let best = periods.iter().map(|p| p.1).fold(0.0, f64::max);
+    let mut v: Vec<f64> = periods.iter().filter(|p| p.1 >= 0.5 * best).map(|p| p.0).collect();
+    median(&mut v)
 }
 
 fn volume_factor(mean_n: f64) -> f64 {
@@ -421,7 +436,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 
 fn flapping(span: &Span) -> Flapping {
     let transitions = 2 * (span.runs.len().saturating_sub(1)) as u32;
-    let period_seconds = if span.runs.len() >= 3 { period(&span.run_starts_ns).map(round3) } else { None };
+    let period_seconds = if span.runs.len() >= 3 { period(&span.run_starts_ns, None).map(round3) } else { None };
     Flapping { transitions, period_seconds }
 }
 
@@ -696,10 +711,11 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         } else {
             inc.pops.iter().filter_map(|p| pop_series.get(p)).collect()
         };
-        let mut periods: Vec<f64> = g.iter().filter_map(|x| flapping(&x.span).period_seconds).collect();
+        let periods: Vec<(f64, f64)> =
+            g.iter().filter_map(|x| flapping(&x.span).period_seconds.map(|p| (p, x.span.confidence))).collect();
         inc.flapping = Flapping {
             transitions: g.iter().map(|x| flapping(&x.span).transitions).max().unwrap_or(0),
-            period_seconds: median(&mut periods).map(round3),
+            period_seconds: confident_period(&periods).map(round3),
         };
         let n_hosts = inc.hosts.len();
         inc.evidence = evidence(&ser, a, b, n_hosts, &inc.pops, inc.attribution);
@@ -728,7 +744,12 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         let requests: u64 = s.n.iter().sum();
         #[expect(clippy::single_match_else, reason = "two kinds of row, side by side")]
         let row = match affected.get(pop) {
-            Some((span, _)) => {
+            Some((span, ii)) => {
+                let mut flap = flapping(span);
+                let prior = incidents.get(*ii).and_then(|(inc, _)| inc.flapping.period_seconds);
+                if flap.period_seconds.is_some() {
+                    flap.period_seconds = period(&span.run_starts_ns, prior).map(round3);
+                }
                 let pk = peak(s, span.start..=span.end);
                 PopTimeline {
                     pop: pop.clone(),
@@ -740,7 +761,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
                     peak: pk.map(|(j, _)| rfc3339(ctx.time(j))),
                     peak_error_rate: pk.map(|(_, r)| r),
                     recovery: Some(rfc3339(span.recovery_ns)),
-                    flapping: flapping(span),
+                    flapping: flap,
                     dominant_signature: dominant(&s.sigs, span.start..=span.end, Some(Blame::Edge)),
                     requests,
                     confidence: round3(span.confidence),
@@ -922,7 +943,8 @@ fn regions(
             _ => 0..=t.saturating_sub(1),
         };
         let pk = peak(&s, range.clone());
-        let mut periods: Vec<f64> = rows.iter().filter_map(|r| r.flapping.period_seconds).collect();
+        let periods: Vec<(f64, f64)> =
+            rows.iter().filter_map(|r| r.flapping.period_seconds.map(|p| (p, r.confidence))).collect();
         let requests: u64 = rows.iter().map(|r| r.requests).sum();
         let conf: Vec<f64> = rows.iter().filter(|r| r.affected != hit.is_empty()).map(|r| r.confidence).collect();
         out.push(PopTimeline {
@@ -937,7 +959,7 @@ fn regions(
             recovery: recovery.map(rfc3339),
             flapping: Flapping {
                 transitions: rows.iter().map(|r| r.flapping.transitions).max().unwrap_or(0),
-                period_seconds: median(&mut periods),
+                period_seconds: confident_period(&periods),
             },
             dominant_signature: dominant(&s.sigs, range, if hit.is_empty() { None } else { Some(Blame::Edge) }),
             requests,
