@@ -96,8 +96,50 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
     {
         return t.parse::<f64>().map_err(|_| TimeError::Unparseable).and_then(from_epoch_float);
     }
+    if let Some(ns) = fast_rfc3339(b) {
+        return in_range(ns);
+    }
     let dt = chrono::DateTime::parse_from_rfc3339(t).map_err(|_| TimeError::Unparseable)?;
     dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange).and_then(in_range)
+}
+
+/// The shape Logpush writes, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (or `+00:00`), read field by field
+/// with chrono's calendar validating the date; `None` sends anything else (other offsets, leap
+/// seconds, lowercase separators) to chrono's full RFC 3339 parser.
+fn fast_rfc3339(b: &[u8]) -> Option<i64> {
+    let digit = |i: usize| -> Option<i64> { b.get(i).filter(|c| c.is_ascii_digit()).map(|c| i64::from(c - b'0')) };
+    let num = |at: usize, n: usize| (at..at + n).try_fold(0i64, |acc, i| Some(acc * 10 + digit(i)?));
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, s) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if sep(19, b'.') {
+        i = 20;
+        let mut digits = 0u32;
+        while let Some(x) = digit(i) {
+            if digits < 9 {
+                nanos = nanos * 10 + x;
+                digits += 1;
+            }
+            i += 1;
+        }
+        if digits == 0 {
+            return None;
+        }
+        nanos *= 10i64.pow(9 - digits);
+    }
+    match b.get(i..)? {
+        b"Z" | b"+00:00" => {}
+        _ => return None,
+    }
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(mo).ok()?, u32::try_from(d).ok()?)?;
+    let t = date.and_hms_opt(u32::try_from(h).ok()?, u32::try_from(mi).ok()?, u32::try_from(s).ok()?)?;
+    t.and_utc().timestamp().checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
 #[cfg(test)]
@@ -118,6 +160,30 @@ mod tests {
         assert_eq!(parse_str("1653485126.5"), Ok(T + 500_000_000));
         assert_eq!(from_epoch_int(1_653_485_126), Ok(T));
         assert_eq!(from_epoch_float(1_653_485_126.25), Ok(T + 250_000_000));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_chrono() {
+        let mut n = 0u64;
+        for y in [1990, 1999, 2000, 2024, 2025, 2100, 2199] {
+            for (mo, d) in [(1, 1), (2, 28), (2, 29), (2, 30), (4, 31), (12, 31), (13, 1), (0, 5)] {
+                for (h, mi, s) in [(0, 0, 0), (23, 59, 59), (11, 20, 3), (24, 0, 0), (12, 60, 0)] {
+                    for frac in ["", ".5", ".123", ".123456789", ".1234567891", "."] {
+                        for zone in ["Z", "+00:00", "+02:00", "z", ""] {
+                            let s = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{zone}");
+                            let want =
+                                chrono::DateTime::parse_from_rfc3339(&s).ok().and_then(|d| d.timestamp_nanos_opt());
+                            if let Some(got) = fast_rfc3339(s.as_bytes()) {
+                                assert_eq!(Some(got), want, "{s}");
+                                n += 1;
+                            }
+                            assert_eq!(parse_str(&s).ok(), want.filter(|w| (MIN_NS..MAX_NS).contains(w)), "{s}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 500, "the fast path handled only {n} cases");
     }
 
     #[test]
