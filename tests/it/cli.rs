@@ -11,6 +11,14 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_blastradius"))
 }
 
+/// Runs the binary with a fixture piped to its standard input.
+fn with_stdin(args: &[&str], fixture_path: &str) -> std::process::Output {
+    let mut child =
+        bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(fixture(fixture_path)).unwrap()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn help_documents_exit_codes_and_subcommands() {
     let out = bin().arg("--help").output().unwrap();
@@ -47,15 +55,7 @@ fn ingest_writes_parquet_and_quarantine_keeps_rejected_lines_verbatim() {
 
 #[test]
 fn stdin_and_the_accounting_line() {
-    let mut child = bin()
-        .args(["rates", "-", "--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&std::fs::read(fixture("logpush/mixed_encodings.ndjson")).unwrap()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(&["rates", "-", "--format", "csv"], "logpush/mixed_encodings.ndjson");
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("7 lines = 6 events + 0 rejected + 1 duplicates"), "{stderr}");
@@ -118,15 +118,7 @@ fn terminal_output_strips_escape_sequences_from_log_content() {
 
 #[test]
 fn stdin_can_be_named_only_once() {
-    let mut child = bin()
-        .args(["rates", "-q", "-", "-", "--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&std::fs::read(fixture("logpush/mixed_encodings.ndjson")).unwrap()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(&["rates", "-q", "-", "-", "--format", "csv"], "logpush/mixed_encodings.ndjson");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8(out.stderr).unwrap().contains("standard input can be read only once"));
 }
