@@ -15,6 +15,11 @@ static ID_HASHER: LazyLock<RandomState> = LazyLock::new(RandomState::new);
 pub struct Event<'a> {
     /// [`crate::schema::TIME`], ns since the epoch, UTC.
     pub time_ns: i64,
+    /// The record carried no timestamp (a client log line without one): `time` is null.
+    pub time_unknown: bool,
+    /// 1-based line where the record starts in its file, when the framing knows it better than
+    /// the count of records (a multi-line client log record); `None` for one record per line.
+    pub line: Option<u64>,
     /// [`crate::schema::END_TIME`].
     pub end_ns: Option<i64>,
     /// [`crate::schema::POP`].
@@ -61,6 +66,18 @@ pub struct Event<'a> {
     pub security_action: Option<Cow<'a, str>>,
     /// [`crate::schema::ERROR`].
     pub error: Option<Cow<'a, str>>,
+    /// [`crate::schema::URL`].
+    pub url: Option<Cow<'a, str>>,
+    /// [`crate::schema::PAGE`].
+    pub page: Option<Cow<'a, str>>,
+    /// [`crate::schema::REDIRECT_URL`].
+    pub redirect_url: Option<Cow<'a, str>>,
+    /// [`crate::schema::SERVER`].
+    pub server: Option<Cow<'a, str>>,
+    /// [`crate::schema::BODY`].
+    pub body: Option<Cow<'a, str>>,
+    /// [`crate::schema::MESSAGE`].
+    pub message: Option<Cow<'a, str>>,
 }
 
 impl Event<'_> {

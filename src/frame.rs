@@ -15,6 +15,10 @@ use crate::Result;
 /// Column builders for one chunk of events.
 pub struct EventColumns {
     time: Vec<i64>,
+    /// Rows whose time is unknown (null in the frame).
+    no_time: Vec<u32>,
+    /// Rows whose line in the file is known absolutely (multi-line records).
+    abs_lines: Vec<(u32, u64)>,
     end: Vec<Option<i64>>,
     strs: Vec<StringChunkedBuilder>,
     edge_status: Vec<Option<u16>>,
@@ -27,7 +31,7 @@ pub struct EventColumns {
 }
 
 /// The string columns filled from an [`Event`], in the order of [`EventColumns::strs`].
-const STR_COLS: [&str; 16] = [
+const STR_COLS: [&str; 22] = [
     s::POP,
     s::CLIENT_COUNTRY,
     s::HOST,
@@ -44,9 +48,15 @@ const STR_COLS: [&str; 16] = [
     s::CONTENT_TYPE,
     s::SECURITY_ACTION,
     s::ERROR,
+    s::URL,
+    s::PAGE,
+    s::REDIRECT_URL,
+    s::SERVER,
+    s::BODY,
+    s::MESSAGE,
 ];
 
-fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 16] {
+fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 22] {
     [
         ev.pop.as_deref(),
         ev.client_country.as_deref(),
@@ -64,6 +74,12 @@ fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 16] {
         ev.content_type.as_deref(),
         ev.security_action.as_deref(),
         ev.error.as_deref(),
+        ev.url.as_deref(),
+        ev.page.as_deref(),
+        ev.redirect_url.as_deref(),
+        ev.server.as_deref(),
+        ev.body.as_deref(),
+        ev.message.as_deref(),
     ]
 }
 
@@ -73,6 +89,8 @@ pub struct EventChunk {
     pub frame: DataFrame,
     /// 1-based line of each row within its chunk.
     pub lines: Vec<u32>,
+    /// Rows whose line in the file is known absolutely (row, line), overriding `lines`.
+    pub abs_lines: Vec<(u32, u64)>,
 }
 
 /// Collects events into [`EventChunk`]s.
@@ -91,6 +109,8 @@ impl Collector for EventCollector {
         let n = 4096;
         EventColumns {
             time: Vec::with_capacity(n),
+            no_time: Vec::new(),
+            abs_lines: Vec::new(),
             end: Vec::with_capacity(n),
             strs: STR_COLS.iter().map(|c| StringChunkedBuilder::new((*c).into(), n)).collect(),
             edge_status: Vec::with_capacity(n),
@@ -106,6 +126,12 @@ impl Collector for EventCollector {
     fn push(&self, p: &mut EventColumns, ev: &Event<'_>, local_line: u32) -> u32 {
         let row = p.time.len() as u32;
         p.time.push(ev.time_ns);
+        if ev.time_unknown {
+            p.no_time.push(row);
+        }
+        if let Some(l) = ev.line {
+            p.abs_lines.push((row, l));
+        }
         p.end.push(ev.end_ns);
         for (b, v) in p.strs.iter_mut().zip(str_fields(ev)) {
             b.append_option(v);
@@ -132,10 +158,22 @@ impl Collector for EventCollector {
         let (pop, country, host, method, path) = (next(), next(), next(), next(), next());
         let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) =
             (next(), next(), next(), next(), next(), next(), next(), next(), next(), next(), next());
-        let cols = vec![
+        let (url, page, redirect, server, body, message) = (next(), next(), next(), next(), next(), next());
+        let time_col = if p.no_time.is_empty() {
             Int64Chunked::from_vec(s::TIME.into(), p.time)
                 .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
-                .into_column(),
+                .into_column()
+        } else {
+            let mut t: Vec<Option<i64>> = p.time.into_iter().map(Some).collect();
+            for r in &p.no_time {
+                if let Some(v) = t.get_mut(*r as usize) {
+                    *v = None;
+                }
+            }
+            time(s::TIME, t)
+        };
+        let cols = vec![
+            time_col,
             time(s::END_TIME, p.end),
             constant(s::SOURCE_KIND, ctx.format.source_kind(), n),
             constant(s::PROVIDER, ctx.format.provider(), n),
@@ -162,9 +200,15 @@ impl Collector for EventCollector {
             ctype,
             sec,
             err,
+            url,
+            page,
+            redirect,
+            server,
+            body,
+            message,
             constant(s::SOURCE_FILE, ctx.file, n),
         ];
-        Ok(EventChunk { frame: DataFrame::new(n, cols)?, lines: p.lines })
+        Ok(EventChunk { frame: DataFrame::new(n, cols)?, lines: p.lines, abs_lines: p.abs_lines })
     }
 
     fn remove(&self, done: &mut EventChunk, rows: &[u32]) -> Result<()> {
@@ -176,6 +220,20 @@ impl Collector for EventCollector {
         }
         let mask = BooleanChunked::from_slice("keep".into(), &keep);
         done.frame = done.frame.filter(&mask)?;
+        if !done.abs_lines.is_empty() {
+            // Row numbers shift down by the removed rows before them.
+            let mut new_index = Vec::with_capacity(keep.len());
+            let mut n = 0u32;
+            for k in &keep {
+                new_index.push(k.then_some(n));
+                n += u32::from(*k);
+            }
+            done.abs_lines = done
+                .abs_lines
+                .iter()
+                .filter_map(|(r, l)| new_index.get(*r as usize).copied().flatten().map(|nr| (nr, *l)))
+                .collect();
+        }
         let mut it = keep.iter();
         done.lines.retain(|_| it.next().copied().unwrap_or(false));
         Ok(())
@@ -185,7 +243,12 @@ impl Collector for EventCollector {
 impl EventChunk {
     /// The chunk's frame with `source_line` made absolute by adding the lines before the chunk.
     pub fn into_frame(self, line_offset: u64) -> Result<DataFrame> {
-        let lines: Vec<u64> = self.lines.iter().map(|l| line_offset + u64::from(*l)).collect();
+        let mut lines: Vec<u64> = self.lines.iter().map(|l| line_offset + u64::from(*l)).collect();
+        for (row, line) in &self.abs_lines {
+            if let Some(l) = lines.get_mut(*row as usize) {
+                *l = *line;
+            }
+        }
         let mut df = self.frame;
         df.with_column(UInt64Chunked::from_vec(s::SOURCE_LINE.into(), lines).into_column())?;
         Ok(df)

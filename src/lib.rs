@@ -22,6 +22,7 @@ pub mod frame;
 pub mod geo;
 pub mod ingest;
 pub mod rates;
+pub mod redact;
 pub mod report;
 pub mod schema;
 pub mod signatures;

@@ -4,7 +4,8 @@
 
 use polars::prelude::{DataType, Field, Schema, TimeUnit, TimeZone};
 
-/// Event time, UTC, nanoseconds since the epoch (Logpush `EdgeStartTimestamp`).
+/// Event time, UTC, nanoseconds since the epoch (Logpush `EdgeStartTimestamp`); null only for a
+/// client log record that carries no timestamp and follows none.
 pub const TIME: &str = "time";
 /// End of the request at the edge, UTC ns (Logpush `EdgeEndTimestamp`); null when absent.
 pub const END_TIME: &str = "end_time";
@@ -60,6 +61,19 @@ pub const SECURITY_ACTION: &str = "security_action";
 /// Vendor error or result detail (e.g. a CDN's detailed result type or a client error code);
 /// null for Logpush, which has no such field.
 pub const ERROR: &str = "error";
+/// Full request URL, secrets redacted (HAR and client logs; null for edge logs, whose `host` and
+/// `path` carry it).
+pub const URL: &str = "url";
+/// HAR page (`pageref`) the entry belongs to.
+pub const PAGE: &str = "page";
+/// Where a redirect pointed (`location` header or HAR `redirectURL`), secrets redacted.
+pub const REDIRECT_URL: &str = "redirect_url";
+/// The `server` response header (`cloudflare`, `nginx`, ...), as the client saw it.
+pub const SERVER: &str = "server";
+/// A bounded prefix of the response body (a CDN's error page is evidence), secrets redacted.
+pub const BODY: &str = "body";
+/// A client log record's message (its first line, or the error text), bounded and redacted.
+pub const MESSAGE: &str = "message";
 /// Input file the event came from (`-` for stdin).
 pub const SOURCE_FILE: &str = "source_file";
 /// 1-based line of the event in its (decompressed) input file.
@@ -73,7 +87,7 @@ pub fn time_dtype() -> DataType {
 /// The canonical event schema, in column order.
 pub fn event_schema() -> Schema {
     let s = || DataType::String;
-    let cols: [(&str, DataType); 29] = [
+    let cols: [(&str, DataType); 35] = [
         (TIME, time_dtype()),
         (END_TIME, time_dtype()),
         (SOURCE_KIND, s()),
@@ -101,6 +115,12 @@ pub fn event_schema() -> Schema {
         (CONTENT_TYPE, s()),
         (SECURITY_ACTION, s()),
         (ERROR, s()),
+        (URL, s()),
+        (PAGE, s()),
+        (REDIRECT_URL, s()),
+        (SERVER, s()),
+        (BODY, s()),
+        (MESSAGE, s()),
         (SOURCE_FILE, s()),
         (SOURCE_LINE, DataType::UInt64),
     ];

@@ -74,7 +74,8 @@ pub struct Rest {
 /// Options shared by every command that reads logs.
 #[derive(Debug, Args, Clone)]
 pub struct ReadArgs {
-    /// Input format, overriding detection from each file's content (`cloudflare_logpush`).
+    /// Input format, overriding detection from each file's content (`cloudflare_logpush`, `har`,
+    /// `client_log`).
     #[arg(long, value_name = "ID")]
     pub input_format: Option<String>,
     /// Longest accepted line; longer lines are rejected and skipped. Accepts K, M, G suffixes.
@@ -83,6 +84,14 @@ pub struct ReadArgs {
     /// Largest accepted file, decompressed; reading stops there with an error. K, M, G suffixes.
     #[arg(long, value_name = "BYTES", default_value = "64G", value_parser = parse_size)]
     pub max_file_bytes: u64,
+    /// Largest HAR entry or multi-line client log record read whole; a larger one is rejected and
+    /// skipped. Accepts K, M, G suffixes.
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_record_bytes: u64,
+    /// Copy cookies, authorization headers and token-like values into the outputs instead of
+    /// replacing them with `[REDACTED]`.
+    #[arg(long)]
+    pub keep_secrets: bool,
     /// Keep events whose request id (`RayID`) was already seen instead of dropping them.
     #[arg(long)]
     pub no_dedup: bool,
@@ -102,6 +111,8 @@ impl ReadArgs {
             dedup: !self.no_dedup,
             threads: self.threads,
             format: self.input_format.clone(),
+            max_record_bytes: usize::try_from(self.max_record_bytes).unwrap_or(usize::MAX),
+            keep_secrets: self.keep_secrets,
             ..IngestOptions::default()
         }
     }

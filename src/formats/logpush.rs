@@ -220,7 +220,7 @@ impl LineFormat for Logpush {
             origin_ip: nonempty(l.OriginIP),
             content_type: nonempty(l.EdgeResponseContentType),
             security_action: action(l.SecurityAction).or(action(l.WAFAction)),
-            error: None,
+            ..Event::default()
         })
     }
 }

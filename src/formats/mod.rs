@@ -3,12 +3,47 @@
 //! Framing (splitting bytes into lines, decompression, limits) lives in [`crate::ingest`]; a
 //! format only turns one record into an [`Event`] or says why it cannot.
 
+pub mod client;
+pub mod har;
 pub mod json;
 pub mod lenient;
 pub mod logpush;
+pub mod norm;
 pub mod time;
 
+use std::io::{BufRead, Read};
+
 use crate::event::Event;
+
+/// Options of a re-framing format ([`LineFormat::reframe`]).
+#[derive(Debug, Clone)]
+pub struct FrameOptions {
+    /// Largest record (a HAR entry, a multi-line client record) read whole, in bytes.
+    pub max_record_bytes: usize,
+    /// Longest response body prefix kept as evidence, in bytes.
+    pub max_body_bytes: usize,
+    /// Copy secrets (cookies, authorization headers, tokens) instead of redacting them.
+    pub keep_secrets: bool,
+}
+
+impl Default for FrameOptions {
+    fn default() -> Self {
+        FrameOptions { max_record_bytes: 64 << 20, max_body_bytes: 1024, keep_secrets: false }
+    }
+}
+
+/// A file-level problem found while framing (a HAR that is not JSON, whose `entries` is not a
+/// list, that ends early): the file's error, with the records before it kept.
+#[derive(Debug)]
+pub struct FramingError(pub String);
+
+impl std::fmt::Display for FramingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FramingError {}
 
 /// Why one record was refused. Rejections are counted and kept with file and line; they
 /// never stop a run.
@@ -58,6 +93,19 @@ pub trait LineFormat: Sync + Send {
     fn expected(&self) -> &'static str;
     /// Whether one non-blank line from the head of a file looks like this format.
     fn sniff_line(&self, line: &[u8]) -> bool;
+    /// Whether the head of a file (its first decompressed bytes) is this format, for formats
+    /// recognised by the file's shape rather than by its lines (a HAR document).
+    fn sniff_head(&self, _head: &[u8]) -> bool {
+        false
+    }
+    /// Whether files of this format are re-framed into one record per line before parsing.
+    fn reframes(&self) -> bool {
+        false
+    }
+    /// Re-frames a file's decompressed bytes into one record per line (see [`norm`]).
+    fn reframe<'r>(&self, input: Box<dyn BufRead + Send + 'r>, _opts: &FrameOptions) -> Box<dyn Read + Send + 'r> {
+        Box::new(input)
+    }
     /// Parses one line (without its line terminator). Fields outside `need` may be left empty.
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject>;
     /// Parses one line with every field.
@@ -67,7 +115,7 @@ pub trait LineFormat: Sync + Send {
 }
 
 /// Every known line format, in detection order.
-pub static REGISTRY: &[&dyn LineFormat] = &[&logpush::Logpush];
+pub static REGISTRY: &[&dyn LineFormat] = &[&logpush::Logpush, &har::Har, &client::ClientLog];
 
 /// Looks a format up by its id.
 pub fn by_id(id: &str) -> Option<&'static dyn LineFormat> {
@@ -79,9 +127,19 @@ pub fn ids() -> Vec<&'static str> {
     REGISTRY.iter().map(|f| f.id()).collect()
 }
 
-/// Detects the format of a file from the first non-blank lines of its (decompressed) head: the
-/// format that recognises the most of them wins, so one garbled line does not hide a good file.
+/// Detects the format of a file from its (decompressed) head: a format recognised by the file's
+/// shape (HAR) first; then the line format that recognises the most of the first non-blank
+/// lines, so one garbled line does not hide a good file; then free-text client logs, last,
+/// because any text could be one.
 pub fn detect(head: &[u8]) -> Option<&'static dyn LineFormat> {
+    if let Some(f) = REGISTRY.iter().copied().find(|f| f.sniff_head(head)) {
+        return Some(f);
+    }
+    detect_lines(head).or_else(|| client::ClientLog.sniff_text(head).then_some(&client::ClientLog as &dyn LineFormat))
+}
+
+/// The line format that recognises the most of the first non-blank lines of `head`.
+fn detect_lines(head: &[u8]) -> Option<&'static dyn LineFormat> {
     let lines: Vec<&[u8]> = head.split(|b| *b == b'\n').map(trim_line).filter(|l| !l.is_empty()).take(16).collect();
     let mut best: Option<(&'static dyn LineFormat, usize)> = None;
     for f in REGISTRY {

@@ -35,6 +35,12 @@ pub struct IngestOptions {
     pub keep_rejected_lines: bool,
     /// How many rejected lines to keep with file, line and reason (all are counted).
     pub max_reject_records: usize,
+    /// Largest record of a re-framed format (a HAR entry, a multi-line client log record), in
+    /// bytes; a larger one is rejected and skipped in bounded memory.
+    pub max_record_bytes: usize,
+    /// Keep secrets (cookies, authorization headers, token-like values) instead of redacting
+    /// them in every output.
+    pub keep_secrets: bool,
 }
 
 impl Default for IngestOptions {
@@ -48,6 +54,8 @@ impl Default for IngestOptions {
             format: None,
             keep_rejected_lines: false,
             max_reject_records: 10_000,
+            max_record_bytes: 64 << 20,
+            keep_secrets: false,
         }
     }
 }
@@ -60,6 +68,12 @@ impl IngestOptions {
         }
         if self.max_line_bytes > 1 << 30 {
             return Err(crate::Error::Invalid(format!("line length limit {} is above 1 GiB", self.max_line_bytes)));
+        }
+        if self.max_record_bytes < 1024 {
+            return Err(crate::Error::Invalid(format!(
+                "record size limit {} is below 1024 bytes",
+                self.max_record_bytes
+            )));
         }
         if self.threads > 1024 {
             return Err(crate::Error::Invalid(format!("{} threads is more than 1024", self.threads)));
@@ -79,6 +93,15 @@ impl IngestOptions {
             }
         }
         Ok(())
+    }
+
+    /// The options of re-framing formats (HAR, client logs).
+    pub fn frame_options(&self) -> crate::formats::FrameOptions {
+        crate::formats::FrameOptions {
+            max_record_bytes: self.max_record_bytes,
+            keep_secrets: self.keep_secrets,
+            ..crate::formats::FrameOptions::default()
+        }
     }
 
     /// Parser threads to use.

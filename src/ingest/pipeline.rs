@@ -464,10 +464,17 @@ fn parse_chunk<C: Collector>(
             return;
         }
         match ctx.format.parse_fields(line, need) {
-            Ok(ev) => {
+            Ok(mut ev) => {
+                if !opts.keep_secrets && need == Need::All {
+                    if let Some(p) = ev.path.take() {
+                        ev.path = Some(crate::redact::url_cow(p));
+                    }
+                }
                 let row = collector.push(&mut part, &ev, local);
                 out.events += 1;
-                if opts.dedup {
+                // User-side records share request ids with the edge's (a HAR's cf-ray is the edge
+                // line's RayID): they are never taken for duplicates of them.
+                if opts.dedup && !ctx.format.reframes() {
                     if let Some(k) = ev.dedup_key() {
                         out.keys.push((k, local, row));
                     }
@@ -571,9 +578,20 @@ fn produce<D, R>(
     abort: &AtomicBool,
 ) -> std::result::Result<(), ()> {
     let from_walk = matches!(input, Input::File { from_walk: true, .. });
-    let (mut reader, compression) = match source::open(input, progress) {
+    let (raw, compression) = match source::open(input, progress) {
         Ok(r) => r,
         Err(e) => return send.send(end(Some(format!("cannot open: {e}")), None)),
+    };
+    // The format is decided from the decompressed head; a format that re-frames its files (HAR,
+    // client logs) then wraps the reader so that the rest of the pipeline sees one record per line.
+    let (head, raw) = source::read_head(raw, 64 << 10);
+    let detected = forced.or_else(|| formats::detect(&head));
+    let chained: Box<dyn Read + Send + '_> = Box::new(std::io::Cursor::new(head).chain(raw));
+    let mut reader: Box<dyn Read + Send + '_> = match detected {
+        Some(f) if f.reframes() => {
+            f.reframe(Box::new(std::io::BufReader::with_capacity(256 << 10, chained)), &opts.frame_options())
+        }
+        _ => chained,
     };
     let Some(mut buf) = pool.take() else {
         return Err(());
@@ -582,7 +600,7 @@ fn produce<D, R>(
     let mut total: u64 = 0;
     let mut eof = false;
     let mut error: Option<String> = None;
-    let mut format: Option<&'static dyn LineFormat> = None;
+    let format: Option<&'static dyn LineFormat> = detected;
     let mut want = opts.chunk_bytes;
 
     let mut fill = |buf: &mut Vec<u8>,
@@ -613,6 +631,12 @@ fn produce<D, R>(
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if e.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<formats::FramingError>) =>
+                {
+                    *error = Some(e.to_string());
+                    *eof = true;
+                }
                 Err(e) => {
                     let what = match compression {
                         Compression::Gzip => "gzip stream",
@@ -633,9 +657,7 @@ fn produce<D, R>(
         let cap = buf.len();
         fill(&mut buf, &mut filled, want.min(cap), &mut eof, &mut error, &mut total);
         if format.is_none() {
-            let head = buf.get(..filled.min(64 << 10)).unwrap_or_default();
-            format = forced.or_else(|| formats::detect(head));
-            if format.is_none() {
+            {
                 let blank = buf.get(..filled).unwrap_or_default().iter().all(u8::is_ascii_whitespace);
                 let payload = if blank && eof {
                     Payload::End {

@@ -129,6 +129,40 @@ pub fn open<'p>(input: &Input, progress: &'p dyn Progress) -> io::Result<(Box<dy
     Ok((reader, compression))
 }
 
+/// Reads up to `max` bytes from the start of `reader` (fewer at its end). A read error ends
+/// the head early and is replayed by the returned reader, so it is reported where reading
+/// stops, like any other.
+pub fn read_head<'r>(mut reader: Box<dyn Read + Send + 'r>, max: usize) -> (Vec<u8>, Box<dyn Read + Send + 'r>) {
+    let mut head = vec![0u8; max];
+    let mut filled = 0;
+    while filled < max {
+        let Some(space) = head.get_mut(filled..) else { break };
+        match reader.read(space) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                head.truncate(filled);
+                return (head, Box::new(FailOnce(Some(e))));
+            }
+        }
+    }
+    head.truncate(filled);
+    (head, reader)
+}
+
+/// A reader that fails once with a stored error, then ends.
+struct FailOnce(Option<io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
 /// The on-disk size of the inputs that are files (for a progress bar).
 pub fn total_size(inputs: &[Input]) -> u64 {
     inputs

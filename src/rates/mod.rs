@@ -227,6 +227,7 @@ impl RatesTable {
 
 /// A chunk's partial rates: interned POPs and hosts, and counts per (bucket, POP, host).
 pub struct RatesPart {
+    user_side: bool,
     pops: FxHashMap<Box<str>, u32>,
     hosts: FxHashMap<Box<str>, u32>,
     slots: FxHashMap<(i64, u32, u32), u32>,
@@ -271,8 +272,11 @@ impl Collector for RatesCollector {
         crate::formats::Need::Counts
     }
 
-    fn new_part(&self, _ctx: &ChunkCtx<'_>) -> RatesPart {
+    fn new_part(&self, ctx: &ChunkCtx<'_>) -> RatesPart {
         RatesPart {
+            // What users captured (HAR, client logs) is evidence of what they saw, not edge
+            // traffic: it does not enter the per-POP rates.
+            user_side: matches!(ctx.format.source_kind(), "har" | "client"),
             pops: FxHashMap::default(),
             hosts: FxHashMap::default(),
             slots: FxHashMap::default(),
@@ -281,6 +285,9 @@ impl Collector for RatesCollector {
     }
 
     fn push(&self, p: &mut RatesPart, ev: &Event<'_>, _local_line: u32) -> RateRow {
+        if p.user_side {
+            return RateRow { slot: NONE_ID, edge: None, origin: None, bytes: None };
+        }
         let bucket = ev.time_ns.div_euclid(self.bucket_ns) * self.bucket_ns;
         let pop = intern(&mut p.pops, ev.pop.as_deref());
         let host = if self.by_host { intern(&mut p.hosts, ev.host.as_deref()) } else { NONE_ID };

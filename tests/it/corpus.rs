@@ -1,23 +1,9 @@
 //! Conformance on the real Logpush lines in the shared corpus (skipped when it is absent).
 
-use std::path::PathBuf;
-
 use blastradius::ingest::IngestOptions;
 use blastradius::schema as s;
 
-use crate::{balanced, read};
-
-fn corpus(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("BLASTRADIUS_CORPUS")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"), PathBuf::from);
-    let p = root.join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("corpus file {} not present; skipping", p.display());
-        None
-    }
-}
+use crate::{balanced, corpus, read};
 
 #[test]
 fn every_logpush_corpus_line_is_read_with_its_values() {

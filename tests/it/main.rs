@@ -19,6 +19,7 @@ mod ingest;
 mod props;
 mod signatures;
 mod timeline;
+mod users;
 
 use std::path::{Path, PathBuf};
 
@@ -40,4 +41,17 @@ pub fn read(paths: &[PathBuf], opts: &IngestOptions) -> (polars::prelude::DataFr
 pub fn balanced(acc: Accounting) -> Accounting {
     assert!(acc.balanced(), "lines != events + rejected + duplicates: {acc:#?}");
     acc
+}
+
+/// A file or folder of the shared corpus, or `None` (with a note) when the corpus is absent.
+pub fn corpus(rel: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("BLASTRADIUS_CORPUS")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"), PathBuf::from);
+    let p = root.join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("corpus file {} not present; skipping", p.display());
+        None
+    }
 }

@@ -1,0 +1,198 @@
+//! Keeping secrets out of every output.
+//!
+//! HAR files and client logs carry credentials: cookies, `authorization` headers, bearer tokens,
+//! API keys, OAuth codes in redirect URLs. None of them has forensic value, and none may reach an
+//! event frame, a Parquet file, a quarantine file or a report. Values are replaced by
+//! [`MARKER`], which says a value was there without saying what it was. Redaction happens where
+//! records are framed, before parsing, so even a rejected record written to a quarantine file is
+//! already clean. `--keep-secrets` turns it off for a user who needs the values.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What replaces a secret value.
+pub const MARKER: &str = "[REDACTED]";
+
+/// Header names whose values are always secret (compared case-insensitively).
+const SECRET_HEADERS: [&str; 8] = [
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
+    "x-csrf-token",
+];
+
+/// Query parameters whose values are secret (compared case-insensitively).
+const SECRET_PARAMS: [&str; 14] = [
+    "code",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "password",
+    "passwd",
+    "secret",
+    "api_key",
+    "apikey",
+    "key",
+    "sig",
+    "signature",
+];
+
+/// Whether a header's value must never be copied.
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name.trim()))
+}
+
+/// Whether a query parameter's value must never be copied.
+pub fn is_secret_param(name: &str) -> bool {
+    let n = name.trim();
+    SECRET_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(n)) || n.to_ascii_lowercase().ends_with("_token")
+}
+
+/// Replaces the values of secret query (and fragment) parameters of a URL or path.
+pub fn url(u: &str) -> Cow<'_, str> {
+    let Some(q) = u.find(['?', '#']) else {
+        return Cow::Borrowed(u);
+    };
+    let (head, tail) = u.split_at(q);
+    let mut out = String::with_capacity(u.len());
+    out.push_str(head);
+    let mut changed = false;
+    // Walk the query and fragment, keeping separators, replacing secret values.
+    let mut rest = tail;
+    while let Some(sep) = rest.chars().next() {
+        out.push(sep);
+        rest = rest.get(sep.len_utf8()..).unwrap_or_default();
+        let end = rest.find(['&', '#', ';']).unwrap_or(rest.len());
+        let (pair, after) = rest.split_at(end);
+        match pair.split_once('=') {
+            Some((k, v)) if !v.is_empty() && (is_secret_param(&percent_decode_lossy(k)) || is_cookie_string(v)) => {
+                out.push_str(k);
+                out.push('=');
+                out.push_str(MARKER);
+                changed = true;
+            }
+            _ => out.push_str(pair),
+        }
+        rest = after;
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(u)
+    }
+}
+
+/// [`url`] on an owned-or-borrowed value, keeping the borrow when nothing changes.
+pub fn url_cow(u: Cow<'_, str>) -> Cow<'_, str> {
+    match u {
+        Cow::Borrowed(b) => url(b),
+        Cow::Owned(o) => match url(&o) {
+            Cow::Borrowed(_) => Cow::Owned(o),
+            Cow::Owned(n) => Cow::Owned(n),
+        },
+    }
+}
+
+/// Whether a (percent-encoded) parameter value is a cookie string (`a=1; b=2`), as analytics
+/// beacons relay them in URLs.
+fn is_cookie_string(v: &str) -> bool {
+    let d = percent_decode_lossy(v);
+    d.contains(';') && d.split(';').filter(|p| p.contains('=')).count() >= 2
+}
+
+fn percent_decode_lossy(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            if let Some(h) = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()) {
+                if let Ok(v) = u8::from_str_radix(h, 16) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Token-like values in free text: bearer/basic credentials, API keys of the common shapes,
+/// secret `name=value` pairs, `Cookie:`/`Authorization:` header lines and JWTs.
+static TOKENS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        // An authorization scheme and its credential.
+        r"(?i)(?P<a>\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}",
+        // Secret headers written as `Name: value` up to the end of the line.
+        r"|(?P<h>(?:^|[\s{,]|\x22)(?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key)\x22?\s*[:=]\s*\x22?)[^\r\n\x22]+",
+        // Secret query-style or JSON-style pairs.
+        r"|(?P<k>\b(?:access_token|refresh_token|id_token|client_secret|api_key|apikey|token|code|password|secret)\x22?\s*[=:]\s*\x22?)[^&\s\x22',;]{4,}",
+        // API keys: sk-..., sk-ant-..., xox?-..., ghp_..., AKIA...
+        r"|\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{12,}|xox[abpr]-[A-Za-z0-9-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})",
+        // JSON Web Tokens.
+        r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    ))
+    .ok()
+});
+
+/// Replaces token-like values in free text (a log line, an error message, a body prefix).
+pub fn text(s: &str) -> Cow<'_, str> {
+    let Some(re) = TOKENS.as_ref() else {
+        return Cow::Borrowed(s);
+    };
+    re.replace_all(s, |c: &regex::Captures<'_>| {
+        let keep = c.name("a").or_else(|| c.name("h")).or_else(|| c.name("k")).map_or("", |m| m.as_str());
+        format!("{keep}{MARKER}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_params() {
+        assert_eq!(url("/cb?code=abc123&state=xyz"), "/cb?code=[REDACTED]&state=xyz");
+        assert_eq!(
+            url("https://a.b/x?access_token=t0k&x=1#id_token=zz"),
+            "https://a.b/x?access_token=[REDACTED]&x=1#id_token=[REDACTED]"
+        );
+        assert_eq!(url("/plain/path"), "/plain/path");
+        assert_eq!(url("/p?codes=1&Token=9"), "/p?codes=1&Token=[REDACTED]");
+        assert_eq!(url("/p?%63ode=9"), "/p?%63ode=[REDACTED]");
+        assert_eq!(url("/p?code="), "/p?code=");
+        assert_eq!(url("/b.gif?utmcc=__utma%3D1.2%3B%2B__utmz%3D3.4%3B&x=1"), "/b.gif?utmcc=[REDACTED]&x=1");
+        assert!(matches!(url("/p?q=1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn free_text() {
+        let t = text("Authorization: Bearer abcdefghijklmnop123");
+        assert!(!t.contains("abcdefghijklmnop123"), "{t}");
+        let t = text("using key sk-ant-api03-AbCdEfGhIjKlMnOp and more");
+        assert!(!t.contains("AbCdEfGhIjKlMnOp"), "{t}");
+        assert!(t.contains("and more"));
+        let t = text("GET /cb?code=SplxlOBeZQQYbYS6WxSbIA&state=1");
+        assert!(!t.contains("SplxlOBeZQQYbYS6WxSbIA"), "{t}");
+        let t = text(r#"{"cookie": "session=s3cr3tvalue"}"#);
+        assert!(!t.contains("s3cr3tvalue"), "{t}");
+        let t = text("Error: read ECONNRESET");
+        assert_eq!(t, "Error: read ECONNRESET");
+        assert!(is_secret_header("Set-Cookie"));
+        assert!(!is_secret_header("cf-ray"));
+    }
+}
