@@ -587,9 +587,13 @@ fn produce<D, R>(
     let (head, raw) = source::read_head(raw, 64 << 10);
     let detected = forced.or_else(|| formats::detect(&head));
     let chained: Box<dyn Read + Send + '_> = Box::new(std::io::Cursor::new(head).chain(raw));
+    // A re-framed file's size is that of its input, not of the records made from it.
+    let input_bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let reframed = detected.is_some_and(LineFormat::reframes);
     let mut reader: Box<dyn Read + Send + '_> = match detected {
         Some(f) if f.reframes() => {
-            f.reframe(Box::new(std::io::BufReader::with_capacity(256 << 10, chained)), &opts.frame_options())
+            let counted = source::Counted { inner: chained, count: std::sync::Arc::clone(&input_bytes) };
+            f.reframe(Box::new(std::io::BufReader::with_capacity(256 << 10, counted)), &opts.frame_options())
         }
         _ => chained,
     };
@@ -745,7 +749,7 @@ fn produce<D, R>(
         }
     }
     send.send(Payload::End {
-        bytes: total,
+        bytes: if reframed { input_bytes.load(Ordering::Relaxed) } else { total },
         compression: Some(compression),
         format: format.map(LineFormat::id),
         error,

@@ -151,6 +151,22 @@ pub fn read_head<'r>(mut reader: Box<dyn Read + Send + 'r>, max: usize) -> (Vec<
     (head, reader)
 }
 
+/// Counts the bytes read through it into a shared counter.
+pub struct Counted<R> {
+    /// The reader.
+    pub inner: R,
+    /// Bytes read so far.
+    pub count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// A reader that fails once with a stored error, then ends.
 struct FailOnce(Option<io::Error>);
 
