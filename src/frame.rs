@@ -91,6 +91,8 @@ pub struct EventChunk {
     pub lines: Vec<u32>,
     /// Rows whose line in the file is known absolutely (row, line), overriding `lines`.
     pub abs_lines: Vec<(u32, u64)>,
+    /// The rows are HAR entries (their record number less one is the entry index).
+    pub har_entries: bool,
 }
 
 /// Collects events into [`EventChunk`]s.
@@ -208,7 +210,12 @@ impl Collector for EventCollector {
             message,
             constant(s::SOURCE_FILE, ctx.file, n),
         ];
-        Ok(EventChunk { frame: DataFrame::new(n, cols)?, lines: p.lines, abs_lines: p.abs_lines })
+        Ok(EventChunk {
+            frame: DataFrame::new(n, cols)?,
+            lines: p.lines,
+            abs_lines: p.abs_lines,
+            har_entries: ctx.format.source_kind() == "har",
+        })
     }
 
     fn remove(&self, done: &mut EventChunk, rows: &[u32]) -> Result<()> {
@@ -250,7 +257,13 @@ impl EventChunk {
             }
         }
         let mut df = self.frame;
+        let entry = if self.har_entries {
+            UInt64Chunked::from_iter_values(s::ENTRY.into(), lines.iter().map(|l| l.saturating_sub(1))).into_column()
+        } else {
+            Column::full_null(s::ENTRY.into(), lines.len(), &DataType::UInt64)
+        };
         df.with_column(UInt64Chunked::from_vec(s::SOURCE_LINE.into(), lines).into_column())?;
+        df.with_column(entry)?;
         Ok(df)
     }
 }

@@ -74,6 +74,8 @@ pub const SERVER: &str = "server";
 pub const BODY: &str = "body";
 /// A client log record's message (its first line, or the error text), bounded and redacted.
 pub const MESSAGE: &str = "message";
+/// 0-based index of a HAR entry in its archive's `log.entries` (null for other sources).
+pub const ENTRY: &str = "entry";
 /// Input file the event came from (`-` for stdin).
 pub const SOURCE_FILE: &str = "source_file";
 /// 1-based line of the event in its (decompressed) input file.
@@ -87,7 +89,7 @@ pub fn time_dtype() -> DataType {
 /// The canonical event schema, in column order.
 pub fn event_schema() -> Schema {
     let s = || DataType::String;
-    let cols: [(&str, DataType); 35] = [
+    let cols: [(&str, DataType); 36] = [
         (TIME, time_dtype()),
         (END_TIME, time_dtype()),
         (SOURCE_KIND, s()),
@@ -123,6 +125,7 @@ pub fn event_schema() -> Schema {
         (MESSAGE, s()),
         (SOURCE_FILE, s()),
         (SOURCE_LINE, DataType::UInt64),
+        (ENTRY, DataType::UInt64),
     ];
     cols.into_iter().map(|(n, d)| Field::new(n.into(), d)).collect()
 }

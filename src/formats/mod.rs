@@ -53,12 +53,15 @@ pub struct Reject {
     pub kind: &'static str,
     /// The detail: which field, what value, where in the line.
     pub detail: String,
+    /// The 1-based line of the record in its file when the framing knows it better than the
+    /// count of records (a multi-line client log record).
+    pub line: Option<u64>,
 }
 
 impl Reject {
     /// A rejection of the given kind.
     pub fn new(kind: &'static str, detail: impl Into<String>) -> Self {
-        Reject { kind, detail: detail.into() }
+        Reject { kind, detail: detail.into(), line: None }
     }
 }
 

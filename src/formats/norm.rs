@@ -111,9 +111,10 @@ impl<'a> Record<'a> {
                 Some(("invalid HAR entry", d)) => ("invalid HAR entry", d.to_string()),
                 Some(("HAR entry too large", d)) => ("HAR entry too large", d.to_string()),
                 Some(("HAR entry without time", d)) => ("HAR entry without time", d.to_string()),
+                Some(("record too large", d)) => ("record too large", d.to_string()),
                 _ => ("unreadable record", why.into_owned()),
             };
-            return Err(Reject::new(kind, detail));
+            return Err(Reject { line: r.line, ..Reject::new(kind, detail) });
         }
         Ok(Event {
             time_ns: r.t.unwrap_or(0),

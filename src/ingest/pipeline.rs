@@ -387,7 +387,7 @@ fn consume<'q, C: Collector>(
         if rejects.len() < opts.max_reject_records {
             rejects.push(RejectRecord {
                 file: fa.file.clone(),
-                line: line_offset + u64::from(*local),
+                line: reason.line.unwrap_or(line_offset + u64::from(*local)),
                 reason: reason.to_string(),
             });
         }

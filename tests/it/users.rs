@@ -45,6 +45,8 @@ fn har_fixture_fields_and_redaction() {
     let acc = balanced(acc);
     assert_eq!((acc.lines, acc.events, acc.rejected), (4, 4, 0));
     assert_eq!(lines(&df), vec![1, 2, 3, 4], "source_line is the entry index + 1");
+    let entry = df.column(s::ENTRY).unwrap().u64().unwrap().clone();
+    assert_eq!((entry.get(0), entry.get(3)), (Some(0), Some(3)));
     assert_eq!(u16s(&df, s::EDGE_STATUS), vec![Some(500), Some(200), Some(302), Some(0)]);
     assert_eq!(strs(&df, s::SOURCE_KIND)[0].as_deref(), Some("har"));
     assert_eq!(strs(&df, s::POP)[..2], [Some("FRA".into()), Some("FRA".into())]);
@@ -290,4 +292,27 @@ fn corpus_client_logs_find_their_errors() {
     // One event per logical record: the node stack is one record.
     let (errs, _) = found("nodehack-12");
     assert_eq!(errs.len(), 1);
+}
+
+#[test]
+fn client_logs_with_crlf_invalid_utf8_and_a_huge_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sdk.log");
+    let mut data = b"2025-11-18T11:30:00Z Error: read ECONNRESET\r\n    at TCP.onread (net.js:1:1)\r\n".to_vec();
+    data.extend_from_slice(b"2025-11-18T11:30:01Z caf\xe9 \xff\xfe ETIMEDOUT\r\n");
+    // An embedded page that never closes: one record up to the limit, then rejected.
+    data.extend_from_slice(b"2025-11-18T11:30:02Z API Error (502 <html>\n");
+    for _ in 0..2000 {
+        data.extend_from_slice(b"<p>filler filler filler filler filler filler</p>\n");
+    }
+    std::fs::write(&p, &data).unwrap();
+    let opts = IngestOptions { max_record_bytes: 16 << 10, ..IngestOptions::default() };
+    let (df, acc) = read(&[p], &opts);
+    let acc = balanced(acc);
+    assert_eq!((acc.lines, acc.events, acc.rejected), (3, 2, 1), "{acc:#?}");
+    assert!(acc.rejects[0].reason.contains("--max-record-bytes"), "{:?}", acc.rejects);
+    assert_eq!(acc.rejects[0].line, 4, "the rejected record is reported at its first line");
+    assert_eq!(strs(&df, s::ERROR), vec![Some("ECONNRESET".into()), Some("ETIMEDOUT".into())]);
+    assert_eq!(lines(&df), vec![1, 3]);
+    assert!(strs(&df, s::MESSAGE)[1].as_deref().unwrap().contains('\u{fffd}'));
 }
