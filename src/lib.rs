@@ -13,6 +13,7 @@
 //! # Ok::<(), blastradius::Error>(())
 //! ```
 
+pub mod classify;
 pub mod cli;
 pub mod duration;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod formats;
 pub mod frame;
 pub mod geo;
 pub mod ingest;
+pub mod join;
 pub mod rates;
 pub mod redact;
 pub mod report;

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use super::{print, AnalyzeArgs, Cli, Command, IngestArgs, RatesArgs, SimulateArgs, TimelineArgs, TimelineFormat};
+use super::{
+    print, AnalyzeArgs, ClassifyArgs, ClassifyFormat, Cli, Command, IngestArgs, RatesArgs, SimulateArgs, TimelineArgs,
+    TimelineFormat,
+};
 use crate::frame::{EventCollector, ParquetSink};
 use crate::ingest::{self, discover, Accounting, FileAccount, Input};
 use crate::rates::{self, OutputFormat, RatesCollector, RatesTable};
@@ -24,7 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain { id } => explain(id.as_deref()),
         Command::Timeline(a) => timeline_cmd(&a),
         Command::Simulate(a) => simulate_cmd(&a),
-        Command::Classify(_) | Command::Report(_) | Command::Batch(_) => {
+        Command::Classify(a) => classify_cmd(&a),
+        Command::Report(_) | Command::Batch(_) => {
             bail!("this command is not available in this version of blastradius")
         }
     }
@@ -173,6 +177,53 @@ fn simulate_cmd(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
         truth.incidents.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
+    if a.output_format == ClassifyFormat::Parquet && a.output.is_none() {
+        bail!("--format parquet needs an output file (-o FILE)");
+    }
+    let opts = a.read.options();
+    let (inputs, unreadable) = inputs(&a.paths);
+    let (mut df, acc) = crate::frame::read_events(&inputs, &opts)?;
+    let params = signatures::oauth_loop::LoopParams {
+        round_trips: usize::try_from(a.oauth_round_trips).unwrap_or(3),
+        window_ns: a.oauth_window.saturating_mul(1_000_000_000),
+    };
+    signatures::classify_with(&mut df, params)?;
+    let join = crate::join::join(&df, crate::join::JoinParams::default())?;
+    if !a.read.quiet && join.user_failures > 0 {
+        print::join_summary(&join);
+    }
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    if a.output_format == ClassifyFormat::Parquet {
+        if a.failures_only {
+            let mask = df.column(signatures::SIGNATURE)?.is_not_null();
+            df = df.filter(&mask)?;
+        }
+        polars::prelude::ParquetWriter::new(&mut out)
+            .with_compression(crate::frame::PARQUET_COMPRESSION)
+            .finish(&mut df)?;
+    } else {
+        let mut rows = crate::classify::rows(&df, Some(&join))?;
+        if a.failures_only {
+            rows.retain(|r| r.signature.is_some());
+        }
+        if a.output_format == ClassifyFormat::Table {
+            writeln!(out, "{}", print::classify_table(&rows))?;
+        } else {
+            for row in &rows {
+                serde_json::to_writer(&mut out, row)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    out.flush()?;
+    drop(out);
+    conclude(acc, unreadable, a.read.quiet)
 }
 
 fn analyze_cmd(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {

@@ -55,8 +55,10 @@ pub enum Command {
         /// A signature id such as `edge_500`.
         id: Option<String>,
     },
-    /// Per-event signatures (not available in this version).
-    Classify(Rest),
+    /// Per-event signatures with their evidence: one line per event (HAR entries by index,
+    /// other sources by line).
+    #[command(after_help = EXIT_CODES)]
+    Classify(ClassifyArgs),
     /// Render a report from analysed data (not available in this version).
     Report(Rest),
     /// Analyze many incident directories (not available in this version).
@@ -181,6 +183,43 @@ impl MethodArgs {
             ..crate::timeline::Params::default()
         }
     }
+}
+
+/// `blastradius classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Files or directories (walked recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format: one JSON object per event, a terminal table, or Parquet (needs `-o`).
+    #[arg(long = "format", short = 'f', value_enum, default_value_t = ClassifyFormat::Ndjson, id = "output_format")]
+    pub output_format: ClassifyFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only events with a signature.
+    #[arg(long)]
+    pub failures_only: bool,
+    /// Sign-in loop: authorize→callback round trips that make a loop (N).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub oauth_round_trips: u64,
+    /// Sign-in loop: the window the round trips must fall in (T), e.g. `60s`, `2m`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::duration::parse_seconds)]
+    pub oauth_window: i64,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Output formats of `classify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassifyFormat {
+    /// One JSON object per line.
+    Ndjson,
+    /// A table for the terminal.
+    Table,
+    /// Apache Parquet (the event frame plus `signature` and `evidence`).
+    Parquet,
 }
 
 /// `blastradius timeline`.

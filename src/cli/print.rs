@@ -210,3 +210,62 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
     out.push_str(&rows("POP", &pops));
     out
 }
+
+/// Renders classified events for the terminal (log content stripped of control sequences).
+pub fn classify_table(rows: &[crate::classify::Row]) -> String {
+    let mut t = table();
+    t.set_header(["file", "line/entry", "time", "status", "pop", "host", "signature", "evidence", "edge verdict"]);
+    for r in rows {
+        let at = match (r.entry, r.line) {
+            (Some(e), _) => format!("entry {e}"),
+            (None, Some(l)) => l.to_string(),
+            (None, None) => String::new(),
+        };
+        let cells = [
+            r.file.clone(),
+            at,
+            r.time.clone().unwrap_or_default(),
+            r.status.map(|s| s.to_string()).unwrap_or_default(),
+            r.pop.clone().unwrap_or_default(),
+            r.host.clone().unwrap_or_default(),
+            r.signature.clone().unwrap_or_default(),
+            r.evidence.clone().unwrap_or_default(),
+            match (&r.edge_verdict, r.joined_by) {
+                (Some(v), Some(by)) => {
+                    let by = if by == crate::join::JoinedBy::RequestId { "by request id" } else { "by host and time" };
+                    format!("{} ({by})", v.as_deref().unwrap_or("healthy"))
+                }
+                _ => String::new(),
+            },
+        ];
+        t.add_row(cells.iter().map(|c| Cell::new(for_terminal(c))));
+    }
+    t.to_string()
+}
+
+/// Prints what the join of user-side failures to the edge found, on stderr.
+pub fn join_summary(j: &crate::join::Join) {
+    let explained = j.verdicts.iter().filter(|v| v.explained_by_edge).count();
+    eprintln!(
+        "user-side failures: {}; matched to edge events: {}; explained by the edge: {explained}",
+        j.user_failures,
+        j.verdicts.len()
+    );
+    match j.clock_skew_s {
+        Some(s) => {
+            eprintln!("clock skew of the user-side sources: {s:+.3} s (median of {} request-id matches)", j.skew_pairs);
+        }
+        None => eprintln!("clock skew: unknown (no request id seen on both sides)"),
+    }
+    if let Some(g) = j.detection_gap_s {
+        eprintln!("detection gap: the first user-visible failure came {g:.1} s after the edge's first error");
+    }
+    for p in &j.pops {
+        eprintln!(
+            "  {}: {} user-visible failures, {} explained by the edge",
+            for_terminal(&p.pop),
+            p.user_failures,
+            p.explained_by_edge
+        );
+    }
+}

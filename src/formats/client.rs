@@ -86,7 +86,7 @@ fn re(s: &str) -> Option<Regex> {
 
 static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?m)npm ERR!|\bError: [1-5]\d\d\b|Traceback \(most recent call last\)|^\s+at .+:\d+:\d+\)?\s*$|API Error|",
+        r"(?m)npm ERR!|^< HTTP/[\d.]+ \d{3}|\bError: [1-5]\d\d\b|Traceback \(most recent call last\)|^\s+at .+:\d+:\d+\)?\s*$|API Error|",
         r"\b(?:E(?:CONNRESET|CONNREFUSED|TIMEDOUT|NOTFOUND|AI_AGAIN|PIPE)|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|",
         r"CERTIFICATE_VERIFY_FAILED|SELF_SIGNED_CERT_IN_CHAIN|APIConnectionError|APITimeoutError)\b|",
         r"net::ERR_|socket hang up|unable to get local issuer certificate|curl: \(\d+\)|",

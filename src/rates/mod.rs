@@ -110,7 +110,7 @@ impl Counts {
                         self.first_origin_ns = self.first_origin_ns.min(time_ns);
                         self.last_origin_ns = self.last_origin_ns.max(time_ns);
                     }
-                    Blame::Policy => {}
+                    Blame::Policy | Blame::Client | Blame::Unknown => {}
                 }
             }
         }

@@ -6,10 +6,20 @@
 //! checks that the two agree.
 
 pub mod cf_52x;
+pub mod conn_reset;
+pub mod conn_timeout;
+pub mod dns_failure;
 pub mod edge_500;
 pub mod edge_502;
+pub mod http_5xx;
+pub mod oauth_loop;
 pub mod origin_5xx;
 pub mod rate_limited;
+pub mod stream_severed;
+pub mod tls_cert;
+pub mod tls_chain;
+pub mod tls_handshake;
+pub mod user;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -26,6 +36,10 @@ pub enum Blame {
     Origin,
     /// Neither: a policy decision such as rate limiting.
     Policy,
+    /// The client's side: its trust store, its network, its resolver (or a proxy on its path).
+    Client,
+    /// Not decided by the event alone; the join with edge logs may decide it.
+    Unknown,
 }
 
 /// A failure signature.
@@ -42,12 +56,44 @@ pub enum Signature {
     Cf52x,
     /// See [`rate_limited`].
     RateLimited,
+    /// See [`tls_chain`].
+    TlsChain,
+    /// See [`tls_cert`].
+    TlsCert,
+    /// See [`tls_handshake`].
+    TlsHandshake,
+    /// See [`oauth_loop`].
+    OauthLoop,
+    /// See [`stream_severed`].
+    StreamSevered,
+    /// See [`conn_reset`].
+    ConnReset,
+    /// See [`conn_timeout`].
+    ConnTimeout,
+    /// See [`dns_failure`].
+    DnsFailure,
+    /// See [`http_5xx`].
+    Http5xx,
 }
 
-/// Number of signatures (the length of per-signature count arrays).
+/// Number of status signatures (the length of per-signature count arrays in aggregates).
 pub const COUNT: usize = 5;
 
-/// Every signature, in index order.
+/// The signatures of what users saw (HAR entries and client log records), decided by
+/// [`user::classify`] and [`oauth_loop::detect`]; aggregates of edge traffic never carry them.
+pub const USER: [Signature; 9] = [
+    Signature::TlsChain,
+    Signature::TlsCert,
+    Signature::TlsHandshake,
+    Signature::OauthLoop,
+    Signature::StreamSevered,
+    Signature::ConnReset,
+    Signature::ConnTimeout,
+    Signature::DnsFailure,
+    Signature::Http5xx,
+];
+
+/// The status signatures, in index order (what aggregates count).
 pub const ALL: [Signature; COUNT] =
     [Signature::Edge500, Signature::Edge502, Signature::Origin5xx, Signature::Cf52x, Signature::RateLimited];
 
@@ -64,13 +110,23 @@ pub struct Info {
     pub doc: &'static str,
 }
 
-/// Every signature with its documentation.
-pub const REGISTRY: [Info; COUNT] = [
+/// Every signature with its documentation: the status signatures in index order, then
+/// [`USER`].
+pub const REGISTRY: [Info; COUNT + 9] = [
     Info { signature: Signature::Edge500, blame: Blame::Edge, is_error: true, doc: edge_500::DOC },
     Info { signature: Signature::Edge502, blame: Blame::Edge, is_error: true, doc: edge_502::DOC },
     Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
     Info { signature: Signature::Cf52x, blame: Blame::Origin, is_error: true, doc: cf_52x::DOC },
     Info { signature: Signature::RateLimited, blame: Blame::Policy, is_error: false, doc: rate_limited::DOC },
+    Info { signature: Signature::TlsChain, blame: Blame::Client, is_error: true, doc: tls_chain::DOC },
+    Info { signature: Signature::TlsCert, blame: Blame::Client, is_error: true, doc: tls_cert::DOC },
+    Info { signature: Signature::TlsHandshake, blame: Blame::Client, is_error: true, doc: tls_handshake::DOC },
+    Info { signature: Signature::OauthLoop, blame: Blame::Origin, is_error: true, doc: oauth_loop::DOC },
+    Info { signature: Signature::StreamSevered, blame: Blame::Unknown, is_error: true, doc: stream_severed::DOC },
+    Info { signature: Signature::ConnReset, blame: Blame::Unknown, is_error: true, doc: conn_reset::DOC },
+    Info { signature: Signature::ConnTimeout, blame: Blame::Unknown, is_error: true, doc: conn_timeout::DOC },
+    Info { signature: Signature::DnsFailure, blame: Blame::Client, is_error: true, doc: dns_failure::DOC },
+    Info { signature: Signature::Http5xx, blame: Blame::Unknown, is_error: true, doc: http_5xx::DOC },
 ];
 
 impl Signature {
@@ -82,22 +138,33 @@ impl Signature {
             Signature::Origin5xx => "origin_5xx",
             Signature::Cf52x => "cf_52x",
             Signature::RateLimited => "rate_limited",
+            Signature::TlsChain => "tls_chain",
+            Signature::TlsCert => "tls_cert",
+            Signature::TlsHandshake => "tls_handshake",
+            Signature::OauthLoop => "oauth_loop",
+            Signature::StreamSevered => "stream_severed",
+            Signature::ConnReset => "conn_reset",
+            Signature::ConnTimeout => "conn_timeout",
+            Signature::DnsFailure => "dns_failure",
+            Signature::Http5xx => "http_5xx",
         }
     }
 
-    /// Position in [`ALL`] and in count arrays.
+    /// Position in [`ALL`] and in count arrays (user-side signatures are past their end and
+    /// are never counted there).
     pub fn index(self) -> usize {
         self as usize
     }
 
     /// Looks a signature up by id.
     pub fn from_id(id: &str) -> Option<Signature> {
-        ALL.into_iter().find(|s| s.id() == id)
+        REGISTRY.iter().map(|i| i.signature).find(|s| s.id() == id)
     }
 
     /// Its registry entry.
     pub fn info(self) -> Info {
-        REGISTRY.get(self.index()).copied().unwrap_or(Info {
+        // REGISTRY lists every signature in declaration order (a test checks it).
+        REGISTRY.get(self as usize).copied().unwrap_or(Info {
             signature: self,
             blame: Blame::Edge,
             is_error: true,
@@ -144,14 +211,98 @@ pub fn cf_52x_meaning(status: u16) -> Option<&'static str> {
 /// The column name of the signature column added by [`classify`].
 pub const SIGNATURE: &str = "signature";
 
-/// Adds a `signature` column (the id, null when healthy) to an event frame, computed from the
-/// `edge_status` and `origin_status` columns in one vectorised pass.
+/// The column of evidence added by [`classify`]: the field or text that decided the signature.
+pub const EVIDENCE: &str = "evidence";
+
+/// Adds a `signature` column (the id, null when healthy) and an `evidence` column to an event
+/// frame, with the default sign-in loop parameters.
 pub fn classify(df: &mut DataFrame) -> crate::Result<()> {
-    let edge = df.column(schema::EDGE_STATUS)?.u16()?.clone();
-    let origin = df.column(schema::ORIGIN_STATUS)?.u16()?.clone();
-    let ids: StringChunked =
-        edge.iter().zip(origin.iter()).map(|(e, o)| Signature::of_status(e, o).map(Signature::id)).collect();
+    classify_with(df, oauth_loop::LoopParams::default())
+}
+
+fn at(c: Option<&StringChunked>, i: usize) -> Option<&str> {
+    c.and_then(|c| c.get(i))
+}
+
+fn str_col(df: &DataFrame, name: &str) -> Option<StringChunked> {
+    df.column(name).ok().and_then(|c| c.str().ok()).map(|c| c.rechunk().into_owned())
+}
+
+/// Adds the `signature` and `evidence` columns. Edge and server events are decided by their
+/// statuses ([`Signature::of_status`]); HAR entries and client records by their evidence
+/// ([`user::classify`]); then sessions are read for sign-in loops ([`oauth_loop::detect`]), whose
+/// events take `oauth_loop`.
+pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crate::Result<()> {
+    let n = df.height();
+    let edge = df.column(schema::EDGE_STATUS)?.u16()?.rechunk().into_owned();
+    let origin = df.column(schema::ORIGIN_STATUS)?.u16()?.rechunk().into_owned();
+    let time = df.column(schema::TIME)?.datetime()?.physical().rechunk().into_owned();
+    let get = |name: &str| str_col(df, name);
+    let (kind, error, message, body, ctype, server) = (
+        get(schema::SOURCE_KIND),
+        get(schema::ERROR),
+        get(schema::MESSAGE),
+        get(schema::BODY),
+        get(schema::CONTENT_TYPE),
+        get(schema::SERVER),
+    );
+    let (path, redirect, file, page, ip, ua) = (
+        get(schema::PATH),
+        get(schema::REDIRECT_URL),
+        get(schema::SOURCE_FILE),
+        get(schema::PAGE),
+        get(schema::CLIENT_IP),
+        get(schema::USER_AGENT),
+    );
+    let mut sigs: Vec<Option<&'static str>> = Vec::with_capacity(n);
+    let mut evidence: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut hops = Vec::new();
+    for i in 0..n {
+        let k = at(kind.as_ref(), i).unwrap_or_default();
+        let user_side = matches!(k, "har" | "client");
+        let decided = if user_side {
+            user::classify(user::Seen {
+                status: edge.get(i),
+                error: at(error.as_ref(), i),
+                message: at(message.as_ref(), i),
+                body: at(body.as_ref(), i),
+                content_type: at(ctype.as_ref(), i),
+                server: at(server.as_ref(), i),
+            })
+        } else {
+            let (e, o) = (edge.get(i), origin.get(i));
+            Signature::of_status(e, o).map(|s| {
+                let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
+                let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
+                (s, format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0)))
+            })
+        };
+        sigs.push(decided.as_ref().map(|(s, _)| s.id()));
+        evidence.push(decided.map(|(_, e)| e));
+        let session = if k == "har" {
+            at(file.as_ref(), i).map(|f| format!("{f}#{}", at(page.as_ref(), i).unwrap_or_default()))
+        } else if user_side {
+            None
+        } else {
+            match (at(ip.as_ref(), i), at(ua.as_ref(), i)) {
+                (Some(ip), Some(ua)) => Some(format!("{ip} {ua}")),
+                _ => None,
+            }
+        };
+        if let (Some(session), Some(p), Some(t)) = (session, at(path.as_ref(), i), time.get(i)) {
+            hops.push(oauth_loop::Hop { row: i, session, time: t, path: p, redirect: at(redirect.as_ref(), i) });
+        }
+    }
+    for (row, why) in oauth_loop::detect(&hops, params) {
+        if let (Some(s), Some(e)) = (sigs.get_mut(row), evidence.get_mut(row)) {
+            *s = Some(Signature::OauthLoop.id());
+            *e = Some(why);
+        }
+    }
+    let ids: StringChunked = sigs.into_iter().collect();
+    let ev: StringChunked = evidence.iter().map(Option::as_deref).collect();
     df.with_column(ids.with_name(SIGNATURE.into()).into_column())?;
+    df.with_column(ev.with_name(EVIDENCE.into()).into_column())?;
     Ok(())
 }
 
@@ -185,6 +336,11 @@ mod tests {
 
     #[test]
     fn registry_is_complete_and_documented() {
+        for (i, info) in REGISTRY.iter().enumerate() {
+            assert_eq!(info.signature as usize, i);
+            assert_eq!(Signature::from_id(info.signature.id()), Some(info.signature));
+            assert!(info.doc.starts_with(&format!("`{}`", info.signature.id())));
+        }
         for (i, s) in ALL.iter().enumerate() {
             assert_eq!(s.index(), i);
             let info = s.info();

@@ -122,3 +122,38 @@ fn stdin_can_be_named_only_once() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8(out.stderr).unwrap().contains("standard input can be read only once"));
 }
+
+#[test]
+fn classify_prints_one_object_per_event_with_its_evidence_and_edge_verdict() {
+    let out = bin()
+        .args(["classify", "-q"])
+        .arg(fixture("har/outage-chrome.har"))
+        .arg(fixture("join/edge.ndjson"))
+        .arg(fixture("client/node-cli.log"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 4 + 9 + 4, "every event, healthy ones included");
+    let har0 = &rows[0];
+    assert_eq!(har0["entry"], 0);
+    assert!(har0.get("line").is_none());
+    assert_eq!(har0["signature"], "edge_500");
+    assert!(har0["evidence"].as_str().unwrap().contains("cloudflare"));
+    assert_eq!(har0["edge_verdict"], "edge_500");
+    assert_eq!(har0["joined_by"], "request_id");
+    assert_eq!(rows[2]["signature"], serde_json::Value::Null, "the sign-in redirect is healthy");
+    let node: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["file"].as_str().unwrap().ends_with("node-cli.log")).collect();
+    assert_eq!(node[1]["line"], 2);
+    assert_eq!(node[1]["signature"], "conn_reset");
+    let edge = rows.iter().find(|r| r["file"].as_str().unwrap().ends_with("edge.ndjson") && r["line"] == 2).unwrap();
+    assert_eq!(edge["signature"], "edge_500");
+    // Parquet needs a file; the table renders.
+    let out = bin().args(["classify", "-q", "--format", "parquet"]).arg(fixture("client")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out =
+        bin().args(["classify", "-q", "--format", "table", "--failures-only"]).arg(fixture("client")).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("conn_reset"));
+}

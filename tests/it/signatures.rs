@@ -2,7 +2,7 @@
 //! signature column and the aggregate counts agree on them.
 
 use blastradius::ingest::{discover, IngestOptions, NoProgress};
-use blastradius::signatures::{classify, Signature, ALL, SIGNATURE};
+use blastradius::signatures::{classify, Signature, ALL, EVIDENCE, SIGNATURE, USER};
 
 use crate::{fixture, read};
 
@@ -33,4 +33,41 @@ fn every_signature_has_fixtures_that_hold() {
         }
     }
     assert_eq!(Signature::from_id("nope"), None);
+}
+
+/// The fixture of a user-side signature, whatever its format (`.har` or `.log`).
+fn user_fixture(id: &str, kind: &str) -> std::path::PathBuf {
+    let dir = fixture(&format!("signatures/{id}"));
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_stem().is_some_and(|s| s == kind))
+        .unwrap_or_else(|| panic!("{id} has no {kind} fixture"))
+}
+
+#[test]
+fn every_user_side_signature_has_fixtures_that_hold() {
+    for sig in USER {
+        assert!(sig.info().doc.contains("## False positives"), "{}", sig.id());
+        for (kind, want) in [("positive", true), ("negative", false)] {
+            let path = user_fixture(sig.id(), kind);
+            let (mut df, acc) = read(std::slice::from_ref(&path), &IngestOptions::default());
+            assert_eq!(acc.rejected, 0, "{}", path.display());
+            assert!(df.height() >= 3, "{}: {kind} fixture too small", sig.id());
+            classify(&mut df).unwrap();
+            let got: Vec<Option<&str>> = df.column(SIGNATURE).unwrap().str().unwrap().iter().collect();
+            let ev: Vec<Option<&str>> = df.column(EVIDENCE).unwrap().str().unwrap().iter().collect();
+            for (i, g) in got.iter().enumerate() {
+                assert_eq!(
+                    *g == Some(sig.id()),
+                    want,
+                    "{} {kind} record {}: classified {g:?} ({:?})",
+                    sig.id(),
+                    i + 1,
+                    ev[i]
+                );
+                assert_eq!(g.is_some(), ev[i].is_some(), "a signature always comes with its evidence");
+            }
+        }
+    }
 }

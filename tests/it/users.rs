@@ -229,7 +229,7 @@ fn client_fixtures_one_event_per_logical_record() {
     assert_eq!(curl.height(), 1);
     assert_eq!(u16s(&curl, s::EDGE_STATUS), vec![Some(500)]);
     assert_eq!(strs(&curl, s::POP), vec![Some("LHR".into())]);
-    assert_eq!(strs(&curl, s::ERROR), vec![Some("unable to get local issuer certificate".into())]);
+    assert_eq!(strs(&curl, s::ERROR), vec![None]);
     assert_eq!(curl.column(s::TIME).unwrap().datetime().unwrap().physical().get(0), Some(1_763_465_354_000_000_000));
     // Python logging with a traceback: the traceback is one record at its first line.
     let py = pick("python-sdk.log");
@@ -315,4 +315,32 @@ fn client_logs_with_crlf_invalid_utf8_and_a_huge_record() {
     assert_eq!(strs(&df, s::ERROR), vec![Some("ECONNRESET".into()), Some("ETIMEDOUT".into())]);
     assert_eq!(lines(&df), vec![1, 3]);
     assert!(strs(&df, s::MESSAGE)[1].as_deref().unwrap().contains('\u{fffd}'));
+}
+
+#[test]
+fn user_failures_join_the_edge_by_ray_id_with_clock_skew_and_detection_gap() {
+    let paths = [fixture("har/outage-chrome.har"), fixture("join/edge.ndjson")];
+    let (mut df, acc) = read(&paths, &IngestOptions::default());
+    assert_eq!(balanced(acc).duplicates, 0, "a HAR's cf-ray is not a duplicate of the edge's RayID");
+    blastradius::signatures::classify(&mut df).unwrap();
+    let j = blastradius::join::join(&df, blastradius::join::JoinParams::default()).unwrap();
+    // entry 0 (edge 500 page), entry 1 (severed stream), entry 3 (certificate chain).
+    assert_eq!(j.user_failures, 3);
+    assert_eq!(j.skew_pairs, 2);
+    assert!((j.clock_skew_s.unwrap() - 3.0).abs() < 1e-9, "{:?}", j.clock_skew_s);
+    // First user failure 11:27:58.101 less 3 s of skew, after the edge's first error at 11:20:00.
+    assert!((j.detection_gap_s.unwrap() - 475.101).abs() < 1e-6, "{:?}", j.detection_gap_s);
+    let v0 = &j.verdicts[0];
+    assert_eq!(v0.joined_by, blastradius::join::JoinedBy::RequestId);
+    assert_eq!(v0.edge_signature.as_deref(), Some("edge_500"));
+    assert!(v0.explained_by_edge);
+    let v1 = &j.verdicts[1];
+    assert_eq!(v1.edge_signature, None, "the edge saw the stream's request healthy");
+    assert!(!v1.explained_by_edge);
+    let v3 = &j.verdicts[2];
+    assert_eq!(v3.joined_by, blastradius::join::JoinedBy::HostAndTime);
+    assert_eq!(v3.edge_events, 5);
+    assert!(!v3.explained_by_edge, "the certificate host was healthy at the edge");
+    assert_eq!(j.pops.len(), 1);
+    assert_eq!((j.pops[0].pop.as_str(), j.pops[0].user_failures, j.pops[0].explained_by_edge), ("FRA", 2, 1));
 }

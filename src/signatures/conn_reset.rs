@@ -1,0 +1,17 @@
+#![doc = include_str!("docs/conn_reset.md")]
+
+/// The documentation printed by `blastradius explain conn_reset`.
+pub const DOC: &str = include_str!("docs/conn_reset.md");
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"ECONNRESET|(?i:socket hang up)|\bEPIPE\b|ECONNABORTED|ECONNREFUSED|UND_ERR_SOCKET|ERR_CONNECTION_RESET|ERR_CONNECTION_CLOSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_REFUSED|ERR_CONNECTION_ABORTED|ERR_HTTP2_PROTOCOL_ERROR|ERR_QUIC_PROTOCOL_ERROR|ConnectionResetError|RemoteDisconnected|(?i:connection reset by peer|connection refused)").ok()
+});
+
+/// The text in `text` that is this signature's evidence, if any.
+pub fn find(text: &str) -> Option<&str> {
+    PATTERN.as_ref()?.find(text).map(|m| m.as_str())
+}

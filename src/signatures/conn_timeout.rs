@@ -1,0 +1,17 @@
+#![doc = include_str!("docs/conn_timeout.md")]
+
+/// The documentation printed by `blastradius explain conn_timeout`.
+pub const DOC: &str = include_str!("docs/conn_timeout.md");
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"ETIMEDOUT|ESOCKETTIMEDOUT|ERR_TIMED_OUT|ERR_CONNECTION_TIMED_OUT|APITimeoutError|ReadTimeout|ConnectTimeout|(?i:timed out|\btimeout\b)").ok()
+});
+
+/// The text in `text` that is this signature's evidence, if any.
+pub fn find(text: &str) -> Option<&str> {
+    PATTERN.as_ref()?.find(text).map(|m| m.as_str())
+}

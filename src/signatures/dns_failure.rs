@@ -1,0 +1,17 @@
+#![doc = include_str!("docs/dns_failure.md")]
+
+/// The documentation printed by `blastradius explain dns_failure`.
+pub const DOC: &str = include_str!("docs/dns_failure.md");
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"ENOTFOUND|EAI_AGAIN|ERR_NAME_NOT_RESOLVED|(?i:getaddrinfo|could not resolve host|name or service not known|nodename nor servname)|curl: \(6\)").ok()
+});
+
+/// The text in `text` that is this signature's evidence, if any.
+pub fn find(text: &str) -> Option<&str> {
+    PATTERN.as_ref()?.find(text).map(|m| m.as_str())
+}

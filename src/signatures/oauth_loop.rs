@@ -1,0 +1,166 @@
+#![doc = include_str!("docs/oauth_loop.md")]
+
+/// The documentation printed by `blastradius explain oauth_loop`.
+pub const DOC: &str = include_str!("docs/oauth_loop.md");
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// How many round trips within how long make a loop.
+#[derive(Debug, Clone, Copy)]
+pub struct LoopParams {
+    /// Authorize-then-callback round trips (N).
+    pub round_trips: usize,
+    /// Window, ns (T).
+    pub window_ns: i64,
+}
+
+impl Default for LoopParams {
+    fn default() -> Self {
+        LoopParams { round_trips: 3, window_ns: 60_000_000_000 }
+    }
+}
+
+static CALLBACK: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)callback|/signin-oidc|[?&]code=").ok());
+static AUTHORIZE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)/authorize\b|/oauth2?/auth\b|/o/oauth2/|/login\b|/signin\b|/sign-in\b|/sso\b").ok()
+});
+
+/// The step of a sign-in flow a request path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The authorize (or login) endpoint.
+    Authorize,
+    /// The application's callback.
+    Callback,
+}
+
+/// The flow step of a path, if it is one.
+pub fn step(path: &str) -> Option<Step> {
+    if CALLBACK.as_ref().is_some_and(|r| r.is_match(path)) {
+        Some(Step::Callback)
+    } else if AUTHORIZE.as_ref().is_some_and(|r| r.is_match(path)) {
+        Some(Step::Authorize)
+    } else {
+        None
+    }
+}
+
+/// One request of a session.
+#[derive(Debug, Clone)]
+pub struct Hop<'a> {
+    /// Row in the frame.
+    pub row: usize,
+    /// Session key (HAR file and page, or client IP and user agent).
+    pub session: String,
+    /// Time, ns.
+    pub time: i64,
+    /// Request path.
+    pub path: &'a str,
+    /// Where the response redirected, if anywhere.
+    pub redirect: Option<&'a str>,
+}
+
+/// The rows that belong to a loop, with the evidence for each.
+pub fn detect(hops: &[Hop<'_>], p: LoopParams) -> Vec<(usize, String)> {
+    let mut sessions: HashMap<&str, Vec<(&Hop<'_>, Step)>> = HashMap::new();
+    for h in hops {
+        let s = step(h.path).or_else(|| (h.redirect == Some("about:blank")).then_some(Step::Callback));
+        if let Some(s) = s {
+            sessions.entry(h.session.as_str()).or_default().push((h, s));
+        }
+    }
+    let mut out = Vec::new();
+    let mut keys: Vec<&str> = sessions.keys().copied().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let Some(flow) = sessions.get_mut(key) else { continue };
+        flow.sort_by_key(|(h, _)| (h.time, h.row));
+        // Round trips: an authorize, then the next callback.
+        let mut trips: Vec<(usize, usize)> = Vec::new(); // indexes into flow
+        let mut open: Option<usize> = None;
+        for (i, (_, s)) in flow.iter().enumerate() {
+            match s {
+                Step::Authorize => {
+                    open.get_or_insert(i);
+                }
+                Step::Callback => {
+                    if let Some(a) = open.take() {
+                        trips.push((a, i));
+                    }
+                }
+            }
+        }
+        let mut marked = vec![false; flow.len()];
+        let mut evidence: Vec<String> = vec![String::new(); flow.len()];
+        let time = |i: usize| flow.get(i).map_or(0, |(h, _)| h.time);
+        let mut a = 0;
+        for b in 0..trips.len() {
+            let end = trips.get(b).map_or(0, |t| t.1);
+            while trips.get(a).is_some_and(|t| time(end) - time(t.0) > p.window_ns) {
+                a += 1;
+            }
+            if b + 1 - a >= p.round_trips {
+                let start = trips.get(a).map_or(0, |t| t.0);
+                let secs = (time(end) - time(start)) as f64 / 1e9;
+                let why = format!("{} authorize→callback round trips in {secs:.1} s (session {key})", b + 1 - a);
+                for i in start..=end {
+                    if let (Some(m), Some(e)) = (marked.get_mut(i), evidence.get_mut(i)) {
+                        *m = true;
+                        e.clone_from(&why);
+                    }
+                }
+            }
+        }
+        // A flow that ends at about:blank is a loop by itself.
+        for (i, (h, _)) in flow.iter().enumerate() {
+            if h.redirect == Some("about:blank") {
+                if let (Some(m), Some(e)) = (marked.get_mut(i), evidence.get_mut(i)) {
+                    *m = true;
+                    *e = format!("sign-in flow redirected to about:blank (session {key})");
+                }
+            }
+        }
+        for (i, (h, _)) in flow.iter().enumerate() {
+            if marked.get(i).copied().unwrap_or(false) {
+                out.push((h.row, evidence.get(i).cloned().unwrap_or_default()));
+            }
+        }
+    }
+    out.sort_by_key(|(r, _)| *r);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hops(paths: &[(&'static str, i64)]) -> Vec<Hop<'static>> {
+        paths
+            .iter()
+            .enumerate()
+            .map(|(row, (p, t))| Hop { row, session: "s".into(), time: t * 1_000_000_000, path: p, redirect: None })
+            .collect()
+    }
+
+    #[test]
+    fn loops_and_normal_sign_ins() {
+        let normal = hops(&[("/authorize?client_id=a", 0), ("/api/auth/callback?code=[REDACTED]", 1), ("/app", 2)]);
+        assert!(detect(&normal, LoopParams::default()).is_empty());
+        let chain = hops(&[("/", 0), ("/", 1), ("/home", 2)]);
+        assert!(detect(&chain, LoopParams::default()).is_empty());
+        let mut l = Vec::new();
+        for i in 0..4 {
+            l.push(("/authorize?x=1", i * 2));
+            l.push(("/api/auth/callback?code=x", i * 2 + 1));
+        }
+        let found = detect(&hops(&l), LoopParams::default());
+        assert_eq!(found.len(), 8);
+        assert!(found[0].1.contains("4 authorize→callback round trips"), "{}", found[0].1);
+        // Spread over ten minutes, the same hops are sign-ins, not a loop.
+        let slow: Vec<(&str, i64)> = l.iter().map(|(p, t)| (*p, t * 100)).collect();
+        assert!(detect(&hops(&slow), LoopParams::default()).is_empty());
+    }
+}

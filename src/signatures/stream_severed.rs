@@ -1,0 +1,17 @@
+#![doc = include_str!("docs/stream_severed.md")]
+
+/// The documentation printed by `blastradius explain stream_severed`.
+pub const DOC: &str = include_str!("docs/stream_severed.md");
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|RemoteProtocolError|(?i:peer closed connection without sending complete message body|premature close|stream ended unexpectedly|terminated)").ok()
+});
+
+/// The text in `text` that is this signature's evidence, if any.
+pub fn find(text: &str) -> Option<&str> {
+    PATTERN.as_ref()?.find(text).map(|m| m.as_str())
+}

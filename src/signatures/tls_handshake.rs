@@ -1,0 +1,17 @@
+#![doc = include_str!("docs/tls_handshake.md")]
+
+/// The documentation printed by `blastradius explain tls_handshake`.
+pub const DOC: &str = include_str!("docs/tls_handshake.md");
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"ERR_SSL_PROTOCOL_ERROR|ERR_SSL_VERSION_OR_CIPHER_MISMATCH|SSL_ERROR_[A-Z_]+|\bEPROTO\b|(?i:handshake failure|wrong version number|sslv3 alert|tlsv1 alert|ssl handshake failed)|curl: \(35\)").ok()
+});
+
+/// The text in `text` that is this signature's evidence, if any.
+pub fn find(text: &str) -> Option<&str> {
+    PATTERN.as_ref()?.find(text).map(|m| m.as_str())
+}
