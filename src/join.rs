@@ -4,7 +4,8 @@
 //! first by request id (a `cf-ray` is the edge line's `RayID`; its suffix names the data
 //! center), else by host and time (edge events on the same host within a window, after
 //! correcting the user's clock). The match gives the edge's verdict on that request or moment.
-//! Clock skew is the median offset of the id-matched pairs (client clocks are wrong); the
+//! Clock skew, per user-side file, is the median offset of its id-matched pairs (client clocks
+//! are wrong, each its own way); the
 //! detection gap is how long after the edge's first error the first user saw one.
 //!
 //! A pure function of a classified frame ([`crate::signatures::classify`]).
@@ -63,14 +64,23 @@ pub struct Join {
     pub user_failures: u64,
     /// Verdicts, one per matched failure.
     pub verdicts: Vec<Verdict>,
-    /// Median of user time minus edge time over request-id matches, seconds; `None` without any.
-    pub clock_skew_s: Option<f64>,
-    /// Request-id matches the skew rests on.
-    pub skew_pairs: u64,
+    /// Each user-side file's clock skew (its clocks are its own).
+    pub clock_skews: Vec<FileSkew>,
     /// First user-visible failure (skew-corrected) minus first edge-blamed error, seconds.
     pub detection_gap_s: Option<f64>,
     /// Per data center.
     pub pops: Vec<PopShare>,
+}
+
+/// The clock skew of one user-side source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileSkew {
+    /// The file.
+    pub file: String,
+    /// Median of its time minus the edge's over its request-id matches, seconds.
+    pub skew_s: f64,
+    /// Request-id matches the estimate rests on.
+    pub pairs: u64,
 }
 
 /// Join parameters.
@@ -121,7 +131,8 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
     let user = |i: usize| matches!(get(&kind, i), Some("har" | "client"));
     let failures: Vec<usize> = (0..n).filter(|i| user(*i) && get(&sig, *i).is_some()).collect();
     // Edge rows for the ids and hosts the failures name.
-    let want_ids: HashSet<&str> = failures.iter().filter_map(|i| get(&rid, *i)).collect();
+    // Every user-side request id: healthy matches tell a clock's offset too.
+    let want_ids: HashSet<&str> = (0..n).filter(|i| user(*i)).filter_map(|i| get(&rid, i)).collect();
     let want_hosts: HashSet<&str> = failures.iter().filter_map(|i| get(&host, *i)).collect();
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     let mut by_host: HashMap<&str, Vec<(i64, Option<&str>)>> = HashMap::new();
@@ -144,21 +155,31 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
     for v in by_host.values_mut() {
         v.sort_unstable_by_key(|x| x.0);
     }
-    // Clock skew from id matches.
-    let mut offsets: Vec<i64> = failures
-        .iter()
-        .filter_map(|i| {
-            let e = *by_id.get(get(&rid, *i)?)?;
-            Some(time.get(*i).copied().flatten()? - time.get(e).copied().flatten()?)
-        })
-        .collect();
-    let skew_pairs = offsets.len() as u64;
-    let skew = median(&mut offsets);
+    // Clock skew per file from id matches.
+    let file = strs(df, s::SOURCE_FILE);
+    let mut offsets: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for i in (0..n).filter(|i| user(*i)) {
+        let Some(e) = get(&rid, i).and_then(|r| by_id.get(r)) else { continue };
+        if let (Some(u), Some(t), Some(f)) =
+            (time.get(i).copied().flatten(), time.get(*e).copied().flatten(), get(&file, i))
+        {
+            offsets.entry(f).or_default().push(u - t);
+        }
+    }
+    let mut skews: HashMap<&str, i64> = HashMap::new();
+    let mut clock_skews = Vec::new();
+    for (f, mut v) in offsets {
+        if let Some(m) = median(&mut v) {
+            skews.insert(f, m);
+            clock_skews.push(FileSkew { file: f.to_string(), skew_s: m as f64 / 1e9, pairs: v.len() as u64 });
+        }
+    }
+    let skew_of = |i: usize| get(&file, i).and_then(|f| skews.get(f)).copied();
     let mut verdicts = Vec::new();
     let mut pops: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut first_user: Option<i64> = None;
     for &i in &failures {
-        let ut = time.get(i).copied().flatten().map(|t| t - skew.unwrap_or(0));
+        let ut = time.get(i).copied().flatten().map(|t| t - skew_of(i).unwrap_or(0));
         if let Some(t) = ut {
             first_user = Some(first_user.map_or(t, |f| f.min(t)));
         }
@@ -214,8 +235,7 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
     Ok(Join {
         user_failures: failures.len() as u64,
         verdicts,
-        clock_skew_s: skew.map(to_s),
-        skew_pairs,
+        clock_skews,
         detection_gap_s: match (first_user, first_edge_error) {
             (Some(u), Some(e)) => Some(to_s(u - e)),
             _ => None,

@@ -168,7 +168,11 @@ fn simulate_cmd(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
         bail!("--scale must be above 0 and at most 100");
     }
     let opts = crate::simulate::SimOptions { scenario: a.scenario, seed: a.seed, scale: a.scale };
-    let truth = crate::simulate::simulate(&opts, &a.out)?;
+    let truth = if a.captures {
+        crate::simulate::simulate_with_captures(&opts, &a.out)?.0
+    } else {
+        crate::simulate::simulate(&opts, &a.out)?
+    };
     eprintln!(
         "wrote {} ({} files, {} lines, {} incidents in truth.json)",
         crate::text::for_terminal(&a.out.display().to_string()),

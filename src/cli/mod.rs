@@ -263,6 +263,10 @@ pub struct SimulateArgs {
     /// Traffic volume multiplier.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
+    /// Also write what users captured: HAR files and client logs in `captures/`, with the
+    /// signature each event should get in `captures_truth.json`.
+    #[arg(long)]
+    pub captures: bool,
 }
 
 fn parse_scenario(s: &str) -> Result<crate::simulate::Scenario, String> {

@@ -251,11 +251,16 @@ pub fn join_summary(j: &crate::join::Join) {
         j.user_failures,
         j.verdicts.len()
     );
-    match j.clock_skew_s {
-        Some(s) => {
-            eprintln!("clock skew of the user-side sources: {s:+.3} s (median of {} request-id matches)", j.skew_pairs);
-        }
-        None => eprintln!("clock skew: unknown (no request id seen on both sides)"),
+    if j.clock_skews.is_empty() {
+        eprintln!("clock skew: unknown (no request id seen on both sides)");
+    }
+    for k in &j.clock_skews {
+        eprintln!(
+            "clock skew of {}: {:+.3} s (median of {} request-id matches)",
+            for_terminal(&k.file),
+            k.skew_s,
+            k.pairs
+        );
     }
     if let Some(g) = j.detection_gap_s {
         eprintln!("detection gap: the first user-visible failure came {g:.1} s after the edge's first error");

@@ -246,11 +246,10 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         get(schema::CONTENT_TYPE),
         get(schema::SERVER),
     );
-    let (path, redirect, file, page, ip, ua) = (
+    let (path, redirect, file, ip, ua) = (
         get(schema::PATH),
         get(schema::REDIRECT_URL),
         get(schema::SOURCE_FILE),
-        get(schema::PAGE),
         get(schema::CLIENT_IP),
         get(schema::USER_AGENT),
     );
@@ -279,8 +278,10 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         };
         sigs.push(decided.as_ref().map(|(s, _)| s.id()));
         evidence.push(decided.map(|(_, e)| e));
+        // A HAR file is one browser's session (a loop's redirects are navigations, so they
+        // change pages); edge logs have the client's IP and user agent.
         let session = if k == "har" {
-            at(file.as_ref(), i).map(|f| format!("{f}#{}", at(page.as_ref(), i).unwrap_or_default()))
+            at(file.as_ref(), i).map(str::to_string)
         } else if user_side {
             None
         } else {

@@ -53,7 +53,7 @@ pub fn step(path: &str) -> Option<Step> {
 pub struct Hop<'a> {
     /// Row in the frame.
     pub row: usize,
-    /// Session key (HAR file and page, or client IP and user agent).
+    /// Session key (a HAR file, or a client IP and user agent).
     pub session: String,
     /// Time, ns.
     pub time: i64,
@@ -78,14 +78,12 @@ pub fn detect(hops: &[Hop<'_>], p: LoopParams) -> Vec<(usize, String)> {
     for key in keys {
         let Some(flow) = sessions.get_mut(key) else { continue };
         flow.sort_by_key(|(h, _)| (h.time, h.row));
-        // Round trips: an authorize, then the next callback.
+        // Round trips: the latest authorize (or login) before a callback, then that callback.
         let mut trips: Vec<(usize, usize)> = Vec::new(); // indexes into flow
         let mut open: Option<usize> = None;
         for (i, (_, s)) in flow.iter().enumerate() {
             match s {
-                Step::Authorize => {
-                    open.get_or_insert(i);
-                }
+                Step::Authorize => open = Some(i),
                 Step::Callback => {
                     if let Some(a) = open.take() {
                         trips.push((a, i));

@@ -87,6 +87,7 @@
 //! transitions at one of its POPs and the median period; its `evidence` counts the events
 //! written in its window at its POPs (edge) or for its host (origin). `regions` is left empty.
 
+pub mod captures;
 mod clock;
 mod delivery;
 mod record;
@@ -155,6 +156,7 @@ const MAX_SCALE: f64 = 100.0;
 const PLAN_STREAM: u64 = 1;
 const TRAFFIC_STREAM: u64 = 2;
 const DELIVERY_STREAM: u64 = 3;
+const CAPTURE_STREAM: u64 = 4;
 
 fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -164,6 +166,18 @@ fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
 
 /// Writes Logpush bucket directories under `out` plus `out/truth.json`; returns the truth.
 pub fn simulate(opts: &SimOptions, out: &Path) -> Result<Timeline> {
+    Ok(run(opts, out, false)?.0)
+}
+
+/// [`simulate`], plus what users captured: HAR files and client logs under `out/captures/`
+/// and their expected signatures in `out/captures_truth.json`. The edge logs are the same bytes
+/// as without captures (the captures draw from their own random stream).
+pub fn simulate_with_captures(opts: &SimOptions, out: &Path) -> Result<(Timeline, captures::CaptureTruth)> {
+    let (t, c) = run(opts, out, true)?;
+    Ok((t, c.unwrap_or(captures::CaptureTruth { clock_skew_s: Vec::new(), events: Vec::new() })))
+}
+
+fn run(opts: &SimOptions, out: &Path, with_captures: bool) -> Result<(Timeline, Option<captures::CaptureTruth>)> {
     if !(opts.scale.is_finite() && opts.scale > 0.0 && opts.scale <= MAX_SCALE) {
         return Err(Error::Invalid(format!("scale {} must be above 0 and at most {MAX_SCALE}", opts.scale)));
     }
@@ -175,8 +189,12 @@ pub fn simulate(opts: &SimOptions, out: &Path) -> Result<Timeline> {
     let mut tally = truth::Tally::new(&plan);
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut fresh = Vec::new();
+    let mut capture = with_captures.then(|| captures::Captures::new(stream(opts.seed, CAPTURE_STREAM)));
     for (index, start) in (plan.start..plan.end).step_by(60).enumerate() {
         traffic.minute(start, &mut fresh);
+        if let Some(c) = capture.as_mut() {
+            c.minute(&fresh, &pops);
+        }
         delivery.batch(index, start, fresh.drain(..), &pops, &mut tally)?;
     }
     let timeline = truth::build(&pops, &plan, &tally, delivery.written);
@@ -184,7 +202,18 @@ pub fn simulate(opts: &SimOptions, out: &Path) -> Result<Timeline> {
     let mut json = serde_json::to_string_pretty(&timeline)?;
     json.push('\n');
     std::fs::write(&path, json).map_err(|e| Error::io(&path, e))?;
-    Ok(timeline)
+    let captured = match capture {
+        Some(c) => {
+            let truth = c.write(&out.join("captures"))?;
+            let path = out.join("captures_truth.json");
+            let mut json = serde_json::to_string_pretty(&truth)?;
+            json.push('\n');
+            std::fs::write(&path, json).map_err(|e| Error::io(&path, e))?;
+            Some(truth)
+        }
+        None => None,
+    };
+    Ok((timeline, captured))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the simulator's truth. The figures over 20 seeds are in BENCHMARKS.md (`cargo bench --bench
 //! accuracy`).
 
+use blastradius::ingest::IngestOptions;
 use blastradius::simulate::{Scenario, SimOptions};
 use blastradius::timeline::score::{evaluate, quantile, score, Score};
 use blastradius::timeline::Params;
@@ -88,5 +89,38 @@ fn nothing_is_detected_on_a_quiet_day() {
             evaluate(&SimOptions { scenario: Scenario::Quiet, seed, scale }, dir.path(), &Params::default()).unwrap();
         assert!(ev.found.incidents.is_empty(), "seed {seed}: {:#?}", ev.found.incidents);
         assert!(ev.found.pops.iter().all(|p| !p.affected));
+    }
+}
+
+/// What users captured, classified, against the simulator's per-event truth; and each capture's
+/// clock skew recovered by the join with the edge logs.
+#[test]
+fn user_side_signatures_and_attribution_on_simulated_captures() {
+    use blastradius::simulate::captures::score as score_captures;
+    for seed in [11, 12] {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SimOptions { scenario: Scenario::Nov18, seed, scale: 0.05 };
+        let (_, truth) = blastradius::simulate::simulate_with_captures(&opts, dir.path()).unwrap();
+        assert!(truth.events.len() > 500, "{}", truth.events.len());
+        let (mut df, _) =
+            crate::read(&[dir.path().join("captures"), dir.path().join("logs")], &IngestOptions::default());
+        blastradius::signatures::classify(&mut df).unwrap();
+        let join = blastradius::join::join(&df, blastradius::join::JoinParams::default()).unwrap();
+        let rows = blastradius::classify::rows(&df, Some(&join)).unwrap();
+        let user_rows: Vec<_> =
+            rows.into_iter().filter(|r| matches!(r.source_kind.as_deref(), Some("har" | "client"))).collect();
+        let s = score_captures(&truth, &user_rows);
+        assert_eq!((s.missing, s.extra), (0, 0), "every captured event is reported once");
+        for f in &s.families {
+            assert!(f.precision() >= 0.97 && f.recall() >= 0.97, "seed {seed}: {f:?}");
+        }
+        assert!(s.attribution_total > 20);
+        assert!(s.attribution_correct as f64 / s.attribution_total as f64 >= 0.97, "{s:?}");
+        // Each HAR's clock offset, recovered from the Ray IDs it shares with the edge (to within
+        // the edge logs' own resolution: some batches carry whole seconds).
+        for (file, skew) in &truth.clock_skew_s {
+            let est = join.clock_skews.iter().find(|k| k.file.ends_with(file.as_str())).unwrap();
+            assert!((est.skew_s - skew).abs() < 1.0, "{file}: {} vs {skew}", est.skew_s);
+        }
     }
 }

@@ -326,8 +326,9 @@ fn user_failures_join_the_edge_by_ray_id_with_clock_skew_and_detection_gap() {
     let j = blastradius::join::join(&df, blastradius::join::JoinParams::default()).unwrap();
     // entry 0 (edge 500 page), entry 1 (severed stream), entry 3 (certificate chain).
     assert_eq!(j.user_failures, 3);
-    assert_eq!(j.skew_pairs, 2);
-    assert!((j.clock_skew_s.unwrap() - 3.0).abs() < 1e-9, "{:?}", j.clock_skew_s);
+    assert_eq!(j.clock_skews.len(), 1);
+    assert_eq!(j.clock_skews[0].pairs, 2);
+    assert!((j.clock_skews[0].skew_s - 3.0).abs() < 1e-9, "{:?}", j.clock_skews);
     // First user failure 11:27:58.101 less 3 s of skew, after the edge's first error at 11:20:00.
     assert!((j.detection_gap_s.unwrap() - 475.101).abs() < 1e-6, "{:?}", j.detection_gap_s);
     let v0 = &j.verdicts[0];
