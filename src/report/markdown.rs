@@ -257,34 +257,61 @@ pub fn render(r: &Report) -> String {
         thousands(a.rejected),
         thousands(a.duplicates)
     );
-    let _ = writeln!(s, "| file | format | compression | lines | events | rejected | duplicates | problem |\n|---|---|---|---:|---:|---:|---:|---|");
-    for f in a.files.iter().take(50) {
+    let _ = writeln!(
+        s,
+        "| format | compression | files | lines | events | rejected | duplicates |\n|---|---|---:|---:|---:|---:|---:|"
+    );
+    for f in &r.input.formats {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            e(&f.file),
-            e(f.format.as_deref().unwrap_or("—")),
-            e(f.compression.as_deref().unwrap_or("—")),
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            e(&f.format),
+            e(&f.compression),
+            thousands(f.files),
             thousands(f.lines),
             thousands(f.events),
             thousands(f.rejected),
-            thousands(f.duplicates),
-            e(f.error.as_deref().or(f.note.as_deref()).unwrap_or(""))
+            thousands(f.duplicates)
         );
     }
-    if a.files.len() > 50 {
-        let _ = writeln!(s, "\n{} more files are listed in accounting.json.", a.files.len() - 50);
+    if !r.input.problem_files.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nFiles with problems:\n\n| file | lines | events | rejected | problem |\n|---|---:|---:|---:|---|"
+        );
+        for f in &r.input.problem_files {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                e(&f.file),
+                thousands(f.lines),
+                thousands(f.events),
+                thousands(f.rejected),
+                e(f.error.as_deref().or(f.note.as_deref()).unwrap_or("rejected lines"))
+            );
+        }
+        if r.input.problem_files_total > r.input.problem_files.len() {
+            let _ = writeln!(
+                s,
+                "\n{} more are listed in accounting.json.",
+                r.input.problem_files_total - r.input.problem_files.len()
+            );
+        }
     }
     if !a.reject_kinds.is_empty() {
         let _ = writeln!(s, "\n| rejected because | lines |\n|---|---:|");
         for (k, n) in &a.reject_kinds {
             let _ = writeln!(s, "| {} | {} |", e(k), thousands(*n));
         }
-        let _ = writeln!(s, "\nFirst rejected lines:\n");
-        for x in a.rejects.iter().take(10) {
-            let _ = writeln!(s, "- {}:{}: {}", e(&x.file), x.line, e(&x.reason));
+        let _ = writeln!(
+            s,
+            "\nFirst rejected lines (file and line; the lines themselves are not reproduced, as log lines can carry secrets; `blastradius ingest --quarantine FILE` keeps them):\n"
+        );
+        for x in &r.input.rejected_lines {
+            let _ = writeln!(s, "- {}:{}: {}", e(&x.file), x.line, e(&x.kind));
         }
     }
+    let _ = writeln!(s, "\nFrom the accounting: every non-blank line read is an event, a rejected line or a duplicate; per file in accounting.json.");
 
     let _ = writeln!(s, "\n## Provenance\n");
     let _ = writeln!(s, "Produced by blastradius {} with:\n", e(&r.version));

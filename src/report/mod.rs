@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::ingest::Accounting;
 use crate::rates::RatesTable;
 use crate::timeline::Timeline;
-use model::{Charts, Entry, IncidentSummary, SourceCounts, SourceSummary};
+use model::{Charts, Entry, IncidentSummary, InputReport, SourceCounts, SourceSummary};
 
 /// Source kinds whose events are what users saw (browser captures, client logs).
 pub const USER_SOURCE_KINDS: [&str; 2] = ["har", "client"];
@@ -35,6 +35,8 @@ pub struct Report {
     pub timeline: Timeline,
     /// Where every input line went.
     pub accounting: Accounting,
+    /// The input as the report shows it: per format, files with problems, rejected lines.
+    pub input: InputReport,
     /// One headline per incident.
     pub incidents: Vec<IncidentSummary>,
     /// The rows of the timeline table.
@@ -83,6 +85,7 @@ impl Report {
             incidents: model::summaries(&timeline),
             entries: model::entries(&timeline),
             charts: model::charts(table, &timeline),
+            input: model::input(&accounting),
             timeline,
             accounting,
             sources,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::geo;
+use crate::ingest::{Accounting, FileAccount};
 use crate::rates::{Counts, RatesTable};
 use crate::signatures::{self, Signature};
 use crate::timeline::model::{Attribution, Incident, Scope};
@@ -520,6 +521,95 @@ pub fn entries(timeline: &Timeline) -> Vec<Entry> {
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.kind.cmp(&b.1.kind)).then(a.1.pops.cmp(&b.1.pops)));
     out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Input files of one format and compression, summed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FormatSummary {
+    /// Format id (`—` when none fitted).
+    pub format: String,
+    /// `none`, `gzip` or `zstd` (`—` when unknown).
+    pub compression: String,
+    /// Files.
+    pub files: u64,
+    /// Non-blank lines.
+    pub lines: u64,
+    /// Events.
+    pub events: u64,
+    /// Rejected lines.
+    pub rejected: u64,
+    /// Duplicate lines.
+    pub duplicates: u64,
+}
+
+/// One rejected line, by file, line number and the kind of rejection only: the parser's detail
+/// can quote the line, and log lines can carry secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedLine {
+    /// The file.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// The kind of rejection (a key of [`Accounting::reject_kinds`]).
+    pub kind: String,
+}
+
+/// What the report says about its input.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InputReport {
+    /// Files per format and compression.
+    pub formats: Vec<FormatSummary>,
+    /// Files with an error, a note, or rejected lines (at most 50).
+    pub problem_files: Vec<FileAccount>,
+    /// Files with an error, a note, or rejected lines, in all.
+    pub problem_files_total: usize,
+    /// The first rejected lines (at most 10).
+    pub rejected_lines: Vec<RejectedLine>,
+}
+
+/// The input section from the accounting.
+pub fn input(acc: &Accounting) -> InputReport {
+    let mut formats: BTreeMap<(String, String), FormatSummary> = BTreeMap::new();
+    for f in &acc.files {
+        let key = (
+            f.format.clone().unwrap_or_else(|| "—".to_string()),
+            f.compression.clone().unwrap_or_else(|| "—".to_string()),
+        );
+        let row = formats.entry(key.clone()).or_insert_with(|| FormatSummary {
+            format: key.0,
+            compression: key.1,
+            ..FormatSummary::default()
+        });
+        row.files += 1;
+        row.lines += f.lines;
+        row.events += f.events;
+        row.rejected += f.rejected;
+        row.duplicates += f.duplicates;
+    }
+    let problems: Vec<&FileAccount> =
+        acc.files.iter().filter(|f| f.error.is_some() || f.note.is_some() || f.rejected > 0).collect();
+    let rejected_lines = acc
+        .rejects
+        .iter()
+        .take(10)
+        .map(|r| RejectedLine {
+            file: r.file.clone(),
+            line: r.line,
+            kind: acc
+                .reject_kinds
+                .keys()
+                .filter(|k| r.reason.starts_with(k.as_str()))
+                .max_by_key(|k| k.len())
+                .cloned()
+                .unwrap_or_else(|| "rejected".to_string()),
+        })
+        .collect();
+    InputReport {
+        formats: formats.into_values().collect(),
+        problem_files_total: problems.len(),
+        problem_files: problems.into_iter().take(50).cloned().collect(),
+        rejected_lines,
+    }
 }
 
 /// Summaries per source kind, from the counts collected while reading.

@@ -157,6 +157,9 @@ fn hostile_strings_render_inert_in_html_markdown_svg_and_the_terminal() {
     assert!(md.contains("&lt;SVG ONLOAD=ALERT(1)&gt;\\[31M\\|\\`X\\`"), "the POP in Markdown");
     assert!(read(&o.join("propagation.svg")).contains("&lt;SVG ONLOAD=ALERT(1)&gt;"));
     assert!(external_refs(&html).is_empty());
+    // Rejected lines are named by file, line and kind; their content is not reproduced.
+    assert!(html.contains("Rejected lines") && md.contains("rejected because"));
+    assert!(!html.contains("alert(3)") && !md.contains("alert(3)") && !html.contains("rejected&#x27;"));
     // Markdown tables keep their shape: every row has as many unescaped pipes as its header.
     let mut header_pipes = None;
     for line in md.lines() {
