@@ -296,12 +296,37 @@ fn incident_dirs(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Names for the incident directories' reports: the directory's name, with `-2`, `-3`... when
+/// two inputs share a name.
+fn unique_names(dirs: &[PathBuf]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    dirs.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let base = d.file_name().map_or_else(|| format!("incident-{i}"), |n| n.to_string_lossy().into_owned());
+            let mut name = base.clone();
+            let mut k = 1;
+            while !seen.insert(name.clone()) {
+                k += 1;
+                name = format!("{base}-{k}");
+            }
+            name
+        })
+        .collect()
+}
+
 fn batch_cmd(a: &BatchArgs) -> anyhow::Result<ExitCode> {
-    let dirs = incident_dirs(&a.dirs)?;
     let root = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(incident_name(&a.dirs)));
+    // The output directory is never an incident, even when it sits among them.
+    let root_abs = root.canonicalize().ok();
+    let dirs: Vec<PathBuf> = incident_dirs(&a.dirs)?
+        .into_iter()
+        .filter(|d| root_abs.is_none() || d.canonicalize().ok() != root_abs)
+        .collect();
+    let names = unique_names(&dirs);
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let jobs = if a.jobs == 0 { cores.min(4) } else { a.jobs }.clamp(1, dirs.len());
+    let jobs = if a.jobs == 0 { cores.min(4) } else { a.jobs }.clamp(1, dirs.len().max(1));
     let mut opts = a.read.options();
     if opts.threads == 0 {
         opts.threads = cores.div_ceil(jobs).max(1);
@@ -314,10 +339,8 @@ fn batch_cmd(a: &BatchArgs) -> anyhow::Result<ExitCode> {
         for _ in 0..jobs {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(dir) = dirs.get(i) else { break };
-                let name =
-                    dir.file_name().map_or_else(|| format!("incident-{i}"), |n| n.to_string_lossy().into_owned());
-                let row = batch_one(dir, name, &root, a, &opts, &bar);
+                let (Some(dir), Some(name)) = (dirs.get(i), names.get(i)) else { break };
+                let row = batch_one(dir, name.clone(), &root, a, &opts, &bar);
                 if let Ok(mut v) = rows.lock() {
                     v.push(row);
                 }
@@ -401,4 +424,15 @@ fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_names_are_unique() {
+        let dirs: Vec<PathBuf> = ["x/a", "y/a", "z/b", "w/a"].iter().map(PathBuf::from).collect();
+        assert_eq!(unique_names(&dirs), ["a", "a-2", "b", "a-3"]);
+    }
 }
