@@ -116,9 +116,17 @@ pub fn render(r: &Report) -> String {
     }
 
     let _ = writeln!(s, "\n## Timeline (UTC)\n");
-    let _ = writeln!(s, "| time (UTC) | event |\n|---|---|");
+    match &r.entries_date {
+        Some(d) => {
+            let _ = writeln!(s, "| {} (UTC) | event |\n|---|---|", e(d));
+        }
+        None => {
+            let _ = writeln!(s, "| time (UTC) | event |\n|---|---|");
+        }
+    }
     for x in &r.entries {
-        let _ = writeln!(s, "| {} | {} |", hms(Some(&x.time)), entry(x));
+        let time = if r.entries_date.is_some() { super::html::hms(&x.time) } else { hms(Some(&x.time)) };
+        let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the epicenter) and recovery; POPs changing within the same minute share a row.\n");
 

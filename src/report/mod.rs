@@ -41,6 +41,9 @@ pub struct Report {
     pub incidents: Vec<IncidentSummary>,
     /// The rows of the timeline table.
     pub entries: Vec<Entry>,
+    /// The date (`YYYY-MM-DD`) of every row of the timeline table, when they share one: the
+    /// table then shows times of day only.
+    pub entries_date: Option<String>,
     /// Chart data.
     pub charts: Charts,
     /// Counts per source kind.
@@ -77,13 +80,16 @@ impl Report {
             .filter(|s| USER_SOURCE_KINDS.contains(&s.kind.as_str()) && s.requests > 0)
             .cloned()
             .collect();
+        let entries = model::entries(&timeline);
+        let entries_date = model::common_date(entries.iter().map(|e| e.time.as_str()));
         Report {
             name: meta.name,
             command: meta.command,
             version: meta.version,
             bucket_seconds: table.bucket_ns / 1_000_000_000,
             incidents: model::summaries(&timeline),
-            entries: model::entries(&timeline),
+            entries,
+            entries_date,
             charts: model::charts(table, &timeline),
             input: model::input(&accounting),
             timeline,

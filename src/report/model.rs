@@ -612,6 +612,19 @@ pub fn input(acc: &Accounting) -> InputReport {
     }
 }
 
+/// The date part of RFC 3339 times when they all share it.
+pub fn common_date<'a>(times: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut date: Option<&str> = None;
+    for t in times {
+        let d = t.get(..10)?;
+        match date {
+            Some(x) if x != d => return None,
+            _ => date = Some(d),
+        }
+    }
+    date.map(str::to_string)
+}
+
 /// Summaries per source kind, from the counts collected while reading.
 pub fn sources(counts: &SourceCounts) -> Vec<SourceSummary> {
     counts
@@ -655,6 +668,14 @@ pub fn sources(counts: &SourceCounts) -> Vec<SourceSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_common_date_or_none() {
+        let same = ["2025-11-18T11:19:00.000Z", "2025-11-18T17:02:00.000Z"];
+        assert_eq!(common_date(same.into_iter()).as_deref(), Some("2025-11-18"));
+        assert_eq!(common_date(["2025-11-18T23:59:00Z", "2025-11-19T00:01:00Z"].into_iter()), None);
+        assert_eq!(common_date(std::iter::empty()), None);
+    }
 
     #[test]
     fn axes_use_round_buckets_and_cap_columns() {
