@@ -205,7 +205,8 @@ pub struct TimelineArgs {
 /// Output formats of `timeline` and `batch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TimelineFormat {
-    /// JSON (for `timeline`, schema: `schema/timeline.schema.json`).
+    /// JSON: the timeline document for `timeline` (schema: `schema/timeline.schema.json`), the
+    /// index for `batch`.
     Json,
     /// Tables for the terminal.
     Table,
