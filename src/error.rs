@@ -26,6 +26,9 @@ pub enum Error {
     /// Serializing an output failed.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// Rendering a report template failed.
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
 }
 
 impl Error {

@@ -8,13 +8,15 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::{
-    print, AnalyzeArgs, ClassifyArgs, ClassifyFormat, Cli, Command, IngestArgs, RatesArgs, SimulateArgs, TimelineArgs,
-    TimelineFormat,
+    print, AnalyzeArgs, BatchArgs, ClassifyArgs, ClassifyFormat, Cli, Command, IngestArgs, RatesArgs, SimulateArgs,
+    TimelineArgs, TimelineFormat,
 };
 use crate::frame::{EventCollector, ParquetSink};
 use crate::ingest::{self, discover, Accounting, FileAccount, Input};
 use crate::rates::{self, OutputFormat, RatesCollector, RatesTable};
-use crate::report::Report;
+use crate::report::batch::{Index, IndexRow, Status};
+use crate::report::model::SourceCounts;
+use crate::report::{Meta, Report};
 use crate::signatures;
 use crate::timeline::{self, model::InputSummary};
 
@@ -23,14 +25,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => ingest_cmd(&a),
         Command::Rates(a) => rates_cmd(&a),
-        Command::Analyze(a) => analyze_cmd(&a),
+        Command::Analyze(a) => analyze_cmd(&a, true),
+        Command::Report(a) => analyze_cmd(&a, false),
+        Command::Batch(a) => batch_cmd(&a),
+        Command::Completions { shell } => Ok(completions(shell)),
         Command::Explain { id } => explain(id.as_deref()),
         Command::Timeline(a) => timeline_cmd(&a),
         Command::Simulate(a) => simulate_cmd(&a),
         Command::Classify(a) => classify_cmd(&a),
-        Command::Report(_) | Command::Batch(_) => {
-            bail!("this command is not available in this version of blastradius")
-        }
     }
 }
 
@@ -230,58 +232,220 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     conclude(acc, unreadable, a.read.quiet)
 }
 
-fn analyze_cmd(a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let paths = if a.paths.is_empty() { vec![default_sample()] } else { a.paths.clone() };
-    let name = paths
+/// The command line, with the program named `blastradius` whatever its path.
+fn command_line() -> String {
+    let mut args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    if let Some(first) = args.first_mut() {
+        "blastradius".clone_into(first);
+    }
+    args.join(" ")
+}
+
+/// The name of an incident: the first input's directory (or file) name.
+fn incident_name(paths: &[PathBuf]) -> String {
+    paths
         .first()
         .and_then(|p| p.canonicalize().ok())
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "incident".to_string());
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name));
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&paths);
-    let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
+        .unwrap_or_else(|| "incident".to_string())
+}
+
+/// One incident analysed into its report directory.
+struct Analysis {
+    /// The report (none when nothing could be read).
+    report: Option<Report>,
+    /// The accounting of what was read.
+    acc: Accounting,
+    /// Paths that could not be read at all.
+    unreadable: Vec<FileAccount>,
+}
+
+/// Reads `paths`, builds the timeline and the report, and writes the report directory `out`.
+fn analyse(
+    paths: &[PathBuf],
+    name: String,
+    out: &Path,
+    method: &super::MethodArgs,
+    opts: &crate::ingest::IngestOptions,
+    progress: &dyn crate::ingest::Progress,
+) -> anyhow::Result<Analysis> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let (inputs, unreadable) = inputs(paths);
     let mut sink = ParquetSink::create(&out.join("events.parquet"))?;
-    let bucket_ns = a.method.bucket * 1_000_000_000;
+    let bucket_ns = method.bucket * 1_000_000_000;
     let mut table = RatesTable::new(bucket_ns, true);
+    let mut sources = SourceCounts::default();
     let collector = (EventCollector, RatesCollector { bucket_ns, by_host: true });
-    let result = ingest::run(
+    let acc = ingest::run(
         &inputs,
-        &opts,
-        &bar,
+        opts,
+        progress,
         &collector,
-        |(events, part), _ctx, off| {
-            part.merge_into(&mut table);
+        |(events, part), ctx, off| {
+            let mut chunk = RatesTable::new(bucket_ns, true);
+            part.merge_into(&mut chunk);
+            sources.add(ctx.format.source_kind(), &chunk);
+            table.merge(chunk);
             sink.push(events, off)
         },
         None,
-    );
-    bar.finish();
-    let acc = result?;
+    )?;
     sink.finish()?;
+    let mut report = None;
     if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params());
-        println!("{}", print::timeline(&tl));
+        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params());
         let mut accounting = acc.clone();
         accounting.files.extend(unreadable.iter().cloned());
-        let report = Report {
-            name,
-            command: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" "),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            bucket_seconds: a.method.bucket,
-            timeline: tl,
-            accounting,
-        };
-        write_file(&out.join("timeline.json"), serde_json::to_string_pretty(&report.timeline)?.as_bytes())?;
-        write_file(&out.join("accounting.json"), serde_json::to_string_pretty(&report.accounting)?.as_bytes())?;
-        write_file(&out.join("report.md"), crate::report::markdown::render(&report).as_bytes())?;
-        eprintln!(
-            "wrote {}: report.md, timeline.json, events.parquet, accounting.json",
-            crate::text::for_terminal(&out.display().to_string())
-        );
+        let meta = Meta { name, command: command_line(), version: env!("CARGO_PKG_VERSION").to_string() };
+        let r = Report::build(meta, &table, tl, accounting, &sources);
+        r.write_to(out)?;
+        report = Some(r);
+    } else {
+        let _ = std::fs::remove_file(out.join("events.parquet"));
+        let _ = std::fs::remove_dir(out); // only when empty
+    }
+    Ok(Analysis { report, acc, unreadable })
+}
+
+fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode> {
+    let paths = if a.paths.is_empty() { vec![default_sample()] } else { a.paths.clone() };
+    let name = incident_name(&paths);
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name));
+    let opts = a.read.options();
+    let size = ingest::source_size(&discover(&paths).0);
+    let bar = print::Bar::new(size, a.read.quiet);
+    let result = analyse(&paths, name, &out, &a.method, &opts, &bar);
+    bar.finish();
+    let Analysis { report, acc, unreadable } = result?;
+    if let Some(r) = &report {
+        if print_timeline {
+            println!("{}", print::timeline(&r.timeline));
+        }
+        if !a.read.quiet {
+            eprintln!(
+                "wrote {}: report.html, report.md, timeline.json, events.parquet, accounting.json, charts as SVG",
+                crate::text::for_terminal(&out.display().to_string())
+            );
+        }
     }
     conclude(acc, unreadable, a.read.quiet)
+}
+
+/// The incident directories of a batch: the subdirectories of each DIR, in name order.
+fn incident_dirs(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for d in dirs {
+        let entries = std::fs::read_dir(d).with_context(|| format!("reading {}", d.display()))?;
+        let mut subs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        subs.sort();
+        out.extend(subs);
+    }
+    if out.is_empty() {
+        bail!("no incident directories: each DIR should hold one subdirectory per incident");
+    }
+    Ok(out)
+}
+
+/// Names for the incident directories' reports: the directory's name, with `-2`, `-3`... when
+/// two inputs share a name.
+fn unique_names(dirs: &[PathBuf]) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    dirs.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let base = d.file_name().map_or_else(|| format!("incident-{i}"), |n| n.to_string_lossy().into_owned());
+            let mut name = base.clone();
+            let mut k = 1;
+            while !seen.insert(name.clone()) {
+                k += 1;
+                name = format!("{base}-{k}");
+            }
+            name
+        })
+        .collect()
+}
+
+fn batch_cmd(a: &BatchArgs) -> anyhow::Result<ExitCode> {
+    let root = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(incident_name(&a.dirs)));
+    // The output directory is never an incident, even when it sits among them.
+    let root_abs = root.canonicalize().ok();
+    let dirs: Vec<PathBuf> = incident_dirs(&a.dirs)?
+        .into_iter()
+        .filter(|d| root_abs.is_none() || d.canonicalize().ok() != root_abs)
+        .collect();
+    let names = unique_names(&dirs);
+    std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let jobs = if a.jobs == 0 { cores.min(4) } else { a.jobs }.clamp(1, dirs.len().max(1));
+    let mut opts = a.read.options();
+    if opts.threads == 0 {
+        opts.threads = cores.div_ceil(jobs).max(1);
+    }
+    let size: u64 = dirs.iter().map(|d| ingest::source_size(&discover(std::slice::from_ref(d)).0)).sum();
+    let bar = print::Bar::new(size, a.read.quiet);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let rows = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (Some(dir), Some(name)) = (dirs.get(i), names.get(i)) else { break };
+                let row = batch_one(dir, name.clone(), &root, a, &opts, &bar);
+                if let Ok(mut v) = rows.lock() {
+                    v.push(row);
+                }
+            });
+        }
+    });
+    bar.finish();
+    let rows = rows.into_inner().unwrap_or_default();
+    let index = Index::new(command_line(), env!("CARGO_PKG_VERSION").to_string(), rows);
+    write_file(&root.join("index.html"), crate::report::html::render_index(&index)?.as_bytes())?;
+    write_file(&root.join("index.md"), crate::report::batch::markdown(&index).as_bytes())?;
+    match a.output_format {
+        TimelineFormat::Json => println!("{}", crate::text::for_terminal_lines(&serde_json::to_string_pretty(&index)?)),
+        TimelineFormat::Table => println!("{}", print::batch(&index)),
+    }
+    if !a.read.quiet {
+        eprintln!(
+            "wrote {}: index.html, index.md and one directory per incident",
+            crate::text::for_terminal(&root.display().to_string())
+        );
+    }
+    Ok(if index.rows.iter().any(|r| r.status != Status::Ok) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// One incident of a batch; its failure becomes its row.
+fn batch_one(
+    dir: &Path,
+    name: String,
+    root: &Path,
+    a: &BatchArgs,
+    opts: &crate::ingest::IngestOptions,
+    bar: &print::Bar,
+) -> IndexRow {
+    let paths = [dir.to_path_buf()];
+    match analyse(&paths, name.clone(), &root.join(&name), &a.method, opts, bar) {
+        Ok(Analysis { report: Some(r), acc, unreadable }) => {
+            let failed: Vec<String> = acc
+                .failed_files()
+                .chain(unreadable.iter())
+                .map(|f| format!("{}: {}", f.file, f.error.as_deref().unwrap_or("")))
+                .collect();
+            IndexRow::from_report(&r, (!failed.is_empty()).then(|| failed.join("; ")))
+        }
+        Ok(Analysis { report: None, mut acc, unreadable }) => {
+            acc.files.extend(unreadable);
+            IndexRow::failed(name, format!("nothing could be read: {}", acc.why_nothing()))
+        }
+        Err(e) => IndexRow::failed(name, format!("{e:#}")),
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "blastradius", &mut std::io::stdout());
+    ExitCode::SUCCESS
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -310,4 +474,15 @@ fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_names_are_unique() {
+        let dirs: Vec<PathBuf> = ["x/a", "y/a", "z/b", "w/a"].iter().map(PathBuf::from).collect();
+        assert_eq!(unique_names(&dirs), ["a", "a-2", "b", "a-3"]);
+    }
 }

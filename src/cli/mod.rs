@@ -15,8 +15,12 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (rejected and duplicate lines are counted in the accounting, not errors)
   1  finished, but some input could not be read entirely (missing or unreadable file, a file
-     that fits no format, truncated compression, a size limit); the output covers the rest
-  2  error: bad arguments, nothing could be read, or an output could not be written";
+     that fits no format, truncated compression, a size limit), or (batch) some incident
+     directories failed; the output covers the rest
+  2  error: bad arguments, nothing could be read, or an output could not be written
+
+NO_COLOR is respected; nothing is coloured. Log content printed to the terminal is stripped of
+control and escape sequences.";
 
 /// blastradius: incident log forensics for CDN edge logs.
 ///
@@ -40,8 +44,7 @@ pub enum Command {
     /// Requests and errors per time bucket × POP, the first table to look at.
     #[command(after_help = EXIT_CODES)]
     Rates(RatesArgs),
-    /// The whole job: ingest, classify, reconstruct the timeline, print a summary and write
-    /// `report.md`, `timeline.json` and `events.parquet` to a report directory.
+    /// The whole job: `report`, plus the timeline printed as tables.
     #[command(after_help = EXIT_CODES)]
     Analyze(AnalyzeArgs),
     /// Per-POP and per-region incident timeline: onset, peak, recovery, flapping, propagation
@@ -59,18 +62,20 @@ pub enum Command {
     /// other sources by line).
     #[command(after_help = EXIT_CODES)]
     Classify(ClassifyArgs),
-    /// Render a report from analysed data (not available in this version).
-    Report(Rest),
-    /// Analyze many incident directories (not available in this version).
-    Batch(Rest),
-}
-
-/// Arguments of a command that this version does not implement yet.
-#[derive(Debug, Args)]
-pub struct Rest {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    /// Analyze logs and write the report directory: `report.html` (self-contained), `report.md`
+    /// with its charts as SVG files, `timeline.json`, `accounting.json` and `events.parquet`.
+    #[command(after_help = EXIT_CODES)]
+    Report(AnalyzeArgs),
+    /// Treat each subdirectory of DIR as one incident: a report for each, in parallel, and an
+    /// index comparing them (`index.html`, `index.md`).
+    #[command(after_help = EXIT_CODES)]
+    Batch(BatchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Options shared by every command that reads logs.
@@ -239,10 +244,11 @@ pub struct TimelineArgs {
     pub read: ReadArgs,
 }
 
-/// Output formats of `timeline`.
+/// Output formats of `timeline` and `batch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TimelineFormat {
-    /// The JSON document (schema: `schema/timeline.schema.json`).
+    /// JSON: the timeline document for `timeline` (schema: `schema/timeline.schema.json`), the
+    /// index for `batch`.
     Json,
     /// Tables for the terminal.
     Table,
@@ -276,7 +282,31 @@ fn parse_scenario(s: &str) -> Result<crate::simulate::Scenario, String> {
     })
 }
 
-/// `blastradius analyze`.
+/// `blastradius batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Directories whose subdirectories are incidents.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the index and one report directory per incident (default:
+    /// `reports/<name of the first DIR>`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Incidents analysed at once (default: one per core, at most 4).
+    #[arg(long, short, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// What to print when done: a table, or the index as JSON.
+    #[arg(long = "format", short = 'f', value_enum, default_value_t = TimelineFormat::Table, id = "output_format")]
+    pub output_format: TimelineFormat,
+    /// Method options.
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `blastradius analyze` and `blastradius report`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Files or directories (default: the bundled `samples/`).

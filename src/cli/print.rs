@@ -168,9 +168,12 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
     }
     let rows = |title: &str, rows: &[crate::timeline::model::PopTimeline]| {
         let mut t = table();
-        t.set_header(vec![
-            title,
-            "region",
+        let with_region = title != "region";
+        let mut header = vec![title, "region"];
+        if !with_region {
+            header.pop();
+        }
+        header.extend([
             "affected",
             "onset",
             "peak",
@@ -181,10 +184,13 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
             "requests",
             "conf.",
         ]);
+        t.set_header(header);
         for p in rows {
-            t.add_row(vec![
-                Cell::new(for_terminal(&p.pop)),
-                Cell::new(for_terminal(&p.region)),
+            let mut cells = vec![Cell::new(for_terminal(&p.pop))];
+            if with_region {
+                cells.push(Cell::new(for_terminal(&p.region)));
+            }
+            cells.extend([
                 Cell::new(if p.affected { "yes" } else { "" }),
                 Cell::new(opt_time(p.onset.as_ref())),
                 Cell::new(opt_time(p.peak.as_ref())),
@@ -200,6 +206,7 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
                 Cell::new(thousands(p.requests)).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{:.2}", p.confidence)).set_alignment(CellAlignment::Right),
             ]);
+            t.add_row(cells);
         }
         t.to_string()
     };
@@ -273,4 +280,32 @@ pub fn join_summary(j: &crate::join::Join) {
             p.explained_by_edge
         );
     }
+}
+
+/// Renders a batch index for the terminal.
+pub fn batch(x: &crate::report::batch::Index) -> String {
+    use crate::report::batch::Status;
+    let mut t = table();
+    t.set_header(vec!["incident", "status", "attribution", "scope", "onset (UTC)", "duration", "POPs", "signature"]);
+    for r in &x.rows {
+        t.add_row(vec![
+            Cell::new(for_terminal(&r.name)),
+            Cell::new(match r.status {
+                Status::Ok => "ok".to_string(),
+                Status::Partial => format!("partial: {}", for_terminal(r.error.as_deref().unwrap_or(""))),
+                Status::Failed => format!("failed: {}", for_terminal(r.error.as_deref().unwrap_or(""))),
+            }),
+            Cell::new(r.attribution.map_or(String::new(), |a| format!("{a:?}").to_lowercase())),
+            Cell::new(r.scope.map_or(String::new(), |s| format!("{s:?}").to_lowercase())),
+            Cell::new(r.onset.as_deref().map_or(String::new(), crate::report::html::datetime)),
+            Cell::new(r.duration_seconds.map_or(String::new(), crate::report::html::duration)),
+            Cell::new(if r.status == Status::Failed {
+                String::new()
+            } else {
+                format!("{}/{}", r.pops_affected, r.pops_total)
+            }),
+            Cell::new(r.dominant_signature.as_deref().unwrap_or("")),
+        ]);
+    }
+    t.to_string()
 }

@@ -1,12 +1,24 @@
 //! Reports: a finished [`Report`] rendered by one writer per format. Writers render; every
-//! number they show is already in the report (the timeline, the accounting).
+//! number they show is already in the report, derived in [`model`] from the rates table, the
+//! timeline and the accounting.
 
+pub mod batch;
+pub mod html;
 pub mod markdown;
+pub mod model;
+pub mod svg;
+
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::ingest::Accounting;
+use crate::rates::RatesTable;
 use crate::timeline::Timeline;
+use model::{Charts, Entry, IncidentSummary, InputReport, SourceCounts, SourceSummary};
+
+/// Source kinds whose events are what users saw (browser captures, client logs).
+pub const USER_SOURCE_KINDS: [&str; 2] = ["har", "client"];
 
 /// Everything a report shows.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +35,92 @@ pub struct Report {
     pub timeline: Timeline,
     /// Where every input line went.
     pub accounting: Accounting,
+    /// The input as the report shows it: per format, files with problems, rejected lines.
+    pub input: InputReport,
+    /// One headline per incident.
+    pub incidents: Vec<IncidentSummary>,
+    /// The rows of the timeline table.
+    pub entries: Vec<Entry>,
+    /// The date (`YYYY-MM-DD`) of every row of the timeline table, when they share one: the
+    /// table then shows times of day only.
+    pub entries_date: Option<String>,
+    /// Chart data.
+    pub charts: Charts,
+    /// Counts per source kind.
+    pub sources: Vec<SourceSummary>,
+    /// The source kinds in [`USER_SOURCE_KINDS`] that have events: the "what users saw"
+    /// section (empty when there is no such evidence).
+    pub users_saw: Vec<SourceSummary>,
+}
+
+/// What identifies a report: its name, the command line and the version that produced it.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// Incident name.
+    pub name: String,
+    /// The command line.
+    pub command: String,
+    /// blastradius version.
+    pub version: String,
+}
+
+impl Report {
+    /// Builds a report from a rates table split by host, its timeline, the accounting and the
+    /// counts per source kind.
+    pub fn build(
+        meta: Meta,
+        table: &RatesTable,
+        timeline: Timeline,
+        accounting: Accounting,
+        sources: &SourceCounts,
+    ) -> Report {
+        let sources = model::sources(sources);
+        let users_saw = sources
+            .iter()
+            .filter(|s| USER_SOURCE_KINDS.contains(&s.kind.as_str()) && s.requests > 0)
+            .cloned()
+            .collect();
+        let entries = model::entries(&timeline);
+        let entries_date = model::common_date(entries.iter().map(|e| e.time.as_str()));
+        Report {
+            name: meta.name,
+            command: meta.command,
+            version: meta.version,
+            bucket_seconds: table.bucket_ns / 1_000_000_000,
+            incidents: model::summaries(&timeline),
+            entries,
+            entries_date,
+            charts: model::charts(table, &timeline),
+            input: model::input(&accounting),
+            timeline,
+            accounting,
+            sources,
+            users_saw,
+        }
+    }
+
+    /// Writes `report.html`, `report.md` with its charts as SVG files, `timeline.json` and
+    /// `accounting.json` into `dir`.
+    pub fn write_to(&self, dir: &Path) -> crate::Result<Vec<&'static str>> {
+        let charts = svg::render_all(self)?;
+        let write = |name: &str, bytes: &[u8]| {
+            std::fs::write(dir.join(name), bytes).map_err(|e| crate::Error::io(dir.join(name), e))
+        };
+        write("report.html", html::render(self, &charts)?.as_bytes())?;
+        write("report.md", markdown::render(self).as_bytes())?;
+        for (file, svg) in charts.files() {
+            write(file, svg.as_bytes())?;
+        }
+        write("timeline.json", serde_json::to_string_pretty(&self.timeline).map_err(crate::Error::from)?.as_bytes())?;
+        write(
+            "accounting.json",
+            serde_json::to_string_pretty(&self.accounting).map_err(crate::Error::from)?.as_bytes(),
+        )?;
+        let mut files = vec!["report.html", "report.md"];
+        files.extend(charts.files().map(|(f, _)| f));
+        files.extend(["timeline.json", "accounting.json"]);
+        Ok(files)
+    }
 }
 
 /// Escapes text from logs for Markdown table cells and prose: characters with Markdown or HTML
@@ -47,9 +145,57 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// Text for a Markdown code span: backticks (which would close it) become quotes, pipes are
+/// escaped for tables, control characters are dropped.
+pub fn md_code(s: &str) -> String {
+    let mut out = String::from("`");
+    for c in s.chars() {
+        match c {
+            '`' => out.push('\''),
+            '|' => out.push_str("\\|"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('`');
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::md_escape;
+    use super::model::SourceCounts;
+    use super::*;
+    use crate::rates::Counts;
+
+    fn tiny(kind: &str) -> Report {
+        let mut t = RatesTable::new(60_000_000_000, true);
+        let mut c = Counts::EMPTY;
+        for i in 0..10 {
+            c.add(1_763_464_800_000_000_000 + i * 1_000_000_000, Some(if i < 4 { 502 } else { 200 }), None, None);
+        }
+        t.rows.insert((1_763_464_800_000_000_000, Some("FRA".into()), Some("<i>host</i>".into())), c);
+        let mut sources = SourceCounts::default();
+        sources.add(kind, &t);
+        let meta = Meta { name: "x".into(), command: "blastradius report x".into(), version: "0".into() };
+        Report::build(meta, &t, Timeline::default(), Accounting::default(), &sources)
+    }
+
+    #[test]
+    fn what_users_saw_only_with_client_evidence() {
+        for (kind, shown) in [("har", true), ("client", true), ("cdn", false)] {
+            let r = tiny(kind);
+            assert_eq!(r.users_saw.len(), usize::from(shown));
+            let charts = svg::render_all(&r).unwrap_or_default();
+            let html = html::render(&r, &charts).unwrap_or_default();
+            let md = markdown::render(&r);
+            assert_eq!(html.contains("What users saw"), shown, "{kind}");
+            assert_eq!(md.contains("## What users saw"), shown, "{kind}");
+            if shown {
+                assert!(html.contains("&lt;i&gt;host&lt;&#x2f;i&gt;") && !html.contains("<i>host"), "{html}");
+                assert!(md.contains("| &lt;i&gt;host&lt;/i&gt; | 10 | 4 |"), "{md}");
+            }
+        }
+    }
 
     #[test]
     fn markdown_escaping() {

@@ -17,6 +17,7 @@ mod corpus;
 mod hostile;
 mod ingest;
 mod props;
+mod report;
 mod signatures;
 mod timeline;
 mod users;

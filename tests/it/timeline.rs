@@ -45,14 +45,14 @@ fn analyze_writes_the_report_directory() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for f in ["report.md", "timeline.json", "events.parquet", "accounting.json"] {
+    for f in ["report.html", "report.md", "timeline.json", "events.parquet", "accounting.json"] {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     for heading in ["## Verdict", "## Timeline (UTC)", "## Impact by region", "## Evidence", "## Input accounting"] {
         assert!(md.contains(heading), "report.md lacks {heading}");
     }
-    assert!(md.contains("EDGE (CDN) incident, global scope"));
+    assert!(md.contains("EDGE (CDN) failure, global scope"));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("FRA") && stdout.contains("edge"));
 }

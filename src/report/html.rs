@@ -1,0 +1,130 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no fetches) from a
+//! template that escapes every value by default. The filters below only format values.
+
+use minijinja::value::Value;
+use minijinja::{context, AutoEscape, Environment};
+
+use super::svg::RenderedCharts;
+use super::Report;
+
+const REPORT: &str = include_str!("templates/report.html");
+const INDEX: &str = include_str!("templates/index.html");
+
+fn as_f64(v: &Value) -> Option<f64> {
+    if v.is_none() || v.is_undefined() {
+        return None;
+    }
+    f64::try_from(v.clone()).ok()
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Seconds as `5 h 43 min`, `12 min 5 s` or `40 s`.
+pub fn duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h} h {m:02} min")
+    } else if m > 0 && s > 0 {
+        format!("{m} min {s} s")
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM:SS`.
+pub fn datetime(t: &str) -> String {
+    t.get(..19).unwrap_or(t).replace('T', " ")
+}
+
+/// An RFC 3339 time as `HH:MM:SS`.
+pub fn hms(t: &str) -> String {
+    t.get(11..19).unwrap_or(t).to_string()
+}
+
+/// The label of an attribution id.
+pub fn blame(a: &str) -> &'static str {
+    match a {
+        "edge" => "Edge (CDN)",
+        "origin" => "Origin",
+        "mixed" => "Mixed edge and origin",
+        _ => "Unknown",
+    }
+}
+
+/// A template environment that escapes every value for HTML (and SVG) and drops control
+/// characters from it; only values marked safe (the rendered charts) pass as they are.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_formatter(|out, state, value| {
+        if let Some(s) = value.as_str().filter(|s| !value.is_safe() && s.chars().any(char::is_control)) {
+            let clean: String = s
+                .chars()
+                .filter_map(|c| if c == '\n' || c == '\t' { Some(' ') } else { (!c.is_control()).then_some(c) })
+                .collect();
+            return minijinja::escape_formatter(out, state, &Value::from(clean));
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env
+}
+
+fn env() -> Environment<'static> {
+    let mut env = environment();
+    env.add_filter("num", |v: Value| as_f64(&v).map_or_else(|| "—".to_string(), |x| thousands(x.max(0.0) as u64)));
+    env.add_filter("pct", |v: Value| as_f64(&v).map_or_else(|| "—".to_string(), |x| format!("{:.1} %", x * 100.0)));
+    env.add_filter("fixed2", |v: Value| as_f64(&v).map_or_else(|| "—".to_string(), |x| format!("{x:.2}")));
+    env.add_filter("dur", |v: Value| as_f64(&v).map_or_else(|| "—".to_string(), |x| duration(x as i64)));
+    env.add_filter("datetime", |v: Value| v.as_str().map_or_else(|| "—".to_string(), datetime));
+    env.add_filter("hms", |v: Value| v.as_str().map_or_else(|| "—".to_string(), hms));
+    env.add_filter("pathseg", |v: Value| super::batch::path_segment(v.as_str().unwrap_or("")));
+    env.add_filter("blame", |v: Value| blame(v.as_str().unwrap_or("")).to_string());
+    env
+}
+
+/// Renders the report page, with the charts inline.
+pub fn render(r: &Report, charts: &RenderedCharts) -> crate::Result<String> {
+    let env = env();
+    let charts = context! {
+        heatmap => charts.heatmap,
+        propagation => charts.propagation,
+        signatures => charts.signatures,
+    };
+    Ok(env.render_str(REPORT, context! { r => Value::from_serialize(r), charts })?)
+}
+
+/// Renders the index page of a batch.
+pub fn render_index(index: &super::batch::Index) -> crate::Result<String> {
+    Ok(env().render_str(INDEX, context! { x => Value::from_serialize(index) })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(duration(20_580), "5 h 43 min");
+        assert_eq!(duration(300), "5 min");
+        assert_eq!(duration(61), "1 min 1 s");
+        assert_eq!(datetime("2025-11-18T11:19:00.000Z"), "2025-11-18 11:19:00");
+        assert_eq!(hms("2025-11-18T11:19:00.000Z"), "11:19:00");
+    }
+}

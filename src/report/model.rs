@@ -1,0 +1,692 @@
+//! Building a [`Report`](super::Report): every number the writers show is derived here, from
+//! the merged rates table, the timeline and the accounting. Each derived table says in its
+//! documentation which query over the rates it is.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::geo;
+use crate::ingest::{Accounting, FileAccount};
+use crate::rates::{Counts, RatesTable};
+use crate::signatures::{self, Signature};
+use crate::timeline::model::{Attribution, Incident, Scope};
+use crate::timeline::Timeline;
+
+/// Most columns of the heatmap and the signature chart.
+pub const MAX_CHART_COLUMNS: i64 = 96;
+/// Most columns of the propagation chart (finer, so that flapping stays visible).
+pub const MAX_PROPAGATION_COLUMNS: i64 = 480;
+/// Most POP rows in the propagation chart; the rest are in the POP table.
+pub const MAX_PROPAGATION_ROWS: usize = 60;
+
+const NICE_SECONDS: [i64; 14] =
+    [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800];
+const NS: i64 = 1_000_000_000;
+
+/// A time axis: `columns` buckets of `bucket_seconds` from `start`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Axis {
+    /// Start of the first bucket, RFC 3339.
+    pub start: String,
+    /// Start of the first bucket, ns since the epoch.
+    pub start_ns: i64,
+    /// Bucket width, seconds.
+    pub bucket_seconds: i64,
+    /// Number of buckets.
+    pub columns: usize,
+    /// Labelled ticks.
+    pub ticks: Vec<Tick>,
+}
+
+impl Axis {
+    /// Seconds covered by the axis.
+    pub fn span_seconds(&self) -> i64 {
+        self.bucket_seconds.saturating_mul(self.columns as i64)
+    }
+}
+
+/// A labelled time on an axis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tick {
+    /// Seconds from the axis start.
+    pub offset_seconds: f64,
+    /// `HH:MM` (UTC), with the date when the axis spans more than a day.
+    pub label: String,
+}
+
+/// One cell of the region × time heatmap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct HeatCell {
+    /// Requests in the cell.
+    pub requests: u64,
+    /// 5xx responses in the cell.
+    pub errors: u64,
+    /// `errors / requests`; null when there were no requests.
+    pub rate: Option<f64>,
+}
+
+/// One region's row of the heatmap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeatRow {
+    /// Region name.
+    pub region: String,
+    /// One cell per axis column.
+    pub cells: Vec<HeatCell>,
+}
+
+/// One signature's counts over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignatureSeries {
+    /// Signature id.
+    pub id: String,
+    /// Events per axis column.
+    pub counts: Vec<u64>,
+    /// Total events.
+    pub total: u64,
+}
+
+/// One POP of the propagation chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PropagationRow {
+    /// POP code.
+    pub pop: String,
+    /// Its region.
+    pub region: String,
+    /// Onset, RFC 3339.
+    pub onset: String,
+    /// Onset, seconds from the propagation axis start.
+    pub onset_offset: f64,
+    /// Recovery, RFC 3339; null when still failing at the end of the data.
+    pub recovery: Option<String>,
+    /// Recovery (or the end of the axis), seconds from the axis start.
+    pub recovery_offset: f64,
+    /// Seconds after the epicenter's onset.
+    pub lag_seconds: f64,
+    /// Flapping transitions at this POP.
+    pub transitions: u32,
+    /// Edge-blamed error rate per propagation-axis column (null without requests).
+    pub edge_rate: Vec<Option<f64>>,
+}
+
+/// Counts of one source kind (`edge` logs, `har` captures, `client` logs, ...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceSummary {
+    /// The source kind of the events (the `source_kind` column).
+    pub kind: String,
+    /// Events.
+    pub requests: u64,
+    /// Responses with status ≥ 500.
+    pub status_5xx: u64,
+    /// Responses with status 4xx.
+    pub status_4xx: u64,
+    /// `status_5xx / requests`.
+    pub error_rate: Option<f64>,
+    /// Events per signature id (signatures with events only).
+    pub signatures: BTreeMap<String, u64>,
+    /// First 5xx, RFC 3339.
+    pub first_error: Option<String>,
+    /// Last 5xx, RFC 3339.
+    pub last_error: Option<String>,
+    /// Hosts with 5xx responses, most errors first (at most 10).
+    pub hosts: Vec<HostErrors>,
+}
+
+/// A host's errors within one source kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostErrors {
+    /// Host (`—` when the events had none).
+    pub host: String,
+    /// Events.
+    pub requests: u64,
+    /// 5xx responses.
+    pub errors: u64,
+}
+
+/// Counts per source kind and host, collected while reading (see [`SourceCounts::add`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceCounts(pub BTreeMap<String, BTreeMap<Option<String>, Counts>>);
+
+impl SourceCounts {
+    /// Adds a chunk's rates (split by host) under its source kind.
+    pub fn add(&mut self, kind: &str, chunk: &RatesTable) {
+        let hosts = self.0.entry(kind.to_string()).or_default();
+        for ((_, _, host), c) in &chunk.rows {
+            hosts.entry(host.clone()).or_insert(Counts::EMPTY).merge(c);
+        }
+    }
+}
+
+/// The headline of one incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentSummary {
+    /// Incident id.
+    pub id: String,
+    /// Edge, origin or mixed.
+    pub attribution: Attribution,
+    /// Local, regional or global.
+    pub scope: Scope,
+    /// Onset, RFC 3339.
+    pub onset: Option<String>,
+    /// Recovery, RFC 3339.
+    pub recovery: Option<String>,
+    /// Recovery − onset, seconds.
+    pub duration_seconds: Option<i64>,
+    /// Affected POPs.
+    pub pops: usize,
+    /// Regions of the affected POPs.
+    pub regions: Vec<String>,
+    /// Epicenter POP(s).
+    pub epicenter: Vec<String>,
+    /// Hosts involved.
+    pub hosts: Vec<String>,
+    /// The signature with the most events in the incident.
+    pub dominant_signature: Option<String>,
+    /// Requests in the incident's window.
+    pub requests: u64,
+    /// Of which 5xx.
+    pub errors: u64,
+    /// `errors / requests`.
+    pub error_rate: Option<f64>,
+    /// Most flapping transitions at one POP.
+    pub transitions: u32,
+    /// Median flapping period, seconds.
+    pub period_seconds: Option<f64>,
+    /// Why this attribution.
+    pub reason: String,
+}
+
+/// What happened at one moment of the timeline table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// An incident begins.
+    IncidentBegins,
+    /// POPs start failing.
+    PopsAffected,
+    /// POPs recover.
+    PopsRecovered,
+    /// An incident ends.
+    IncidentEnds,
+}
+
+/// One row of the timeline table: POP onsets and recoveries within the same minute share a row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    /// RFC 3339 time of the first event of the row.
+    pub time: String,
+    /// What happened.
+    pub kind: EntryKind,
+    /// The incident (for incident rows).
+    pub incident: Option<String>,
+    /// Its attribution (for incident rows).
+    pub attribution: Option<Attribution>,
+    /// The POPs (epicenter for an incident's start).
+    pub pops: Vec<String>,
+    /// For affected POPs: seconds after the epicenter's onset of the first POP of the row.
+    pub lag_seconds: Option<f64>,
+}
+
+/// Chart data: every value a chart shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Charts {
+    /// Axis of the heatmap and the signature chart.
+    pub axis: Axis,
+    /// Region × time 5xx rate: from rates, `sum(status_5xx) / sum(requests)` per region × axis
+    /// bucket.
+    pub heatmap: Vec<HeatRow>,
+    /// Signatures over time: from rates, `sum(signature count)` per signature × axis bucket.
+    pub signatures: Vec<SignatureSeries>,
+    /// Largest per-column sum of the signature series.
+    pub signatures_max: u64,
+    /// Axis of the propagation chart.
+    pub propagation_axis: Axis,
+    /// Affected POPs in onset order (at most [`MAX_PROPAGATION_ROWS`]); edge rate from rates,
+    /// `sum(edge_500 + edge_502) / sum(requests)` per POP × propagation-axis bucket.
+    pub propagation: Vec<PropagationRow>,
+    /// Affected POPs left out of the propagation chart.
+    pub propagation_hidden: usize,
+}
+
+fn rfc3339(ns: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_ns(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s).ok().and_then(|t| t.timestamp_nanos_opt())
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// `a / b` rounded up, for `a ≥ 0` and `b ≥ 1`.
+fn ceil_div(a: i64, b: i64) -> i64 {
+    let b = b.max(1);
+    a.max(0) / b + i64::from(a.max(0) % b != 0)
+}
+
+/// An axis over `[first_ns, last_ns]` (bucket starts of the table, width `base_ns`) with at most
+/// `max_columns` buckets of a round width that is a multiple of the table's bucket.
+fn axis(first_ns: i64, last_ns: i64, base_ns: i64, max_columns: i64) -> Axis {
+    let base = (base_ns / NS).max(1);
+    let span = (last_ns.saturating_sub(first_ns) / NS).saturating_add(base).max(base);
+    let width = NICE_SECONDS
+        .iter()
+        .copied()
+        .filter(|w| *w >= base && w % base == 0)
+        .find(|w| ceil_div(span, *w) <= max_columns)
+        .unwrap_or_else(|| ceil_div(ceil_div(span, max_columns), base).saturating_mul(base))
+        .max(base);
+    let wn = width.saturating_mul(NS);
+    let start = first_ns.div_euclid(wn).saturating_mul(wn);
+    let end = last_ns.saturating_add(base_ns);
+    let columns = ceil_div(end.saturating_sub(start), wn).max(1);
+    let mut a = Axis {
+        start: rfc3339(start),
+        start_ns: start,
+        bucket_seconds: width,
+        columns: usize::try_from(columns).unwrap_or(1),
+        ticks: Vec::new(),
+    };
+    a.ticks = ticks(&a);
+    a
+}
+
+fn ticks(a: &Axis) -> Vec<Tick> {
+    const STEPS: [i64; 12] = [300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800, 2_592_000];
+    let span = a.span_seconds().max(1);
+    let step = STEPS.iter().copied().find(|s| span / s <= 8).unwrap_or(span / 8 + 1);
+    let with_date = span > 86_400;
+    let start_s = a.start_ns.div_euclid(NS);
+    let mut t = start_s.div_euclid(step).saturating_add(1).saturating_mul(step);
+    if start_s.rem_euclid(step) == 0 {
+        t = start_s;
+    }
+    let mut out = Vec::new();
+    while t <= start_s.saturating_add(span) && out.len() < 20 {
+        if let Some(dt) = chrono::DateTime::from_timestamp(t, 0) {
+            let label = if with_date { dt.format("%m-%d %H:%M") } else { dt.format("%H:%M") };
+            out.push(Tick { offset_seconds: (t - start_s) as f64, label: label.to_string() });
+        }
+        t = t.saturating_add(step);
+    }
+    out
+}
+
+fn column(a: &Axis, bucket_ns: i64) -> Option<usize> {
+    let w = a.bucket_seconds.saturating_mul(NS).max(1);
+    let i = bucket_ns.checked_sub(a.start_ns)?.div_euclid(w);
+    usize::try_from(i).ok().filter(|i| *i < a.columns)
+}
+
+/// The chart data from a rates table and the timeline.
+pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
+    let (Some(first), Some(last)) = (table.rows.keys().next().map(|k| k.0), table.rows.keys().next_back().map(|k| k.0))
+    else {
+        return Charts::default();
+    };
+    let base = table.bucket_ns.max(1);
+    let ax = axis(first, last, base, MAX_CHART_COLUMNS);
+    let pax = axis(first, last, base, MAX_PROPAGATION_COLUMNS);
+
+    let mut regions: BTreeMap<&str, Vec<HeatCell>> = BTreeMap::new();
+    let mut sigs = vec![vec![0_u64; ax.columns]; signatures::COUNT];
+    let affected: Vec<&str> = timeline.propagation.iter().take(MAX_PROPAGATION_ROWS).map(|p| p.pop.as_str()).collect();
+    let mut pop_cells: BTreeMap<&str, Vec<(u64, u64)>> =
+        affected.iter().map(|p| (*p, vec![(0, 0); pax.columns])).collect();
+    for ((b, pop, _), c) in &table.rows {
+        let pop = pop.as_deref().unwrap_or("");
+        if let Some(i) = column(&ax, *b) {
+            let row = regions.entry(geo::region(pop)).or_insert_with(|| vec![HeatCell::default(); ax.columns]);
+            if let Some(cell) = row.get_mut(i) {
+                cell.requests += c.requests;
+                cell.errors += c.status_5xx;
+            }
+            for s in signatures::ALL {
+                if let Some(v) = sigs.get_mut(s.index()).and_then(|v| v.get_mut(i)) {
+                    *v += c.signature(s);
+                }
+            }
+        }
+        if let (Some(cells), Some(i)) = (pop_cells.get_mut(pop), column(&pax, *b)) {
+            if let Some(cell) = cells.get_mut(i) {
+                cell.0 += c.edge_errors();
+                cell.1 += c.requests;
+            }
+        }
+    }
+    let heatmap = regions
+        .into_iter()
+        .map(|(region, mut cells)| {
+            for c in &mut cells {
+                c.rate = ratio(c.errors, c.requests);
+            }
+            HeatRow { region: region.to_string(), cells }
+        })
+        .collect();
+    let signatures: Vec<SignatureSeries> = signatures::ALL
+        .iter()
+        .zip(sigs)
+        .map(|(s, counts)| SignatureSeries { id: s.id().to_string(), total: counts.iter().sum(), counts })
+        .filter(|s| s.total > 0)
+        .collect();
+    let signatures_max =
+        (0..ax.columns).map(|i| signatures.iter().filter_map(|s| s.counts.get(i)).sum::<u64>()).max().unwrap_or(0);
+
+    let span = pax.span_seconds() as f64;
+    let offset = |s: &str| parse_ns(s).map(|t| ((t - pax.start_ns) as f64 / NS as f64).clamp(0.0, span));
+    let propagation = timeline
+        .propagation
+        .iter()
+        .take(MAX_PROPAGATION_ROWS)
+        .map(|p| {
+            let row = timeline.pops.iter().find(|r| r.pop == p.pop);
+            let recovery = row.and_then(|r| r.recovery.clone());
+            PropagationRow {
+                pop: p.pop.clone(),
+                region: geo::region(&p.pop).to_string(),
+                onset: p.onset.clone(),
+                onset_offset: offset(&p.onset).unwrap_or(0.0),
+                recovery_offset: recovery.as_deref().and_then(offset).unwrap_or(span),
+                recovery,
+                lag_seconds: p.lag_seconds,
+                transitions: row.map_or(0, |r| r.flapping.transitions),
+                edge_rate: pop_cells
+                    .get(p.pop.as_str())
+                    .map(|v| v.iter().map(|(k, n)| ratio(*k, *n)).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    Charts {
+        axis: ax,
+        heatmap,
+        signatures,
+        signatures_max,
+        propagation_axis: pax,
+        propagation,
+        propagation_hidden: timeline.propagation.len().saturating_sub(MAX_PROPAGATION_ROWS),
+    }
+}
+
+/// The headline numbers of each incident.
+pub fn summaries(timeline: &Timeline) -> Vec<IncidentSummary> {
+    timeline.incidents.iter().map(summary).collect()
+}
+
+fn summary(i: &Incident) -> IncidentSummary {
+    let duration_seconds = match (i.onset.as_deref().and_then(parse_ns), i.recovery.as_deref().and_then(parse_ns)) {
+        (Some(a), Some(b)) => Some((b - a).max(0) / NS),
+        _ => None,
+    };
+    let dominant_signature = i
+        .evidence
+        .signatures
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(s, _)| s.clone());
+    IncidentSummary {
+        id: i.id.clone(),
+        attribution: i.attribution,
+        scope: i.scope,
+        onset: i.onset.clone(),
+        recovery: i.recovery.clone(),
+        duration_seconds,
+        pops: i.pops.len(),
+        regions: i.evidence.regions.clone(),
+        epicenter: i.epicenter.clone(),
+        hosts: i.hosts.clone(),
+        dominant_signature,
+        requests: i.evidence.requests,
+        errors: i.evidence.errors,
+        error_rate: ratio(i.evidence.errors, i.evidence.requests),
+        transitions: i.flapping.transitions,
+        period_seconds: i.flapping.period_seconds,
+        reason: i.evidence.reason.clone(),
+    }
+}
+
+/// POP changes of one kind within one minute, while the timeline table is built.
+struct Group {
+    ns: i64,
+    time: String,
+    pops: Vec<String>,
+    lag: Option<f64>,
+}
+
+/// The rows of the timeline table, in time order: incident starts and ends, and POP onsets and
+/// recoveries grouped by minute.
+pub fn entries(timeline: &Timeline) -> Vec<Entry> {
+    let mut out: Vec<(i64, Entry)> = Vec::new();
+    for i in &timeline.incidents {
+        if let Some(t) = i.onset.as_deref() {
+            out.push((
+                parse_ns(t).unwrap_or(0),
+                Entry {
+                    time: t.to_string(),
+                    kind: EntryKind::IncidentBegins,
+                    incident: Some(i.id.clone()),
+                    attribution: Some(i.attribution),
+                    pops: i.epicenter.clone(),
+                    lag_seconds: None,
+                },
+            ));
+        }
+        if let Some(t) = i.recovery.as_deref() {
+            out.push((
+                parse_ns(t).unwrap_or(0),
+                Entry {
+                    time: t.to_string(),
+                    kind: EntryKind::IncidentEnds,
+                    incident: Some(i.id.clone()),
+                    attribution: Some(i.attribution),
+                    pops: Vec::new(),
+                    lag_seconds: None,
+                },
+            ));
+        }
+    }
+    // POP onsets after the epicenter and recoveries, one row per minute and kind.
+    let mut grouped: BTreeMap<(i64, EntryKind), Group> = BTreeMap::new();
+    let mut add = |time: &str, kind: EntryKind, pop: &str, lag: Option<f64>| {
+        let Some(ns) = parse_ns(time) else { return };
+        let g = grouped.entry((ns.div_euclid(60 * NS), kind)).or_insert(Group {
+            ns,
+            time: time.to_string(),
+            pops: Vec::new(),
+            lag,
+        });
+        if ns < g.ns {
+            g.ns = ns;
+            g.time = time.to_string();
+            g.lag = lag;
+        }
+        g.pops.push(pop.to_string());
+    };
+    for p in timeline.propagation.iter().filter(|p| p.lag_seconds > 0.0) {
+        add(&p.onset, EntryKind::PopsAffected, &p.pop, Some(p.lag_seconds));
+    }
+    for p in timeline.pops.iter().filter(|p| p.affected) {
+        if let Some(r) = p.recovery.as_deref() {
+            add(r, EntryKind::PopsRecovered, &p.pop, None);
+        }
+    }
+    for ((_, kind), g) in grouped {
+        out.push((
+            g.ns,
+            Entry { time: g.time, kind, incident: None, attribution: None, pops: g.pops, lag_seconds: g.lag },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.kind.cmp(&b.1.kind)).then(a.1.pops.cmp(&b.1.pops)));
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Input files of one format and compression, summed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FormatSummary {
+    /// Format id (`—` when none fitted).
+    pub format: String,
+    /// `none`, `gzip` or `zstd` (`—` when unknown).
+    pub compression: String,
+    /// Files.
+    pub files: u64,
+    /// Non-blank lines.
+    pub lines: u64,
+    /// Events.
+    pub events: u64,
+    /// Rejected lines.
+    pub rejected: u64,
+    /// Duplicate lines.
+    pub duplicates: u64,
+}
+
+/// One rejected line, by file, line number and the kind of rejection only: the parser's detail
+/// can quote the line, and log lines can carry secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedLine {
+    /// The file.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// The kind of rejection (a key of [`Accounting::reject_kinds`]).
+    pub kind: String,
+}
+
+/// What the report says about its input.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InputReport {
+    /// Files per format and compression.
+    pub formats: Vec<FormatSummary>,
+    /// Files with an error, a note, or rejected lines (at most 50).
+    pub problem_files: Vec<FileAccount>,
+    /// Files with an error, a note, or rejected lines, in all.
+    pub problem_files_total: usize,
+    /// The first rejected lines (at most 10).
+    pub rejected_lines: Vec<RejectedLine>,
+}
+
+/// The input section from the accounting.
+pub fn input(acc: &Accounting) -> InputReport {
+    let mut formats: BTreeMap<(String, String), FormatSummary> = BTreeMap::new();
+    for f in &acc.files {
+        let key = (
+            f.format.clone().unwrap_or_else(|| "—".to_string()),
+            f.compression.clone().unwrap_or_else(|| "—".to_string()),
+        );
+        let row = formats.entry(key.clone()).or_insert_with(|| FormatSummary {
+            format: key.0,
+            compression: key.1,
+            ..FormatSummary::default()
+        });
+        row.files += 1;
+        row.lines += f.lines;
+        row.events += f.events;
+        row.rejected += f.rejected;
+        row.duplicates += f.duplicates;
+    }
+    let problems: Vec<&FileAccount> =
+        acc.files.iter().filter(|f| f.error.is_some() || f.note.is_some() || f.rejected > 0).collect();
+    let rejected_lines = acc
+        .rejects
+        .iter()
+        .take(10)
+        .map(|r| RejectedLine {
+            file: r.file.clone(),
+            line: r.line,
+            kind: acc
+                .reject_kinds
+                .keys()
+                .filter(|k| r.reason.starts_with(k.as_str()))
+                .max_by_key(|k| k.len())
+                .cloned()
+                .unwrap_or_else(|| "rejected".to_string()),
+        })
+        .collect();
+    InputReport {
+        formats: formats.into_values().collect(),
+        problem_files_total: problems.len(),
+        problem_files: problems.into_iter().take(50).cloned().collect(),
+        rejected_lines,
+    }
+}
+
+/// The date part of RFC 3339 times when they all share it.
+pub fn common_date<'a>(times: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut date: Option<&str> = None;
+    for t in times {
+        let d = t.get(..10)?;
+        match date {
+            Some(x) if x != d => return None,
+            _ => date = Some(d),
+        }
+    }
+    date.map(str::to_string)
+}
+
+/// Summaries per source kind, from the counts collected while reading.
+pub fn sources(counts: &SourceCounts) -> Vec<SourceSummary> {
+    counts
+        .0
+        .iter()
+        .map(|(kind, hosts)| {
+            let mut total = Counts::EMPTY;
+            for c in hosts.values() {
+                total.merge(c);
+            }
+            let mut by_host: Vec<HostErrors> = hosts
+                .iter()
+                .filter(|(_, c)| c.status_5xx > 0)
+                .map(|(h, c)| HostErrors {
+                    host: h.clone().unwrap_or_else(|| "—".to_string()),
+                    requests: c.requests,
+                    errors: c.status_5xx,
+                })
+                .collect();
+            by_host.sort_by(|a, b| b.errors.cmp(&a.errors).then(a.host.cmp(&b.host)));
+            by_host.truncate(10);
+            SourceSummary {
+                kind: kind.clone(),
+                requests: total.requests,
+                status_5xx: total.status_5xx,
+                status_4xx: total.status_4xx,
+                error_rate: ratio(total.status_5xx, total.requests),
+                signatures: signatures::ALL
+                    .iter()
+                    .map(|s: &Signature| (s.id().to_string(), total.signature(*s)))
+                    .filter(|(_, n)| *n > 0)
+                    .collect(),
+                first_error: (total.first_5xx_ns != i64::MAX).then(|| rfc3339(total.first_5xx_ns)),
+                last_error: (total.last_5xx_ns != i64::MIN).then(|| rfc3339(total.last_5xx_ns)),
+                hosts: by_host,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_common_date_or_none() {
+        let same = ["2025-11-18T11:19:00.000Z", "2025-11-18T17:02:00.000Z"];
+        assert_eq!(common_date(same.into_iter()).as_deref(), Some("2025-11-18"));
+        assert_eq!(common_date(["2025-11-18T23:59:00Z", "2025-11-19T00:01:00Z"].into_iter()), None);
+        assert_eq!(common_date(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn axes_use_round_buckets_and_cap_columns() {
+        let a = axis(0, 6 * 3600 * NS, 60 * NS, MAX_CHART_COLUMNS);
+        assert_eq!(a.bucket_seconds, 300);
+        assert_eq!(a.columns, 73);
+        assert_eq!(a.ticks.first().map(|t| t.label.as_str()), Some("00:00"));
+        let b = axis(0, 50 * 365 * 86_400 * NS, 60 * NS, MAX_CHART_COLUMNS);
+        assert!(b.columns <= 96 && b.columns >= 1, "{b:?}");
+        assert!(b.ticks.len() <= 20);
+        let c = axis(60 * NS, 60 * NS, 60 * NS, MAX_CHART_COLUMNS);
+        assert_eq!((c.bucket_seconds, c.columns), (60, 1));
+    }
+}
