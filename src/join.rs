@@ -66,7 +66,8 @@ pub struct Join {
     pub verdicts: Vec<Verdict>,
     /// Each user-side file's clock skew (its clocks are its own).
     pub clock_skews: Vec<FileSkew>,
-    /// First user-visible failure (skew-corrected) minus first edge-blamed error, seconds.
+    /// First user-visible failure the edge explains (skew-corrected) minus the edge's first
+    /// edge-blamed error, seconds.
     pub detection_gap_s: Option<f64>,
     /// Per data center.
     pub pops: Vec<PopShare>,
@@ -89,7 +90,7 @@ pub struct JoinParams {
     /// Half-width of the host-and-time window, ns.
     pub window_ns: i64,
     /// Share of edge-blamed errors among the host's edge events in the window from which the
-    /// edge explains a failure.
+    /// edge explains a failure (and at least two such errors).
     pub min_edge_share: f64,
 }
 
@@ -180,15 +181,14 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
     let mut first_user: Option<i64> = None;
     for &i in &failures {
         let ut = time.get(i).copied().flatten().map(|t| t - skew_of(i).unwrap_or(0));
-        if let Some(t) = ut {
-            first_user = Some(first_user.map_or(t, |f| f.min(t)));
-        }
+        // The client's own failures (its trust store, its resolver) are never the edge's.
+        let client_side = get(&sig, i).and_then(Signature::from_id).is_some_and(|s| s.info().blame == Blame::Client);
         let verdict = if let Some(&e) = get(&rid, i).and_then(|r| by_id.get(r)) {
             let es = get(&sig, e).map(str::to_string);
             Some(Verdict {
                 row: i,
                 joined_by: JoinedBy::RequestId,
-                explained_by_edge: edge_blamed(es.as_deref()),
+                explained_by_edge: !client_side && edge_blamed(es.as_deref()),
                 edge_signature: es,
                 pop: get(&pop, e).or(get(&pop, i)).map(str::to_string),
                 edge_events: 1,
@@ -207,7 +207,7 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
                 }
                 let blamed: usize = counts.values().sum();
                 let share = blamed as f64 / window.len() as f64;
-                let explained = share >= p.min_edge_share;
+                let explained = !client_side && blamed >= 2 && share >= p.min_edge_share;
                 let dominant = counts.into_iter().max_by_key(|(s, c)| (*c, std::cmp::Reverse(*s))).map(|(s, _)| s);
                 Some(Verdict {
                     row: i,
@@ -221,6 +221,9 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
         } else {
             None
         };
+        if let (Some(t), true) = (ut, verdict.as_ref().is_some_and(|v| v.explained_by_edge)) {
+            first_user = Some(first_user.map_or(t, |f| f.min(t)));
+        }
         let pop_of = verdict.as_ref().and_then(|v| v.pop.clone()).or_else(|| get(&pop, i).map(str::to_string));
         if let Some(pp) = pop_of {
             let e = pops.entry(pp).or_default();

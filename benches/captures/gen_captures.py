@@ -11,8 +11,12 @@ decoys that look like failures but are not, or that look like the CDN's fault bu
     gen_captures.py --seed 1 --out /tmp/caps [--users 200]
 
 DIR/truth.json lists every event: {"file", "entry" (HAR, 0-based) or "line" (client logs,
-1-based line where the record starts), "signature" (null when healthy), "case" (what the
-generator meant, for reading mismatches)}. The same seed gives the same bytes.
+1-based line where the record starts), "signature" (null when healthy), "end_line" (client
+logs: the record's last line), "case" (what the generator meant, for reading mismatches)}.
+A client-log record is one line, or a line and what continues it: a Node stack and the error
+object's properties, a Python traceback (with the exception's message, HTML included), a
+`curl -v` run from its `$ curl` prompt to its last line, an npm error block. Blank lines are
+not events. The same seed gives the same bytes.
 """
 
 import argparse
@@ -465,6 +469,7 @@ def scene_page_load(s):
     s.new_page(url, "Northwind Chat")
     sig = har_cf_response(s, "GET", url, "document", ok_body="<!DOCTYPE html><html lang=\"en\"><head><title>Northwind Chat</title></head><body><div id=\"__next\"></div><script src=\"https://%s/_next/static/chunks/main-9f2c4e.js\"></script></body></html>" % STATIC, ok_mime="text/html; charset=utf-8")
     if sig is not None:
+        s.advance(1500, 9000)     # the user looks at the error page, then moves on
         return
     s.advance(80, 300)
     for i in range(s.rng.randint(3, 8)):
@@ -671,7 +676,8 @@ class LogFile:
         out = []
         for lines, sig, case in self.records:
             if sig != "BLANK":
-                truth.append({"file": self.name, "entry": None, "line": n, "signature": sig, "case": case})
+                truth.append({"file": self.name, "entry": None, "line": n, "signature": sig,
+                              "end_line": n + len(lines) - 1, "case": case})
             out.extend(lines)
             n += len(lines)
         with open(path, "w", encoding="utf-8", newline="") as f:
@@ -1136,7 +1142,7 @@ def gen_curl_log(rng, ids, name, start, n):
             page = cf_branded_page(SHOP, code, short, "{ray}-AMS", t, "203.0.113.9", what, "host").replace("{ray}-AMS", "{ray}")
             show = rng.random() < 0.6
             out = {"status": code, "mime": "text/html; charset=UTF-8", "body": page, "show_body": show}
-            lf.add(curl_trace(rng, ids, t, host, path, out), "cf_52x" if show else "http_5xx", "curl %d %s" % (code, "page shown" if show else "body discarded"))
+            lf.add(curl_trace(rng, ids, t, host, path, out), "cf_52x", "curl %d %s (52x status is Cloudflare's own)" % (code, "page shown" if show else "body discarded"))
         elif bad and r < 0.45:
             show = rng.random() < 0.6
             out = {"status": 500, "mime": "text/html", "body": cf_plain_page(500, "Internal Server Error", crlf=False), "show_body": show}
@@ -1215,7 +1221,7 @@ def gen_npm_log(rng, ids, name, start, n):
             lf.add("npm http fetch GET 200 %s/%s %dms (cache %s)" % (reg, p.replace("/", "%2f"), rng.randint(20, 900), rng.choice(["revalidated", "miss", "hit"])), None, "npm fetch ok")
         r = rng.random()
         p = rng.choice(pkgs)
-        log_path = "/home/dev/.npm/_logs/%s-debug-0.log" % t.strftime("%Y-%m-%dT%H_%M_%S_") + "%03dZ" % rng.randint(0, 999)
+        log_path = "/home/dev/.npm/_logs/%s%03dZ-debug-0.log" % (t.strftime("%Y-%m-%dT%H_%M_%S_"), rng.randint(0, 999))
         block = None
         if bad and r < 0.4:
             code = rng.choice([500, 500, 502])

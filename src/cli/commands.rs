@@ -297,7 +297,11 @@ fn analyse(
         let mut accounting = acc.clone();
         accounting.files.extend(unreadable.iter().cloned());
         let meta = Meta { name, command: command_line(), version: env!("CARGO_PKG_VERSION").to_string() };
-        let r = Report::build(meta, &table, tl, accounting, &sources);
+        let mut r = Report::build(meta, &table, tl, accounting, &sources);
+        let user_side = acc.files.iter().any(|f| matches!(f.format.as_deref(), Some("har" | "client_log")));
+        if user_side {
+            r.users = users_section(&out.join("events.parquet"), &r.timeline)?;
+        }
         r.write_to(out)?;
         report = Some(r);
     } else {
@@ -305,6 +309,44 @@ fn analyse(
         let _ = std::fs::remove_dir(out); // only when empty
     }
     Ok(Analysis { report, acc, unreadable })
+}
+
+/// The "what users saw" section: the written event frame read back (only the columns the
+/// signatures and the join read), classified and joined to the edge's events.
+fn users_section(
+    events: &Path,
+    timeline: &crate::timeline::Timeline,
+) -> anyhow::Result<Option<crate::report::users::UsersSection>> {
+    use crate::schema as s;
+    use polars::prelude::SerReader;
+    let cols = [
+        s::TIME,
+        s::SOURCE_KIND,
+        s::SOURCE_FILE,
+        s::SOURCE_LINE,
+        s::ENTRY,
+        s::POP,
+        s::HOST,
+        s::PATH,
+        s::EDGE_STATUS,
+        s::ORIGIN_STATUS,
+        s::REQUEST_ID,
+        s::ERROR,
+        s::MESSAGE,
+        s::BODY,
+        s::CONTENT_TYPE,
+        s::SERVER,
+        s::REDIRECT_URL,
+        s::CLIENT_IP,
+        s::USER_AGENT,
+    ];
+    let file = File::open(events).with_context(|| format!("reading {}", events.display()))?;
+    let mut df = polars::prelude::ParquetReader::new(file)
+        .with_columns(Some(cols.iter().map(|c| (*c).into()).collect()))
+        .finish()?;
+    signatures::classify(&mut df)?;
+    let join = crate::join::join(&df, crate::join::JoinParams::default())?;
+    Ok(crate::report::users::build(&df, &join, timeline)?)
 }
 
 fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode> {

@@ -270,7 +270,7 @@ pub fn join_summary(j: &crate::join::Join) {
         );
     }
     if let Some(g) = j.detection_gap_s {
-        eprintln!("detection gap: the first user-visible failure came {g:.1} s after the edge's first error");
+        eprintln!("detection gap: the first user-visible failure the edge explains came {g:.1} s after the edge's first error");
     }
     for p in &j.pops {
         eprintln!(

@@ -191,34 +191,73 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(s, "\nFrom the timeline: each POP's hidden Markov model over edge-blamed errors per bucket.\n");
 
-    if !r.users_saw.is_empty() {
+    if let Some(u) = &r.users {
         let _ = writeln!(s, "## What users saw\n");
-        let _ = writeln!(s, "Evidence recorded on the client side (browser captures and client logs), counted apart from the edge logs.\n");
-        let _ = writeln!(s, "| source | requests | 5xx | 5xx rate | 4xx | first 5xx | last 5xx | signatures |\n|---|---:|---:|---:|---:|---|---|---|");
-        for x in &r.users_saw {
-            let sigs: Vec<String> =
-                x.signatures.iter().map(|(id, n)| format!("{} {}", md_code(id), thousands(*n))).collect();
+        let _ = writeln!(
+            s,
+            "{} user-side events (browser captures and client logs); {} failures, {} of them matched to the edge's logs, {} explained by the edge, {} inside an incident's window.\n",
+            thousands(u.events),
+            thousands(u.failures),
+            thousands(u.matched),
+            thousands(u.explained_by_edge),
+            thousands(u.during_incidents)
+        );
+        if let Some(g) = u.detection_gap_s {
+            let _ = writeln!(s, "Detection gap: the first user-visible failure the edge explains came {g:.0} s after the incident's onset.\n");
+        }
+        let _ = writeln!(s, "| signature | failures | blames by itself | explained by the edge |\n|---|---:|---|---:|");
+        for x in &u.signatures {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                e(&x.kind),
-                thousands(x.requests),
-                thousands(x.status_5xx),
-                pct(x.error_rate),
-                thousands(x.status_4xx),
-                hms(x.first_error.as_ref()),
-                hms(x.last_error.as_ref()),
-                if sigs.is_empty() { "—".to_string() } else { sigs.join(", ") }
+                "| {} | {} | {} | {} |",
+                md_code(&x.id),
+                thousands(x.events),
+                e(&x.blame),
+                thousands(x.explained_by_edge)
             );
         }
-        for x in r.users_saw.iter().filter(|x| !x.hosts.is_empty()) {
-            let _ = writeln!(s, "\nHosts with 5xx in {} evidence:\n", e(&x.kind));
-            let _ = writeln!(s, "| host | requests | 5xx |\n|---|---:|---:|");
-            for h in &x.hosts {
-                let _ = writeln!(s, "| {} | {} | {} |", e(&h.host), thousands(h.requests), thousands(h.errors));
+        if !u.pops.is_empty() {
+            let _ = writeln!(s, "\n| POP | user-visible failures | explained by the edge |\n|---|---:|---:|");
+            for p in &u.pops {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    e(&p.pop),
+                    thousands(p.user_failures),
+                    thousands(p.explained_by_edge)
+                );
             }
         }
-        let _ = writeln!(s, "\nFrom the events whose source_kind is har or client: count(\\*), count(status ≥ 500), count(400 ≤ status &lt; 500) and signature counts per source kind; hosts by count(status ≥ 500).\n");
+        if !u.clock_skews.is_empty() {
+            let _ = writeln!(s, "\n| source | clock skew | request-id matches |\n|---|---:|---:|");
+            for k in &u.clock_skews {
+                let _ = writeln!(s, "| {} | {:+.1} s | {} |", md_code(&k.file), k.skew_s, thousands(k.pairs));
+            }
+        }
+        let _ = writeln!(s, "\n| time (user's clock) | where | signature | evidence | edge verdict | incident |\n|---|---|---|---|---|---|");
+        for f in &u.examples {
+            let verdict = match (&f.edge_verdict, &f.joined_by) {
+                (Some(v), Some(by)) => format!("{} (by {})", e(v), e(by)),
+                _ => "—".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {verdict} | {} |",
+                f.time.as_deref().map_or_else(|| "—".to_string(), e),
+                md_code(&f.place),
+                md_code(&f.signature),
+                e(&f.evidence),
+                f.incident.as_deref().map_or_else(|| "—".to_string(), e),
+            );
+        }
+        if u.more > 0 {
+            let _ = writeln!(
+                s,
+                "\n{} more failures: `blastradius classify --failures-only` lists them all.",
+                thousands(u.more)
+            );
+        }
+        let _ = writeln!(s, "\nFrom the events whose source_kind is har or client, classified by their evidence (`blastradius explain ID`), and joined to the edge's events by request id, else by host within ±60 s; incident windows from the timeline, after correcting each source's clock.\n");
     }
 
     let _ = writeln!(s, "## Evidence\n");

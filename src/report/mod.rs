@@ -7,6 +7,7 @@ pub mod html;
 pub mod markdown;
 pub mod model;
 pub mod svg;
+pub mod users;
 
 use std::path::Path;
 
@@ -48,9 +49,9 @@ pub struct Report {
     pub charts: Charts,
     /// Counts per source kind.
     pub sources: Vec<SourceSummary>,
-    /// The source kinds in [`USER_SOURCE_KINDS`] that have events: the "what users saw"
-    /// section (empty when there is no such evidence).
-    pub users_saw: Vec<SourceSummary>,
+    /// The "what users saw" section: user-side events ([`USER_SOURCE_KINDS`]), their
+    /// signatures and the edge's verdicts (none when there is no such evidence).
+    pub users: Option<users::UsersSection>,
 }
 
 /// What identifies a report: its name, the command line and the version that produced it.
@@ -75,11 +76,6 @@ impl Report {
         sources: &SourceCounts,
     ) -> Report {
         let sources = model::sources(sources);
-        let users_saw = sources
-            .iter()
-            .filter(|s| USER_SOURCE_KINDS.contains(&s.kind.as_str()) && s.requests > 0)
-            .cloned()
-            .collect();
         let entries = model::entries(&timeline);
         let entries_date = model::common_date(entries.iter().map(|e| e.time.as_str()));
         Report {
@@ -95,7 +91,7 @@ impl Report {
             timeline,
             accounting,
             sources,
-            users_saw,
+            users: None,
         }
     }
 
@@ -163,39 +159,7 @@ pub fn md_code(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::model::SourceCounts;
     use super::*;
-    use crate::rates::Counts;
-
-    fn tiny(kind: &str) -> Report {
-        let mut t = RatesTable::new(60_000_000_000, true);
-        let mut c = Counts::EMPTY;
-        for i in 0..10 {
-            c.add(1_763_464_800_000_000_000 + i * 1_000_000_000, Some(if i < 4 { 502 } else { 200 }), None, None);
-        }
-        t.rows.insert((1_763_464_800_000_000_000, Some("FRA".into()), Some("<i>host</i>".into())), c);
-        let mut sources = SourceCounts::default();
-        sources.add(kind, &t);
-        let meta = Meta { name: "x".into(), command: "blastradius report x".into(), version: "0".into() };
-        Report::build(meta, &t, Timeline::default(), Accounting::default(), &sources)
-    }
-
-    #[test]
-    fn what_users_saw_only_with_client_evidence() {
-        for (kind, shown) in [("har", true), ("client", true), ("cdn", false)] {
-            let r = tiny(kind);
-            assert_eq!(r.users_saw.len(), usize::from(shown));
-            let charts = svg::render_all(&r).unwrap_or_default();
-            let html = html::render(&r, &charts).unwrap_or_default();
-            let md = markdown::render(&r);
-            assert_eq!(html.contains("What users saw"), shown, "{kind}");
-            assert_eq!(md.contains("## What users saw"), shown, "{kind}");
-            if shown {
-                assert!(html.contains("&lt;i&gt;host&lt;&#x2f;i&gt;") && !html.contains("<i>host"), "{html}");
-                assert!(md.contains("| &lt;i&gt;host&lt;/i&gt; | 10 | 4 |"), "{md}");
-            }
-        }
-    }
 
     #[test]
     fn markdown_escaping() {
