@@ -114,11 +114,17 @@ static PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?i)socket hang up", "socket hang up"),
         (r"(?i)unable to get local issuer certificate", "unable to get local issuer certificate"),
         (r"(?i)certificate verify failed", "CERTIFICATE_VERIFY_FAILED"),
-        (r"(?i)self[- ]signed certificate", "self-signed certificate"),
+        (r"(?i)self[- ]signed certificate", "DEPTH_ZERO_SELF_SIGNED_CERT"),
+        (r"(?i)self[- ]signed certificate in certificate chain", "SELF_SIGNED_CERT_IN_CHAIN"),
+        (r"(?i)certificate has expired|certificate expired", "CERT_HAS_EXPIRED"),
+        (r"(?i)hostname mismatch|doesn't match|does not match certificate|no alternative certificate subject name matches", "ERR_TLS_CERT_ALTNAME_INVALID"),
         (r"(?i)connection reset by peer", "ECONNRESET"),
-        (r"(?i)connection refused", "ECONNREFUSED"),
-        (r"(?i)could not resolve host|getaddrinfo", "ENOTFOUND"),
-        (r"(?i)\btimed out\b|\btimeout\b", "timeout"),
+        (r"(?i)connection refused|couldn't connect to server", "ECONNREFUSED"),
+        (r"(?i)server disconnected without sending a response|empty reply from server", ""),
+        (r"(?i)peer closed connection without sending complete message body|incomplete chunked read", ""),
+        (r"(?i)could not resolve host|getaddrinfo|name or service not known|nodename nor servname|NameResolutionError", "ENOTFOUND"),
+        (r"(?i)temporary failure in name resolution", "EAI_AGAIN"),
+        (r"(?i)\btimed out\b|\btimeout(?:$|[\s.,:;)\]])", "timeout"),
         (r"(?i)network error", "network error"),
         (r"curl: \(\d+\)", ""),
     ]
@@ -127,11 +133,30 @@ static PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Codes that name a wrapper rather than the fault.
+const GENERIC: [&str; 12] = [
+    "CERTIFICATE_VERIFY_FAILED",
+    "SSLError",
+    "SSLCertVerificationError",
+    "ConnectError",
+    "APIConnectionError",
+    "ProxyError",
+    "RemoteProtocolError",
+    "InternalServerError",
+    "APIStatusError",
+    "ServiceUnavailableError",
+    "RemoteDisconnected",
+    "ConnectionResetError",
+];
+
 static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"API Error \((?P<a>[1-5]\d\d)\b|\bError: (?P<b>[1-5]\d\d) |\bHTTP/\d(?:\.\d)? (?P<c>[1-5]\d\d)\b|",
         r"(?i:status(?:[ _]code)?)\x22?\s*[=:]?\s*(?P<d>[1-5]\d\d)\b|<title>[^<]*\|\s*(?P<e>[1-5]\d\d):|",
-        r"\b(?P<f>[1-5]\d\d) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out)"
+        r"\b(?P<f>[1-5]\d\d) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Too Many Requests)|",
+        r"Error code: (?P<g>[1-5]\d\d)\b|\bHTTP (?P<h>[1-5]\d\d)\b|\bE(?P<i>429|5\d\d)\b|",
+        r"\b(?:RateLimitError|InternalServerError|APIStatusError|ServiceUnavailableError)\W+(?P<j>[1-5]\d\d)\b|",
+        r"-> (?P<k>[1-5]\d\d)\b|\bfetch (?:GET|POST|PUT|PATCH|DELETE|HEAD) (?P<l>[1-5]\d\d)\b"
     ))
 });
 
@@ -159,7 +184,7 @@ static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 static PREFIX: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔]\s+)"));
+    LazyLock::new(|| re(r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔]\s+)"));
 
 static EXCEPTION_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure)\b"));
@@ -169,6 +194,7 @@ const MAX_LINE: usize = 64 << 10;
 
 /// A record being collected.
 #[derive(Default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent block states of one record")]
 struct Pending {
     first_line: u64,
     /// The family prefix of the first line (`npm ERR!`, a pm2 app prefix), if any.
@@ -176,7 +202,12 @@ struct Pending {
     lines: Vec<String>,
     bytes: usize,
     html_open: bool,
+    /// Lines taken while an HTML page was open (a page cut off must not swallow the log).
+    html_lines: usize,
     traceback: bool,
+    /// A blank line inside a traceback or a curl run: the next line decides whether the record
+    /// goes on (a chained traceback, an event-stream body).
+    blank_in_traceback: bool,
     braces: i64,
     overflow: bool,
 }
@@ -299,22 +330,25 @@ impl<'r> ClientFramer<'r> {
                 redact::text(s).into_owned()
             }
         };
-        let error =
-            CODES.as_ref().and_then(|re| re.find_iter(text).last()).map(|m| m.as_str().to_string()).or_else(|| {
-                // The phrase found last in the record.
-                PHRASES
-                    .iter()
-                    .filter_map(|(re, label)| {
-                        re.find_iter(text)
-                            .last()
-                            .map(|m| (m.start(), if label.is_empty() { m.as_str() } else { label }))
-                    })
-                    .max_by_key(|(at, _)| *at)
-                    .map(|(_, l)| l.to_string())
-            });
+        let code = CODES.as_ref().and_then(|re| re.find_iter(text).last()).map(|m| m.as_str().to_string());
+        // The phrase found last in the record.
+        let phrase = PHRASES
+            .iter()
+            .filter_map(|(re, label)| {
+                re.find_iter(text).last().map(|m| (m.start(), if label.is_empty() { m.as_str() } else { label }))
+            })
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, l)| l.to_string());
+        // A specific phrase says more than a wrapper's name (`ConnectError: [Errno -2] Name or
+        // service not known`, `CERTIFICATE_VERIFY_FAILED] ... certificate has expired`).
+        let error = match (code, phrase) {
+            (Some(c), Some(p)) if GENERIC.contains(&c.as_str()) && p != "CERTIFICATE_VERIFY_FAILED" => Some(p),
+            (Some(c), _) => Some(c),
+            (None, p) => p,
+        };
         let status = STATUS.as_ref().and_then(|re| {
             re.captures(text).and_then(|c| {
-                ["a", "b", "c", "d", "e", "f"]
+                ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
                     .iter()
                     .find_map(|n| c.name(n))
                     .and_then(|m| m.as_str().parse::<u16>().ok())
@@ -347,10 +381,12 @@ impl<'r> ClientFramer<'r> {
                 rid = Some(r.as_str().to_string());
             }
         }
+        // A body the record printed: an HTML page, or a JSON document on a line of its own.
         let body = ["<!DOCTYPE", "<!doctype", "<html"]
             .iter()
             .filter_map(|m| text.find(m))
             .min()
+            .or_else(|| text.find("\n{").map(|i| i + 1))
             .and_then(|i| text.get(i..))
             .map(|b| clean(prefix(b, self.opts.max_body_bytes)));
         Record {
@@ -361,7 +397,7 @@ impl<'r> ClientFramer<'r> {
             url: url.map(Cow::Owned),
             status,
             error: error.map(|e| Cow::Owned(prefix(&e, 256).to_string())),
-            msg: Some(Cow::Owned(clean(prefix(first, 512)))),
+            msg: Some(Cow::Owned(clean(prefix(&message(text, first), 512)))),
             rid: rid.map(|r| Cow::Owned(prefix(&r, 128).to_string())),
             pop: pop.map(Cow::Owned),
             body: body.map(Cow::Owned),
@@ -382,6 +418,14 @@ impl<'r> ClientFramer<'r> {
         };
         if continues {
             if let Some(p) = self.pending.as_mut() {
+                if (p.traceback || p.family.as_deref() == Some("curl")) && blank {
+                    p.blank_in_traceback = true;
+                    return;
+                }
+                p.blank_in_traceback = false;
+                if content.trim_start().starts_with("Traceback (most recent call last)") {
+                    p.traceback = true;
+                }
                 p.add(content, self.opts.max_record_bytes);
             }
             return;
@@ -408,6 +452,9 @@ impl Pending {
         if lower.contains("</html>") {
             self.html_open = false;
         }
+        if self.html_open {
+            self.html_lines += 1;
+        }
         if !self.html_open {
             self.braces += brace_balance(content);
         }
@@ -421,21 +468,47 @@ impl Pending {
 }
 
 /// Whether `content` continues the record `p`.
+/// Most lines an embedded HTML page may take.
+const MAX_HTML_LINES: usize = 400;
+
 fn continues(p: &Pending, family: Option<&str>, content: &str, blank: bool) -> bool {
-    if p.html_open || p.braces > 0 {
-        return true;
-    }
     let starts_ws = content.starts_with([' ', '\t']);
     let t = content.trim_start();
+    if p.html_open && p.html_lines < MAX_HTML_LINES && (blank || starts_ws || t.starts_with('<')) {
+        return true;
+    }
+    if p.braces > 0 && !blank && (starts_ws || t.starts_with('}')) {
+        return true;
+    }
+    // After a blank line inside a curl run, its event-stream body and curl's error continue it.
+    if p.family.as_deref() == Some("curl") && p.blank_in_traceback {
+        let trace = family == Some("curl") && !t.starts_with("$ ");
+        return trace || ["data:", "event:", "id:", "retry:", "curl: ("].iter().any(|m| t.starts_with(m));
+    }
+    if p.family.as_deref() == Some("curl") && blank {
+        return true;
+    }
     if p.traceback {
         if blank {
-            return false;
+            // Decided by the next line: a chained traceback continues the record.
+            return true;
         }
-        // Indented frames and code lines, then the final exception line.
-        return starts_ws || p.lines.last().is_some_and(|l| l.starts_with([' ', '\t']));
+        if p.blank_in_traceback {
+            return t.starts_with("During handling of the above exception")
+                || t.starts_with("The above exception was")
+                || t.starts_with("Traceback (most recent call last)");
+        }
+        // Indented frames and code lines, then the final exception line; chain markers.
+        return starts_ws
+            || p.lines.last().is_some_and(|l| l.starts_with([' ', '\t']))
+            || t.starts_with("Traceback (most recent call last)");
     }
     if blank {
         return false;
+    }
+    // Python's logger.exception: the log line, then its traceback.
+    if t.starts_with("Traceback (most recent call last)") && p.lines.len() == 1 {
+        return true;
     }
     if starts_ws && (t.starts_with("at ") || t.starts_with("File \"") || t.starts_with("...")) {
         return true;
@@ -452,14 +525,17 @@ fn continues(p: &Pending, family: Option<&str>, content: &str, blank: bool) -> b
         (Some("npm ERR!"), Some("npm ERR!")) | (Some("curl"), Some("curl")) => true,
         // A wrapped line inside an npm block (no prefix, no time of its own).
         (Some("npm ERR!"), None) => line_time(t).is_none(),
-        // curl's verbose trace (`*` notes, `>` request, `<` response) ends with its error.
-        (Some("curl"), None) => t.starts_with("curl: ("),
+        // After curl's trace: the response body and curl's error, up to a new prompt.
+        (Some("curl"), None) => !t.starts_with("$ ") && line_time(t).is_none(),
         _ => false,
     }
 }
 
 /// The family prefix of a line (set aside) and its content.
 fn split_prefix(raw: &str) -> (Option<String>, &str) {
+    if raw.starts_with("$ curl ") {
+        return (Some("curl".to_string()), raw);
+    }
     match PREFIX.as_ref().and_then(|re| re.find(raw)) {
         Some(m) if m.end() > 0 => {
             let p = m.as_str().trim();
@@ -504,6 +580,16 @@ fn brace_balance(line: &str) -> i64 {
         }
     }
     n.max(-1_000)
+}
+
+/// A record's message: its first line, and for a traceback or stack its final exception line.
+fn message(text: &str, first: &str) -> String {
+    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    if last != first && EXCEPTION_LINE.as_ref().is_some_and(|re| re.is_match(last)) {
+        format!("{first} … {last}")
+    } else {
+        first.to_string()
+    }
 }
 
 /// The time at the start of (or within) a record's first line.
@@ -657,14 +743,25 @@ mod tests {
     fn python_traceback_takes_its_last_error() {
         let text = "2025-11-18 11:21:03,120 INFO sending request\n2025-11-18 11:21:04,500 ERROR request failed\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    client.messages.create()\n  File \"httpx/_transports.py\", line 9, in handle\n    raise exc\nopenai.APIConnectionError: Connection error.\n\nnext line\n";
         let ev = events(text);
-        assert_eq!(ev.len(), 4, "{ev:#?}");
-        assert_eq!(ev[2].line, Some(3));
-        assert_eq!(ev[2].error.as_deref(), Some("APIConnectionError"));
+        // logger.exception: the log line and its traceback are one record.
+        assert_eq!(ev.len(), 3, "{ev:#?}");
+        assert_eq!(ev[1].line, Some(2));
+        assert_eq!(ev[1].error.as_deref(), Some("APIConnectionError"));
+        assert!(ev[1].message.as_deref().unwrap().ends_with("openai.APIConnectionError: Connection error."));
+        assert_eq!(ev[0].time_ns, 1_763_464_863_120_000_000);
         // No timestamp: the time of the record before.
         assert_eq!(ev[2].time_ns, ev[1].time_ns);
         assert!(!ev[2].time_unknown);
-        assert_eq!(ev[0].time_ns, 1_763_464_863_120_000_000);
-        assert!(ev[3].time_ns > 0);
+    }
+
+    #[test]
+    fn chained_tracebacks_and_a_cut_off_page() {
+        let text = "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n    g()\nsocket.gaierror: [Errno -2] Name or service not known\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"a.py\", line 9, in h\n    f(timeout=(10, 30))\nhttpx.ConnectError: [Errno -2] Name or service not known\n2025-11-18 11:30:00,000 WARNING completion failed (HTTP 522): <!DOCTYPE html><html><head>\n2025-11-18 11:30:05,000 INFO next\n";
+        let ev = events(text);
+        assert_eq!(ev.len(), 3, "{ev:#?}");
+        assert_eq!(ev[0].error.as_deref(), Some("ENOTFOUND"));
+        assert_eq!(ev[1].edge_status, Some(522));
+        assert_eq!(ev[2].line, Some(13), "a page cut off in a log line does not swallow the next record");
     }
 
     #[test]

@@ -23,7 +23,7 @@ impl Default for LoopParams {
     }
 }
 
-static CALLBACK: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)callback|/signin-oidc|[?&]code=").ok());
+static CALLBACK: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)callback|/signin-oidc").ok());
 static AUTHORIZE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)/authorize\b|/oauth2?/auth\b|/o/oauth2/|/login\b|/signin\b|/sign-in\b|/sso\b").ok()
 });
@@ -37,11 +37,14 @@ pub enum Step {
     Callback,
 }
 
-/// The flow step of a path, if it is one.
+/// The flow step of a path, if it is one. The path's route decides (an authorize URL names
+/// its callback in `redirect_uri=`); a `code=` parameter marks a callback.
 pub fn step(path: &str) -> Option<Step> {
-    if CALLBACK.as_ref().is_some_and(|r| r.is_match(path)) {
+    let route = path.split(['?', '#']).next().unwrap_or(path);
+    let code = path.split_once('?').is_some_and(|(_, q)| q.split('&').any(|p| p.starts_with("code=")));
+    if code || CALLBACK.as_ref().is_some_and(|r| r.is_match(route)) {
         Some(Step::Callback)
-    } else if AUTHORIZE.as_ref().is_some_and(|r| r.is_match(path)) {
+    } else if AUTHORIZE.as_ref().is_some_and(|r| r.is_match(route)) {
         Some(Step::Authorize)
     } else {
         None
@@ -85,8 +88,15 @@ pub fn detect(hops: &[Hop<'_>], p: LoopParams) -> Vec<(usize, String)> {
             match s {
                 Step::Authorize => open = Some(i),
                 Step::Callback => {
+                    // A callback that sends the user on into the application landed: that
+                    // sign-in worked, and it is not part of a loop.
+                    let landed = flow.get(i).and_then(|(h, _)| h.redirect).is_some_and(|r| {
+                        !r.is_empty() && r != "about:blank" && step(r.split_once("://").map_or(r, |(_, x)| x)).is_none()
+                    });
                     if let Some(a) = open.take() {
-                        trips.push((a, i));
+                        if !landed {
+                            trips.push((a, i));
+                        }
                     }
                 }
             }
@@ -101,7 +111,15 @@ pub fn detect(hops: &[Hop<'_>], p: LoopParams) -> Vec<(usize, String)> {
                 a += 1;
             }
             if b + 1 - a >= p.round_trips {
-                let start = trips.get(a).map_or(0, |t| t.0);
+                let first = trips.get(a).map_or(0, |t| t.0);
+                // The app's own login route just before the first authorize is part of the loop.
+                let mut start = first;
+                while start > 0
+                    && flow.get(start - 1).is_some_and(|(_, s)| *s == Step::Authorize)
+                    && time(first) - time(start - 1) <= p.window_ns
+                {
+                    start -= 1;
+                }
                 let secs = (time(end) - time(start)) as f64 / 1e9;
                 let why = format!("{} authorize→callback round trips in {secs:.1} s (session {key})", b + 1 - a);
                 for i in start..=end {
@@ -146,6 +164,9 @@ mod tests {
     #[test]
     fn loops_and_normal_sign_ins() {
         let normal = hops(&[("/authorize?client_id=a", 0), ("/api/auth/callback?code=[REDACTED]", 1), ("/app", 2)]);
+        assert_eq!(step("/authorize?redirect_uri=https%3A%2F%2Fa%2Fapi%2Fauth%2Fcallback"), Some(Step::Authorize));
+        assert_eq!(step("/cb?state=1&code=x"), Some(Step::Callback));
+        assert_eq!(step("/authorize?code_challenge=x"), Some(Step::Authorize));
         assert!(detect(&normal, LoopParams::default()).is_empty());
         let chain = hops(&[("/", 0), ("/", 1), ("/home", 2)]);
         assert!(detect(&chain, LoopParams::default()).is_empty());

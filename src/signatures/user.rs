@@ -41,7 +41,10 @@ static CF_52X_PAGE: LazyLock<Option<Regex>> =
 
 /// An application's own body: JSON, or an API error printed with its JSON.
 static APP_BODY: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"^\s*[\[{]|\{\s*"(?:type|error|message|detail|code)""#).ok());
+    LazyLock::new(|| Regex::new(r#"\{\s*["'](?:type|error|message|detail|code|status)["']\s*:"#).ok());
+
+/// A body that is JSON from its first byte.
+static JSON_START: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"^\s*(?:\{\s*["}]|\[\s*[{\]])"#).ok());
 
 fn evidence(field: &str, text: &str) -> String {
     let t = crate::formats::norm::prefix(text, 120);
@@ -58,15 +61,26 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
         if text.is_empty() {
             continue;
         }
-        if let Some(m) = tls_chain::find(text) {
-            return Some((Signature::TlsChain, evidence(field, m)));
-        }
+        // The specific certificate faults first: Python reports an expired certificate as
+        // `CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired`.
         if let Some(m) = tls_cert::find(text) {
             return Some((Signature::TlsCert, evidence(field, m)));
+        }
+        if let Some(m) = tls_chain::find(text) {
+            return Some((Signature::TlsChain, evidence(field, m)));
         }
         if let Some(m) = tls_handshake::find(text) {
             return Some((Signature::TlsHandshake, evidence(field, m)));
         }
+    }
+    // A Cloudflare 52x page says "Connection timed out" in its title: the status decides.
+    if let Some(st @ 520..=527) = s.status {
+        let page = s.body.filter(|b| !b.is_empty()).unwrap_or(message);
+        let why = CF_52X_PAGE.as_ref().and_then(|r| r.find(page)).map_or_else(
+            || format!("status {st}, a Cloudflare-only code"),
+            |m| format!("status {st}, Cloudflare 52x page: {}", m.as_str()),
+        );
+        return Some((Signature::Cf52x, why));
     }
     if let Some(ev) = severed(s, error, message) {
         return Some((Signature::StreamSevered, ev));
@@ -94,19 +108,19 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
     }
     let body = s.body.unwrap_or_default();
     let page = if body.is_empty() { message } else { body };
-    if (520..=527).contains(&status) {
-        let why = CF_52X_PAGE.as_ref().and_then(|r| r.find(page)).map_or_else(
-            || format!("status {status}, a Cloudflare-only code"),
-            |m| format!("status {status}, Cloudflare 52x page: {}", m.as_str()),
-        );
-        return Some((Signature::Cf52x, why));
-    }
     if let Some(m) = CDN_PAGE.as_ref().and_then(|r| r.find(page)) {
         let sig = if matches!(status, 502 | 504) { Signature::Edge502 } else { Signature::Edge500 };
         return Some((sig, format!("status {status}, the CDN's own error page: {}", m.as_str())));
     }
     let json_type = s.content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"));
-    let app = APP_BODY.as_ref().and_then(|r| r.find(page)).map(|m| m.start());
+    // JSON from the body's first byte, or an API error object anywhere in the body or message
+    // (a log line's own `[timestamp]` is not JSON).
+    let app = JSON_START
+        .as_ref()
+        .filter(|_| !body.is_empty())
+        .and_then(|r| r.find(body))
+        .or_else(|| APP_BODY.as_ref().and_then(|r| r.find(page)))
+        .map(|m| m.start());
     if json_type || app.is_some() || (!body.is_empty() && body.to_ascii_lowercase().contains("<html")) {
         let snippet = app.and_then(|i| page.get(i..)).unwrap_or(page);
         let what = if json_type { "a JSON body" } else { "the application's body" };

@@ -305,9 +305,9 @@ impl Captures {
         } else if roll < 0.14 {
             self.node.push((at, format!("[{stamp}] INFO GET https://api.example.com/v1/models 200 in 212ms"), None));
         } else if roll < 0.17 {
-            self.python.push((at, format!("{py_stamp} ERROR worker: call failed"), None));
-            let text = "Traceback (most recent call last):\n  File \"/srv/worker.py\", line 88, in call\n    r = client.get(url)\n  File \"/usr/lib/python3/site-packages/httpx/_client.py\", line 1041, in get\n    raise exc\nhttpx.ConnectTimeout: timed out";
-            self.python.push((at, text.to_string(), Some("conn_timeout")));
+            // logger.exception: the log line and its traceback are one record.
+            let text = format!("{py_stamp} ERROR worker: call failed\nTraceback (most recent call last):\n  File \"/srv/worker.py\", line 88, in call\n    r = client.get(url)\n  File \"/usr/lib/python3/site-packages/httpx/_client.py\", line 1041, in get\n    raise exc\nhttpx.ConnectTimeout: timed out");
+            self.python.push((at, text, Some("conn_timeout")));
         } else if roll < 0.22 {
             self.python.push((at, format!("{py_stamp} INFO worker: 48 jobs done"), None));
         }
