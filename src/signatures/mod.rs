@@ -9,7 +9,9 @@ pub mod cf_52x;
 pub mod edge_500;
 pub mod edge_502;
 pub mod origin_5xx;
+pub mod origin_unreachable;
 pub mod rate_limited;
+pub mod unattributed_5xx;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -26,6 +28,8 @@ pub enum Blame {
     Origin,
     /// Neither: a policy decision such as rate limiting.
     Policy,
+    /// Not known: the log does not record which tier generated the error.
+    Unknown,
 }
 
 /// A failure signature.
@@ -42,14 +46,25 @@ pub enum Signature {
     Cf52x,
     /// See [`rate_limited`].
     RateLimited,
+    /// See [`origin_unreachable`].
+    OriginUnreachable,
+    /// See [`unattributed_5xx`].
+    Unattributed5xx,
 }
 
 /// Number of signatures (the length of per-signature count arrays).
-pub const COUNT: usize = 5;
+pub const COUNT: usize = 7;
 
 /// Every signature, in index order.
-pub const ALL: [Signature; COUNT] =
-    [Signature::Edge500, Signature::Edge502, Signature::Origin5xx, Signature::Cf52x, Signature::RateLimited];
+pub const ALL: [Signature; COUNT] = [
+    Signature::Edge500,
+    Signature::Edge502,
+    Signature::Origin5xx,
+    Signature::Cf52x,
+    Signature::RateLimited,
+    Signature::OriginUnreachable,
+    Signature::Unattributed5xx,
+];
 
 /// A registered signature and its documentation.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +86,13 @@ pub const REGISTRY: [Info; COUNT] = [
     Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
     Info { signature: Signature::Cf52x, blame: Blame::Origin, is_error: true, doc: cf_52x::DOC },
     Info { signature: Signature::RateLimited, blame: Blame::Policy, is_error: false, doc: rate_limited::DOC },
+    Info {
+        signature: Signature::OriginUnreachable,
+        blame: Blame::Origin,
+        is_error: true,
+        doc: origin_unreachable::DOC,
+    },
+    Info { signature: Signature::Unattributed5xx, blame: Blame::Unknown, is_error: true, doc: unattributed_5xx::DOC },
 ];
 
 impl Signature {
@@ -82,6 +104,8 @@ impl Signature {
             Signature::Origin5xx => "origin_5xx",
             Signature::Cf52x => "cf_52x",
             Signature::RateLimited => "rate_limited",
+            Signature::OriginUnreachable => "origin_unreachable",
+            Signature::Unattributed5xx => "unattributed_5xx",
         }
     }
 
@@ -107,21 +131,28 @@ impl Signature {
 
     /// The signature of a response from its edge and origin statuses; `None` when healthy.
     pub fn of_status(edge: Option<u16>, origin: Option<u16>) -> Option<Signature> {
+        Signature::of_event(edge, origin, false)
+    }
+
+    /// The signature of a response from its edge and origin statuses and whether the vendor's
+    /// error detail says the origin could not be reached ([`origin_unreachable::evidence`]);
+    /// `None` when healthy. A null origin status means the log does not record one: a 5xx is then
+    /// `unattributed_5xx`, never guessed to be the edge's.
+    pub fn of_event(edge: Option<u16>, origin: Option<u16>, unreachable: bool) -> Option<Signature> {
         let e = edge?;
-        let o = origin.unwrap_or(0);
         if e == 429 {
             return Some(Signature::RateLimited);
         }
         if e < 500 {
             return None;
         }
-        if o >= 500 {
-            return Some(Signature::Origin5xx);
-        }
-        Some(match e {
-            520..=527 if o == 0 => Signature::Cf52x,
-            502 | 504 => Signature::Edge502,
-            _ => Signature::Edge500,
+        Some(match origin {
+            Some(o) if o >= 500 => Signature::Origin5xx,
+            _ if (520..=527).contains(&e) && origin.is_none_or(|o| o == 0) => Signature::Cf52x,
+            None => Signature::Unattributed5xx,
+            Some(0) if unreachable => Signature::OriginUnreachable,
+            Some(_) if matches!(e, 502 | 504) => Signature::Edge502,
+            Some(_) => Signature::Edge500,
         })
     }
 }
@@ -145,12 +176,17 @@ pub fn cf_52x_meaning(status: u16) -> Option<&'static str> {
 pub const SIGNATURE: &str = "signature";
 
 /// Adds a `signature` column (the id, null when healthy) to an event frame, computed from the
-/// `edge_status` and `origin_status` columns in one vectorised pass.
+/// `edge_status`, `origin_status` and `error` columns in one pass.
 pub fn classify(df: &mut DataFrame) -> crate::Result<()> {
     let edge = df.column(schema::EDGE_STATUS)?.u16()?.clone();
     let origin = df.column(schema::ORIGIN_STATUS)?.u16()?.clone();
-    let ids: StringChunked =
-        edge.iter().zip(origin.iter()).map(|(e, o)| Signature::of_status(e, o).map(Signature::id)).collect();
+    let error = df.column(schema::ERROR)?.str()?.clone();
+    let ids: StringChunked = edge
+        .iter()
+        .zip(origin.iter())
+        .zip(error.iter())
+        .map(|((e, o), x)| Signature::of_event(e, o, origin_unreachable::evidence(x)).map(Signature::id))
+        .collect();
     df.with_column(ids.with_name(SIGNATURE.into()).into_column())?;
     Ok(())
 }
@@ -162,13 +198,14 @@ mod tests {
     #[test]
     fn statuses_map_to_signatures() {
         use Signature::*;
-        let cases: [(Option<u16>, Option<u16>, Option<Signature>); 14] = [
+        let cases: [(Option<u16>, Option<u16>, Option<Signature>); 15] = [
             (Some(200), Some(200), None),
             (Some(500), Some(0), Some(Edge500)),
-            (Some(500), None, Some(Edge500)),
+            (Some(500), None, Some(Unattributed5xx)),
             (Some(503), Some(0), Some(Edge500)),
             (Some(502), Some(0), Some(Edge502)),
-            (Some(504), None, Some(Edge502)),
+            (Some(504), None, Some(Unattributed5xx)),
+            (Some(502), Some(200), Some(Edge502)),
             (Some(502), Some(502), Some(Origin5xx)),
             (Some(500), Some(500), Some(Origin5xx)),
             (Some(200), Some(503), None), // stale copy served
@@ -181,6 +218,13 @@ mod tests {
         for (e, o, want) in cases {
             assert_eq!(Signature::of_status(e, o), want, "edge {e:?} origin {o:?}");
         }
+        assert_eq!(Signature::of_event(Some(502), Some(0), true), Some(OriginUnreachable));
+        assert_eq!(Signature::of_event(Some(502), Some(502), true), Some(Origin5xx));
+        assert_eq!(Signature::of_event(Some(502), None, true), Some(Unattributed5xx));
+        assert!(origin_unreachable::evidence(Some("OriginConnectError")));
+        assert!(origin_unreachable::evidence(Some("ERR_CONNECT_FAIL")));
+        assert!(!origin_unreachable::evidence(Some("Error")));
+        assert!(!origin_unreachable::evidence(None));
     }
 
     #[test]
