@@ -6,7 +6,13 @@
 //! field list are read right; a file without the header is read with the current default list
 //! ([`DEFAULT_FIELDS`]). A line with fewer columns than the header names has its missing trailing
 //! fields null; extra trailing columns are ignored. `#Version` and `#Fields` lines are headers,
-//! counted apart from records.
+//! counted apart from records. The field list is the first `#Fields` of the file: files written
+//! with different lists and concatenated into one are read with the first list (keep them as
+//! separate files, as CloudFront delivers them).
+//!
+//! Real-time logs have no header: their fields are read in the documented order of a
+//! configuration that logs all fields; a line whose first field is not an epoch time with
+//! milliseconds or whose fourth is not a status is refused rather than misread.
 //!
 //! Mapping: `x-edge-location` `SCL51-C1` becomes the POP `SCL` (its IATA airport code);
 //! `sc-status` `000` (no response sent) is 0; `x-host-header` is the host and `cs(Host)` (the
