@@ -87,6 +87,47 @@ struct Line<'a> {
     edgeIP: Str<'a>,
 }
 
+/// The fields aggregates need ([`Need::Counts`]), including every field that can reject a line,
+/// so both projections accept the same lines.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(non_snake_case)]
+struct CountsLine<'a> {
+    #[serde(deserialize_with = "lenient::timestamp")]
+    reqTimeSec: Option<Result<i64, TimeError>>,
+    #[serde(deserialize_with = "lenient::int")]
+    statusCode: Option<u16>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    reqHost: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    reqId: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    bytes: Option<u64>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    cacheStatus: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    errorCode: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    edgeIP: Str<'a>,
+}
+
+fn request_time(t: Option<Result<i64, TimeError>>) -> Result<i64, Reject> {
+    match t {
+        Some(Ok(t)) => Ok(t),
+        Some(Err(e)) => Err(Reject::new("bad timestamp", format!("reqTimeSec {e}"))),
+        None => Err(Reject::new("missing field", "reqTimeSec")),
+    }
+}
+
+/// The origin status DataStream implies (see the module docs).
+fn origin_status(error: Option<&str>, cache: Option<&str>, status: Option<u16>) -> Option<u16> {
+    match (error, cache) {
+        (Some(_), _) | (None, Some("1")) => Some(0),
+        (None, Some(_)) => status,
+        (None, None) => None,
+    }
+}
+
 /// `-` and empty strings are DataStream's "no value".
 fn val(s: Str<'_>) -> Str<'_> {
     s.filter(|v| !v.is_empty() && v != "-" && v != "^")
@@ -116,26 +157,33 @@ impl LineFormat for DataStream2 {
             && (memchr::memmem::find(line, b"\"statusCode\"").is_some()
                 || memchr::memmem::find(line, b"\"reqHost\"").is_some())
     }
-    fn parse_fields<'a>(&self, line: &'a [u8], _need: Need) -> Result<Event<'a>, Reject> {
+    fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
         if line.first() != Some(&b'{') {
             return Err(Reject::new("not a JSON object", ""));
         }
         if super::json::too_deep(line, super::json::MAX_DEPTH) {
             return Err(Reject::new("nesting too deep", format!("more than {} levels", super::json::MAX_DEPTH)));
         }
+        if need == Need::Counts {
+            let l: CountsLine<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
+            let error = val(l.errorCode);
+            return Ok(Event {
+                time_ns: request_time(l.reqTimeSec)?,
+                pop: val(l.edgeIP),
+                host: val(l.reqHost),
+                edge_status: l.statusCode,
+                origin_status: origin_status(error.as_deref(), val(l.cacheStatus).as_deref(), l.statusCode),
+                bytes: l.bytes,
+                request_id: val(l.reqId),
+                error,
+                ..Event::default()
+            });
+        }
         let l: Line<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
-        let time_ns = match l.reqTimeSec {
-            Some(Ok(t)) => t,
-            Some(Err(e)) => return Err(Reject::new("bad timestamp", format!("reqTimeSec {e}"))),
-            None => return Err(Reject::new("missing field", "reqTimeSec")),
-        };
+        let time_ns = request_time(l.reqTimeSec)?;
         let error = val(l.errorCode);
         let cache = val(l.cacheStatus);
-        let origin_status = match (&error, cache.as_deref()) {
-            (Some(_), _) | (None, Some("1")) => Some(0),
-            (None, Some(_)) => l.statusCode,
-            (None, None) => None,
-        };
+        let origin_status = origin_status(error.as_deref(), cache.as_deref(), l.statusCode);
         let duration_ms = match (l.reqEndTimeMSec, l.turnAroundTimeMSec, l.transferTimeMSec) {
             (None, None, None) => None,
             (a, b, c) => a.unwrap_or(0).checked_add(b.unwrap_or(0)).and_then(|x| x.checked_add(c.unwrap_or(0))),

@@ -96,6 +96,62 @@ struct Line<'a> {
     time_elapsed: Option<u64>,
 }
 
+/// The fields aggregates need ([`Need::Counts`]), including every field that can reject a line.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CountsLine<'a> {
+    #[serde(
+        borrow,
+        deserialize_with = "lenient::soft_str",
+        alias = "time",
+        alias = "time_start",
+        alias = "start_time"
+    )]
+    timestamp: Str<'a>,
+    #[serde(deserialize_with = "lenient::int", alias = "response_status", alias = "status_code")]
+    status: Option<u16>,
+    #[serde(deserialize_with = "lenient::soft_int", alias = "backend_status")]
+    origin_status: Option<u16>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "datacenter", alias = "server_datacenter")]
+    pop: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "server_identity", alias = "cache_node")]
+    fastly_server: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "request_host")]
+    host: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int", alias = "body_bytes", alias = "bytes")]
+    response_body_size: Option<u64>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "state", alias = "cache_status")]
+    response_state: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    response_reason: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "req_xid")]
+    request_id: Str<'a>,
+}
+
+/// The attribution of a Fastly record: origin status and error (see the module docs).
+fn attribution<'a>(
+    logged: Option<u16>,
+    state: Option<&Cow<'a, str>>,
+    reason: Str<'a>,
+    status: Option<u16>,
+) -> (Option<u16>, Str<'a>) {
+    let is_error = state.is_some_and(|s| s.contains("ERROR"));
+    let origin = match (logged, state.map(AsRef::as_ref)) {
+        (Some(o), _) => Some(o),
+        (None, Some(s)) if is_error || s.starts_with("HIT") => Some(0),
+        (None, Some(s)) if s.starts_with("MISS") || s.starts_with("PASS") => status,
+        _ => None,
+    };
+    (origin, if is_error { reason.or_else(|| state.cloned()) } else { None })
+}
+
+/// The POP: a logged `pop`, else the code of the cache node.
+fn pop_of(pop: Str<'_>, server: Str<'_>) -> Option<Cow<'static, str>> {
+    val(pop)
+        .map(|p| Cow::Owned(p.to_ascii_uppercase()))
+        .or_else(|| val(server).and_then(|n| pop_of_node(&n)).map(Cow::Owned))
+}
+
 fn val(s: Str<'_>) -> Str<'_> {
     s.filter(|v| !v.is_empty() && v != "-" && v != "(null)")
 }
@@ -147,12 +203,29 @@ impl LineFormat for FastlyJson {
             [b"\"fastly_server\"", b"\"fastly_is_edge\"", b"\"response_state\"", b"\"server_datacenter\""];
         line.first() == Some(&b'{') && KEYS.iter().any(|k| memchr::memmem::find(line, k).is_some())
     }
-    fn parse_fields<'a>(&self, line: &'a [u8], _need: Need) -> Result<Event<'a>, Reject> {
+    fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
         if line.first() != Some(&b'{') {
             return Err(Reject::new("not a JSON object", ""));
         }
         if super::json::too_deep(line, super::json::MAX_DEPTH) {
             return Err(Reject::new("nesting too deep", format!("more than {} levels", super::json::MAX_DEPTH)));
+        }
+        if need == Need::Counts {
+            let l: CountsLine<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
+            let ts = val(l.timestamp).ok_or_else(|| Reject::new("missing field", "timestamp"))?;
+            let state = val(l.response_state);
+            let (origin_status, error) = attribution(l.origin_status, state.as_ref(), val(l.response_reason), l.status);
+            return Ok(Event {
+                time_ns: parse_time(&ts)?,
+                pop: pop_of(l.pop, l.fastly_server),
+                host: val(l.host),
+                edge_status: l.status,
+                origin_status,
+                bytes: l.response_body_size,
+                request_id: val(l.request_id),
+                error,
+                ..Event::default()
+            });
         }
         let l: Line<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
         let Some(ts) = val(l.timestamp) else {
@@ -160,18 +233,8 @@ impl LineFormat for FastlyJson {
         };
         let time_ns = parse_time(&ts)?;
         let state = val(l.response_state);
-        let reason = val(l.response_reason);
-        let is_error = state.as_deref().is_some_and(|s| s.contains("ERROR"));
-        let origin_status = match (l.origin_status, state.as_deref()) {
-            (Some(o), _) => Some(o),
-            (None, Some(s)) if is_error || s.starts_with("HIT") => Some(0),
-            (None, Some(s)) if s.starts_with("MISS") || s.starts_with("PASS") => l.status,
-            _ => None,
-        };
-        let error = if is_error { reason.or_else(|| state.clone()) } else { None };
-        let pop = val(l.pop)
-            .map(|p| Cow::Owned(p.to_ascii_uppercase()))
-            .or_else(|| val(l.fastly_server).and_then(|n| pop_of_node(&n)).map(Cow::Owned));
+        let (origin_status, error) = attribution(l.origin_status, state.as_ref(), val(l.response_reason), l.status);
+        let pop = pop_of(l.pop, l.fastly_server);
         Ok(Event {
             time_ns,
             pop,
