@@ -175,6 +175,9 @@ pub fn is_origin_failure(reason: &str) -> bool {
 }
 
 fn parse_time(s: &str) -> Result<i64, Reject> {
+    if let Some(t) = time::iso_offset(s.trim().as_bytes()) {
+        return Ok(t);
+    }
     if let Ok(t) = time::parse_str(s) {
         return Ok(t);
     }

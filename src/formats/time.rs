@@ -236,6 +236,37 @@ pub fn clf(b: &[u8]) -> Option<i64> {
     in_range(ns).ok()
 }
 
+/// ISO 8601 date and time with a UTC offset in any of the shapes loggers write:
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]` then `Z`, `±hh:mm` or `±hhmm` (strftime's `%z`, as Fastly's
+/// JSON template writes it), as UTC nanoseconds; `None` for anything else.
+pub fn iso_offset(b: &[u8]) -> Option<i64> {
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && (sep(10, b'T') || sep(10, b' ')) && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let (y, mo, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (h, mi, s) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if sep(19, b'.') {
+        let frac: &[u8] = b.get(20..).unwrap_or_default();
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        for k in 0..9 {
+            nanos = nanos * 10 + if k < n { digits(frac, k, 1)? } else { 0 };
+        }
+        i = 20 + n;
+    }
+    let off = match b.get(i..)? {
+        b"Z" | b"z" => 0,
+        z => offset(z)?,
+    };
+    let ns = civil_ns(y, mo, d, h, mi, s)?.checked_add(nanos)?.checked_sub(off.checked_mul(1_000_000_000)?)?;
+    in_range(ns).ok()
+}
+
 /// A date `yyyy-mm-dd` and a time `HH:MM:SS` (CloudFront's `date` and `time`, UTC) as UTC ns.
 pub fn date_time(date: &[u8], time: &[u8]) -> Option<i64> {
     if date.len() != 10 || date.get(4) != Some(&b'-') || date.get(7) != Some(&b'-') {
@@ -320,6 +351,11 @@ mod tests {
             assert_eq!(clf(bad), None, "{}", String::from_utf8_lossy(bad));
         }
         assert_eq!(date_time(b"2019-12-04", b"21:02:31"), Some(1_575_493_351_000_000_000));
+        assert_eq!(iso_offset(b"2016-10-25T14:49:33+0200"), Some(t));
+        assert_eq!(iso_offset(b"2016-10-25T05:49:33-07:00"), Some(t));
+        assert_eq!(iso_offset(b"2016-10-25T12:49:33.5Z"), Some(t + 500_000_000));
+        assert_eq!(iso_offset(b"2016-10-25T12:49:33"), None);
+        assert_eq!(iso_offset(b"2016-02-30T12:49:33Z"), None);
         assert_eq!(date_time(b"2019-13-04", b"21:02:31"), None);
         assert_eq!(date_time(b"2019-12-04", b"25:02:31"), None);
     }
