@@ -46,8 +46,8 @@ const ALIASES: [(&str, &str); 5] = [
     ("FJR", "DXB"), // Fujairah, United Arab Emirates
 ];
 
-/// Looks up a POP by IATA code (case-insensitive); a code in [`ALIASES`] gets the place of the
-/// table's code for the same metro.
+/// Looks up a POP by IATA code (case-insensitive); another airport code of a metro the table
+/// lists (CloudFront's `JFK`, `HIO`, ...) gets the place of the table's code for that metro.
 pub fn colo(code: &str) -> Option<&'static Colo> {
     let upper = code.to_ascii_uppercase();
     let code = ALIASES.iter().find(|(a, _)| *a == upper).map_or(upper.as_str(), |(_, to)| to);
