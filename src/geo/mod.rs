@@ -36,14 +36,22 @@ pub const UNKNOWN_REGION: &str = "unknown";
 static COLOS: LazyLock<HashMap<String, Colo>> =
     LazyLock::new(|| serde_json::from_str(include_str!("cloudflare-colos.json")).unwrap_or_default());
 
-/// Airport codes other CDNs name POPs with (CloudFront edge locations) whose metro the table
-/// lists under another airport: the code and the table's code for the same place.
-const ALIASES: [(&str, &str); 5] = [
+/// Airport codes other CDNs name POPs with (CloudFront edge locations, Fastly cache nodes) whose
+/// metro the table lists under another airport: the code and the table's code for the same place.
+const ALIASES: [(&str, &str); 13] = [
     ("JFK", "EWR"), // New York
     ("HIO", "PDX"), // Hillsboro, Oregon (Portland)
     ("YTO", "YYZ"), // Toronto (metro code)
     ("BER", "TXL"), // Berlin
     ("FJR", "DXB"), // Fujairah, United Arab Emirates
+    ("LCY", "LHR"), // London City
+    ("MDW", "ORD"), // Chicago Midway
+    ("PAO", "SJC"), // Palo Alto
+    ("BWI", "IAD"), // Baltimore-Washington
+    ("DAL", "DFW"), // Dallas Love Field
+    ("HND", "NRT"), // Tokyo Haneda
+    ("ITM", "KIX"), // Osaka Itami
+    ("QPG", "SIN"), // Singapore Paya Lebar
 ];
 
 /// Looks up a POP by IATA code (case-insensitive); another airport code of a metro the table
@@ -78,5 +86,9 @@ mod tests {
         // CloudFront names some POPs by airports the table lists under another code.
         assert_eq!(colo("JFK").unwrap().country, "United States");
         assert_eq!(region("hio"), "North America");
+        for (code, to) in ALIASES {
+            assert!(colo(to).is_some(), "{code} -> {to}");
+            assert_eq!(region(code), region(to));
+        }
     }
 }
