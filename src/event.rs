@@ -81,10 +81,11 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    /// True when the edge answered 5xx and no origin status was recorded (0 or absent): the
-    /// edge generated the error itself.
+    /// True when the edge answered 5xx and the origin status is recorded as 0 (the origin gave no
+    /// response): the edge generated the error page itself. A null origin status (the log does
+    /// not record one) is not evidence either way.
     pub fn is_edge_5xx(&self) -> bool {
-        self.edge_status.is_some_and(|s| s >= 500) && self.origin_status.is_none_or(|o| o == 0)
+        self.edge_status.is_some_and(|s| s >= 500) && self.origin_status == Some(0)
     }
 
     /// The de-duplication key: a 16-hex-digit Ray ID is its own 64-bit value; any other id is

@@ -1,8 +1,10 @@
 //! blastradius: incident log forensics.
 //!
-//! Reads CDN edge logs (Cloudflare Logpush first) into a canonical columnar event frame
-//! ([`schema`]), with every input line accounted for ([`ingest::Accounting`]), labels failure
-//! signatures ([`signatures`]) and aggregates per time bucket × POP ([`rates`]).
+//! Reads CDN edge and server logs (Cloudflare Logpush, AWS CloudFront, Akamai DataStream 2,
+//! Fastly, nginx and Apache; one module per format in [`formats`], detected per file) into a
+//! canonical columnar event frame ([`schema`]), with every input line accounted for
+//! ([`ingest::Accounting`]), labels failure signatures ([`signatures`]) and aggregates per time
+//! bucket × POP ([`rates`]).
 //!
 //! ```no_run
 //! use blastradius::ingest::{discover, IngestOptions, NoProgress};

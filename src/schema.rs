@@ -1,6 +1,6 @@
 //! The canonical event frame: one row per request or client-side record, shared by every
-//! input format (Cloudflare Logpush today; other CDNs, HAR and client logs map into the same
-//! columns). Column names are constants so that no other module spells them.
+//! input format (Cloudflare Logpush, AWS CloudFront, Akamai DataStream 2, Fastly, nginx and
+//! Apache; HAR and client logs can map into the same columns). Column names are constants so that no other module spells them.
 
 use polars::prelude::{DataType, Field, Schema, TimeUnit, TimeZone};
 
@@ -27,8 +27,10 @@ pub const METHOD: &str = "method";
 pub const PATH: &str = "path";
 /// Status sent to the client by the edge (`EdgeResponseStatus`); 0 means no response.
 pub const EDGE_STATUS: &str = "edge_status";
-/// Status the origin returned to the edge (`OriginResponseStatus`); null or 0 when the origin
-/// never answered (the edge generated the response itself).
+/// Status the origin returned to the edge (`OriginResponseStatus`, nginx `$upstream_status`, or
+/// derived from a CDN's result type). 0: recorded, and the origin gave no response (not asked, or
+/// unreachable): the edge generated the response. Null: the log does not record it (a plain
+/// access log), so the tier that generated an error is unknown.
 pub const ORIGIN_STATUS: &str = "origin_status";
 /// Bytes sent to the client (`EdgeResponseBytes`).
 pub const BYTES: &str = "bytes";
@@ -58,8 +60,9 @@ pub const ORIGIN_IP: &str = "origin_ip";
 pub const CONTENT_TYPE: &str = "content_type";
 /// Security action taken by the edge (`SecurityAction`, else `WAFAction`), e.g. `block`.
 pub const SECURITY_ACTION: &str = "security_action";
-/// Vendor error or result detail (e.g. a CDN's detailed result type or a client error code);
-/// null for Logpush, which has no such field.
+/// Vendor error or result detail, kept as the vendor's evidence: CloudFront's detailed result
+/// type of an `Error` (`OriginConnectError`), Akamai's `errorCode`, Fastly's error reason, nginx
+/// `upstream_no_response`; null for Logpush, which has no such field.
 pub const ERROR: &str = "error";
 /// Full request URL, secrets redacted (HAR and client logs; null for edge logs, whose `host` and
 /// `path` carry it).

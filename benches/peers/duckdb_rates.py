@@ -13,7 +13,7 @@ COPY (
          EdgeColoCode AS pop,
          count(*) AS requests,
          count(*) FILTER (WHERE EdgeResponseStatus >= 500) AS status_5xx,
-         count(*) FILTER (WHERE EdgeResponseStatus >= 500 AND coalesce(OriginResponseStatus, 0) = 0) AS edge_5xx,
+         count(*) FILTER (WHERE EdgeResponseStatus >= 500 AND OriginResponseStatus = 0) AS edge_5xx,
          count(*) FILTER (WHERE EdgeResponseStatus = 502) AS status_502
   FROM read_ndjson('{src}', columns = {{
       'EdgeStartTimestamp': 'TIMESTAMP', 'EdgeColoCode': 'VARCHAR',

@@ -14,7 +14,7 @@ s5 = pl.col("EdgeResponseStatus") >= 500
    .with_columns(pl.col("EdgeStartTimestamp").str.to_datetime(time_zone="UTC").dt.truncate("1m").dt.strftime("%Y-%m-%d %H:%M:00").alias("bucket"))
    .group_by("bucket", pl.col("EdgeColoCode").alias("pop"))
    .agg(pl.len().alias("requests"), s5.sum().alias("status_5xx"),
-        (s5 & (pl.col("OriginResponseStatus").fill_null(0) == 0)).sum().alias("edge_5xx"),
+        (s5 & (pl.col("OriginResponseStatus") == 0).fill_null(False)).sum().alias("edge_5xx"),
         (pl.col("EdgeResponseStatus") == 502).sum().alias("status_502"))
    .sort("bucket", "pop")
    .collect()

@@ -24,9 +24,10 @@ control and escape sequences.";
 
 /// blastradius: incident log forensics for CDN edge logs.
 ///
-/// Reads Cloudflare Logpush (NDJSON, plain, gzip or zstd, files, bucket directories or stdin)
-/// into a columnar event frame with every line accounted for: lines read = events + rejected
-/// + duplicates.
+/// Reads CDN and server logs (Cloudflare Logpush, AWS CloudFront, Akamai DataStream 2, Fastly,
+/// nginx and Apache; plain, gzip or zstd; files, directories or stdin; the format detected per
+/// file) into a columnar event frame with every line accounted for: lines read = events +
+/// rejected + duplicates.
 #[derive(Debug, Parser)]
 #[command(name = "blastradius", version, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
@@ -81,10 +82,17 @@ pub enum Command {
 /// Options shared by every command that reads logs.
 #[derive(Debug, Args, Clone)]
 pub struct ReadArgs {
-    /// Input format, overriding detection from each file's content (`cloudflare_logpush`, `har`,
-    /// `client_log`).
+    /// Input format, overriding detection from each file's content: `cloudflare_logpush`,
+    /// `cloudfront_standard`, `cloudfront_realtime`, `akamai_datastream2`, `fastly_json`,
+    /// `fastly_syslog`, `combined` (nginx/Apache combined or common), `nginx_log_format` (with
+    /// --log-format), `har`, `client_log`.
     #[arg(long, value_name = "ID")]
     pub input_format: Option<String>,
+    /// An nginx `log_format` (the directive or its quoted string) describing access-log lines;
+    /// files that match it are read with it, so `$upstream_status`, `$upstream_response_time` and
+    /// `$request_time` become origin status, origin duration and duration.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
     /// Longest accepted line; longer lines are rejected and skipped. Accepts K, M, G suffixes.
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
     pub max_line_bytes: u64,
@@ -120,6 +128,7 @@ impl ReadArgs {
             format: self.input_format.clone(),
             max_record_bytes: usize::try_from(self.max_record_bytes).unwrap_or(usize::MAX),
             keep_secrets: self.keep_secrets,
+            log_format: self.log_format.clone(),
             ..IngestOptions::default()
         }
     }

@@ -81,6 +81,9 @@ pub fn accounting(acc: &Accounting) {
         thousands(acc.rejected),
         thousands(acc.duplicates)
     );
+    if acc.headers > 0 {
+        eprintln!("(and {} header or comment lines, which are not records)", thousands(acc.headers));
+    }
     if !acc.reject_kinds.is_empty() {
         let kinds: Vec<String> = acc.reject_kinds.iter().map(|(k, n)| format!("{} {k}", thousands(*n))).collect();
         eprintln!("rejected: {}", kinds.join(", "));

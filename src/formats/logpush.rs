@@ -96,7 +96,8 @@ struct CountsLine<'a> {
     RayID: Str<'a>,
 }
 
-fn json_error(e: &sonic_rs::Error) -> Reject {
+/// A rejection for a JSON decoding error, by kind (invalid UTF-8, truncated, invalid).
+pub(crate) fn json_error(e: &sonic_rs::Error) -> Reject {
     let msg = e.to_string();
     let kind = if msg.contains("utf-8") || msg.contains("UTF-8") || msg.contains("utf8") {
         "invalid UTF-8"
@@ -274,7 +275,8 @@ mod tests {
         .unwrap();
         assert_eq!(e.edge_status, Some(503));
         assert_eq!(e.origin_status, None);
-        assert!(e.is_edge_5xx());
+        // A null origin status is not recorded, not evidence of an edge error.
+        assert!(!e.is_edge_5xx());
     }
 
     #[test]

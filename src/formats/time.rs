@@ -94,6 +94,9 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
     }
     if !b.is_empty() && b.iter().all(|c| c.is_ascii_digit() || *c == b'.') && memchr::memchr_iter(b'.', b).count() == 1
     {
+        if let Some(ns) = exact_decimal(b) {
+            return in_range(ns);
+        }
         return t.parse::<f64>().map_err(|_| TimeError::Unparseable).and_then(from_epoch_float);
     }
     if let Some(ns) = fast_rfc3339(b) {
@@ -101,6 +104,26 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
     }
     let dt = chrono::DateTime::parse_from_rfc3339(t).map_err(|_| TimeError::Unparseable)?;
     dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange).and_then(in_range)
+}
+
+/// A decimal epoch in seconds (`1645568187.280`) or milliseconds, read digit by digit so that
+/// the fraction is exact (a float would turn `.280` into `.279999971`); `None` for other shapes.
+fn exact_decimal(b: &[u8]) -> Option<i64> {
+    let dot = memchr::memchr(b'.', b)?;
+    let (int, frac) = (b.get(..dot)?, b.get(dot + 1..)?);
+    if int.is_empty() || int.len() > 14 || frac.len() > 9 || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let whole = int.iter().try_fold(0i64, |a, c| c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0')))?;
+    let (scale, digits) = if whole < 100_000_000_000 { (1_000_000_000, 9) } else { (1_000_000, 6) };
+    if frac.len() > digits {
+        return None;
+    }
+    let mut f = 0i64;
+    for k in 0..digits {
+        f = f * 10 + frac.get(k).map_or(0, |c| i64::from(c - b'0'));
+    }
+    whole.checked_mul(scale)?.checked_add(f)
 }
 
 /// The shape Logpush writes, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (or `+00:00`), read field by field
@@ -140,6 +163,126 @@ fn fast_rfc3339(b: &[u8]) -> Option<i64> {
         chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(mo).ok()?, u32::try_from(d).ok()?)?;
     let t = date.and_hms_opt(u32::try_from(h).ok()?, u32::try_from(mi).ok()?, u32::try_from(s).ok()?)?;
     t.and_utc().timestamp().checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Nanoseconds since the epoch of a UTC calendar date and time, validated by chrono's calendar;
+/// `None` for an impossible date or time, or one outside the accepted range.
+pub fn civil_ns(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(mo).ok()?, u32::try_from(d).ok()?)?;
+    let t = date.and_hms_opt(u32::try_from(h).ok()?, u32::try_from(mi).ok()?, u32::try_from(s).ok()?)?;
+    let ns = t.and_utc().timestamp().checked_mul(1_000_000_000)?;
+    in_range(ns).ok()
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
+    let s = b.get(at..at + n)?;
+    s.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+}
+
+/// The month number of an English three-letter abbreviation (any case).
+fn month(b: &[u8]) -> Option<i64> {
+    const MONTHS: [&[u8; 3]; 12] =
+        [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
+    let m = [b.first()?.to_ascii_lowercase(), b.get(1)?.to_ascii_lowercase(), b.get(2)?.to_ascii_lowercase()];
+    MONTHS.iter().position(|x| **x == m).map(|i| i as i64 + 1)
+}
+
+/// A UTC offset `+hhmm`, `-hhmm` or `+hh:mm` in seconds east of UTC (at most 18 hours).
+fn offset(b: &[u8]) -> Option<i64> {
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = match b.len() {
+        5 => (digits(b, 1, 2)?, digits(b, 3, 2)?),
+        6 if b.get(3) == Some(&b':') => (digits(b, 1, 2)?, digits(b, 4, 2)?),
+        _ => return None,
+    };
+    (h <= 18 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// The access-log time `dd/Mon/yyyy:HH:MM:SS ±hhmm` (nginx `$time_local`, Apache `%t` without
+/// the brackets), any UTC offset, as UTC nanoseconds. A fraction after the seconds
+/// (`:SS.mmm`, Apache `%{%d/%b/%Y:%H:%M:%S}t.%{msec_frac}t` styles) is kept.
+pub fn clf(b: &[u8]) -> Option<i64> {
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(2, b'/') && sep(6, b'/') && sep(11, b':') && sep(14, b':') && sep(17, b':')) {
+        return None;
+    }
+    let (d, mo, y) = (digits(b, 0, 2)?, month(b.get(3..6)?)?, digits(b, 7, 4)?);
+    let (h, mi, s) = (digits(b, 12, 2)?, digits(b, 15, 2)?, digits(b, 18, 2)?);
+    let mut i = 20;
+    let mut nanos = 0i64;
+    if sep(20, b'.') {
+        let frac: &[u8] = b.get(21..).unwrap_or_default();
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for k in 0..9 {
+            nanos = nanos * 10 + if k < n { digits(frac, k, 1)? } else { 0 };
+        }
+        i = 21 + n;
+    }
+    let rest = b.get(i..)?;
+    let off = match rest {
+        [] => 0,
+        [b' ', z @ ..] => offset(z)?,
+        _ => return None,
+    };
+    let ns = civil_ns(y, mo, d, h, mi, s)?.checked_add(nanos)?.checked_sub(off.checked_mul(1_000_000_000)?)?;
+    in_range(ns).ok()
+}
+
+/// ISO 8601 date and time with a UTC offset in any of the shapes loggers write:
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]` then `Z`, `±hh:mm` or `±hhmm` (strftime's `%z`, as Fastly's
+/// JSON template writes it), as UTC nanoseconds; `None` for anything else.
+pub fn iso_offset(b: &[u8]) -> Option<i64> {
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && (sep(10, b'T') || sep(10, b' ')) && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let (y, mo, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (h, mi, s) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if sep(19, b'.') {
+        let frac: &[u8] = b.get(20..).unwrap_or_default();
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        for k in 0..9 {
+            nanos = nanos * 10 + if k < n { digits(frac, k, 1)? } else { 0 };
+        }
+        i = 20 + n;
+    }
+    let off = match b.get(i..)? {
+        b"Z" | b"z" => 0,
+        z => offset(z)?,
+    };
+    let ns = civil_ns(y, mo, d, h, mi, s)?.checked_add(nanos)?.checked_sub(off.checked_mul(1_000_000_000)?)?;
+    in_range(ns).ok()
+}
+
+/// A date `yyyy-mm-dd` and a time `HH:MM:SS` (CloudFront's `date` and `time`, UTC) as UTC ns.
+pub fn date_time(date: &[u8], time: &[u8]) -> Option<i64> {
+    if date.len() != 10 || date.get(4) != Some(&b'-') || date.get(7) != Some(&b'-') {
+        return None;
+    }
+    if time.len() != 8 || time.get(2) != Some(&b':') || time.get(5) != Some(&b':') {
+        return None;
+    }
+    civil_ns(
+        digits(date, 0, 4)?,
+        digits(date, 5, 2)?,
+        digits(date, 8, 2)?,
+        digits(time, 0, 2)?,
+        digits(time, 3, 2)?,
+        digits(time, 6, 2)?,
+    )
 }
 
 #[cfg(test)]
@@ -184,6 +327,37 @@ mod tests {
             }
         }
         assert!(n > 500, "the fast path handled only {n} cases");
+    }
+
+    #[test]
+    fn access_log_times_in_every_offset() {
+        // 2016-10-25T12:49:33Z written in four zones.
+        let t = 1_477_399_773_000_000_000;
+        assert_eq!(clf(b"25/Oct/2016:14:49:33 +0200"), Some(t));
+        assert_eq!(clf(b"25/Oct/2016:12:49:33 +0000"), Some(t));
+        assert_eq!(clf(b"25/Oct/2016:05:49:33 -0700"), Some(t));
+        assert_eq!(clf(b"25/Oct/2016:18:19:33 +0530"), Some(t));
+        assert_eq!(clf(b"26/Oct/2016:02:34:33 +13:45"), Some(t));
+        assert_eq!(clf(b"25/oct/2016:12:49:33"), Some(t));
+        assert_eq!(clf(b"25/Oct/2016:12:49:33.250 +0000"), Some(t + 250_000_000));
+        for bad in [
+            &b"25/Oct/2016:12:49:33 +2500"[..],
+            b"31/Feb/2016:12:49:33 +0000",
+            b"25/Foo/2016:12:49:33 +0000",
+            b"25/Oct/2016 12:49:33",
+            b"",
+            b"25/Oct/2016:12:49:33 +0000x",
+        ] {
+            assert_eq!(clf(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(date_time(b"2019-12-04", b"21:02:31"), Some(1_575_493_351_000_000_000));
+        assert_eq!(iso_offset(b"2016-10-25T14:49:33+0200"), Some(t));
+        assert_eq!(iso_offset(b"2016-10-25T05:49:33-07:00"), Some(t));
+        assert_eq!(iso_offset(b"2016-10-25T12:49:33.5Z"), Some(t + 500_000_000));
+        assert_eq!(iso_offset(b"2016-10-25T12:49:33"), None);
+        assert_eq!(iso_offset(b"2016-02-30T12:49:33Z"), None);
+        assert_eq!(date_time(b"2019-13-04", b"21:02:31"), None);
+        assert_eq!(date_time(b"2019-12-04", b"25:02:31"), None);
     }
 
     #[test]

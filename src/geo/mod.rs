@@ -36,13 +36,30 @@ pub const UNKNOWN_REGION: &str = "unknown";
 static COLOS: LazyLock<HashMap<String, Colo>> =
     LazyLock::new(|| serde_json::from_str(include_str!("cloudflare-colos.json")).unwrap_or_default());
 
-/// Looks up a POP by IATA code (case-insensitive).
+/// Airport codes other CDNs name POPs with (CloudFront edge locations, Fastly cache nodes) whose
+/// metro the table lists under another airport: the code and the table's code for the same place.
+const ALIASES: [(&str, &str); 13] = [
+    ("JFK", "EWR"), // New York
+    ("HIO", "PDX"), // Hillsboro, Oregon (Portland)
+    ("YTO", "YYZ"), // Toronto (metro code)
+    ("BER", "TXL"), // Berlin
+    ("FJR", "DXB"), // Fujairah, United Arab Emirates
+    ("LCY", "LHR"), // London City
+    ("MDW", "ORD"), // Chicago Midway
+    ("PAO", "SJC"), // Palo Alto
+    ("BWI", "IAD"), // Baltimore-Washington
+    ("DAL", "DFW"), // Dallas Love Field
+    ("HND", "NRT"), // Tokyo Haneda
+    ("ITM", "KIX"), // Osaka Itami
+    ("QPG", "SIN"), // Singapore Paya Lebar
+];
+
+/// Looks up a POP by IATA code (case-insensitive); another airport code of a metro the table
+/// lists (CloudFront's `JFK`, `HIO`, ...) gets the place of the table's code for that metro.
 pub fn colo(code: &str) -> Option<&'static Colo> {
-    let c = COLOS.get(code);
-    if c.is_some() {
-        return c;
-    }
-    COLOS.get(&code.to_ascii_uppercase())
+    let upper = code.to_ascii_uppercase();
+    let code = ALIASES.iter().find(|(a, _)| *a == upper).map_or(upper.as_str(), |(_, to)| to);
+    COLOS.get(code)
 }
 
 /// The region of a POP, or `unknown`.
@@ -66,5 +83,12 @@ mod tests {
         assert_eq!(scl.country, "Chile");
         assert_eq!(region("scl"), "Latin America & the Caribbean");
         assert_eq!(region("ZZZ"), UNKNOWN_REGION);
+        // CloudFront names some POPs by airports the table lists under another code.
+        assert_eq!(colo("JFK").unwrap().country, "United States");
+        assert_eq!(region("hio"), "North America");
+        for (code, to) in ALIASES {
+            assert!(colo(to).is_some(), "{code} -> {to}");
+            assert_eq!(region(code), region(to));
+        }
     }
 }

@@ -15,8 +15,11 @@ pub struct FileAccount {
     pub compression: Option<String>,
     /// Decompressed bytes read.
     pub bytes: u64,
-    /// Non-blank lines read.
+    /// Non-blank lines read, not counting header and comment lines.
     pub lines: u64,
+    /// Header and comment lines (a CloudFront `#Fields` line): not records, so neither events nor
+    /// rejected, and not counted in `lines`.
+    pub headers: u64,
     /// Lines that became events.
     pub events: u64,
     /// Lines refused, with reasons in [`Accounting::rejects`].
@@ -45,8 +48,10 @@ pub struct RejectRecord {
 pub struct Accounting {
     /// Input files, in reading order.
     pub files: Vec<FileAccount>,
-    /// Non-blank lines read.
+    /// Non-blank lines read, not counting header and comment lines.
     pub lines: u64,
+    /// Header and comment lines, counted apart from `lines`.
+    pub headers: u64,
     /// Events produced.
     pub events: u64,
     /// Lines rejected.

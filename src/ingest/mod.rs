@@ -4,7 +4,8 @@
 //! ([`crate::frame`]) and the rates table ([`crate::rates`]) are two.
 //!
 //! Accounting invariant, per file and in total: non-blank lines read = events + rejected +
-//! duplicates.
+//! duplicates. Header and comment lines of formats that have them (CloudFront's `#Version` and
+//! `#Fields`) are not records: they are counted apart (`headers`) and not among the lines read.
 
 mod accounting;
 mod pipeline;
@@ -31,6 +32,9 @@ pub struct IngestOptions {
     pub chunk_bytes: usize,
     /// Force a format by id instead of detecting it from content.
     pub format: Option<String>,
+    /// An nginx `log_format` string: a configured format that comes first in detection (id
+    /// `nginx_log_format`).
+    pub log_format: Option<String>,
     /// Keep the verbatim bytes of rejected lines (for `--quarantine`).
     pub keep_rejected_lines: bool,
     /// How many rejected lines to keep with file, line and reason (all are counted).
@@ -52,6 +56,7 @@ impl Default for IngestOptions {
             threads: 0,
             chunk_bytes: 4 << 20,
             format: None,
+            log_format: None,
             keep_rejected_lines: false,
             max_reject_records: 10_000,
             max_record_bytes: 64 << 20,
@@ -84,10 +89,12 @@ impl IngestOptions {
         if self.chunk_bytes < 4096 {
             return Err(crate::Error::Invalid(format!("chunk size {} is below 4096 bytes", self.chunk_bytes)));
         }
+        let formats = self.formats()?;
         if let Some(f) = &self.format {
-            if crate::formats::by_id(f).is_none() {
+            if formats.by_id(f).is_none() {
+                let hint = if f == crate::formats::nginx::ID { " (it needs --log-format)" } else { "" };
                 return Err(crate::Error::Invalid(format!(
-                    "unknown format `{f}` (known: {})",
+                    "unknown format `{f}`{hint} (known: {})",
                     crate::formats::ids().join(", ")
                 )));
             }
@@ -101,6 +108,15 @@ impl IngestOptions {
             max_record_bytes: self.max_record_bytes,
             keep_secrets: self.keep_secrets,
             ..crate::formats::FrameOptions::default()
+        }
+    }
+
+    /// The formats of the run: the registry, plus the `--log-format` format when one is given.
+    pub fn formats(&self) -> crate::Result<crate::formats::FormatSet> {
+        match &self.log_format {
+            None => Ok(crate::formats::FormatSet::new()),
+            Some(f) => crate::formats::FormatSet::with_log_format(f)
+                .map_err(|e| crate::Error::Invalid(format!("--log-format: {e}"))),
         }
     }
 

@@ -18,7 +18,7 @@ use super::accounting::{Accounting, FileAccount, RejectRecord};
 use super::source::{self, Compression, Input};
 use super::{IngestOptions, Progress};
 use crate::event::Event;
-use crate::formats::{self, LineFormat, Need, Reject};
+use crate::formats::{self, FormatSet, LineFormat, Need, Parser, Reject};
 use crate::{Error, Result};
 
 /// Most files read at the same time.
@@ -52,8 +52,8 @@ pub struct ChunkCtx<'a> {
     pub file_index: usize,
     /// The input's display name.
     pub file: &'a str,
-    /// The input's format.
-    pub format: &'static dyn LineFormat,
+    /// The input's format (configured for the file).
+    pub format: &'a dyn LineFormat,
 }
 
 /// Turns events into partial results, one partial per chunk, on the parser threads.
@@ -82,6 +82,8 @@ struct LinesOut<D, R> {
     done: Result<D>,
     line_count: u64,
     nonblank: u64,
+    /// Header and comment lines (not records).
+    headers: u64,
     events: u64,
     /// Lines rejected, counted by kind.
     kinds: Vec<(&'static str, u64)>,
@@ -96,12 +98,12 @@ enum Payload<D, R> {
     Lines {
         buf: Vec<u8>,
         len: usize,
-        format: &'static dyn LineFormat,
+        format: Parser,
     },
     Parsed {
         out: LinesOut<D, R>,
         buf: Vec<u8>,
-        format: &'static dyn LineFormat,
+        format: Parser,
     },
     /// A line over the length limit: its first bytes (in a pool buffer, so that such lines are
     /// throttled like any chunk) and its full length.
@@ -146,7 +148,8 @@ where
     S: FnMut(C::Done, &ChunkCtx<'_>, u64) -> Result<()>,
 {
     opts.validate()?;
-    let forced = opts.format.as_deref().and_then(formats::by_id);
+    let formats = opts.formats()?;
+    let forced = opts.format.as_deref().and_then(|id| formats.by_id(id));
     let threads = opts.thread_count();
     // Up to MAX_PRODUCERS files are read (decompressed) at once; each producer owns a pool big
     // enough to keep its share of the parser threads busy.
@@ -181,7 +184,7 @@ where
         let _guard = AbortOnUnwind(&abort);
         for (p, pool_rx) in pools_rx.into_iter().enumerate() {
             let job_tx = job_tx.clone();
-            let (next_file, abort) = (&next_file, &abort);
+            let (next_file, abort, formats, forced) = (&next_file, &abort, &formats, forced.as_ref());
             s.spawn(move || {
                 let _guard = AbortOnUnwind(abort);
                 let mut pool = Pool {
@@ -199,7 +202,7 @@ where
                     let i = next_file.fetch_add(1, Ordering::SeqCst);
                     let Some(input) = inputs.get(i) else { break };
                     let mut send = SendFile { tx: &job_tx, file: i, chunk: 0, pool: p };
-                    if produce(input, opts, forced, progress, &mut pool, &mut send, abort).is_err() {
+                    if produce(input, opts, formats, forced, progress, &mut pool, &mut send, abort).is_err() {
                         break; // the consumer is gone
                     }
                 }
@@ -218,7 +221,7 @@ where
                     let payload = match payload {
                         Payload::Lines { buf, len, format } => {
                             let name = names.get(file).map_or("", String::as_str);
-                            let ctx = ChunkCtx { file_index: file, file: name, format };
+                            let ctx = ChunkCtx { file_index: file, file: name, format: &*format };
                             let data = buf.get(..len).unwrap_or_default();
                             let out = parse_chunk(data, &ctx, collector, opts);
                             Payload::Parsed { out, buf, format }
@@ -248,7 +251,7 @@ where
                 match job.payload {
                     Payload::Parsed { out, buf, format } => {
                         let fname = fa.file.clone();
-                        let ctx = ChunkCtx { file_index: nf, file: &fname, format };
+                        let ctx = ChunkCtx { file_index: nf, file: &fname, format: &*format };
                         let r = consume(
                             seed,
                             out,
@@ -334,6 +337,7 @@ where
 
     for f in &acc.files {
         acc.lines += f.lines;
+        acc.headers += f.headers;
         acc.events += f.events;
         acc.rejected += f.rejected;
         acc.duplicates += f.duplicates;
@@ -360,7 +364,8 @@ fn consume<'q, C: Collector>(
     dup_examples: &mut Vec<RejectRecord>,
     quarantine: Option<&mut (dyn Write + 'q)>,
 ) -> Result<(Option<C::Done>, u64)> {
-    let LinesOut { done, line_count, nonblank, events, kinds: rej_kinds, rejects: rej, quarantined, keys } = out;
+    let LinesOut { done, line_count, nonblank, headers, events, kinds: rej_kinds, rejects: rej, quarantined, keys } =
+        out;
     let mut dups: Vec<C::Row> = Vec::new();
     if opts.dedup {
         for (k, local, row) in keys {
@@ -377,6 +382,7 @@ fn consume<'q, C: Collector>(
         }
     }
     fa.lines += nonblank;
+    fa.headers += headers;
     fa.events += events - dups.len() as u64;
     fa.duplicates += dups.len() as u64;
     for (kind, n) in rej_kinds {
@@ -428,6 +434,7 @@ fn parse_chunk<C: Collector>(
         done: Ok(()),
         line_count: 0,
         nonblank: 0,
+        headers: 0,
         events: 0,
         kinds: Vec::new(),
         rejects: Vec::new(),
@@ -452,6 +459,10 @@ fn parse_chunk<C: Collector>(
     let mut handle = |seg: &[u8], local: u32, out: &mut LinesOut<(), C::Row>| {
         let line = formats::trim_line(seg);
         if line.is_empty() {
+            return;
+        }
+        if ctx.format.is_header(line) {
+            out.headers += 1;
             return;
         }
         out.nonblank += 1;
@@ -497,6 +508,7 @@ fn parse_chunk<C: Collector>(
         done: collector.finish(part, ctx),
         line_count: out.line_count,
         nonblank: out.nonblank,
+        headers: out.headers,
         events: out.events,
         kinds: out.kinds,
         rejects: out.rejects,
@@ -567,11 +579,16 @@ fn end<D, R>(error: Option<String>, note: Option<String>) -> Payload<D, R> {
 }
 
 /// Reads one input into line-aligned chunks. `Err` only when the run is being torn down.
-#[allow(clippy::too_many_lines, reason = "the framing state machine reads best in one place")]
+#[allow(
+    clippy::too_many_lines,
+    clippy::too_many_arguments,
+    reason = "the framing state machine reads best in one place"
+)]
 fn produce<D, R>(
     input: &Input,
     opts: &IngestOptions,
-    forced: Option<&'static dyn LineFormat>,
+    formats: &FormatSet,
+    forced: Option<&Parser>,
     progress: &dyn Progress,
     pool: &mut Pool<'_>,
     send: &mut SendFile<'_, D, R>,
@@ -585,12 +602,12 @@ fn produce<D, R>(
     // The format is decided from the decompressed head; a format that re-frames its files (HAR,
     // client logs) then wraps the reader so that the rest of the pipeline sees one record per line.
     let (head, raw) = source::read_head(raw, 64 << 10);
-    let detected = forced.or_else(|| formats::detect(&head));
+    let detected: Option<Parser> = forced.cloned().or_else(|| formats.detect(&head)).map(|f| f.for_file(&head));
     let chained: Box<dyn Read + Send + '_> = Box::new(std::io::Cursor::new(head).chain(raw));
     // A re-framed file's size is that of its input, not of the records made from it.
     let input_bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let reframed = detected.is_some_and(LineFormat::reframes);
-    let mut reader: Box<dyn Read + Send + '_> = match detected {
+    let reframed = detected.as_ref().is_some_and(|f| f.reframes());
+    let mut reader: Box<dyn Read + Send + '_> = match &detected {
         Some(f) if f.reframes() => {
             let counted = source::Counted { inner: chained, count: std::sync::Arc::clone(&input_bytes) };
             f.reframe(Box::new(std::io::BufReader::with_capacity(256 << 10, counted)), &opts.frame_options())
@@ -604,7 +621,7 @@ fn produce<D, R>(
     let mut total: u64 = 0;
     let mut eof = false;
     let mut error: Option<String> = None;
-    let format: Option<&'static dyn LineFormat> = detected;
+    let format: Option<Parser> = detected;
     let mut want = opts.chunk_bytes;
 
     let mut fill = |buf: &mut Vec<u8>,
@@ -672,8 +689,7 @@ fn produce<D, R>(
                         note: Some("empty file".into()),
                     }
                 } else {
-                    let expected: Vec<&str> = formats::REGISTRY.iter().map(|f| f.expected()).collect();
-                    let msg = format!("fits no known format (expected {})", expected.join("; or "));
+                    let msg = format!("fits no known format (expected {})", formats.expected());
                     if from_walk {
                         Payload::End {
                             bytes: total,
@@ -696,7 +712,7 @@ fn produce<D, R>(
                 return send.send(payload);
             }
         }
-        let Some(fmt) = format else { return Err(()) };
+        let Some(fmt) = format.clone() else { return Err(()) };
         if eof {
             if filled > 0 {
                 send.send(Payload::Lines { buf, len: filled, format: fmt })?;
@@ -751,7 +767,7 @@ fn produce<D, R>(
     send.send(Payload::End {
         bytes: if reframed { input_bytes.load(Ordering::Relaxed) } else { total },
         compression: Some(compression),
-        format: format.map(LineFormat::id),
+        format: format.as_ref().map(|f| f.id()),
         error,
         note: None,
     })

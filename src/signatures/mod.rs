@@ -14,11 +14,13 @@ pub mod edge_502;
 pub mod http_5xx;
 pub mod oauth_loop;
 pub mod origin_5xx;
+pub mod origin_unreachable;
 pub mod rate_limited;
 pub mod stream_severed;
 pub mod tls_cert;
 pub mod tls_chain;
 pub mod tls_handshake;
+pub mod unattributed_5xx;
 pub mod user;
 
 use polars::prelude::*;
@@ -38,7 +40,8 @@ pub enum Blame {
     Policy,
     /// The client's side: its trust store, its network, its resolver (or a proxy on its path).
     Client,
-    /// Not decided by the event alone; the join with edge logs may decide it.
+    /// Not known from the event alone: the log does not record which tier generated the error
+    /// (the join with edge logs may still decide it).
     Unknown,
 }
 
@@ -56,6 +59,10 @@ pub enum Signature {
     Cf52x,
     /// See [`rate_limited`].
     RateLimited,
+    /// See [`origin_unreachable`].
+    OriginUnreachable,
+    /// See [`unattributed_5xx`].
+    Unattributed5xx,
     /// See [`tls_chain`].
     TlsChain,
     /// See [`tls_cert`].
@@ -77,7 +84,7 @@ pub enum Signature {
 }
 
 /// Number of status signatures (the length of per-signature count arrays in aggregates).
-pub const COUNT: usize = 5;
+pub const COUNT: usize = 7;
 
 /// The signatures of what users saw (HAR entries and client log records), decided by
 /// [`user::classify`] and [`oauth_loop::detect`]; aggregates of edge traffic never carry them.
@@ -94,8 +101,15 @@ pub const USER: [Signature; 9] = [
 ];
 
 /// The status signatures, in index order (what aggregates count).
-pub const ALL: [Signature; COUNT] =
-    [Signature::Edge500, Signature::Edge502, Signature::Origin5xx, Signature::Cf52x, Signature::RateLimited];
+pub const ALL: [Signature; COUNT] = [
+    Signature::Edge500,
+    Signature::Edge502,
+    Signature::Origin5xx,
+    Signature::Cf52x,
+    Signature::RateLimited,
+    Signature::OriginUnreachable,
+    Signature::Unattributed5xx,
+];
 
 /// A registered signature and its documentation.
 #[derive(Debug, Clone, Copy)]
@@ -118,6 +132,13 @@ pub const REGISTRY: [Info; COUNT + 9] = [
     Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
     Info { signature: Signature::Cf52x, blame: Blame::Origin, is_error: true, doc: cf_52x::DOC },
     Info { signature: Signature::RateLimited, blame: Blame::Policy, is_error: false, doc: rate_limited::DOC },
+    Info {
+        signature: Signature::OriginUnreachable,
+        blame: Blame::Origin,
+        is_error: true,
+        doc: origin_unreachable::DOC,
+    },
+    Info { signature: Signature::Unattributed5xx, blame: Blame::Unknown, is_error: true, doc: unattributed_5xx::DOC },
     Info { signature: Signature::TlsChain, blame: Blame::Client, is_error: true, doc: tls_chain::DOC },
     Info { signature: Signature::TlsCert, blame: Blame::Client, is_error: true, doc: tls_cert::DOC },
     Info { signature: Signature::TlsHandshake, blame: Blame::Client, is_error: true, doc: tls_handshake::DOC },
@@ -138,6 +159,8 @@ impl Signature {
             Signature::Origin5xx => "origin_5xx",
             Signature::Cf52x => "cf_52x",
             Signature::RateLimited => "rate_limited",
+            Signature::OriginUnreachable => "origin_unreachable",
+            Signature::Unattributed5xx => "unattributed_5xx",
             Signature::TlsChain => "tls_chain",
             Signature::TlsCert => "tls_cert",
             Signature::TlsHandshake => "tls_handshake",
@@ -174,21 +197,28 @@ impl Signature {
 
     /// The signature of a response from its edge and origin statuses; `None` when healthy.
     pub fn of_status(edge: Option<u16>, origin: Option<u16>) -> Option<Signature> {
+        Signature::of_event(edge, origin, false)
+    }
+
+    /// The signature of a response from its edge and origin statuses and whether the vendor's
+    /// error detail says the origin could not be reached ([`origin_unreachable::evidence`]);
+    /// `None` when healthy. A null origin status means the log does not record one: a 5xx is then
+    /// `unattributed_5xx`, never guessed to be the edge's.
+    pub fn of_event(edge: Option<u16>, origin: Option<u16>, unreachable: bool) -> Option<Signature> {
         let e = edge?;
-        let o = origin.unwrap_or(0);
         if e == 429 {
             return Some(Signature::RateLimited);
         }
         if e < 500 {
             return None;
         }
-        if o >= 500 {
-            return Some(Signature::Origin5xx);
-        }
-        Some(match e {
-            520..=527 if o == 0 => Signature::Cf52x,
-            502 | 504 => Signature::Edge502,
-            _ => Signature::Edge500,
+        Some(match origin {
+            Some(o) if o >= 500 => Signature::Origin5xx,
+            _ if (520..=527).contains(&e) && origin.is_none_or(|o| o == 0) => Signature::Cf52x,
+            None => Signature::Unattributed5xx,
+            Some(0) if unreachable => Signature::OriginUnreachable,
+            Some(_) if matches!(e, 502 | 504) => Signature::Edge502,
+            Some(_) => Signature::Edge500,
         })
     }
 }
@@ -270,7 +300,8 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
             })
         } else {
             let (e, o) = (edge.get(i), origin.get(i));
-            Signature::of_status(e, o).map(|s| {
+            let unreachable = origin_unreachable::evidence(at(error.as_ref(), i));
+            Signature::of_event(e, o, unreachable).map(|s| {
                 let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
                 let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
                 (s, format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0)))
@@ -314,13 +345,14 @@ mod tests {
     #[test]
     fn statuses_map_to_signatures() {
         use Signature::*;
-        let cases: [(Option<u16>, Option<u16>, Option<Signature>); 14] = [
+        let cases: [(Option<u16>, Option<u16>, Option<Signature>); 15] = [
             (Some(200), Some(200), None),
             (Some(500), Some(0), Some(Edge500)),
-            (Some(500), None, Some(Edge500)),
+            (Some(500), None, Some(Unattributed5xx)),
             (Some(503), Some(0), Some(Edge500)),
             (Some(502), Some(0), Some(Edge502)),
-            (Some(504), None, Some(Edge502)),
+            (Some(504), None, Some(Unattributed5xx)),
+            (Some(502), Some(200), Some(Edge502)),
             (Some(502), Some(502), Some(Origin5xx)),
             (Some(500), Some(500), Some(Origin5xx)),
             (Some(200), Some(503), None), // stale copy served
@@ -333,6 +365,13 @@ mod tests {
         for (e, o, want) in cases {
             assert_eq!(Signature::of_status(e, o), want, "edge {e:?} origin {o:?}");
         }
+        assert_eq!(Signature::of_event(Some(502), Some(0), true), Some(OriginUnreachable));
+        assert_eq!(Signature::of_event(Some(502), Some(502), true), Some(Origin5xx));
+        assert_eq!(Signature::of_event(Some(502), None, true), Some(Unattributed5xx));
+        assert!(origin_unreachable::evidence(Some("OriginConnectError")));
+        assert!(origin_unreachable::evidence(Some("ERR_CONNECT_FAIL")));
+        assert!(!origin_unreachable::evidence(Some("Error")));
+        assert!(!origin_unreachable::evidence(None));
     }
 
     #[test]

@@ -602,6 +602,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
                 .map(|x| {
                     x.get(signatures::Signature::Origin5xx.index()).unwrap_or(&0)
                         + x.get(signatures::Signature::Cf52x.index()).unwrap_or(&0)
+                        + x.get(signatures::Signature::OriginUnreachable.index()).unwrap_or(&0)
                 })
                 .sum();
             let top = by_host.first().cloned();

@@ -157,3 +157,71 @@ fn classify_prints_one_object_per_event_with_its_evidence_and_edge_verdict() {
         bin().args(["classify", "-q", "--format", "table", "--failures-only"]).arg(fixture("client")).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("conn_reset"));
 }
+
+#[test]
+fn analyze_reads_a_folder_of_mixed_vendors_in_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("incident");
+    std::fs::create_dir(&logs).unwrap();
+    for (from, to) in [
+        ("cloudfront/standard.log", "cloudfront.log"),
+        ("combined/nasty.log", "access.log"),
+        ("akamai/ds2.json", "ds2.json"),
+        ("fastly/json.log", "fastly.log"),
+        ("logpush/mixed_encodings.ndjson", "logpush.ndjson"),
+    ] {
+        std::fs::copy(fixture(from), logs.join(to)).unwrap();
+    }
+    std::fs::write(logs.join("README.txt"), "notes from the call\n").unwrap();
+    let out = dir.path().join("report");
+    let run = bin().arg("analyze").arg(&logs).arg("--out").arg(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("2 header or comment lines"), "{stderr}");
+    assert!(stderr.contains("README.txt") && stderr.contains("fits no known format"), "{stderr}");
+    for f in ["report.md", "timeline.json", "events.parquet", "accounting.json"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let acc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("accounting.json")).unwrap()).unwrap();
+    let formats: Vec<&str> = acc["files"].as_array().unwrap().iter().filter_map(|f| f["format"].as_str()).collect();
+    for id in ["cloudfront_standard", "combined", "akamai_datastream2", "fastly_json", "cloudflare_logpush"] {
+        assert!(formats.contains(&id), "{id} not in {formats:?}");
+    }
+    assert_eq!(
+        acc["lines"].as_u64().unwrap(),
+        acc["events"].as_u64().unwrap() + acc["rejected"].as_u64().unwrap() + acc["duplicates"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn a_named_file_that_fits_no_format_is_an_error_and_the_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("capture.pcap.txt");
+    std::fs::write(&junk, "GET / HTTP/1.1\r\nHost: example.com\r\n").unwrap();
+    let out =
+        bin().args(["rates", "-q", "--format", "csv"]).arg(&junk).arg(fixture("combined/nasty.log")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("capture.pcap.txt") && err.contains("fits no known format (expected"), "{err}");
+    assert!(err.contains("CloudFront") && err.contains("access log"), "{err}");
+    // The access log still gives its table (one minute, no POP: a header and one row).
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn log_format_on_the_command_line() {
+    let conf = std::fs::read_to_string(fixture("nginx/log_format.conf")).unwrap();
+    let out = bin()
+        .args(["rates", "-q", "--format", "csv", "--log-format", &conf])
+        .arg(fixture("nginx/upstream.log"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = String::from_utf8(out.stdout).unwrap();
+    // 7 events over 7 seconds of one minute: 3 5xx, 2 of them built without an origin answer.
+    assert!(csv.lines().nth(1).unwrap().starts_with("2025-11-18 11:20:00,,7,3,2,2,0"), "{csv}");
+    let bad =
+        bin().args(["rates", "--log-format", "$remote_addr"]).arg(fixture("nginx/upstream.log")).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8(bad.stderr).unwrap().contains("--log-format"));
+}

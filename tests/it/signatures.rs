@@ -14,8 +14,14 @@ fn every_signature_has_fixtures_that_hold() {
             assert!(doc.contains(heading), "{} lacks {heading}", sig.id());
         }
         for (kind, want) in [("positive", true), ("negative", false)] {
-            let path = fixture(&format!("signatures/{}/{kind}.ndjson", sig.id()));
-            assert!(path.exists(), "{} has no {kind} fixture", sig.id());
+            // One fixture per kind, in any format (detected from content): `positive.ndjson`,
+            // `positive.log`, ...
+            let dir = fixture(&format!("signatures/{}", sig.id()));
+            let path = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|e| e.unwrap().path())
+                .find(|p| p.file_stem().is_some_and(|s| s == kind))
+                .unwrap_or_else(|| panic!("{} has no {kind} fixture", sig.id()));
             let (mut df, acc) = read(std::slice::from_ref(&path), &IngestOptions::default());
             assert_eq!(acc.rejected, 0);
             assert!(df.height() >= 3, "{}: {kind} fixture too small", sig.id());
