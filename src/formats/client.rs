@@ -482,8 +482,9 @@ fn continues(p: &Pending, family: Option<&str>, content: &str, blank: bool) -> b
     }
     // After a blank line inside a curl run, its event-stream body and curl's error continue it.
     if p.family.as_deref() == Some("curl") && p.blank_in_traceback {
-        let trace = family == Some("curl") && !t.starts_with("$ ");
-        return trace || ["data:", "event:", "id:", "retry:", "curl: ("].iter().any(|m| t.starts_with(m));
+        // A terminal transcript: the run goes on (event-stream body, curl's error and its
+        // advice) until the next prompt or a timestamped log line.
+        return !t.starts_with("$ ") && line_time(t).is_none();
     }
     if p.family.as_deref() == Some("curl") && blank {
         return true;
