@@ -234,7 +234,8 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(s, "| {} | {:+.1} s | {} |", md_code(&k.file), k.skew_s, thousands(k.pairs));
             }
         }
-        let _ = writeln!(s, "\n| time (user's clock) | where | signature | evidence | edge verdict | incident |\n|---|---|---|---|---|---|");
+        let _ = writeln!(s, "\nFirst failures (those inside an incident first):\n");
+        let _ = writeln!(s, "| time (user's clock) | where | signature | evidence | edge verdict | incident |\n|---|---|---|---|---|---|");
         for f in &u.examples {
             let verdict = match (&f.edge_verdict, &f.joined_by) {
                 (Some(v), Some(by)) => format!("{} (by {})", e(v), e(by)),

@@ -71,7 +71,7 @@ pub struct UsersSection {
     /// incident's onset, seconds (clocks corrected; without an incident, the join's gap to the
     /// edge's first error).
     pub detection_gap_s: Option<f64>,
-    /// The first failures in time.
+    /// The first failures in time, those inside an incident first.
     pub examples: Vec<Failure>,
     /// Failures not listed.
     pub more: u64,
@@ -156,7 +156,14 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
             },
         ));
     }
-    failures.sort_by(|a, b| a.0.unwrap_or(i64::MAX).cmp(&b.0.unwrap_or(i64::MAX)).then(a.1.place.cmp(&b.1.place)));
+    // Those inside an incident first, each group in time order.
+    failures.sort_by(|a, b| {
+        (a.1.incident.is_none(), a.0.unwrap_or(i64::MAX), &a.1.place).cmp(&(
+            b.1.incident.is_none(),
+            b.0.unwrap_or(i64::MAX),
+            &b.1.place,
+        ))
+    });
     let total = failures.len() as u64;
     let mut signatures: Vec<SignatureCount> = counts
         .into_iter()
