@@ -231,7 +231,7 @@ pub fn render(r: &Report) -> String {
         if !u.clock_skews.is_empty() {
             let _ = writeln!(s, "\n| source | clock skew | request-id matches |\n|---|---:|---:|");
             for k in &u.clock_skews {
-                let _ = writeln!(s, "| {} | {:+.1} s | {} |", md_code(&k.file), k.skew_s, thousands(k.pairs));
+                let _ = writeln!(s, "| {} | {:+.1} s | {} |", e(&k.file), k.skew_s, thousands(k.pairs));
             }
         }
         let _ = writeln!(s, "\nFirst failures (those inside an incident first):\n");
@@ -245,7 +245,7 @@ pub fn render(r: &Report) -> String {
                 s,
                 "| {} | {} | {} | {} | {verdict} | {} |",
                 f.time.as_deref().map_or_else(|| "—".to_string(), e),
-                md_code(&f.place),
+                e(&f.place),
                 md_code(&f.signature),
                 e(&f.evidence),
                 f.incident.as_deref().map_or_else(|| "—".to_string(), e),

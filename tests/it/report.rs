@@ -124,6 +124,30 @@ fn injection_fixture(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     let p = d.join("\"><img src=x onerror=alert(4)>.ndjson");
     std::fs::write(&p, s).unwrap();
+    // What users captured, hostile too: a HAR whose error, URL, headers and body carry markup,
+    // and a client log whose message does.
+    let entry = |i: i64, status: u16, error: &str| {
+        serde_json::json!({
+            "startedDateTime": format!("2025-11-18T11:{:02}:{:02}Z", 35 + i / 30, (i * 2) % 60),
+            "pageref": "<script>alert(5)</script>",
+            "request": {"method": "GET", "url": format!("https://{HOST}/x?q=<script>alert(6)</script>&i={i}")},
+            "response": {"status": status, "_error": error,
+                "headers": [{"name": "cf-ray", "value": format!("{:016x}-FRA", i + 1)}, {"name": "server", "value": UA}],
+                "content": {"mimeType": "text/html", "text": "<html><center>cloudflare</center><script>alert(7)</script></html>"}}
+        })
+    };
+    let entries: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            entry(i, if i % 2 == 0 { 500 } else { 0 }, "net::ERR_CERT_AUTHORITY_INVALID<img src=x onerror=alert(8)>")
+        })
+        .collect();
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "x"}, "entries": entries}});
+    std::fs::write(d.join("<img src=x onerror=alert(11)>.har"), har.to_string()).unwrap();
+    std::fs::write(
+        d.join("sdk.log"),
+        "2025-11-18T11:40:00Z ERROR <script>alert(9)</script> read ECONNRESET\n2025-11-18T11:41:00Z ERROR \u{1b}[31m<img src=x onerror=alert(10)> UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n",
+    )
+    .unwrap();
     d
 }
 
@@ -157,6 +181,10 @@ fn hostile_strings_render_inert_in_html_markdown_svg_and_the_terminal() {
     assert!(md.contains("&lt;SVG ONLOAD=ALERT(1)&gt;\\[31M\\|\\`X\\`"), "the POP in Markdown");
     assert!(read(&o.join("propagation.svg")).contains("&lt;SVG ONLOAD=ALERT(1)&gt;"));
     assert!(external_refs(&html).is_empty());
+    // What users saw is shown, escaped.
+    assert!(html.contains("What users saw") && md.contains("## What users saw"), "{md}");
+    assert!(html.contains("&lt;img src=x onerror=alert(11)&gt;.har entry"), "a capture's name is shown as text");
+    assert!(md.contains("&lt;img src=x onerror=alert(11)&gt;.har entry"), "a capture's name in Markdown");
     // Rejected lines are named by file, line and kind; their content is not reproduced.
     assert!(html.contains("Rejected lines") && md.contains("rejected because"));
     assert!(!html.contains("alert(3)") && !md.contains("alert(3)") && !html.contains("rejected&#x27;"));
