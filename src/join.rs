@@ -164,7 +164,7 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
         if let (Some(u), Some(t), Some(f)) =
             (time.get(i).copied().flatten(), time.get(*e).copied().flatten(), get(&file, i))
         {
-            offsets.entry(f).or_default().push(u - t);
+            offsets.entry(f).or_default().push(u.saturating_sub(t));
         }
     }
     let mut skews: HashMap<&str, i64> = HashMap::new();
@@ -180,7 +180,7 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
     let mut pops: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut first_user: Option<i64> = None;
     for &i in &failures {
-        let ut = time.get(i).copied().flatten().map(|t| t - skew_of(i).unwrap_or(0));
+        let ut = time.get(i).copied().flatten().map(|t| t.saturating_sub(skew_of(i).unwrap_or(0)));
         // The client's own failures (its trust store, its resolver) are never the edge's.
         let client_side = get(&sig, i).and_then(Signature::from_id).is_some_and(|s| s.info().blame == Blame::Client);
         let verdict = if let Some(&e) = get(&rid, i).and_then(|r| by_id.get(r)) {
@@ -195,8 +195,8 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
             })
         } else if let (Some(h), Some(t)) = (get(&host, i), ut) {
             by_host.get(h).and_then(|events| {
-                let lo = events.partition_point(|x| x.0 < t - p.window_ns);
-                let hi = events.partition_point(|x| x.0 <= t + p.window_ns);
+                let lo = events.partition_point(|x| x.0 < t.saturating_sub(p.window_ns));
+                let hi = events.partition_point(|x| x.0 <= t.saturating_add(p.window_ns));
                 let window = events.get(lo..hi)?;
                 if window.is_empty() {
                     return None;
@@ -240,7 +240,7 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
         verdicts,
         clock_skews,
         detection_gap_s: match (first_user, first_edge_error) {
-            (Some(u), Some(e)) => Some(to_s(u - e)),
+            (Some(u), Some(e)) => Some(to_s(u.saturating_sub(e))),
             _ => None,
         },
         pops: pops

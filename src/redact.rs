@@ -28,7 +28,7 @@ const SECRET_HEADERS: [&str; 8] = [
 ];
 
 /// Query parameters whose values are secret (compared case-insensitively).
-const SECRET_PARAMS: [&str; 14] = [
+const SECRET_PARAMS: [&str; 20] = [
     "code",
     "token",
     "access_token",
@@ -43,6 +43,12 @@ const SECRET_PARAMS: [&str; 14] = [
     "key",
     "sig",
     "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+    "auth",
 ];
 
 /// Whether a header's value must never be copied.
@@ -53,11 +59,17 @@ pub fn is_secret_header(name: &str) -> bool {
 /// Whether a query parameter's value must never be copied.
 pub fn is_secret_param(name: &str) -> bool {
     let n = name.trim();
-    SECRET_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(n)) || n.to_ascii_lowercase().ends_with("_token")
+    let l = n.to_ascii_lowercase();
+    SECRET_PARAMS.iter().any(|p| *p == l)
+        || ["token", "secret", "password", "apikey", "api_key", "signature"].iter().any(|x| l.ends_with(x))
 }
 
-/// Replaces the values of secret query (and fragment) parameters of a URL or path.
+/// Replaces the credentials of a URL (`user:password@`) and the values of secret query (and
+/// fragment) parameters of a URL or path.
 pub fn url(u: &str) -> Cow<'_, str> {
+    if let Some(clean) = userinfo(u) {
+        return Cow::Owned(url(&clean).into_owned());
+    }
     let Some(q) = u.find(['?', '#']) else {
         return Cow::Borrowed(u);
     };
@@ -88,6 +100,19 @@ pub fn url(u: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(u)
     }
+}
+
+/// The URL with its `user:password@` replaced, when it has one.
+fn userinfo(u: &str) -> Option<String> {
+    let (scheme, rest) = u.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
+    let at = authority.rfind('@')?;
+    if authority.get(..at) == Some(MARKER) {
+        return None;
+    }
+    let tail = rest.get(at..)?;
+    Some(format!("{scheme}://{MARKER}{tail}"))
 }
 
 /// [`url`] on an owned-or-borrowed value, keeping the borrow when nothing changes.
@@ -138,11 +163,16 @@ static TOKENS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // An authorization scheme and its credential.
         r"(?i)(?P<a>\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}",
         // Secret headers written as `Name: value` up to the end of the line.
-        r"|(?P<h>(?:^|[\s{,]|\x22)(?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key)\x22?\s*[:=]\s*\x22?)[^\r\n\x22]+",
-        // Secret query-style or JSON-style pairs.
-        r"|(?P<k>\b(?:access_token|refresh_token|id_token|client_secret|api_key|apikey|token|code|password|secret)\x22?\s*[=:]\s*\x22?)[^&\s\x22',;]{4,}",
+        r"|(?P<h>(?:^|[\s{,(]|\x22|')(?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-csrf-token)(?:\x22|')?\s*[:=]\s*(?:\x22|')?)[^\r\n\x22']+",
+        // Secret names in any case or style (`password`, `sessionToken`, `refresh_token`,
+        // `client_secret`, `X-Amz-Signature`, `'x-api-key'`), quoted or not, then their value.
+        r"|(?P<k>\b[\w-]*(?:token|secret|password|passwd|api[_-]?key|signature|credential)(?:\x22|')?\s*[=:]\s*(?:\x22|')?)[^&\s\x22',;)}]{4,}",
+        // Query-style short names (not `code: 1020`, which is evidence).
+        r"|(?P<q>[?&](?:code|key|sig|auth)=)[^&\s\x22',;]{4,}",
+        // URL credentials.
+        r"|(?P<u>[a-z][a-z0-9+.-]*://)[^/\s@:\x22']+:[^/\s@\x22']+@",
         // API keys: sk-..., sk-ant-..., xox?-..., ghp_..., AKIA...
-        r"|\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{12,}|xox[abpr]-[A-Za-z0-9-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})",
+        r"|\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{12,}|xox[abpr]-[A-Za-z0-9-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,})",
         // JSON Web Tokens.
         r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     ))
@@ -155,7 +185,10 @@ pub fn text(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     };
     re.replace_all(s, |c: &regex::Captures<'_>| {
-        let keep = c.name("a").or_else(|| c.name("h")).or_else(|| c.name("k")).map_or("", |m| m.as_str());
+        let keep = ["a", "h", "k", "q"].iter().find_map(|n| c.name(n)).map_or("", |m| m.as_str());
+        if let Some(scheme) = c.name("u") {
+            return format!("{}{MARKER}@", scheme.as_str());
+        }
         format!("{keep}{MARKER}")
     })
 }
@@ -192,6 +225,21 @@ mod tests {
         assert!(!t.contains("s3cr3tvalue"), "{t}");
         let t = text("Error: read ECONNRESET");
         assert_eq!(t, "Error: read ECONNRESET");
+        for (input, secret) in [
+            ("auth: { username: 'u', password: 'hunter2hunter2' }", "hunter2hunter2"),
+            ("headers: { 'x-api-key': '0123abcd0123abcd' }", "0123abcd0123abcd"),
+            (r#"{"sessionToken": "abcdef123456"}"#, "abcdef123456"),
+            ("GET /geocode/json?address=x&key=AIzaSyA1234567890abcdefghijklmnopq HTTP/1.1", "AIzaSyA123"),
+            ("ProxyError('Cannot connect to proxy', 'http://bob:S3cret@proxy.corp:8080')", "S3cret"),
+            ("https://b.s3.amazonaws.com/o?X-Amz-Signature=deadbeefcafe&X-Amz-Date=1", "deadbeefcafe"),
+            ("api-key: 0123456789abcdef0123456789abcdef", "0123456789abcdef"),
+        ] {
+            let t = text(input);
+            assert!(!t.contains(secret), "{input} -> {t}");
+        }
+        assert_eq!(text("error code: 1020"), "error code: 1020", "a Cloudflare code is evidence");
+        assert_eq!(url("https://admin:hunter2@api.example.com/x?q=1"), "https://[REDACTED]@api.example.com/x?q=1");
+        assert_eq!(url("/o?X-Amz-Signature=abc&X-Amz-Date=1"), "/o?X-Amz-Signature=[REDACTED]&X-Amz-Date=1");
         assert!(is_secret_header("Set-Cookie"));
         assert!(!is_secret_header("cf-ray"));
     }

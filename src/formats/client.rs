@@ -186,6 +186,15 @@ static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static PREFIX: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔]\s+)"));
 
+static CURL_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:[*<>]\s*$|\* (?:Host |\s*Trying|Connected|ALPN|TLS|SSL|using|Request|Connection|Closing|IPv[46]|\[HTTP|CAfile|CApath|",
+        r"Server certificate|\s*subject|\s*start date|\s*expire date|\s*issuer|Established|Recv failure|Send failure|OpenSSL|",
+        r"schannel|Operation|Could not|Failed|Re-using|upload|Mark bundle|processing|Uses proxy|h2|HTTP/|old SSL|ALPN)|",
+        r"> (?:GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS|CONNECT) |> [A-Za-z][A-Za-z0-9-]*: |< HTTP/|< [A-Za-z][A-Za-z0-9-]*: |[{}] \[)"
+    ))
+});
+
 static EXCEPTION_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure)\b"));
 
@@ -222,12 +231,24 @@ pub struct ClientFramer<'r> {
     out: Vec<u8>,
     pos: usize,
     eof: bool,
+    /// A read error held back until the records before it were handed out.
+    failed: Option<io::Error>,
 }
 
 impl<'r> ClientFramer<'r> {
     /// A framer over a decompressed client log.
     pub fn new(input: Box<dyn BufRead + Send + 'r>, opts: FrameOptions) -> Self {
-        ClientFramer { input, opts, line_no: 0, pending: None, last_time: None, out: Vec::new(), pos: 0, eof: false }
+        ClientFramer {
+            input,
+            opts,
+            line_no: 0,
+            pending: None,
+            last_time: None,
+            out: Vec::new(),
+            pos: 0,
+            eof: false,
+            failed: None,
+        }
     }
 
     /// The next physical line (without terminator, at most [`MAX_LINE`] bytes kept).
@@ -388,7 +409,7 @@ impl<'r> ClientFramer<'r> {
             .min()
             .or_else(|| text.find("\n{").map(|i| i + 1))
             .and_then(|i| text.get(i..))
-            .map(|b| clean(prefix(b, self.opts.max_body_bytes)));
+            .map(|b| prefix(&clean(prefix(b, 4 * self.opts.max_body_bytes)), self.opts.max_body_bytes).to_string());
         Record {
             t,
             line: Some(line),
@@ -397,7 +418,7 @@ impl<'r> ClientFramer<'r> {
             url: url.map(Cow::Owned),
             status,
             error: error.map(|e| Cow::Owned(prefix(&e, 256).to_string())),
-            msg: Some(Cow::Owned(clean(prefix(&message(text, first), 512)))),
+            msg: Some(Cow::Owned(prefix(&clean(&message(text, first)), 512).to_string())),
             rid: rid.map(|r| Cow::Owned(prefix(&r, 128).to_string())),
             pop: pop.map(Cow::Owned),
             body: body.map(Cow::Owned),
@@ -458,7 +479,9 @@ impl Pending {
         if !self.html_open {
             self.braces += brace_balance(content);
         }
-        self.bytes += content.len() + 1;
+        // A line costs its bytes plus its own allocation, so that a flood of prefix-only lines
+        // cannot hold much more memory than the limit says.
+        self.bytes += content.len() + 32;
         if self.bytes > limit {
             self.overflow = true;
         } else {
@@ -538,6 +561,14 @@ fn split_prefix(raw: &str) -> (Option<String>, &str) {
         return (Some("curl".to_string()), raw);
     }
     match PREFIX.as_ref().and_then(|re| re.find(raw)) {
+        // `>`, `<` and `*` open a curl trace only on curl's own lines (npm prints `> app@1.0.0
+        // start`, Markdown has `* item`).
+        Some(m)
+            if matches!(m.as_str().trim(), "*" | "<" | ">")
+                && !CURL_LINE.as_ref().is_some_and(|re| re.is_match(raw)) =>
+        {
+            (None, raw)
+        }
         Some(m) if m.end() > 0 => {
             let p = m.as_str().trim();
             let family = if p.starts_with("npm") {
@@ -573,7 +604,8 @@ fn brace_balance(line: &str) -> i64 {
                 }
             }
             None => match c {
-                '"' | '\'' => quote = Some(c),
+                // Only double quotes: an apostrophe in prose (`Can't reach API: {`) is not a string.
+                '"' => quote = Some(c),
                 '{' => n += 1,
                 '}' => n -= 1,
                 _ => {}
@@ -607,7 +639,7 @@ fn line_time(line: &str) -> Option<i64> {
 fn header_date(text: &str) -> Option<i64> {
     let c = DATE_HEADER.as_ref()?.captures(text)?;
     let d = chrono::DateTime::parse_from_rfc2822(c.name("d")?.as_str().trim()).ok()?;
-    d.timestamp_nanos_opt()
+    d.timestamp_nanos_opt().filter(|t| (super::time::MIN_NS..super::time::MAX_NS).contains(t))
 }
 
 fn read_time(s: &str) -> Option<i64> {
@@ -681,11 +713,16 @@ fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::String(s) => out.push(s.clone()),
         serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
         serde_json::Value::Object(o) => {
+            // Keys stay with their values (`request_id: req_…` is how the id is found); secret
+            // keys are left out with their values.
             for (k, x) in o {
-                if let serde_json::Value::Number(n) = x {
-                    out.push(format!("{k}: {n}"));
-                } else {
-                    collect_strings(x, out);
+                if redact::is_secret_param(k) || redact::is_secret_header(k) {
+                    continue;
+                }
+                match x {
+                    serde_json::Value::Number(n) => out.push(format!("{k}: {n}")),
+                    serde_json::Value::String(v) => out.push(format!("{k}: {v}")),
+                    other => collect_strings(other, out),
                 }
             }
         }
@@ -699,14 +736,33 @@ impl Read for ClientFramer<'_> {
             self.out.clear();
             self.pos = 0;
             if self.eof {
-                return Ok(0);
+                return match self.failed.take() {
+                    Some(e) => Err(e),
+                    None => Ok(0),
+                };
             }
-            if let Some(l) = self.read_line()? {
-                self.feed(&l);
-            } else {
-                self.eof = true;
-                if let Some(p) = self.pending.take() {
-                    self.emit(&p);
+            if let Some(e) = self.failed.take() {
+                return Err(e);
+            }
+            match self.read_line() {
+                Ok(Some(l)) => self.feed(&l),
+                Ok(None) => {
+                    self.eof = true;
+                    if let Some(p) = self.pending.take() {
+                        self.emit(&p);
+                    }
+                }
+                Err(e) => {
+                    // The record being read is often the one that says what went wrong: emit
+                    // it, then report the error.
+                    self.eof = true;
+                    if let Some(p) = self.pending.take() {
+                        self.emit(&p);
+                    }
+                    if self.out.is_empty() {
+                        return Err(e);
+                    }
+                    self.failed = Some(e);
                 }
             }
         }
@@ -805,6 +861,24 @@ mod tests {
         let m = ev[1].message.as_deref().unwrap();
         assert!(!m.contains("SECRETSECRET"), "{m}");
         assert_eq!(ev[1].path.as_deref(), Some("/v1?token=[REDACTED]"));
+    }
+
+    #[test]
+    fn npm_script_banners_are_not_a_curl_trace() {
+        let text = "> myapp@1.0.0 start\n> node index.js\n\n2025-11-18T11:30:00Z Error: read ECONNRESET\n2025-11-18T11:31:00Z getaddrinfo ENOTFOUND api.example.com\n";
+        let ev = events(text);
+        assert_eq!(ev.iter().map(|e| e.line.unwrap()).collect::<Vec<_>>(), vec![1, 2, 4, 5]);
+        assert_eq!(ev[2].error.as_deref(), Some("ECONNRESET"));
+        assert_eq!(ev[3].error.as_deref(), Some("ENOTFOUND"));
+    }
+
+    #[test]
+    fn json_records_keep_their_keys_and_drop_secret_ones() {
+        let text = r#"[{"api_key":"0123456789abcdef0123","error":"Error: 500 boom","request_id":"req_011ABC"}]"#;
+        let ev = events(text);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].request_id.as_deref(), Some("req_011ABC"));
+        assert!(!ev[0].message.as_deref().unwrap_or_default().contains("0123456789abcdef"));
     }
 
     #[test]

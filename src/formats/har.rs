@@ -67,8 +67,13 @@ fn first_key_is_log(head: &[u8]) -> bool {
     if it.next() != Some(b'{') {
         return false;
     }
-    let rest: Vec<u8> = it.skip_while(u8::is_ascii_whitespace).take(5).collect();
-    rest == b"\"log\""
+    // `"log"`, then `:`, then an object (a Docker json-file line is `{"log":"…"}`).
+    let rest: Vec<u8> = it.skip_while(u8::is_ascii_whitespace).take(64).collect();
+    let Some(after) = rest.strip_prefix(b"\"log\"") else {
+        return false;
+    };
+    let mut t = after.iter().copied().skip_while(u8::is_ascii_whitespace);
+    t.next() == Some(b':') && t.find(|b| !b.is_ascii_whitespace()) == Some(b'{')
 }
 
 /// Where the framer is in the document.
@@ -185,7 +190,7 @@ impl<'r> HarFramer<'r> {
             }
         };
         push(&mut into, &[first]);
-        let mut depth: u32 = match first {
+        let mut depth: u64 = match first {
             b'{' | b'[' => 1,
             b'"' => {
                 // A string: copy through the closing quote.
@@ -475,12 +480,18 @@ fn scrub(text: String, values: &[String]) -> String {
     values.iter().fold(text, |t, v| t.replace(v.as_str(), redact::MARKER))
 }
 
+/// Longest URL kept (a `data:` URI or a long GraphQL GET is cut after redaction).
+const MAX_URL: usize = 8192;
+
 fn clean_url(u: &str, opts: &FrameOptions, cookies: &[String]) -> String {
-    if opts.keep_secrets {
+    let clean = if opts.keep_secrets {
         u.to_string()
     } else {
-        scrub(redact::url(u).into_owned(), cookies)
-    }
+        // Query secrets and credentials, then tokens anywhere (a JWT in the path).
+        let u = redact::url(u);
+        scrub(redact::text(&u).into_owned(), cookies)
+    };
+    prefix(&clean, MAX_URL).to_string()
 }
 
 /// The record of one entry.
@@ -526,14 +537,17 @@ fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
     let ctype = header(resp_headers, "content-type").or(mime).map(|c| prefix(c, 128).to_string());
     let body = match (str_at(v, &["response", "content", "text"]), str_at(v, &["response", "content", "encoding"])) {
         (Some(text), None) if ctype.as_deref().is_none_or(is_textual) => {
-            let p = prefix(text, opts.max_body_bytes);
-            Some(if opts.keep_secrets { p.to_string() } else { scrub(redact::text(p).into_owned(), &cookies) })
+            // Redact first, then cut: a token cut in two would slip under its pattern.
+            let wide = prefix(text, 4 * opts.max_body_bytes);
+            let clean =
+                if opts.keep_secrets { wide.to_string() } else { scrub(redact::text(wide).into_owned(), &cookies) };
+            Some(prefix(&clean, opts.max_body_bytes).to_string())
         }
         _ => None,
     };
     let redirect = str_at(v, &["response", "redirectURL"])
         .or_else(|| header(resp_headers, "location"))
-        .map(|u| clean_url(prefix(u, 2048), opts, &cookies));
+        .map(|u| clean_url(u, opts, &cookies));
     let bytes = num_at(v, &["response", "content", "size"])
         .or_else(|| num_at(v, &["response", "bodySize"]))
         .filter(|b| *b >= 0.0)
@@ -651,5 +665,6 @@ mod tests {
     fn sniffs_only_har() {
         assert!(first_key_is_log(b"\xEF\xBB\xBF{\n  \"log\": {"));
         assert!(!first_key_is_log(br#"{"RayID":"x","log":1}"#));
+        assert!(!first_key_is_log(br#"{"log":"starting\n","stream":"stdout"}"#), "a Docker json-file line");
     }
 }

@@ -609,7 +609,11 @@ fn produce<D, R>(
     let reframed = detected.as_ref().is_some_and(|f| f.reframes());
     let mut reader: Box<dyn Read + Send + '_> = match &detected {
         Some(f) if f.reframes() => {
-            let counted = source::Counted { inner: chained, count: std::sync::Arc::clone(&input_bytes) };
+            let counted = source::Counted {
+                inner: chained,
+                count: std::sync::Arc::clone(&input_bytes),
+                limit: opts.max_file_bytes,
+            };
             f.reframe(Box::new(std::io::BufReader::with_capacity(256 << 10, counted)), &opts.frame_options())
         }
         _ => chained,

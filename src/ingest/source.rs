@@ -151,18 +151,27 @@ pub fn read_head<'r>(mut reader: Box<dyn Read + Send + 'r>, max: usize) -> (Vec<
     (head, reader)
 }
 
-/// Counts the bytes read through it into a shared counter.
+/// Counts the bytes read through it into a shared counter, and stops at a size limit (the
+/// input of a re-framed file, whose framed output can be much smaller).
 pub struct Counted<R> {
     /// The reader.
     pub inner: R,
     /// Bytes read so far.
     pub count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Most bytes to read.
+    pub limit: u64,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        let total = self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed) + n as u64;
+        if total > self.limit {
+            return Err(io::Error::other(crate::formats::FramingError(format!(
+                "file exceeds the size limit of {} bytes (--max-file-bytes); the rest was not read",
+                self.limit
+            ))));
+        }
         Ok(n)
     }
 }

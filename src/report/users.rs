@@ -71,7 +71,7 @@ pub struct UsersSection {
     /// incident's onset, seconds (clocks corrected; without an incident, the join's gap to the
     /// edge's first error).
     pub detection_gap_s: Option<f64>,
-    /// The first failures in time, those inside an incident first.
+    /// The first failures in time (clocks corrected), those inside an incident first.
     pub examples: Vec<Failure>,
     /// Failures not listed.
     pub more: u64,
@@ -114,7 +114,7 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut failures: Vec<(Option<i64>, Failure)> = Vec::new();
     let (mut matched, mut explained, mut during) = (0u64, 0u64, 0u64);
-    let mut first_explained: Option<i64> = None;
+    let mut first_explained: Option<(i64, i64)> = None;
     for &i in &user {
         let Some(id) = sig.get(i).cloned().flatten() else { continue };
         let v = verdicts.get(&i);
@@ -126,10 +126,14 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
         c.1 += u64::from(ex);
         let f = file.get(i).cloned().flatten().unwrap_or_default();
         let t = time.get(i).copied().flatten();
-        let true_t = t.map(|t| t - skew.get(f.as_str()).copied().unwrap_or(0));
-        let incident = true_t.and_then(|t| windows.iter().find(|w| w.1 <= t && t <= w.2).map(|w| w.0.clone()));
-        if let (true, Some(t), Some(_)) = (ex, true_t, &incident) {
-            first_explained = Some(first_explained.map_or(t, |f| f.min(t)));
+        let true_t = t.map(|t| t.saturating_sub(skew.get(f.as_str()).copied().unwrap_or(0)));
+        let window = true_t.and_then(|t| windows.iter().find(|w| w.1 <= t && t <= w.2));
+        let incident = window.map(|w| w.0.clone());
+        // The gap is measured from the onset of the incident the failure falls in.
+        if let (true, Some(t), Some(w)) = (ex, true_t, window) {
+            if first_explained.is_none_or(|(f, _)| t < f) {
+                first_explained = Some((t, w.1));
+            }
         }
         during += u64::from(incident.is_some());
         let place = match (entry.get(i).copied().flatten(), line.get(i).copied().flatten()) {
@@ -138,7 +142,7 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
             _ => f,
         };
         failures.push((
-            t,
+            true_t,
             Failure {
                 time: t.and_then(crate::rates::output::rfc3339),
                 place,
@@ -188,9 +192,9 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
         signatures,
         pops: join.pops.clone(),
         clock_skews: join.clock_skews.clone(),
-        detection_gap_s: match (first_explained, windows.iter().map(|w| w.1).min()) {
-            (Some(u), Some(onset)) => Some((u - onset) as f64 / 1e9),
-            _ => join.detection_gap_s,
+        detection_gap_s: match first_explained {
+            Some((u, onset)) => Some(u.saturating_sub(onset) as f64 / 1e9),
+            None => join.detection_gap_s,
         },
         more: total.saturating_sub(EXAMPLES as u64),
         examples: failures.into_iter().take(EXAMPLES).map(|(_, f)| f).collect(),
