@@ -62,7 +62,11 @@ def sigs_all():
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dir")
-    ap.add_argument("--bin", default="/work/bin/blastradius-snapshot")
+    ap.add_argument(
+        "--bin",
+        default=os.environ.get("BLASTRADIUS_BIN", "target/release/blastradius"),
+        help="the blastradius binary (default: $BLASTRADIUS_BIN, else target/release/blastradius)",
+    )
     ap.add_argument("--min", type=float, default=0.97)
     ap.add_argument("--show", type=int, default=40, help="mismatches to list (0: none, -1: all)")
     a = ap.parse_args(argv)
