@@ -5,6 +5,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::frame::{str_values as strs, u64_values as u64s};
 use crate::schema as s;
 use crate::signatures::{EVIDENCE, SIGNATURE};
 
@@ -42,20 +43,6 @@ pub struct Row {
     /// How the failure was matched to the edge (`request_id`, `host_and_time`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub joined_by: Option<crate::join::JoinedBy>,
-}
-
-fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).ok().and_then(|c| c.str().ok()) {
-        Some(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
-        None => vec![None; df.height()],
-    }
-}
-
-fn u64s(df: &DataFrame, name: &str) -> Vec<Option<u64>> {
-    match df.column(name).ok().and_then(|c| c.u64().ok()) {
-        Some(ca) => ca.iter().collect(),
-        None => vec![None; df.height()],
-    }
 }
 
 /// The rows of a classified event frame, with the edge's verdicts from a join when given.

@@ -268,6 +268,22 @@ impl EventChunk {
     }
 }
 
+/// The values of a string column, one per row (all `None` when the frame lacks the column).
+pub fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    match df.column(name).ok().and_then(|c| c.str().ok()) {
+        Some(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
+        None => vec![None; df.height()],
+    }
+}
+
+/// The values of a `u64` column, one per row (all `None` when the frame lacks the column).
+pub fn u64_values(df: &DataFrame, name: &str) -> Vec<Option<u64>> {
+    match df.column(name).ok().and_then(|c| c.u64().ok()) {
+        Some(ca) => ca.iter().collect(),
+        None => vec![None; df.height()],
+    }
+}
+
 /// Parquet compression used for the event frame.
 pub const PARQUET_COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
 

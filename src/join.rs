@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::frame::str_values as strs;
 use crate::schema as s;
 use crate::signatures::{Blame, Signature, SIGNATURE};
 
@@ -97,13 +98,6 @@ pub struct JoinParams {
 impl Default for JoinParams {
     fn default() -> Self {
         JoinParams { window_ns: 60_000_000_000, min_edge_share: 0.05 }
-    }
-}
-
-fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).ok().and_then(|c| c.str().ok()) {
-        Some(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
-        None => vec![None; df.height()],
     }
 }
 

@@ -506,12 +506,7 @@ fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
         None => {
             for s in signatures::REGISTRY {
                 let first = s.doc.lines().next().unwrap_or("");
-                println!(
-                    "{:<14} {:<7} {}",
-                    s.signature.id(),
-                    format!("{:?}", s.blame).to_lowercase(),
-                    first.replace('`', "")
-                );
+                println!("{:<14} {:<7} {}", s.signature.id(), s.blame.id().to_string(), first.replace('`', ""));
             }
         }
     }

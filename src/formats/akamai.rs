@@ -158,14 +158,9 @@ impl LineFormat for DataStream2 {
                 || memchr::memmem::find(line, b"\"reqHost\"").is_some())
     }
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
-        if line.first() != Some(&b'{') {
-            return Err(Reject::new("not a JSON object", ""));
-        }
-        if super::json::too_deep(line, super::json::MAX_DEPTH) {
-            return Err(Reject::new("nesting too deep", format!("more than {} levels", super::json::MAX_DEPTH)));
-        }
+        super::json::check_object(line)?;
         if need == Need::Counts {
-            let l: CountsLine<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
+            let l: CountsLine<'a> = super::json::decode(line)?;
             let error = val(l.errorCode);
             return Ok(Event {
                 time_ns: request_time(l.reqTimeSec)?,
@@ -179,7 +174,7 @@ impl LineFormat for DataStream2 {
                 ..Event::default()
             });
         }
-        let l: Line<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
+        let l: Line<'a> = super::json::decode(line)?;
         let time_ns = request_time(l.reqTimeSec)?;
         let error = val(l.errorCode);
         let cache = val(l.cacheStatus);

@@ -216,7 +216,7 @@ struct Pending {
     traceback: bool,
     /// A blank line inside a traceback or a curl run: the next line decides whether the record
     /// goes on (a chained traceback, an event-stream body).
-    blank_in_traceback: bool,
+    after_blank: bool,
     braces: i64,
     overflow: bool,
 }
@@ -440,10 +440,10 @@ impl<'r> ClientFramer<'r> {
         if continues {
             if let Some(p) = self.pending.as_mut() {
                 if (p.traceback || p.family.as_deref() == Some("curl")) && blank {
-                    p.blank_in_traceback = true;
+                    p.after_blank = true;
                     return;
                 }
-                p.blank_in_traceback = false;
+                p.after_blank = false;
                 if content.trim_start().starts_with("Traceback (most recent call last)") {
                     p.traceback = true;
                 }
@@ -504,7 +504,7 @@ fn continues(p: &Pending, family: Option<&str>, content: &str, blank: bool) -> b
         return true;
     }
     // After a blank line inside a curl run, its event-stream body and curl's error continue it.
-    if p.family.as_deref() == Some("curl") && p.blank_in_traceback {
+    if p.family.as_deref() == Some("curl") && p.after_blank {
         // A terminal transcript: the run goes on (event-stream body, curl's error and its
         // advice) until the next prompt or a timestamped log line.
         return !t.starts_with("$ ") && line_time(t).is_none();
@@ -517,7 +517,7 @@ fn continues(p: &Pending, family: Option<&str>, content: &str, blank: bool) -> b
             // Decided by the next line: a chained traceback continues the record.
             return true;
         }
-        if p.blank_in_traceback {
+        if p.after_blank {
             return t.starts_with("During handling of the above exception")
                 || t.starts_with("The above exception was")
                 || t.starts_with("Traceback (most recent call last)");
@@ -631,8 +631,7 @@ fn line_time(line: &str) -> Option<i64> {
         let e: f64 = c.name("e")?.as_str().parse().ok()?;
         return super::time::from_epoch_float(e).ok();
     }
-    let c = TIME.as_ref()?.captures(line)?;
-    assemble(&c)
+    read_time(line)
 }
 
 /// A `date:` response header in a verbose trace (RFC 2822).

@@ -207,14 +207,9 @@ impl LineFormat for FastlyJson {
         line.first() == Some(&b'{') && KEYS.iter().any(|k| memchr::memmem::find(line, k).is_some())
     }
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
-        if line.first() != Some(&b'{') {
-            return Err(Reject::new("not a JSON object", ""));
-        }
-        if super::json::too_deep(line, super::json::MAX_DEPTH) {
-            return Err(Reject::new("nesting too deep", format!("more than {} levels", super::json::MAX_DEPTH)));
-        }
+        super::json::check_object(line)?;
         if need == Need::Counts {
-            let l: CountsLine<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
+            let l: CountsLine<'a> = super::json::decode(line)?;
             let ts = val(l.timestamp).ok_or_else(|| Reject::new("missing field", "timestamp"))?;
             let state = val(l.response_state);
             let (origin_status, error) = attribution(l.origin_status, state.as_ref(), val(l.response_reason), l.status);
@@ -230,7 +225,7 @@ impl LineFormat for FastlyJson {
                 ..Event::default()
             });
         }
-        let l: Line<'a> = sonic_rs::from_slice(line).map_err(|e| super::logpush::json_error(&e))?;
+        let l: Line<'a> = super::json::decode(line)?;
         let Some(ts) = val(l.timestamp) else {
             return Err(Reject::new("missing field", "timestamp"));
         };

@@ -76,6 +76,29 @@ fn first_key_is_log(head: &[u8]) -> bool {
     t.next() == Some(b':') && t.find(|b| !b.is_ascii_whitespace()) == Some(b'{')
 }
 
+/// The reader's buffered bytes, refilled when empty (empty at the end of input), retrying
+/// interrupted reads.
+fn filled<'b>(input: &'b mut (dyn BufRead + Send + '_)) -> io::Result<&'b [u8]> {
+    loop {
+        match input.fill_buf() {
+            // Asked again below: a buffer returned from inside the loop would keep `input`
+            // borrowed across iterations. A filled buffer is handed out without reading.
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    input.fill_buf()
+}
+
+/// Appends `b` to `v` up to `limit + 1` bytes in all (one past the limit says it overflowed).
+fn append_capped(v: &mut Vec<u8>, b: &[u8], limit: usize) {
+    if v.len() <= limit {
+        let room = limit + 1 - v.len();
+        v.extend_from_slice(b.get(..b.len().min(room)).unwrap_or_default());
+    }
+}
+
 /// Where the framer is in the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -113,13 +136,7 @@ impl<'r> HarFramer<'r> {
     }
 
     fn peek(&mut self) -> io::Result<Option<u8>> {
-        loop {
-            match self.input.fill_buf() {
-                Ok(b) => return Ok(b.first().copied()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        Ok(filled(&mut *self.input)?.first().copied())
     }
 
     fn bump(&mut self) {
@@ -143,13 +160,7 @@ impl<'r> HarFramer<'r> {
         let mut s = Vec::new();
         let mut escaped = false;
         loop {
-            let buf = loop {
-                match self.input.fill_buf() {
-                    Ok(b) => break b,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            };
+            let buf = filled(&mut *self.input)?;
             if buf.is_empty() {
                 return Ok(None);
             }
@@ -183,10 +194,7 @@ impl<'r> HarFramer<'r> {
     fn value(&mut self, first: u8, mut into: Option<&mut Vec<u8>>, limit: usize) -> io::Result<bool> {
         let push = |into: &mut Option<&mut Vec<u8>>, b: &[u8]| {
             if let Some(v) = into.as_deref_mut() {
-                if v.len() <= limit {
-                    let room = limit + 1 - v.len();
-                    v.extend_from_slice(b.get(..b.len().min(room)).unwrap_or_default());
-                }
+                append_capped(v, b, limit);
             }
         };
         push(&mut into, &[first]);
@@ -211,13 +219,7 @@ impl<'r> HarFramer<'r> {
         let mut in_str = false;
         let mut escaped = false;
         loop {
-            let buf = loop {
-                match self.input.fill_buf() {
-                    Ok(b) => break b,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            };
+            let buf = filled(&mut *self.input)?;
             if buf.is_empty() {
                 return Ok(false);
             }
@@ -244,13 +246,7 @@ impl<'r> HarFramer<'r> {
                     break;
                 }
             }
-            let chunk = buf.get(..used).unwrap_or_default();
-            if let Some(v) = &mut into {
-                if v.len() <= limit {
-                    let room = limit + 1 - v.len();
-                    v.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
-                }
-            }
+            push(&mut into, buf.get(..used).unwrap_or_default());
             self.input.consume(used);
             self.offset += used as u64;
             if depth == 0 {

@@ -1,5 +1,7 @@
 //! Guards shared by JSON formats.
 
+use super::Reject;
+
 /// Deepest accepted nesting of arrays and objects in one record. Real log records nest a few
 /// levels; the parser recurses per level, so a hostile line of a million `[` would otherwise
 /// exhaust the stack.
@@ -10,6 +12,35 @@ pub const MAX_DEPTH: usize = 128;
 pub fn too_deep(line: &[u8], max: usize) -> bool {
     // Most lines have a handful of brackets: memchr's SIMD search skips between them.
     memchr::memchr2_iter(b'[', b'{', line).nth(max).is_some() && exact_depth_exceeds(line, max)
+}
+
+/// Checks that a line is one JSON object that does not nest too deep, before it is decoded.
+pub fn check_object(line: &[u8]) -> Result<(), Reject> {
+    if line.first() != Some(&b'{') {
+        return Err(Reject::new("not a JSON object", ""));
+    }
+    if too_deep(line, MAX_DEPTH) {
+        return Err(Reject::new("nesting too deep", format!("more than {MAX_DEPTH} levels of arrays and objects")));
+    }
+    Ok(())
+}
+
+/// Decodes a JSON line into `T`, a decoding error becoming a rejection by kind.
+pub fn decode<'a, T: serde::Deserialize<'a>>(line: &'a [u8]) -> Result<T, Reject> {
+    sonic_rs::from_slice(line).map_err(|e| error(&e))
+}
+
+/// A rejection for a JSON decoding error, by kind (invalid UTF-8, truncated, invalid).
+pub fn error(e: &sonic_rs::Error) -> Reject {
+    let msg = e.to_string();
+    let kind = if msg.contains("utf-8") || msg.contains("UTF-8") || msg.contains("utf8") {
+        "invalid UTF-8"
+    } else if msg.contains("EOF") || msg.contains("eof") {
+        "truncated JSON"
+    } else {
+        "invalid JSON"
+    };
+    Reject::new(kind, msg)
 }
 
 fn exact_depth_exceeds(line: &[u8], max: usize) -> bool {

@@ -96,19 +96,6 @@ struct CountsLine<'a> {
     RayID: Str<'a>,
 }
 
-/// A rejection for a JSON decoding error, by kind (invalid UTF-8, truncated, invalid).
-pub(crate) fn json_error(e: &sonic_rs::Error) -> Reject {
-    let msg = e.to_string();
-    let kind = if msg.contains("utf-8") || msg.contains("UTF-8") || msg.contains("utf8") {
-        "invalid UTF-8"
-    } else if msg.contains("EOF") || msg.contains("eof") {
-        "truncated JSON"
-    } else {
-        "invalid JSON"
-    };
-    Reject::new(kind, msg)
-}
-
 /// The event time (start, else end) and the duration, from the two Logpush timestamps.
 fn times(start: Ts, end: Ts) -> Result<(i64, Option<i64>, Option<u32>), Reject> {
     let start = time_field("EdgeStartTimestamp", start)?;
@@ -170,17 +157,9 @@ impl LineFormat for Logpush {
     }
 
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
-        if line.first() != Some(&b'{') {
-            return Err(Reject::new("not a JSON object", ""));
-        }
-        if super::json::too_deep(line, super::json::MAX_DEPTH) {
-            return Err(Reject::new(
-                "nesting too deep",
-                format!("more than {} levels of arrays and objects", super::json::MAX_DEPTH),
-            ));
-        }
+        super::json::check_object(line)?;
         if need == Need::Counts {
-            let l: CountsLine<'a> = sonic_rs::from_slice(line).map_err(|e| json_error(&e))?;
+            let l: CountsLine<'a> = super::json::decode(line)?;
             let (time_ns, end_ns, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
             return Ok(Event {
                 time_ns,
@@ -195,7 +174,7 @@ impl LineFormat for Logpush {
                 ..Event::default()
             });
         }
-        let l: Line<'a> = sonic_rs::from_slice(line).map_err(|e| json_error(&e))?;
+        let l: Line<'a> = super::json::decode(line)?;
         let (time_ns, end, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
         Ok(Event {
             time_ns,

@@ -454,6 +454,11 @@ fn parse_chunk<C: Collector>(
             out.rejects.push((local, r));
         }
     };
+    // User-side records share request ids with the edge's (a HAR's cf-ray is the edge line's
+    // RayID): they are never taken for duplicates of them.
+    let dedup = opts.dedup && !ctx.format.reframes();
+    // Query secrets in paths are redacted for the event frame (aggregates never read paths).
+    let redact_paths = !opts.keep_secrets && need == Need::All;
     let mut start = 0usize;
     let mut local: u32 = 0;
     let mut handle = |seg: &[u8], local: u32, out: &mut LinesOut<(), C::Row>| {
@@ -476,16 +481,14 @@ fn parse_chunk<C: Collector>(
         }
         match ctx.format.parse_fields(line, need) {
             Ok(mut ev) => {
-                if !opts.keep_secrets && need == Need::All {
+                if redact_paths {
                     if let Some(p) = ev.path.take() {
                         ev.path = Some(crate::redact::url_cow(p));
                     }
                 }
                 let row = collector.push(&mut part, &ev, local);
                 out.events += 1;
-                // User-side records share request ids with the edge's (a HAR's cf-ray is the edge
-                // line's RayID): they are never taken for duplicates of them.
-                if opts.dedup && !ctx.format.reframes() {
+                if dedup {
                     if let Some(k) = ev.dedup_key() {
                         out.keys.push((k, local, row));
                     }

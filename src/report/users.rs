@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::frame::{str_values as strs, u64_values as u64s};
 use crate::join::{FileSkew, Join, JoinedBy, PopShare};
 use crate::schema as s;
 use crate::signatures::{Signature, SIGNATURE};
@@ -77,13 +78,6 @@ pub struct UsersSection {
     pub more: u64,
 }
 
-fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).ok().and_then(|c| c.str().ok()) {
-        Some(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
-        None => vec![None; df.height()],
-    }
-}
-
 fn ns(t: Option<&String>) -> Option<i64> {
     let t = t?;
     crate::formats::time::parse_str(t).ok()
@@ -101,8 +95,7 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
     }
     let time: Vec<Option<i64>> = df.column(s::TIME)?.datetime()?.physical().iter().collect();
     let (file, sig, ev) = (strs(df, s::SOURCE_FILE), strs(df, SIGNATURE), strs(df, crate::signatures::EVIDENCE));
-    let line: Vec<Option<u64>> = df.column(s::SOURCE_LINE)?.u64()?.iter().collect();
-    let entry: Vec<Option<u64>> = df.column(s::ENTRY)?.u64()?.iter().collect();
+    let (line, entry) = (u64s(df, s::SOURCE_LINE), u64s(df, s::ENTRY));
     let verdicts: BTreeMap<usize, &crate::join::Verdict> = join.verdicts.iter().map(|v| (v.row, v)).collect();
     let skew: BTreeMap<&str, i64> =
         join.clock_skews.iter().map(|k| (k.file.as_str(), (k.skew_s * 1e9).round() as i64)).collect();
@@ -172,13 +165,7 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
     let mut signatures: Vec<SignatureCount> = counts
         .into_iter()
         .map(|(id, (events, explained_by_edge))| {
-            let blame = Signature::from_id(&id).map_or("unknown", |s| match s.info().blame {
-                crate::signatures::Blame::Edge => "edge",
-                crate::signatures::Blame::Origin => "origin",
-                crate::signatures::Blame::Policy => "policy",
-                crate::signatures::Blame::Client => "client",
-                crate::signatures::Blame::Unknown => "unknown",
-            });
+            let blame = Signature::from_id(&id).map_or("unknown", |s| s.info().blame.id());
             SignatureCount { id, events, blame: blame.to_string(), explained_by_edge }
         })
         .collect();

@@ -45,6 +45,19 @@ pub enum Blame {
     Unknown,
 }
 
+impl Blame {
+    /// The lower-case name (`edge`, `origin`, `policy`, `client`, `unknown`), as serialised.
+    pub fn id(self) -> &'static str {
+        match self {
+            Blame::Edge => "edge",
+            Blame::Origin => "origin",
+            Blame::Policy => "policy",
+            Blame::Client => "client",
+            Blame::Unknown => "unknown",
+        }
+    }
+}
+
 /// A failure signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
