@@ -6,6 +6,7 @@
 //! of a distributed engine computes partials that combine to the same table in any order.
 
 pub mod output;
+pub mod state;
 
 use std::collections::BTreeMap;
 
@@ -135,13 +136,18 @@ impl Counts {
     pub fn remove(&mut self, edge: Option<u16>, origin: Option<u16>, unreachable: bool, bytes: Option<u64>) {
         let mut one = Counts::EMPTY;
         one.add_event(0, edge, origin, unreachable, bytes);
-        self.requests = self.requests.saturating_sub(one.requests);
-        self.status_5xx = self.status_5xx.saturating_sub(one.status_5xx);
-        self.edge_5xx = self.edge_5xx.saturating_sub(one.edge_5xx);
-        self.status_502 = self.status_502.saturating_sub(one.status_502);
-        self.status_4xx = self.status_4xx.saturating_sub(one.status_4xx);
-        self.bytes = self.bytes.saturating_sub(one.bytes);
-        for (a, b) in self.signatures.iter_mut().zip(one.signatures) {
+        self.subtract(&one);
+    }
+
+    /// Takes out the counts of events counted twice (the times stay: see [`Counts::remove`]).
+    pub fn subtract(&mut self, o: &Counts) {
+        self.requests = self.requests.saturating_sub(o.requests);
+        self.status_5xx = self.status_5xx.saturating_sub(o.status_5xx);
+        self.edge_5xx = self.edge_5xx.saturating_sub(o.edge_5xx);
+        self.status_502 = self.status_502.saturating_sub(o.status_502);
+        self.status_4xx = self.status_4xx.saturating_sub(o.status_4xx);
+        self.bytes = self.bytes.saturating_sub(o.bytes);
+        for (a, b) in self.signatures.iter_mut().zip(o.signatures) {
             *a = a.saturating_sub(b);
         }
     }
@@ -333,6 +339,28 @@ impl Collector for RatesCollector {
 }
 
 impl RatesPart {
+    /// The (bucket, POP, host) of each slot, indexed by slot.
+    pub fn slot_keys(&self) -> Vec<Option<Key>> {
+        let names = |m: &FxHashMap<Box<str>, u32>| {
+            let mut v: Vec<Option<String>> = vec![None; m.len()];
+            for (k, id) in m {
+                if let Some(x) = v.get_mut(*id as usize) {
+                    *x = Some(k.to_string());
+                }
+            }
+            v
+        };
+        let (pops, hosts) = (names(&self.pops), names(&self.hosts));
+        let name = |v: &Vec<Option<String>>, id: u32| v.get(id as usize).cloned().flatten();
+        let mut out = vec![None; self.counts.len()];
+        for ((bucket, pop, host), slot) in &self.slots {
+            if let Some(o) = out.get_mut(*slot as usize) {
+                *o = Some((*bucket, name(&pops, *pop), name(&hosts, *host)));
+            }
+        }
+        out
+    }
+
     /// Merges this chunk's counts into a table.
     pub fn merge_into(self, t: &mut RatesTable) {
         let names = |m: FxHashMap<Box<str>, u32>| {

@@ -20,6 +20,7 @@ mod ingest;
 mod props;
 mod report;
 mod signatures;
+mod state;
 mod timeline;
 mod users;
 

@@ -1,0 +1,405 @@
+//! The rates table as a mergeable state, for engines that read files on many machines.
+//!
+//! One input file becomes a [`FilePartial`]: its rates rows (every field of [`Counts`], the
+//! minima and maxima too), its accounting, and one keyed row per event that carries a request
+//! id. Partials of different files merge with [`Counts::merge`] in any order and grouping.
+//!
+//! De-duplication is the one step that does not merge per file: the same request can be
+//! delivered in two files. Each file is de-duplicated on its own; across files, an engine groups
+//! the keyed rows by key, keeps the copy of the lowest file index, and hands the other copies'
+//! counts to [`combine`], which takes them back out. The result is the table a single run over
+//! all files computes (duplicates are byte-identical copies, so which copy stays does not
+//! change a count, a minimum or a maximum).
+//!
+//! The exchange format is one frame ([`to_frame`]) with a `kind` column: `rates` rows, `key`
+//! rows and one `file` row per input holding its accounting as JSON.
+
+use std::hash::Hasher as _;
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::{Counts, Key, RateRow, RatesCollector, RatesPart, RatesTable};
+use crate::event::Event;
+use crate::ingest::{self, Accounting, ChunkCtx, Collector, FileAccount, IngestOptions, Input, Progress};
+use crate::signatures;
+use crate::{Error, Result};
+
+/// One file's share of a distributed run.
+#[derive(Debug, Clone, Default)]
+pub struct FilePartial {
+    /// Rates per bucket × POP × host, de-duplicated within the file.
+    pub table: RatesTable,
+    /// One row per edge event with a request id: its key and its own counts (times unset).
+    pub keys: Vec<(u64, Key, Counts)>,
+    /// The file's accounting.
+    pub account: FileAccount,
+}
+
+/// A request id as a key that is the same in every process given the same `seed` (16-hex-digit
+/// ids are their own value; others are hashed).
+pub fn stable_key(id: &str, seed: u64) -> Option<u64> {
+    if id.is_empty() {
+        return None;
+    }
+    if id.len() == 16 {
+        if let Ok(v) = u64::from_str_radix(id, 16) {
+            return Some(v);
+        }
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    h.write_u64(seed);
+    h.write(id.as_bytes());
+    Some(h.finish())
+}
+
+struct KeyedCollector {
+    rates: RatesCollector,
+    seed: u64,
+}
+
+struct KeyedPart {
+    rates: RatesPart,
+    /// (key, slot, the event's own counts); a removed duplicate's key becomes `None`.
+    keys: Vec<(Option<u64>, u32, Counts)>,
+}
+
+#[derive(Clone, Copy)]
+struct KeyedRow {
+    rate: RateRow,
+    key: u32,
+}
+
+const NO_KEY: u32 = u32::MAX;
+
+impl Collector for KeyedCollector {
+    type Part = KeyedPart;
+    type Done = KeyedPart;
+    type Row = KeyedRow;
+
+    fn need(&self) -> crate::formats::Need {
+        crate::formats::Need::Counts
+    }
+
+    fn new_part(&self, ctx: &ChunkCtx<'_>) -> KeyedPart {
+        KeyedPart { rates: self.rates.new_part(ctx), keys: Vec::new() }
+    }
+
+    fn push(&self, p: &mut KeyedPart, ev: &Event<'_>, local_line: u32) -> KeyedRow {
+        let rate = self.rates.push(&mut p.rates, ev, local_line);
+        let mut key = NO_KEY;
+        if rate.slot != super::NONE_ID {
+            if let Some(k) = ev.request_id.as_deref().and_then(|id| stable_key(id, self.seed)) {
+                let mut one = Counts::EMPTY;
+                let unreachable = signatures::origin_unreachable::evidence(ev.error.as_deref());
+                one.add_event(0, ev.edge_status, ev.origin_status, unreachable, ev.bytes);
+                key = p.keys.len() as u32;
+                p.keys.push((Some(k), rate.slot, one));
+            }
+        }
+        KeyedRow { rate, key }
+    }
+
+    fn finish(&self, p: KeyedPart, _ctx: &ChunkCtx<'_>) -> Result<KeyedPart> {
+        Ok(p)
+    }
+
+    fn remove(&self, p: &mut KeyedPart, rows: &[KeyedRow]) -> Result<()> {
+        let rates: Vec<RateRow> = rows.iter().map(|r| r.rate).collect();
+        self.rates.remove(&mut p.rates, &rates)?;
+        for r in rows {
+            if let Some(k) = p.keys.get_mut(r.key as usize) {
+                k.0 = None;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads one input into its partial: rates by host with buckets of `bucket_ns`, de-duplicated
+/// within the file, and the keys (made with `seed`) for de-duplication across files.
+pub fn file_partial(
+    input: &Input,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    bucket_ns: i64,
+    seed: u64,
+) -> Result<FilePartial> {
+    let bucket_ns = bucket_ns.max(1);
+    let collector = KeyedCollector { rates: RatesCollector { bucket_ns, by_host: true }, seed };
+    let mut table = RatesTable::new(bucket_ns, true);
+    let mut keys = Vec::new();
+    let acc = ingest::run(
+        std::slice::from_ref(input),
+        opts,
+        progress,
+        &collector,
+        |part: KeyedPart, _ctx, _off| {
+            let slot_keys = part.rates.slot_keys();
+            for (k, slot, c) in part.keys {
+                if let (Some(k), Some(key)) = (k, slot_keys.get(slot as usize).and_then(Option::as_ref)) {
+                    keys.push((k, key.clone(), c));
+                }
+            }
+            part.rates.merge_into(&mut table);
+            Ok(())
+        },
+        None,
+    )?;
+    let account = acc.files.into_iter().next().unwrap_or_default();
+    Ok(FilePartial { table, keys, account })
+}
+
+/// The kinds of rows in the exchange frame.
+pub const KIND_RATES: &str = "rates";
+/// A keyed event row.
+pub const KIND_KEY: &str = "key";
+/// A file's accounting row.
+pub const KIND_FILE: &str = "file";
+
+/// The count columns of the exchange frame, in order (after `kind, file_index, key, bucket,
+/// pop, host`).
+pub fn count_columns() -> Vec<String> {
+    let mut v: Vec<String> =
+        ["requests", "status_5xx", "edge_5xx", "status_502", "status_4xx"].iter().map(ToString::to_string).collect();
+    v.extend(signatures::ALL.iter().map(|s| format!("sig_{}", s.id())));
+    v.push("bytes".into());
+    v
+}
+
+/// The time columns of the exchange frame (ns; null for none), after the counts.
+pub const TIME_COLUMNS: [&str; 8] = [
+    "first_ns",
+    "last_ns",
+    "first_5xx_ns",
+    "last_5xx_ns",
+    "first_edge_ns",
+    "last_edge_ns",
+    "first_origin_ns",
+    "last_origin_ns",
+];
+
+fn counts_numbers(c: &Counts) -> Vec<u64> {
+    let mut v = vec![c.requests, c.status_5xx, c.edge_5xx, c.status_502, c.status_4xx];
+    v.extend(c.signatures);
+    v.push(c.bytes);
+    v
+}
+
+fn counts_times(c: &Counts) -> [i64; 8] {
+    [
+        c.first_ns,
+        c.last_ns,
+        c.first_5xx_ns,
+        c.last_5xx_ns,
+        c.first_edge_ns,
+        c.last_edge_ns,
+        c.first_origin_ns,
+        c.last_origin_ns,
+    ]
+}
+
+fn sentinel_to_null(v: i64) -> Option<i64> {
+    (v != i64::MAX && v != i64::MIN).then_some(v)
+}
+
+#[derive(Default)]
+struct Columns {
+    kind: Vec<&'static str>,
+    file_index: Vec<i64>,
+    key: Vec<Option<i64>>,
+    bucket: Vec<Option<i64>>,
+    pop: Vec<Option<String>>,
+    host: Vec<Option<String>>,
+    counts: Vec<Vec<Option<i64>>>,
+    times: Vec<Vec<Option<i64>>>,
+    account: Vec<Option<String>>,
+}
+
+impl Columns {
+    fn push(&mut self, kind: &'static str, file_index: i64, key: Option<u64>, row: Option<(&Key, &Counts, bool)>) {
+        let ncounts = count_columns().len();
+        if self.counts.is_empty() {
+            self.counts = vec![Vec::new(); ncounts];
+            self.times = vec![Vec::new(); TIME_COLUMNS.len()];
+        }
+        self.kind.push(kind);
+        self.file_index.push(file_index);
+        self.key.push(key.map(|k| k as i64));
+        let (bucket, pop, host) = row.map_or((None, None, None), |((b, p, h), _, _)| (Some(*b), p.clone(), h.clone()));
+        self.bucket.push(bucket);
+        self.pop.push(pop);
+        self.host.push(host);
+        let numbers = row.map(|(_, c, _)| counts_numbers(c));
+        for (i, col) in self.counts.iter_mut().enumerate() {
+            col.push(numbers.as_ref().and_then(|n| n.get(i)).map(|v| *v as i64));
+        }
+        let times = row.and_then(|(_, c, with_times)| with_times.then(|| counts_times(c)));
+        for (i, col) in self.times.iter_mut().enumerate() {
+            col.push(times.as_ref().and_then(|t| t.get(i).copied()).and_then(sentinel_to_null));
+        }
+        self.account.push(None);
+    }
+
+    fn into_frame(self) -> Result<DataFrame> {
+        let mut cols: Vec<Column> = vec![
+            Column::new("kind".into(), self.kind),
+            Column::new("file_index".into(), self.file_index),
+            Column::new("key".into(), self.key),
+            Column::new("bucket".into(), self.bucket),
+            Column::new("pop".into(), self.pop),
+            Column::new("host".into(), self.host),
+        ];
+        let names = count_columns();
+        let n = self.account.len();
+        for (i, name) in names.iter().enumerate() {
+            let v = self.counts.get(i).cloned().unwrap_or_else(|| vec![None; n]);
+            cols.push(Column::new(name.as_str().into(), v));
+        }
+        for (i, name) in TIME_COLUMNS.iter().enumerate() {
+            let v = self.times.get(i).cloned().unwrap_or_else(|| vec![None; n]);
+            cols.push(Column::new((*name).into(), v));
+        }
+        cols.push(Column::new("account".into(), self.account));
+        Ok(DataFrame::new(n, cols)?)
+    }
+}
+
+/// The exchange frame of one file's partial.
+pub fn to_frame(p: &FilePartial, file_index: i64) -> Result<DataFrame> {
+    let mut c = Columns::default();
+    for (k, counts) in &p.table.rows {
+        c.push(KIND_RATES, file_index, None, Some((k, counts, true)));
+    }
+    for (key, k, counts) in &p.keys {
+        c.push(KIND_KEY, file_index, Some(*key), Some((k, counts, false)));
+    }
+    c.push(KIND_FILE, file_index, None, None);
+    if let Some(a) = c.account.last_mut() {
+        *a = Some(serde_json::to_string(&p.account).map_err(|e| Error::Invalid(e.to_string()))?);
+    }
+    c.into_frame()
+}
+
+/// A rates state frame (`rates` or `key` rows; other kinds are skipped, as is the `kind` column
+/// when absent) read back into a table; rows with the same key are merged.
+pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
+    let mut t = RatesTable::new(bucket_ns.max(1), true);
+    let n = df.height();
+    let int = |name: &str| -> Result<Vec<Option<i64>>> {
+        let c = df.column(name)?.cast(&DataType::Int64)?;
+        Ok(c.i64()?.iter().collect())
+    };
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = df.column(name)?.cast(&DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(ToString::to_string)).collect())
+    };
+    let kinds = if df.schema().contains("kind") { Some(text("kind")?) } else { None };
+    let buckets = int("bucket")?;
+    let pops = text("pop")?;
+    let hosts = text("host")?;
+    let counts: Vec<Vec<Option<i64>>> = count_columns().iter().map(|c| int(c)).collect::<Result<_>>()?;
+    let times: Vec<Vec<Option<i64>>> = TIME_COLUMNS
+        .iter()
+        .map(|c| if df.schema().contains(c) { int(c) } else { Ok(vec![None; n]) })
+        .collect::<Result<_>>()?;
+    let get = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten();
+    for i in 0..n {
+        if let Some(k) = &kinds {
+            if !matches!(k.get(i).and_then(Option::as_deref), Some(KIND_RATES | KIND_KEY)) {
+                continue;
+            }
+        }
+        let Some(bucket) = get(&buckets, i) else {
+            return Err(Error::Invalid(format!("rates state row {i} has no bucket")));
+        };
+        let mut c = Counts::EMPTY;
+        let numbers: Vec<u64> = counts.iter().map(|col| get(col, i).unwrap_or(0).max(0) as u64).collect();
+        let num = |j: usize| numbers.get(j).copied().unwrap_or(0);
+        c.requests = num(0);
+        c.status_5xx = num(1);
+        c.edge_5xx = num(2);
+        c.status_502 = num(3);
+        c.status_4xx = num(4);
+        for (s, slot) in c.signatures.iter_mut().enumerate() {
+            *slot = num(5 + s);
+        }
+        c.bytes = num(5 + signatures::COUNT);
+        let time = |j: usize, empty: i64| times.get(j).and_then(|col| get(col, i)).unwrap_or(empty);
+        c.first_ns = time(0, i64::MAX);
+        c.last_ns = time(1, i64::MIN);
+        c.first_5xx_ns = time(2, i64::MAX);
+        c.last_5xx_ns = time(3, i64::MIN);
+        c.first_edge_ns = time(4, i64::MAX);
+        c.last_edge_ns = time(5, i64::MIN);
+        c.first_origin_ns = time(6, i64::MAX);
+        c.last_origin_ns = time(7, i64::MIN);
+        let pop = pops.get(i).cloned().flatten();
+        let host = hosts.get(i).cloned().flatten();
+        t.rows.entry((bucket, pop, host)).or_insert(Counts::EMPTY).merge(&c);
+    }
+    Ok(t)
+}
+
+/// The file accounts of an exchange frame's `file` rows.
+pub fn accounts_from_frame(df: &DataFrame) -> Result<Vec<(i64, FileAccount)>> {
+    let kinds = df.column("kind")?.cast(&DataType::String)?;
+    let idx = df.column("file_index")?.cast(&DataType::Int64)?;
+    let acc = df.column("account")?.cast(&DataType::String)?;
+    let mut out = Vec::new();
+    for ((k, i), a) in kinds.str()?.iter().zip(idx.i64()?.iter()).zip(acc.str()?.iter()) {
+        if k != Some(KIND_FILE) {
+            continue;
+        }
+        let Some(a) = a else { continue };
+        let fa: FileAccount = serde_json::from_str(a).map_err(|e| Error::Invalid(format!("file account: {e}")))?;
+        out.push((i.unwrap_or(0), fa));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    Ok(out)
+}
+
+/// Puts merged partials together: `rates` (the merged rates rows of every file), `removals`
+/// (the counts of the copies that lost to an earlier file's copy, merged), and the files'
+/// accounts in file order. Returns the table and accounting a single run computes.
+pub fn combine(mut rates: RatesTable, removals: &RatesTable, accounts: Vec<FileAccount>) -> (RatesTable, Accounting) {
+    let mut taken = 0u64;
+    for (k, r) in &removals.rows {
+        if let Some(c) = rates.rows.get_mut(k) {
+            taken += r.requests.min(c.requests);
+            c.subtract(r);
+        }
+    }
+    rates.rows.retain(|_, c| c.requests > 0);
+    let mut acc = Accounting { files: accounts, ..Default::default() };
+    for f in &acc.files {
+        acc.lines += f.lines;
+        acc.headers += f.headers;
+        acc.events += f.events;
+        acc.rejected += f.rejected;
+        acc.duplicates += f.duplicates;
+    }
+    acc.events = acc.events.saturating_sub(taken);
+    acc.duplicates += taken;
+    (rates, acc)
+}
+
+/// Groups keyed rows by key (a single-process stand-in for the engine's shuffle): every copy
+/// but the one of the lowest file index becomes a removal.
+pub fn removals_of(keys: &[(i64, &[(u64, Key, Counts)])]) -> RatesTable {
+    let mut owner: FxHashMap<u64, i64> = FxHashMap::default();
+    for (file, ks) in keys {
+        for (k, _, _) in *ks {
+            owner.entry(*k).and_modify(|o| *o = (*o).min(*file)).or_insert(*file);
+        }
+    }
+    let mut t = RatesTable::new(1, true);
+    for (file, ks) in keys {
+        for (k, key, c) in *ks {
+            if owner.get(k).is_some_and(|o| o != file) {
+                t.rows.entry(key.clone()).or_insert(Counts::EMPTY).merge(c);
+            }
+        }
+    }
+    t
+}
