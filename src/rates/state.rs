@@ -25,13 +25,16 @@ use crate::ingest::{self, Accounting, ChunkCtx, Collector, FileAccount, IngestOp
 use crate::signatures;
 use crate::{Error, Result};
 
+/// One keyed event: its key, its (bucket, POP, host) and its own counts (times unset).
+pub type KeyedEvent = (u64, Key, Counts);
+
 /// One file's share of a distributed run.
 #[derive(Debug, Clone, Default)]
 pub struct FilePartial {
     /// Rates per bucket × POP × host, de-duplicated within the file.
     pub table: RatesTable,
     /// One row per edge event with a request id: its key and its own counts (times unset).
-    pub keys: Vec<(u64, Key, Counts)>,
+    pub keys: Vec<KeyedEvent>,
     /// The file's accounting.
     pub account: FileAccount,
 }
@@ -386,7 +389,7 @@ pub fn combine(mut rates: RatesTable, removals: &RatesTable, accounts: Vec<FileA
 
 /// Groups keyed rows by key (a single-process stand-in for the engine's shuffle): every copy
 /// but the one of the lowest file index becomes a removal.
-pub fn removals_of(keys: &[(i64, &[(u64, Key, Counts)])]) -> RatesTable {
+pub fn removals_of(keys: &[(i64, &[KeyedEvent])]) -> RatesTable {
     let mut owner: FxHashMap<u64, i64> = FxHashMap::default();
     for (file, ks) in keys {
         for (k, _, _) in *ks {
