@@ -269,6 +269,36 @@ fn analyse(
     opts: &crate::ingest::IngestOptions,
     progress: &dyn crate::ingest::Progress,
 ) -> anyhow::Result<Analysis> {
+    analyse_as(paths, name, out, method, opts, progress, command_line())
+}
+
+/// Analyses `paths` into the report directory `out` (report.html, report.md, timeline.json,
+/// events.parquet, accounting.json, charts), as `blastradius analyze` does; `command` is the
+/// command recorded in the report. Returns the accounting, with the paths that could not be
+/// read at all among its files; no report is written when nothing could be read.
+pub fn analyze_into(
+    paths: &[PathBuf],
+    out: &Path,
+    method: &super::MethodArgs,
+    opts: &crate::ingest::IngestOptions,
+    command: String,
+) -> anyhow::Result<(bool, Accounting)> {
+    let name = incident_name(paths);
+    let Analysis { report, mut acc, unreadable } =
+        analyse_as(paths, name, out, method, opts, &crate::ingest::NoProgress, command)?;
+    acc.files.extend(unreadable);
+    Ok((report.is_some(), acc))
+}
+
+fn analyse_as(
+    paths: &[PathBuf],
+    name: String,
+    out: &Path,
+    method: &super::MethodArgs,
+    opts: &crate::ingest::IngestOptions,
+    progress: &dyn crate::ingest::Progress,
+    command: String,
+) -> anyhow::Result<Analysis> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let (inputs, unreadable) = inputs(paths);
     let mut sink = ParquetSink::create(&out.join("events.parquet"))?;
@@ -296,7 +326,7 @@ fn analyse(
         let tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params());
         let mut accounting = acc.clone();
         accounting.files.extend(unreadable.iter().cloned());
-        let meta = Meta { name, command: command_line(), version: env!("CARGO_PKG_VERSION").to_string() };
+        let meta = Meta { name, command, version: env!("CARGO_PKG_VERSION").to_string() };
         let mut r = Report::build(meta, &table, tl, accounting, &sources);
         let user_side = acc.files.iter().any(|f| matches!(f.format.as_deref(), Some("har" | "client_log")));
         if user_side {

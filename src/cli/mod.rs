@@ -1,6 +1,8 @@
 //! The command line: argument definitions, and the only code that prints.
 
 mod commands;
+
+pub use commands::analyze_into;
 mod print;
 
 use std::path::PathBuf;
@@ -189,8 +191,15 @@ pub struct MethodArgs {
     pub min_failing: i64,
 }
 
+impl Default for MethodArgs {
+    fn default() -> Self {
+        MethodArgs { bucket: 60, min_excess: 0.05, min_failing: 180 }
+    }
+}
+
 impl MethodArgs {
-    fn params(&self) -> crate::timeline::Params {
+    /// The timeline's parameters.
+    pub fn params(&self) -> crate::timeline::Params {
         crate::timeline::Params {
             min_excess: self.min_excess.clamp(0.001, 0.9),
             min_failing_secs: self.min_failing,

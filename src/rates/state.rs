@@ -165,7 +165,7 @@ pub const KIND_FILE: &str = "file";
 pub fn count_columns() -> Vec<String> {
     let mut v: Vec<String> =
         ["requests", "status_5xx", "edge_5xx", "status_502", "status_4xx"].iter().map(ToString::to_string).collect();
-    v.extend(signatures::ALL.iter().map(|s| format!("sig_{}", s.id())));
+    v.extend(signatures::ALL.iter().map(|s| s.id().to_string()));
     v.push("bytes".into());
     v
 }
@@ -289,11 +289,11 @@ pub fn to_frame(p: &FilePartial, file_index: i64) -> Result<DataFrame> {
 pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let mut t = RatesTable::new(bucket_ns.max(1), true);
     let n = df.height();
-    let int = |name: &str| -> Result<Vec<Option<i64>>> {
-        let c = df.column(name)?.cast(&DataType::Int64)?;
-        Ok(c.i64()?.iter().collect())
-    };
+    let int = |name: &str| int_values(df, name);
     let text = |name: &str| -> Result<Vec<Option<String>>> {
+        if !df.schema().contains(name) {
+            return Ok(vec![None; n]);
+        }
         let c = df.column(name)?.cast(&DataType::String)?;
         Ok(c.str()?.iter().map(|v| v.map(ToString::to_string)).collect())
     };
@@ -342,6 +342,43 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         t.rows.entry((bucket, pop, host)).or_insert(Counts::EMPTY).merge(&c);
     }
     Ok(t)
+}
+
+/// A column as 64-bit integers; times (of any unit) as ns since the epoch.
+fn int_values(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let c = df.column(name)?;
+    let c = match c.dtype() {
+        DataType::Datetime(_, tz) => c.cast(&DataType::Datetime(TimeUnit::Nanoseconds, tz.clone()))?,
+        _ => c.clone(),
+    };
+    let c = c.to_physical_repr().cast(&DataType::Int64)?;
+    Ok(c.i64()?.iter().collect())
+}
+
+/// A rates table as a frame with every field of [`Counts`]: `bucket` and the times as UTC
+/// datetimes (ns), `pop`, `host` (only when the table is split by host), then the counts. It
+/// reads back with [`table_from_frame`].
+pub fn rates_frame(t: &RatesTable) -> Result<DataFrame> {
+    let mut c = Columns::default();
+    for (k, counts) in &t.rows {
+        c.push(KIND_RATES, 0, None, Some((k, counts, true)));
+    }
+    let mut df = c.into_frame()?;
+    let mut drop = vec!["kind", "file_index", "key", "account"];
+    if !t.by_host {
+        drop.push("host");
+    }
+    df = df.drop_many(drop);
+    let utc = DataType::Datetime(TimeUnit::Nanoseconds, Some(polars::prelude::TimeZone::UTC));
+    for name in std::iter::once("bucket").chain(TIME_COLUMNS) {
+        let col = df.column(name)?.cast(&utc)?;
+        df.with_column(col)?;
+    }
+    for name in count_columns() {
+        let col = df.column(&name)?.cast(&DataType::UInt64)?;
+        df.with_column(col)?;
+    }
+    Ok(df)
 }
 
 /// The file accounts of an exchange frame's `file` rows.
@@ -405,4 +442,45 @@ pub fn removals_of(keys: &[(i64, &[KeyedEvent])]) -> RatesTable {
         }
     }
     t
+}
+
+/// The rates table of an event frame (as [`crate::frame::read_events`] returns it, or any
+/// subset of its rows): user-side events (HAR, client logs) are left out, as in a run.
+pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
+    use crate::frame::str_values;
+    use crate::schema as s;
+    let bucket_ns = bucket_ns.max(1);
+    let n = df.height();
+    let time: Vec<Option<i64>> = {
+        let c = df.column(s::TIME)?.cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
+        c.datetime()?.physical().iter().collect()
+    };
+    let int = |name: &str| -> Result<Vec<Option<i64>>> {
+        match df.column(name) {
+            Ok(c) => Ok(c.cast(&DataType::Int64)?.i64()?.iter().collect()),
+            Err(_) => Ok(vec![None; n]),
+        }
+    };
+    let (edge, origin, bytes) = (int(s::EDGE_STATUS)?, int(s::ORIGIN_STATUS)?, int(s::BYTES)?);
+    let (kind, pop, host, error) =
+        (str_values(df, s::SOURCE_KIND), str_values(df, s::POP), str_values(df, s::HOST), str_values(df, s::ERROR));
+    let status = |v: Option<i64>| v.and_then(|x| u16::try_from(x).ok());
+    let mut t = RatesTable::new(bucket_ns, true);
+    for i in 0..n {
+        let Some(ns) = time.get(i).copied().flatten() else { continue };
+        if matches!(kind.get(i).and_then(Option::as_deref), Some("har" | "client")) {
+            continue;
+        }
+        let key = (ns.div_euclid(bucket_ns) * bucket_ns, pop.get(i).cloned().flatten(), host.get(i).cloned().flatten());
+        let unreachable = signatures::origin_unreachable::evidence(error.get(i).and_then(Option::as_deref));
+        let b = bytes.get(i).copied().flatten().and_then(|x| u64::try_from(x).ok());
+        t.rows.entry(key).or_insert(Counts::EMPTY).add_event(
+            ns,
+            status(edge.get(i).copied().flatten()),
+            status(origin.get(i).copied().flatten()),
+            unreachable,
+            b,
+        );
+    }
+    Ok(t)
 }

@@ -1,0 +1,411 @@
+"""blastradius for notebooks: incident log forensics with polars DataFrames.
+
+The Rust core reads CDN edge logs (Cloudflare Logpush, CloudFront, Fastly, Akamai, nginx and
+Apache), HAR files and client/SDK logs; frames reach Python through the Arrow C stream
+interface without copies, and the GIL is released while the core works.
+
+>>> import blastradius as br
+>>> events = br.read_events("samples/nov18/logs")            # doctest: +SKIP
+>>> tl = br.timeline("samples/nov18/logs")                    # doctest: +SKIP
+>>> tl.incidents.select("id", "attribution", "onset", "recovery")  # doctest: +SKIP
+
+Every function that reads also accounts for every input line: lines read = events + rejected
++ duplicates (see :class:`Accounting`). Nothing readable raises :class:`InputError`; with
+``strict=True`` so does the first rejected line, naming its file and line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import polars as pl
+
+from . import _core
+from ._core import BlastradiusError
+
+__all__ = [
+    "Accounting",
+    "BlastradiusError",
+    "EventBatches",
+    "FileAccount",
+    "InputError",
+    "Reject",
+    "Timeline",
+    "classify",
+    "explain",
+    "iter_events",
+    "rates",
+    "read_events",
+    "report",
+    "timeline",
+    "__version__",
+]
+
+__version__: str = _core.version()
+
+PathArg = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+
+class InputError(BlastradiusError):
+    """Input that could not be read: nothing at all, or (with ``strict=True``) a rejected line.
+
+    ``file`` and ``line`` name where, when one place is to blame; ``reason`` says why.
+    """
+
+    def __init__(self, message: str, file: Optional[str] = None, line: Optional[int] = None,
+                 reason: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A rejected (or duplicate) line: 1-based line in its decompressed file, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileAccount:
+    """One input file's share of a run."""
+
+    file: str
+    format: Optional[str] = None
+    compression: Optional[str] = None
+    bytes: int = 0
+    lines: int = 0
+    headers: int = 0
+    events: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    error: Optional[str] = None
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Where every input line went: ``lines == events + rejected + duplicates``.
+
+    >>> acc = br.read_events("samples/nov18/logs", with_accounting=True)[1]  # doctest: +SKIP
+    >>> acc.balanced, acc.lines, acc.events, acc.rejected, acc.duplicates  # doctest: +SKIP
+    (True, 67031, 66870, 38, 123)
+    """
+
+    lines: int = 0
+    headers: int = 0
+    events: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    files: List[FileAccount] = field(default_factory=list)
+    reject_kinds: Dict[str, int] = field(default_factory=dict)
+    rejects: List[Reject] = field(default_factory=list)
+    duplicate_examples: List[Reject] = field(default_factory=list)
+    dedup_ids: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        """Whether lines read = events + rejected + duplicates, in total and per file."""
+        return self.lines == self.events + self.rejected + self.duplicates and all(
+            f.lines == f.events + f.rejected + f.duplicates for f in self.files)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Accounting":
+        d = json.loads(text)
+        return cls(
+            lines=d.get("lines", 0),
+            headers=d.get("headers", 0),
+            events=d.get("events", 0),
+            rejected=d.get("rejected", 0),
+            duplicates=d.get("duplicates", 0),
+            files=[FileAccount(**f) for f in d.get("files", [])],
+            reject_kinds=dict(d.get("reject_kinds", {})),
+            rejects=[Reject(**r) for r in d.get("rejects", [])],
+            duplicate_examples=[Reject(**r) for r in d.get("duplicate_examples", [])],
+            dedup_ids=d.get("dedup_ids", 0),
+        )
+
+    def why_nothing(self) -> str:
+        """Why a run produced no events, file by file."""
+        reasons = [f"{f.file}: {f.error or f.note}" for f in self.files if f.error or f.note]
+        if not self.files:
+            return "no input files"
+        if self.lines > 0:
+            reasons.append(f"{self.lines} lines read, {self.rejected} rejected, {self.duplicates} duplicates")
+        return "; ".join(reasons) if reasons else "the inputs are empty"
+
+
+def _paths(paths: PathArg) -> List[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    out = [os.fspath(p) for p in paths]
+    if not out:
+        raise ValueError("no paths given")
+    return out
+
+
+def _opts(format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
+          keep_secrets: bool = False, threads: int = 0, max_line_bytes: Optional[int] = None,
+          max_record_bytes: Optional[int] = None, max_file_bytes: Optional[int] = None,
+          chunk_bytes: Optional[int] = None) -> Dict[str, Any]:
+    return {
+        "format": format, "log_format": log_format, "dedup": dedup, "keep_secrets": keep_secrets,
+        "threads": threads, "max_line_bytes": max_line_bytes, "max_record_bytes": max_record_bytes,
+        "max_file_bytes": max_file_bytes, "chunk_bytes": chunk_bytes,
+    }
+
+
+def _check(acc: Accounting, strict: bool) -> Accounting:
+    if acc.events == 0:
+        raise InputError(f"nothing could be read: {acc.why_nothing()}")
+    if strict:
+        if acc.rejects:
+            r = acc.rejects[0]
+            raise InputError(f"{r.file}:{r.line}: {r.reason}", r.file, r.line, r.reason)
+        failed = [f for f in acc.files if f.error]
+        if failed:
+            raise InputError(f"{failed[0].file}: {failed[0].error}", failed[0].file, None, failed[0].error)
+    return acc
+
+
+def _frame(stream: Any) -> pl.DataFrame:
+    return pl.DataFrame(stream)
+
+
+def read_events(paths: PathArg, format: Optional[str] = None, *, log_format: Optional[str] = None,
+                dedup: bool = True, keep_secrets: bool = False, classify: bool = False,
+                strict: bool = False, threads: int = 0, max_line_bytes: Optional[int] = None,
+                max_record_bytes: Optional[int] = None, with_accounting: bool = False,
+                ) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
+    """Reads files or directories into one event frame (one row per event).
+
+    ``format`` forces an input format (``logpush``, ``cloudfront``, ``har``...; detected per
+    file when ``None``). ``classify=True`` adds the ``signature`` and ``evidence`` columns.
+    Secrets (cookies, authorization headers, tokens) are redacted unless ``keep_secrets``.
+
+    >>> df = br.read_events("samples/nov18/logs")                      # doctest: +SKIP
+    >>> df.group_by("pop").agg(pl.len()).sort("len", descending=True)  # doctest: +SKIP
+    """
+    opts = _opts(format, log_format, dedup, keep_secrets, threads, max_line_bytes, max_record_bytes)
+    stream, acc_json = _core.read_events(_paths(paths), opts, classify)
+    acc = _check(Accounting.from_json(acc_json), strict)
+    df = _frame(stream)
+    return (df, acc) if with_accounting else df
+
+
+class EventBatches:
+    """Event frames one input chunk at a time (about ``chunk_bytes`` of input each), for inputs
+    larger than memory; the reading runs ahead by at most two chunks.
+
+    >>> batches = br.iter_events("big-bucket/")                       # doctest: +SKIP
+    >>> errors = sum(b.filter(pl.col("edge_status") >= 500).height for b in batches)  # doctest: +SKIP
+    >>> batches.accounting.balanced                                    # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, inner: Any, strict: bool) -> None:
+        self._inner = inner
+        self._strict = strict
+        self._accounting: Optional[Accounting] = None
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        return self
+
+    def __next__(self) -> pl.DataFrame:
+        stream = next(self._inner, None)
+        if stream is None:
+            text = self._inner.accounting()
+            if text is not None and self._accounting is None:
+                self._accounting = _check(Accounting.from_json(text), self._strict)
+            raise StopIteration
+        return _frame(stream)
+
+    @property
+    def accounting(self) -> Optional[Accounting]:
+        """The run's accounting, once every batch was taken (``None`` before)."""
+        return self._accounting
+
+
+def iter_events(paths: PathArg, format: Optional[str] = None, *, log_format: Optional[str] = None,
+                dedup: bool = True, keep_secrets: bool = False, strict: bool = False,
+                threads: int = 0, chunk_bytes: Optional[int] = None) -> EventBatches:
+    """Like :func:`read_events`, but yields one frame per chunk of input, in bounded memory."""
+    opts = _opts(format, log_format, dedup, keep_secrets, threads, chunk_bytes=chunk_bytes)
+    return EventBatches(_core.iter_events(_paths(paths), opts), strict)
+
+
+def _seconds(v: Union[int, str]) -> int:
+    if isinstance(v, int):
+        return v
+    s = v.strip().lower()
+    for suffix, mult in (("ms", None), ("s", 1), ("m", 60), ("h", 3600)):
+        if s.endswith(suffix):
+            if mult is None:
+                break
+            return int(float(s[: -len(suffix)]) * mult)
+    return int(s)
+
+
+def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = False,
+          format: Optional[str] = None, dedup: bool = True, strict: bool = False, threads: int = 0,
+          with_accounting: bool = False) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
+    """Requests and errors per bucket × POP (× host): the table an SRE looks at first.
+
+    Columns: ``bucket`` (UTC), ``pop``, [``host``], ``requests``, ``status_5xx``, ``edge_5xx``,
+    ``status_502``, ``status_4xx``, one count per edge signature, ``bytes``, and the first and
+    last times (any event, 5xx, edge-blamed, origin-blamed) of each row.
+
+    >>> r = br.rates("samples/nov18/logs", "1m")                                # doctest: +SKIP
+    >>> r.with_columns(rate=pl.col("status_5xx") / pl.col("requests"))         # doctest: +SKIP
+    """
+    stream, acc_json = _core.rates(_paths(paths), _opts(format, dedup=dedup, threads=threads),
+                                   _seconds(bucket), by_host)
+    acc = _check(Accounting.from_json(acc_json), strict)
+    df = _frame(stream)
+    return (df, acc) if with_accounting else df
+
+
+class Timeline:
+    """A reconstructed incident timeline. Its parts are DataFrames: ``incidents``, ``pops``
+    (one row per data center), ``regions`` and ``propagation`` (affected POPs in onset order,
+    with their lag behind the epicenter); ``input`` is the accounting summary.
+    ``to_json()`` gives the document ``blastradius timeline --format json`` prints.
+
+    >>> tl = br.timeline("samples/nov18/logs")                          # doctest: +SKIP
+    >>> tl.pops.filter(pl.col("affected")).select("pop", "onset", "recovery")  # doctest: +SKIP
+    """
+
+    def __init__(self, doc: Dict[str, Any], accounting: Optional[Accounting] = None) -> None:
+        self._doc = doc
+        self.accounting = accounting
+
+    @staticmethod
+    def _part(rows: List[Dict[str, Any]]) -> pl.DataFrame:
+        if not rows:
+            return pl.DataFrame()
+        df = pl.DataFrame(rows, infer_schema_length=None)
+        times = [c for c in ("onset", "peak", "recovery") if c in df.columns and df[c].dtype == pl.String]
+        return df.with_columns(
+            pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC") for c in times)
+
+    @property
+    def input(self) -> Dict[str, int]:
+        return dict(self._doc["input"])
+
+    @property
+    def incidents(self) -> pl.DataFrame:
+        return self._part(self._doc["incidents"])
+
+    @property
+    def pops(self) -> pl.DataFrame:
+        return self._part(self._doc["pops"])
+
+    @property
+    def regions(self) -> pl.DataFrame:
+        return self._part(self._doc["regions"])
+
+    @property
+    def propagation(self) -> pl.DataFrame:
+        return self._part(self._doc["propagation"])
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._doc))
+
+    def to_json(self, indent: Optional[int] = 2) -> str:
+        return json.dumps(self._doc, indent=indent)
+
+    def __repr__(self) -> str:
+        inc = ", ".join(f"{i['id']} {i['attribution']} {i['scope']} {i['onset']}→{i['recovery']}"
+                        for i in self._doc["incidents"]) or "no incident"
+        return f"<Timeline {inc}>"
+
+
+def timeline(source: Union[PathArg, pl.DataFrame], *, bucket: Union[int, str] = "1m",
+             min_excess: float = 0.05, min_failing: Union[int, str] = "3m",
+             format: Optional[str] = None, dedup: bool = True, strict: bool = False,
+             threads: int = 0, accounting: Optional[Accounting] = None) -> Timeline:
+    """Reconstructs the timeline per POP and region: onset, peak, recovery, flapping and its
+    period, propagation from the epicenter, and edge-versus-origin attribution.
+
+    ``source`` is paths (read by the core), a frame from :func:`rates` (with or without hosts),
+    or an event frame from :func:`read_events` (user-side rows are left out). For frames, pass
+    the ``accounting`` of the read to have it in ``input``.
+
+    >>> tl = br.timeline("samples/nov18/logs")        # doctest: +SKIP
+    >>> tl.incidents["attribution"].to_list()         # doctest: +SKIP
+    ['edge']
+    """
+    secs, fail = _seconds(bucket), _seconds(min_failing)
+    if isinstance(source, pl.DataFrame):
+        kind = "events" if "edge_status" in source.columns else "rates"
+        summary = None
+        if accounting is not None:
+            summary = (len(accounting.files), accounting.lines, accounting.events, accounting.rejected,
+                       accounting.duplicates)
+        doc = _core.timeline_of_frame(source, kind, summary, secs, min_excess, fail)
+        return Timeline(json.loads(doc), accounting)
+    doc, acc_json = _core.timeline_of_paths(_paths(source), _opts(format, dedup=dedup, threads=threads),
+                                            secs, min_excess, fail)
+    acc = _check(Accounting.from_json(acc_json), strict)
+    return Timeline(json.loads(doc), acc)
+
+
+def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: int = 3,
+             oauth_window: Union[int, str] = "60s", format: Optional[str] = None,
+             keep_secrets: bool = False, strict: bool = False,
+             with_accounting: bool = False) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
+    """One row per event with its failure signature and the evidence for it (the rows of
+    ``blastradius classify``): ``file``, ``line`` or ``entry``, ``time``, ``pop``, ``host``,
+    ``status``, ``request_id``, ``signature``, ``evidence``, and for user-side failures the
+    edge's verdict and how it was matched.
+
+    >>> br.classify("captures/", failures_only=True).group_by("signature").len()  # doctest: +SKIP
+    """
+    rows, acc_json = _core.classify(_paths(paths), _opts(format, keep_secrets=keep_secrets), failures_only,
+                                    oauth_round_trips, _seconds(oauth_window))
+    acc = _check(Accounting.from_json(acc_json), strict)
+    if rows:
+        df = pl.read_ndjson(io.BytesIO(rows.encode()), infer_schema_length=None)
+        if "time" in df.columns:
+            df = df.with_columns(pl.col("time").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC"))
+    else:
+        df = pl.DataFrame()
+    return (df, acc) if with_accounting else df
+
+
+def explain(id: Optional[str] = None) -> Union[str, pl.DataFrame]:
+    """A signature's documentation (what it detects, its evidence, its false positives), or a
+    table of every signature with whom it blames.
+
+    >>> print(br.explain("edge_500"))      # doctest: +SKIP
+    """
+    rows = _core.explain(id)
+    if id is not None:
+        return rows[0][2]
+    return pl.DataFrame({"signature": [r[0] for r in rows], "blame": [r[1] for r in rows],
+                         "summary": [r[2].splitlines()[0].replace("`", "") if r[2] else "" for r in rows]})
+
+
+def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: Union[int, str] = "1m",
+           min_excess: float = 0.05, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
+           keep_secrets: bool = False, strict: bool = False) -> Accounting:
+    """Writes the incident report directory (report.html, report.md, timeline.json,
+    events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``.
+
+    >>> br.report("samples/nov18", "reports/nov18")    # doctest: +SKIP
+    """
+    written, acc_json = _core.report(_paths(paths), os.fspath(out_dir), _opts(format, keep_secrets=keep_secrets),
+                                     _seconds(bucket), min_excess, _seconds(min_failing),
+                                     f"blastradius.report({_paths(paths)!r}, {os.fspath(out_dir)!r})")
+    acc = _check(Accounting.from_json(acc_json), strict)
+    if not written:
+        raise InputError(f"nothing could be read: {acc.why_nothing()}")
+    return acc

@@ -1,0 +1,197 @@
+"""The Python answers equal the CLI's, on the bundled sample and on simulated scenarios."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import blastradius as br
+from conftest import SAMPLE, cli_timeline, run_cli
+
+LOGS = str(SAMPLE / "logs")
+CAPTURES = str(SAMPLE / "captures")
+
+
+def test_read_events_accounts_for_every_line(cli: str) -> None:
+    df, acc = br.read_events(LOGS, with_accounting=True)
+    assert isinstance(df, pl.DataFrame)
+    assert acc.balanced
+    assert df.height == acc.events
+    expected = cli_timeline(cli, LOGS)["input"]
+    assert (acc.lines, acc.events, acc.rejected, acc.duplicates) == (
+        expected["lines"], expected["events"], expected["rejected"], expected["duplicates"])
+    assert {"time", "pop", "host", "edge_status", "origin_status", "request_id"} <= set(df.columns)
+    assert df.schema["time"] == pl.Datetime("ns", "UTC")
+    assert df["pop"].n_unique() > 10
+
+
+def test_timeline_equals_the_cli_on_the_sample(cli: str) -> None:
+    tl = br.timeline(LOGS)
+    assert tl.to_dict() == cli_timeline(cli, LOGS)
+    inc = tl.incidents
+    assert inc["attribution"].to_list() == ["edge"]
+    assert inc.schema["onset"] == pl.Datetime("ns", "UTC") or inc.schema["onset"].time_zone == "UTC"
+    assert tl.propagation["pop"][0] == "FRA"
+    assert tl.pops.height == len(tl.to_dict()["pops"])
+    assert json.loads(tl.to_json()) == tl.to_dict()
+
+
+@pytest.mark.parametrize("name", ["regional", "origin", "quiet", "nov18"])
+def test_timeline_equals_the_cli_on_scenarios(cli: str, scenarios: dict, name: str) -> None:
+    logs = str(scenarios[name] / "logs")
+    assert br.timeline(logs).to_dict() == cli_timeline(cli, logs)
+
+
+def test_timeline_of_frames_equals_the_timeline_of_paths(cli: str) -> None:
+    expected = cli_timeline(cli, LOGS)
+    rates, acc = br.rates(LOGS, by_host=True, with_accounting=True)
+    assert br.timeline(rates, accounting=acc).to_dict() == expected
+    events, acc = br.read_events(LOGS, with_accounting=True)
+    assert br.timeline(events, accounting=acc).to_dict() == expected
+    # Without hosts, the incidents' host lists are empty; the rest is the same.
+    no_hosts = br.timeline(br.rates(LOGS), accounting=acc).to_dict()
+    assert no_hosts["pops"] == expected["pops"]
+    assert no_hosts["propagation"] == expected["propagation"]
+
+
+def test_rates_equal_the_cli_json(cli: str) -> None:
+    rows = json.loads(run_cli(cli, "rates", "-q", "--format", "json", LOGS))
+    df = br.rates(LOGS)
+    assert df.height == len(rows)
+    got = {(r["bucket"].strftime("%Y-%m-%d %H:%M:%S"), r["pop"]): (r["requests"], r["status_5xx"], r["edge_500"])
+           for r in df.iter_rows(named=True)}
+    want = {(r["bucket"], r["pop"]): (r["requests"], r["status_5xx"], r["signatures"]["edge_500"]) for r in rows}
+    assert got == want
+    assert df["requests"].sum() == br.read_events(LOGS).height
+
+
+def test_classify_equals_the_cli(cli: str) -> None:
+    want = [json.loads(line) for line in run_cli(cli, "classify", "-q", CAPTURES).splitlines()]
+    got = br.classify(CAPTURES)
+    assert got.height == len(want)
+    key = lambda r: (r["file"], r.get("line"), r.get("entry"))  # noqa: E731
+    got_sigs = {key(r): (r["signature"], r["evidence"]) for r in got.iter_rows(named=True)}
+    want_sigs = {key(r): (r.get("signature"), r.get("evidence")) for r in want}
+    assert got_sigs == want_sigs
+    failures = br.classify(CAPTURES, failures_only=True)
+    assert failures.height == sum(1 for r in want if r.get("signature"))
+    assert "tls_chain" in failures["signature"].to_list()
+
+
+def test_read_events_can_classify() -> None:
+    df = br.read_events(CAPTURES, classify=True)
+    assert {"signature", "evidence"} <= set(df.columns)
+    assert df.filter(pl.col("signature") == "tls_chain").height > 0
+
+
+def test_batches_add_up_to_the_whole_read() -> None:
+    whole, acc = br.read_events(LOGS, with_accounting=True)
+    batches = br.iter_events(LOGS, chunk_bytes=64 * 1024)
+    assert batches.accounting is None
+    heights = [b.height for b in batches]
+    assert len(heights) > 10
+    assert sum(heights) == whole.height
+    assert batches.accounting is not None and batches.accounting.balanced
+    assert batches.accounting.events == acc.events
+
+
+def test_a_rejected_line_names_its_file_and_line(tmp_path: Path) -> None:
+    line = (SAMPLE / "logs").rglob("*.log.gz").__next__()
+    good = gzip.decompress(line.read_bytes()).decode().splitlines()[:3]
+    f = tmp_path / "bad.ndjson"
+    f.write_text("\n".join([good[0], '{"EdgeStartTimestamp": "not a time", "ClientRequestHost"', good[1]]) + "\n")
+    df, acc = br.read_events(f, with_accounting=True)
+    assert (acc.lines, acc.events, acc.rejected) == (3, 2, 1)
+    with pytest.raises(br.InputError) as e:
+        br.read_events(f, strict=True)
+    assert e.value.file == str(f) and e.value.line == 2
+    assert f"{f}:2:" in str(e.value)
+    assert isinstance(e.value, br.BlastradiusError)
+
+
+def test_nothing_readable_raises_with_the_reason(tmp_path: Path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("this is not a log\n")
+    with pytest.raises(br.InputError, match="nothing could be read"):
+        br.read_events(f)
+    with pytest.raises(br.InputError, match="nothing could be read"):
+        br.timeline(str(tmp_path / "missing"))
+
+
+def test_bad_options_raise_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        br.read_events(LOGS, format="nonsense")
+
+
+def test_the_gil_is_released_while_the_core_reads() -> None:
+    done = threading.Event()
+    ticks = 0
+
+    def work() -> None:
+        br.read_events(LOGS)
+        done.set()
+
+    t = threading.Thread(target=work)
+    t.start()
+    while not done.is_set():
+        ticks += 1
+    t.join()
+    # Holding the GIL for the whole read would leave this thread a few switch intervals.
+    assert ticks > 100_000
+
+
+def test_report_writes_the_directory(tmp_path: Path) -> None:
+    acc = br.report(str(SAMPLE), tmp_path / "out")
+    assert acc.balanced
+    for f in ("report.html", "report.md", "timeline.json", "events.parquet", "accounting.json"):
+        assert (tmp_path / "out" / f).exists(), f
+    assert "EDGE (CDN) failure" in (tmp_path / "out" / "report.md").read_text()
+    events = pl.read_parquet(tmp_path / "out" / "events.parquet")
+    assert events.height == acc.events
+
+
+def test_explain() -> None:
+    assert "500" in br.explain("edge_500")
+    table = br.explain()
+    assert {"edge_500", "tls_chain", "oauth_loop"} <= set(table["signature"].to_list())
+    with pytest.raises(ValueError, match="unknown signature"):
+        br.explain("nope")
+
+
+def _cookie_values() -> set:
+    values = set()
+    for har in Path(CAPTURES).glob("*.har.gz"):
+        doc = json.loads(gzip.decompress(har.read_bytes()))
+        for e in doc["log"]["entries"]:
+            for h in e["request"]["headers"]:
+                if h["name"].lower() == "cookie":
+                    values.update(part.split("=", 1)[-1].strip() for part in h["value"].split(";"))
+    return {v for v in values if len(v) >= 8}
+
+
+def test_secrets_never_reach_a_frame(tmp_path: Path) -> None:
+    secrets = _cookie_values()
+    assert secrets, "the sample's HAR files carry cookies"
+    token = "tok_9f8e7d6c5b4a39281706"
+    entry = {
+        "startedDateTime": "2025-11-18T11:30:00.000Z", "time": 120,
+        "request": {"method": "GET", "url": f"https://api.example.com/v1/me?access_token={token}",
+                    "headers": [{"name": "Cookie", "value": f"session={token}"}]},
+        "response": {"status": 500, "headers": [{"name": "server", "value": "cloudflare"}],
+                     "content": {"mimeType": "text/html", "text": "<title>500 Internal Server Error</title>"}},
+    }
+    (tmp_path / "user.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+
+    def dump(path: str, **kw) -> str:
+        df = br.read_events(path, **kw)
+        return df.select(pl.all().cast(pl.String)).write_csv()
+
+    assert not [s for s in secrets if s in dump(CAPTURES)]
+    assert token not in dump(str(tmp_path))
+    assert "[REDACTED]" in dump(str(tmp_path))
+    assert token in dump(str(tmp_path), keep_secrets=True), "keep_secrets keeps them"

@@ -1,0 +1,92 @@
+"""On Spark (local[2]), the merged per-file partials give the CLI's timeline exactly, whatever
+the split into files and partitions."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+pyspark = pytest.importorskip("pyspark", reason="pip install 'pyspark>=4' pyarrow")
+
+import blastradius as br  # noqa: E402
+from blastradius import spark as brs  # noqa: E402
+from conftest import SAMPLE, cli_timeline  # noqa: E402
+
+LOGS = str(SAMPLE / "logs")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (SparkSession.builder.master("local[2]").appName("blastradius-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.driver.memory", "2g")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def split(src: Path, dst: Path, pieces: int, seed: int) -> list:
+    """Every line of the bucket under `src`, dealt into `pieces` gzip files of random sizes (in
+    the original order, so copies of a request land in different files)."""
+    lines = []
+    for f in sorted(src.rglob("*")):
+        if f.is_file():
+            lines.extend(gzip.decompress(f.read_bytes()).splitlines(keepends=True))
+    rng = random.Random(seed)
+    cuts = sorted(rng.sample(range(1, len(lines)), pieces - 1))
+    dst.mkdir(parents=True)
+    files = []
+    for i, (a, b) in enumerate(zip([0] + cuts, cuts + [len(lines)])):
+        p = dst / f"part-{i:04d}.log.gz"
+        p.write_bytes(gzip.compress(b"".join(lines[a:b]), mtime=0))
+        files.append(str(p))
+    return files
+
+
+def test_spark_equals_the_cli_on_the_sample(spark, cli: str) -> None:
+    expected = cli_timeline(cli, LOGS)
+    tl = brs.analyze(spark, LOGS, partitions=7)
+    assert tl.to_dict() == expected
+    assert tl.accounting.balanced
+    assert tl.accounting.duplicates == expected["input"]["duplicates"] > 0
+
+
+def test_partitions_and_file_order_do_not_change_the_answer(spark, cli: str) -> None:
+    expected = cli_timeline(cli, LOGS)
+    files = brs.list_files(LOGS)
+    random.Random(3).shuffle(files)
+    for partitions in (1, 13):
+        assert brs.analyze(spark, files, partitions=partitions).to_dict() == expected
+
+
+def test_the_nov18_scenario_split_across_many_files(spark, cli: str, scenarios: dict, tmp_path: Path) -> None:
+    files = split(scenarios["nov18"] / "logs", tmp_path / "split", pieces=97, seed=11)
+    expected = cli_timeline(cli, str(tmp_path / "split"))
+    assert expected["incidents"], "the scenario has its incident"
+    assert expected["input"]["duplicates"] > 0
+    tl = brs.analyze(spark, files, partitions=5)
+    assert tl.to_dict() == expected
+    # And the Python API on one machine agrees.
+    assert br.timeline(files).to_dict() == expected
+
+
+def test_the_regional_scenario(spark, cli: str, scenarios: dict) -> None:
+    logs = str(scenarios["regional"] / "logs")
+    assert brs.analyze(spark, logs, partitions=3).to_dict() == cli_timeline(cli, logs)
+
+
+def test_nothing_readable_raises(spark, tmp_path: Path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("not a log\n")
+    with pytest.raises(br.InputError, match="nothing could be read"):
+        brs.analyze(spark, [str(f)])
