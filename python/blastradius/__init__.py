@@ -294,7 +294,7 @@ class Timeline:
         df = pl.DataFrame(rows, infer_schema_length=None)
         times = [c for c in ("onset", "peak", "recovery") if c in df.columns and df[c].dtype == pl.String]
         return df.with_columns(
-            pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC") for c in times)
+            pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns", time_zone="UTC") for c in times)
 
     @property
     def input(self) -> Dict[str, int]:
@@ -345,6 +345,8 @@ def timeline(source: Union[PathArg, pl.DataFrame], *, bucket: Union[int, str] = 
     """
     secs, fail = _seconds(bucket), _seconds(min_failing)
     if isinstance(source, pl.DataFrame):
+        if source.height == 0:
+            raise InputError("the frame is empty: nothing to build a timeline from")
         kind = "events" if "edge_status" in source.columns else "rates"
         summary = None
         if accounting is not None:
@@ -375,7 +377,7 @@ def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: 
     if rows:
         df = pl.read_ndjson(io.BytesIO(rows.encode()), infer_schema_length=None)
         if "time" in df.columns:
-            df = df.with_columns(pl.col("time").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC"))
+            df = df.with_columns(pl.col("time").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns", time_zone="UTC"))
     else:
         df = pl.DataFrame()
     return (df, acc) if with_accounting else df

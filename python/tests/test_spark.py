@@ -90,3 +90,14 @@ def test_nothing_readable_raises(spark, tmp_path: Path) -> None:
     f.write_text("not a log\n")
     with pytest.raises(br.InputError, match="nothing could be read"):
         brs.analyze(spark, [str(f)])
+
+
+def test_without_deduplication_no_keys_cross_the_shuffle(spark, cli: str) -> None:
+    from pyspark.sql import functions as F
+
+    parts = brs.partials(spark, LOGS, dedup=False, partitions=3)
+    assert parts.filter(F.col("kind") == "key").count() == 0
+    assert parts.filter(F.col("kind") == "file").count() == len(brs.list_files(LOGS))
+    expected = cli_timeline(cli, "--no-dedup", LOGS)
+    assert expected["input"]["duplicates"] == 0
+    assert brs.analyze(spark, LOGS, dedup=False, partitions=3).to_dict() == expected

@@ -59,6 +59,8 @@ pub fn stable_key(id: &str, seed: u64) -> Option<u64> {
 struct KeyedCollector {
     rates: RatesCollector,
     seed: u64,
+    /// Keep keys (de-duplication on); without it, a partial is its rates and accounting only.
+    keyed: bool,
 }
 
 struct KeyedPart {
@@ -91,7 +93,7 @@ impl Collector for KeyedCollector {
     fn push(&self, p: &mut KeyedPart, ev: &Event<'_>, local_line: u32) -> KeyedRow {
         let rate = self.rates.push(&mut p.rates, ev, local_line);
         let mut key = NO_KEY;
-        if rate.slot != super::NONE_ID {
+        if self.keyed && rate.slot != super::NONE_ID {
             if let Some(k) = ev.request_id.as_deref().and_then(|id| stable_key(id, self.seed)) {
                 let mut one = Counts::EMPTY;
                 let unreachable = signatures::origin_unreachable::evidence(ev.error.as_deref());
@@ -120,7 +122,8 @@ impl Collector for KeyedCollector {
 }
 
 /// Reads one input into its partial: rates by host with buckets of `bucket_ns`, de-duplicated
-/// within the file, and the keys (made with `seed`) for de-duplication across files.
+/// within the file, and the keys (made with `seed`) for de-duplication across files (none when
+/// `opts.dedup` is off).
 pub fn file_partial(
     input: &Input,
     opts: &IngestOptions,
@@ -129,7 +132,7 @@ pub fn file_partial(
     seed: u64,
 ) -> Result<FilePartial> {
     let bucket_ns = bucket_ns.max(1);
-    let collector = KeyedCollector { rates: RatesCollector { bucket_ns, by_host: true }, seed };
+    let collector = KeyedCollector { rates: RatesCollector { bucket_ns, by_host: true }, seed, keyed: opts.dedup };
     let mut table = RatesTable::new(bucket_ns, true);
     let mut keys = Vec::new();
     let acc = ingest::run(
@@ -369,10 +372,9 @@ pub fn rates_frame(t: &RatesTable) -> Result<DataFrame> {
         drop.push("host");
     }
     df = df.drop_many(drop);
-    let utc = DataType::Datetime(TimeUnit::Nanoseconds, Some(polars::prelude::TimeZone::UTC));
     for name in std::iter::once("bucket").chain(TIME_COLUMNS) {
-        let col = df.column(name)?.cast(&utc)?;
-        df.with_column(col)?;
+        let ns = df.column(name)?.i64()?.clone();
+        df.with_column(ns.into_datetime(TimeUnit::Nanoseconds, Some(polars::prelude::TimeZone::UTC)).into_column())?;
     }
     for name in count_columns() {
         let col = df.column(&name)?.cast(&DataType::UInt64)?;
