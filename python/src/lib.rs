@@ -204,14 +204,36 @@ fn read_events(
     let (inputs, unreadable) = inputs(paths);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
-            let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
             if classify {
+                let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
                 let p = blastradius::signatures::oauth_loop::LoopParams {
                     round_trips,
                     window_ns: window_secs.saturating_mul(1_000_000_000),
                 };
                 blastradius::signatures::classify_with(&mut df, p)?;
+                return Ok((df, acc));
             }
+            // The chunks' frames are stacked without a copy: Python receives one record batch
+            // per chunk.
+            let mut whole: Option<DataFrame> = None;
+            let acc = blastradius::ingest::run(
+                &inputs,
+                &opts,
+                &NoProgress,
+                &blastradius::frame::EventCollector,
+                |chunk: blastradius::frame::EventChunk, _ctx, off| {
+                    let df = chunk.into_frame(off)?;
+                    match &mut whole {
+                        None => whole = Some(df),
+                        Some(w) => {
+                            w.vstack_mut_owned(df)?;
+                        }
+                    }
+                    Ok(())
+                },
+                None,
+            )?;
+            let df = whole.unwrap_or_else(|| DataFrame::empty_with_schema(&blastradius::schema::event_schema()));
             Ok((df, acc))
         })
         .map_err(err)?;
