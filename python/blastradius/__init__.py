@@ -237,7 +237,12 @@ class EventBatches:
 def iter_events(paths: PathArg, format: Optional[str] = None, *, log_format: Optional[str] = None,
                 dedup: bool = True, keep_secrets: bool = False, strict: bool = False,
                 threads: int = 0, chunk_bytes: Optional[int] = None) -> EventBatches:
-    """Like :func:`read_events`, but yields one frame per chunk of input, in bounded memory."""
+    """Like :func:`read_events`, but yields one frame per chunk of input, in bounded memory.
+
+    >>> batches = br.iter_events("big-bucket/", chunk_bytes=64 << 20)            # doctest: +SKIP
+    >>> per_pop = pl.concat(b.group_by("pop").agg(pl.len()) for b in batches)     # doctest: +SKIP
+    >>> per_pop.group_by("pop").agg(pl.col("len").sum())                          # doctest: +SKIP
+    """
     opts = _opts(format, log_format, dedup, keep_secrets, threads, chunk_bytes=chunk_bytes)
     return EventBatches(_core.iter_events(_paths(paths), opts), strict)
 

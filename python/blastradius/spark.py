@@ -21,10 +21,11 @@ merged rows to the same timeline function the CLI uses, so the answer equals
 >>> tl = brs.analyze(session, ["samples/nov18/logs"])                      # doctest: +SKIP
 >>> tl.incidents.select("id", "attribution", "onset", "recovery")          # doctest: +SKIP
 
-Paths are listed on the driver (directories are walked); each task reads its files from a
-path every executor can open (a shared file system or a mount of the bucket). URLs with a
-scheme (``s3://``, ``gs://``, ``abfs://``...) are fetched by the task through ``fsspec`` into a
-temporary local file first, when ``fsspec`` and the scheme's driver are installed.
+Paths are listed on the driver (directories and URL prefixes are walked); each task reads its
+files from a path every executor can open (a shared file system or a mount of the bucket). URLs
+with a scheme (``s3://``, ``gs://``, ``abfs://``...) are listed and fetched through ``fsspec``
+(with the scheme's driver installed): the task copies each object into a temporary local file,
+reads it and deletes it; the accounting names the file by its URL.
 """
 
 from __future__ import annotations
@@ -59,14 +60,18 @@ SCHEMA: str = ", ".join(
 
 
 def list_files(paths: Union[str, Sequence[str]]) -> List[str]:
-    """The files under ``paths`` (directories walked, sorted); URLs are kept as they are."""
+    """The files under ``paths``, sorted: local directories are walked, and so are URL prefixes
+    (``s3://bucket/20251118/``) through ``fsspec`` when it is installed.
+
+    >>> brs.list_files(["samples/nov18/logs", "s3://logs/20251118/"])        # doctest: +SKIP
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     out: List[str] = []
     for p in paths:
         p = os.fspath(p)
         if "://" in p and not p.startswith("file://"):
-            out.append(p)
+            out.extend(_list_remote(p))
             continue
         p = p[len("file://"):] if p.startswith("file://") else p
         if os.path.isdir(p):
@@ -78,16 +83,35 @@ def list_files(paths: Union[str, Sequence[str]]) -> List[str]:
     return out
 
 
+def _fsspec() -> Any:
+    try:
+        import fsspec
+    except ImportError as e:
+        raise ImportError("reading URLs (s3://, gs://, abfs://...) needs fsspec and the scheme's "
+                          "driver: pip install fsspec s3fs (or gcsfs, adlfs)") from e
+    return fsspec
+
+
+def _list_remote(url: str) -> List[str]:
+    """The objects under a URL prefix, or the URL itself when it names one object."""
+    fs, root = _fsspec().core.url_to_fs(url)
+    if not fs.isdir(root):
+        return [url]
+    return [fs.unstrip_protocol(f) for f in sorted(fs.find(root))]
+
+
 def _fetch(path: str) -> tuple:
     """A local path for ``path``, and the temporary file to remove after (or ``None``)."""
     if "://" not in path:
         return path, None
-    import fsspec  # only needed for object storage
-
-    fs, remote = fsspec.core.url_to_fs(path)
+    fs, remote = _fsspec().core.url_to_fs(path)
     fd, local = tempfile.mkstemp(suffix="-" + os.path.basename(remote))
     os.close(fd)
-    fs.get(remote, local)
+    try:
+        fs.get(remote, local)
+    except BaseException:
+        os.unlink(local)
+        raise
     return local, local
 
 
@@ -100,7 +124,7 @@ def _partials(seed: int, opts: dict, bucket_secs: int):
             for idx, path in zip(b.column("file_index").to_pylist(), b.column("path").to_pylist()):
                 local, tmp = _fetch(path)
                 try:
-                    table = pa.table(_core.file_partial(local, idx, seed, opts, bucket_secs))
+                    table = pa.table(_core.file_partial(local, idx, seed, opts, bucket_secs, path))
                 finally:
                     if tmp is not None:
                         os.unlink(tmp)
@@ -116,7 +140,11 @@ def _partials(seed: int, opts: dict, bucket_secs: int):
 def partials(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, str] = "1m",
              partitions: Optional[int] = None, seed: Optional[int] = None, format: Optional[str] = None,
              dedup: bool = True) -> Any:
-    """The exchange frame of every file, as a Spark DataFrame (one task per partition of files)."""
+    """The exchange frame of every file, as a Spark DataFrame (one task per partition of files).
+
+    >>> parts = brs.partials(session, "samples/nov18/logs", partitions=4)          # doctest: +SKIP
+    >>> parts.groupBy("kind").count().show()                                       # doctest: +SKIP
+    """
     files = list_files(paths)
     if not files:
         raise ValueError("no input files")
@@ -140,7 +168,12 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
 
     The answer is the CLI's (``blastradius timeline``) on the same files: same incidents, POPs,
     regions, propagation and input accounting. ``partitions`` sets how many tasks share the
-    files (default: four per core of the cluster).
+    files (default: four per core of the cluster). ``dedup=False`` sends no key rows through
+    the shuffle and gives the CLI's ``--no-dedup`` answer.
+
+    >>> tl = brs.analyze(session, "s3://logs/20251118/", partitions=256)            # doctest: +SKIP
+    >>> tl.pops.filter(pl.col("affected")).sort("onset")                            # doctest: +SKIP
+    >>> tl.input                                                                    # doctest: +SKIP
     """
     from pyspark.sql import functions as F
 

@@ -470,9 +470,10 @@ fn report(
 }
 
 /// One file's partial state for a distributed run (the exchange frame of
-/// `blastradius::rates::state`), with plain (not view) string columns.
+/// `blastradius::rates::state`), with plain (not view) string columns. `name` is the file's name
+/// in the accounting when `path` is a local copy of it (an object fetched from a bucket).
 #[pyfunction]
-#[pyo3(signature = (path, file_index, seed, opts=None, bucket_secs=60))]
+#[pyo3(signature = (path, file_index, seed, opts=None, bucket_secs=60, name=None))]
 fn file_partial(
     py: Python<'_>,
     path: PathBuf,
@@ -480,13 +481,14 @@ fn file_partial(
     seed: u64,
     opts: Option<&Bound<'_, PyDict>>,
     bucket_secs: i64,
+    name: Option<String>,
 ) -> PyResult<ArrowStream> {
     let opts = options(opts)?;
     let bucket_ns = bucket_secs.max(1).saturating_mul(1_000_000_000);
     let df = py
         .detach(|| -> blastradius::Result<DataFrame> {
             let (inputs, errors) = discover(std::slice::from_ref(&path));
-            let partial = match (inputs.first(), errors.first()) {
+            let mut partial = match (inputs.first(), errors.first()) {
                 (Some(input), _) => state::file_partial(input, &opts, &NoProgress, bucket_ns, seed)?,
                 (None, e) => state::FilePartial {
                     table: RatesTable::new(bucket_ns, true),
@@ -498,6 +500,9 @@ fn file_partial(
                     },
                 },
             };
+            if let Some(name) = name {
+                partial.account.file = name;
+            }
             state::to_frame(&partial, file_index)
         })
         .map_err(err)?;

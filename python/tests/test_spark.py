@@ -4,9 +4,11 @@ the split into files and partitions."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import random
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,33 @@ def test_without_deduplication_no_keys_cross_the_shuffle(spark, cli: str) -> Non
     expected = cli_timeline(cli, "--no-dedup", LOGS)
     assert expected["input"]["duplicates"] == 0
     assert brs.analyze(spark, LOGS, dedup=False, partitions=3).to_dict() == expected
+
+
+def test_object_storage_prefixes_are_listed_and_read_like_local_files() -> None:
+    """A task reads `s3://`-style URLs through fsspec (its in-memory file system here): the
+    prefix lists the same objects, and each object's partial equals the local file's."""
+    fsspec = pytest.importorskip("fsspec")
+    import pyarrow as pa
+
+    local = brs.list_files(LOGS)
+    fs = fsspec.filesystem("memory")
+    for f in local:
+        fs.pipe(f"/bucket/logs/{os.path.relpath(f, LOGS)}", Path(f).read_bytes())
+    remote = brs.list_files("memory://bucket/logs/")
+    assert [u.split("bucket/logs/", 1)[-1] for u in remote] == [os.path.relpath(f, LOGS) for f in local]
+    assert all(u.startswith("memory://") for u in remote)
+
+    def run(files: list) -> pa.Table:
+        listing = pa.record_batch([pa.array(range(len(files)), pa.int64()), pa.array(files)],
+                                  names=["file_index", "path"])
+        task = brs._partials(7, br._opts(dedup=True, threads=1), 60)
+        return pa.Table.from_batches(list(task(iter([listing]))))
+
+    before = set(os.listdir(tempfile.gettempdir()))
+    got, want = run(remote), run(local)
+    assert got.drop_columns(["account"]).equals(want.drop_columns(["account"]))
+    accounts = [json.loads(a) for a in got.column("account").to_pylist() if a is not None]
+    assert [a["file"] for a in accounts] == remote  # named by their URLs, not the local copies
+    assert [a["lines"] for a in accounts] == [json.loads(a)["lines"] for a in
+                                              want.column("account").to_pylist() if a is not None]
+    assert set(os.listdir(tempfile.gettempdir())) - before == set()  # fetched copies removed
