@@ -14,13 +14,25 @@ fn width(i: &str) -> IResult<&str, (i64, Option<i64>)> {
     (map_res(digit1, str::parse::<i64>), opt(unit)).parse(i)
 }
 
+/// The widest bucket: one day.
+pub const MAX_SECONDS: i64 = 86_400;
+
+/// Checks a bucket width given in seconds (1 s to 1 day).
+pub fn check_seconds(secs: i64) -> Result<i64, String> {
+    if (1..=MAX_SECONDS).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!("a bucket of {secs} s: it must be between 1s and 24h"))
+    }
+}
+
 /// Parses a bucket width into seconds; it must be between 1 s and 1 day.
 pub fn parse_seconds(s: &str) -> Result<i64, String> {
     let t = s.trim();
     let (_, (n, u)) =
         all_consuming(width).parse(t).map_err(|_| format!("`{s}` is not a duration like 60s, 1m, 5m or 1h"))?;
     let secs = n.checked_mul(u.unwrap_or(1)).ok_or_else(|| format!("`{s}` is too long"))?;
-    if !(1..=86_400).contains(&secs) {
+    if !(1..=MAX_SECONDS).contains(&secs) {
         return Err(format!("`{s}` must be between 1s and 24h"));
     }
     Ok(secs)
@@ -37,6 +49,9 @@ mod tests {
         assert_eq!(parse_seconds("90"), Ok(90));
         assert_eq!(parse_seconds("1h"), Ok(3600));
         assert!(parse_seconds("0s").is_err());
+        assert!(super::check_seconds(0).is_err());
+        assert!(super::check_seconds(1 << 62).is_err());
+        assert_eq!(super::check_seconds(86_400), Ok(86_400));
         assert!(parse_seconds("2d").is_err());
         assert!(parse_seconds("m").is_err());
         assert!(parse_seconds("99999999999999999999h").is_err());

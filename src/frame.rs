@@ -270,7 +270,9 @@ impl EventChunk {
 
 /// The values of a string column, one per row (all `None` when the frame lacks the column).
 pub fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    match df.column(name).ok().and_then(|c| c.str().ok()) {
+    // A categorical or view column from a notebook reads as its strings.
+    let col = df.column(name).ok().and_then(|c| c.cast(&DataType::String).ok());
+    match col.as_ref().and_then(|c| c.str().ok()) {
         Some(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
         None => vec![None; df.height()],
     }

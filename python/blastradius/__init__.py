@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -247,20 +249,30 @@ def iter_events(paths: PathArg, format: Optional[str] = None, *, log_format: Opt
     return EventBatches(_core.iter_events(_paths(paths), opts), strict)
 
 
-def _seconds(v: Union[int, str]) -> int:
+def _seconds(v: Union[int, str], what: str = "bucket") -> int:
+    """Seconds from an int or the CLI's grammar (`90`, `30s`, `5m`, `1h`); ranges are checked by
+    the core (a bucket is 1 s to 24 h)."""
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        raise ValueError(f"{what} must be seconds (an int) or a duration like '30s', '5m', '1h', not {v!r}")
     if isinstance(v, int):
         return v
-    s = v.strip().lower()
-    for suffix, mult in (("ms", None), ("s", 1), ("m", 60), ("h", 3600)):
-        if s.endswith(suffix):
-            if mult is None:
-                break
-            return int(float(s[: -len(suffix)]) * mult)
-    return int(s)
+    m = re.fullmatch(r"\s*(\d+)\s*([smh]?)\s*", v.lower())
+    if m is None:
+        raise ValueError(f"{what} {v!r} is not a duration like '60s', '1m', '5m' or '1h'")
+    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def _bucket(v: Union[int, str]) -> int:
+    """A bucket width in seconds: 1 s to 24 h, as the CLI's ``--bucket``."""
+    secs = _seconds(v)
+    if not 1 <= secs <= 86_400:
+        raise ValueError(f"bucket {v!r} must be between 1s and 24h")
+    return secs
 
 
 def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = False,
-          format: Optional[str] = None, dedup: bool = True, strict: bool = False, threads: int = 0,
+          format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
+          strict: bool = False, threads: int = 0,
           with_accounting: bool = False) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
     """Requests and errors per bucket × POP (× host): the table an SRE looks at first.
 
@@ -271,11 +283,28 @@ def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = Fal
     >>> r = br.rates("samples/nov18/logs", "1m")                                # doctest: +SKIP
     >>> r.with_columns(rate=pl.col("status_5xx") / pl.col("requests"))         # doctest: +SKIP
     """
-    stream, acc_json = _core.rates(_paths(paths), _opts(format, dedup=dedup, threads=threads),
-                                   _seconds(bucket), by_host)
+    stream, acc_json = _core.rates(_paths(paths), _opts(format, log_format, dedup, threads=threads),
+                                   _bucket(bucket), by_host)
     acc = _check(Accounting.from_json(acc_json), strict)
     df = _frame(stream)
     return (df, acc) if with_accounting else df
+
+
+_TIME = pl.Datetime("ns", "UTC")
+_FLAPPING = pl.Struct({"transitions": pl.Int64, "period_seconds": pl.Float64})
+_INCIDENTS: Dict[str, Any] = {
+    "id": pl.String, "attribution": pl.String, "onset": _TIME, "recovery": _TIME, "scope": pl.String,
+    "hosts": pl.List(pl.String), "epicenter": pl.List(pl.String), "pops": pl.List(pl.String),
+    "flapping": _FLAPPING,
+    "evidence": pl.Struct({"requests": pl.Int64, "errors": pl.Int64, "hosts_with_errors": pl.Int64,
+                           "regions": pl.List(pl.String), "reason": pl.String}),
+}
+_PLACES: Dict[str, Any] = {
+    "pop": pl.String, "city": pl.String, "country": pl.String, "region": pl.String, "affected": pl.Boolean,
+    "onset": _TIME, "peak": _TIME, "peak_error_rate": pl.Float64, "recovery": _TIME, "flapping": _FLAPPING,
+    "dominant_signature": pl.String, "requests": pl.Int64, "confidence": pl.Float64,
+}
+_PROPAGATION: Dict[str, Any] = {"pop": pl.String, "onset": _TIME, "lag_seconds": pl.Float64}
 
 
 class Timeline:
@@ -293,13 +322,19 @@ class Timeline:
         self.accounting = accounting
 
     @staticmethod
-    def _part(rows: List[Dict[str, Any]]) -> pl.DataFrame:
+    def _part(rows: List[Dict[str, Any]], schema: Dict[str, Any]) -> pl.DataFrame:
+        """The rows as a frame whose columns and types do not depend on the data: an empty part
+        has every column, and an all-null column keeps its type (frames of two runs concat)."""
         if not rows:
-            return pl.DataFrame()
+            return pl.DataFrame(schema=schema)
         df = pl.DataFrame(rows, infer_schema_length=None)
         times = [c for c in ("onset", "peak", "recovery") if c in df.columns and df[c].dtype == pl.String]
-        return df.with_columns(
+        df = df.with_columns(
             pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns", time_zone="UTC") for c in times)
+        # `evidence` keeps the signature counts it has; the rest take the part's fixed types.
+        fixed = [c for c, t in schema.items()
+                 if c in df.columns and df[c].dtype != t and (c != "evidence" or df[c].dtype == pl.Null)]
+        return df.with_columns(pl.col(c).cast(schema[c]) for c in fixed)
 
     @property
     def input(self) -> Dict[str, int]:
@@ -307,19 +342,20 @@ class Timeline:
 
     @property
     def incidents(self) -> pl.DataFrame:
-        return self._part(self._doc["incidents"])
+        return self._part(self._doc["incidents"], _INCIDENTS)
 
     @property
     def pops(self) -> pl.DataFrame:
-        return self._part(self._doc["pops"])
+        return self._part(self._doc["pops"], _PLACES)
 
     @property
     def regions(self) -> pl.DataFrame:
-        return self._part(self._doc["regions"])
+        """One row per region; its name is in ``region`` (and ``pop``, as in the CLI's JSON)."""
+        return self._part(self._doc["regions"], _PLACES)
 
     @property
     def propagation(self) -> pl.DataFrame:
-        return self._part(self._doc["propagation"])
+        return self._part(self._doc["propagation"], _PROPAGATION)
 
     def to_dict(self) -> Dict[str, Any]:
         return json.loads(json.dumps(self._doc))
@@ -333,41 +369,103 @@ class Timeline:
         return f"<Timeline {inc}>"
 
 
-def timeline(source: Union[PathArg, pl.DataFrame], *, bucket: Union[int, str] = "1m",
+def _as_frame(source: Any) -> Optional[pl.DataFrame]:
+    """A polars frame from a polars, pandas or Arrow table (anything with ``__arrow_c_stream__``),
+    or ``None`` for paths."""
+    if isinstance(source, pl.DataFrame):
+        return source
+    if isinstance(source, pl.LazyFrame):
+        return source.collect()
+    if isinstance(source, (str, os.PathLike, list, tuple)):
+        return None
+    if type(source).__module__.startswith("pandas"):
+        return pl.from_pandas(source)
+    if hasattr(source, "__arrow_c_stream__"):
+        return pl.DataFrame(source)
+    raise TypeError(f"timeline() takes paths or a frame (polars, pandas, Arrow), not {type(source).__name__}")
+
+
+#: The columns an event frame needs for a timeline (the rest, such as ``host``, may be absent).
+EVENT_COLUMNS = ("time", "pop", "edge_status", "origin_status")
+
+
+def _bucket_of(frame: pl.DataFrame) -> Optional[int]:
+    """The width of a rates frame's buckets: the greatest common divisor of the gaps between its
+    buckets (``None`` with fewer than two)."""
+    b = frame.get_column("bucket")
+    if b.dtype == pl.Datetime or isinstance(b.dtype, pl.Datetime):
+        b = b.dt.epoch("ns")
+    starts = b.cast(pl.Int64).drop_nulls().unique().sort()
+    gaps = starts.diff().drop_nulls()
+    if gaps.len() == 0:
+        return None
+    width = 0
+    for g in gaps.unique().to_list():
+        width = math.gcd(width, int(g))
+    return max(1, width // 1_000_000_000)
+
+
+def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Union[int, str]] = None,
              min_excess: float = 0.05, min_failing: Union[int, str] = "3m",
-             format: Optional[str] = None, dedup: bool = True, strict: bool = False,
-             threads: int = 0, accounting: Optional[Accounting] = None) -> Timeline:
+             format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
+             strict: bool = False, threads: int = 0, accounting: Optional[Accounting] = None) -> Timeline:
     """Reconstructs the timeline per POP and region: onset, peak, recovery, flapping and its
     period, propagation from the epicenter, and edge-versus-origin attribution.
 
     ``source`` is paths (read by the core), a frame from :func:`rates` (with or without hosts),
-    or an event frame from :func:`read_events` (user-side rows are left out). For frames, pass
-    the ``accounting`` of the read to have it in ``input``.
+    or an event frame from :func:`read_events` (user-side rows are left out); a pandas or Arrow
+    table is taken as well. For frames, pass the ``accounting`` of the read to have it in
+    ``input``. ``bucket`` defaults to one minute, and for a rates frame to the width of its
+    buckets (a different width given is an error).
 
     >>> tl = br.timeline("samples/nov18/logs")        # doctest: +SKIP
     >>> tl.incidents["attribution"].to_list()         # doctest: +SKIP
     ['edge']
     """
-    secs, fail = _seconds(bucket), _seconds(min_failing)
-    if isinstance(source, pl.DataFrame):
-        if source.height == 0:
-            raise InputError("the frame is empty: nothing to build a timeline from")
-        kind = "events" if "edge_status" in source.columns else "rates"
-        summary = None
-        if accounting is not None:
-            summary = (len(accounting.files), accounting.lines, accounting.events, accounting.rejected,
-                       accounting.duplicates)
-        doc = _core.timeline_of_frame(source, kind, summary, secs, min_excess, fail)
-        return Timeline(json.loads(doc), accounting)
-    doc, acc_json = _core.timeline_of_paths(_paths(source), _opts(format, dedup=dedup, threads=threads),
-                                            secs, min_excess, fail)
-    acc = _check(Accounting.from_json(acc_json), strict)
-    return Timeline(json.loads(doc), acc)
+    fail = _seconds(min_failing, "min_failing")
+    frame = _as_frame(source)
+    if frame is None:
+        secs = 60 if bucket is None else _bucket(bucket)
+        doc, acc_json = _core.timeline_of_paths(_paths(source), _opts(format, log_format, dedup, threads=threads),
+                                                secs, min_excess, fail)
+        acc = _check(Accounting.from_json(acc_json), strict)
+        return Timeline(json.loads(doc), acc)
+    if frame.height == 0:
+        raise InputError("the frame is empty: nothing to build a timeline from")
+    kind = "events" if "edge_status" in frame.columns else "rates"
+    if kind == "events":
+        missing = [c for c in EVENT_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"the event frame lacks {', '.join(missing)} (read_events gives them)")
+        secs = 60 if bucket is None else _bucket(bucket)
+    else:
+        if "bucket" not in frame.columns:
+            raise ValueError("the frame is neither a rates frame (no `bucket`) nor an event frame (no `edge_status`)")
+        found = _bucket_of(frame)
+        secs = (found or 60) if bucket is None else _bucket(bucket)
+        if found is not None and found % secs != 0:
+            raise ValueError(f"the rates frame's buckets are {found} s apart, which is not a multiple of the "
+                             f"bucket given ({secs} s): pass bucket={found} or leave it out")
+    # Categorical or Enum text (a notebook's habit) reaches the core as plain strings.
+    frame = frame.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))
+    summary = None
+    if accounting is not None:
+        summary = (len(accounting.files), accounting.lines, accounting.events, accounting.rejected,
+                   accounting.duplicates)
+    doc = _core.timeline_of_frame(frame, kind, summary, secs, min_excess, fail)
+    return Timeline(json.loads(doc), accounting)
+
+
+#: The columns every row of :func:`classify` has (user-side rows add their own).
+_CLASSIFIED: Dict[str, Any] = {
+    "file": pl.String, "line": pl.Int64, "time": _TIME, "pop": pl.String, "host": pl.String,
+    "status": pl.Int64, "request_id": pl.String, "signature": pl.String, "evidence": pl.String,
+}
 
 
 def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: int = 3,
              oauth_window: Union[int, str] = "60s", format: Optional[str] = None,
-             keep_secrets: bool = False, strict: bool = False,
+             log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False,
              with_accounting: bool = False) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
     """One row per event with its failure signature and the evidence for it (the rows of
     ``blastradius classify``): ``file``, ``line`` or ``entry``, ``time``, ``pop``, ``host``,
@@ -376,15 +474,17 @@ def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: 
 
     >>> br.classify("captures/", failures_only=True).group_by("signature").len()  # doctest: +SKIP
     """
-    rows, acc_json = _core.classify(_paths(paths), _opts(format, keep_secrets=keep_secrets), failures_only,
-                                    oauth_round_trips, _seconds(oauth_window))
+    rows, acc_json = _core.classify(_paths(paths), _opts(format, log_format, keep_secrets=keep_secrets),
+                                    failures_only, oauth_round_trips, _seconds(oauth_window, "oauth_window"))
     acc = _check(Accounting.from_json(acc_json), strict)
     if rows:
         df = pl.read_ndjson(io.BytesIO(rows.encode()), infer_schema_length=None)
         if "time" in df.columns:
             df = df.with_columns(pl.col("time").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns", time_zone="UTC"))
+        df = df.with_columns(pl.col(c).cast(t) for c, t in _CLASSIFIED.items()
+                             if c in df.columns and df[c].dtype == pl.Null)
     else:
-        df = pl.DataFrame()
+        df = pl.DataFrame(schema=_CLASSIFIED)
     return (df, acc) if with_accounting else df
 
 
@@ -403,14 +503,15 @@ def explain(id: Optional[str] = None) -> Union[str, pl.DataFrame]:
 
 def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: Union[int, str] = "1m",
            min_excess: float = 0.05, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
-           keep_secrets: bool = False, strict: bool = False) -> Accounting:
+           log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False) -> Accounting:
     """Writes the incident report directory (report.html, report.md, timeline.json,
     events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``.
 
     >>> br.report("samples/nov18", "reports/nov18")    # doctest: +SKIP
     """
-    written, acc_json = _core.report(_paths(paths), os.fspath(out_dir), _opts(format, keep_secrets=keep_secrets),
-                                     _seconds(bucket), min_excess, _seconds(min_failing),
+    written, acc_json = _core.report(_paths(paths), os.fspath(out_dir),
+                                     _opts(format, log_format, keep_secrets=keep_secrets),
+                                     _bucket(bucket), min_excess, _seconds(min_failing, "min_failing"),
                                      f"blastradius.report({_paths(paths)!r}, {os.fspath(out_dir)!r})")
     acc = _check(Accounting.from_json(acc_json), strict)
     if not written:

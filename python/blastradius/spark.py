@@ -36,7 +36,7 @@ import random
 import tempfile
 from typing import Any, Iterator, List, Optional, Sequence, Union
 
-from . import Accounting, Timeline, _check, _core, _opts, _seconds
+from . import Accounting, InputError, Timeline, _check, _core, _bucket, _opts, _seconds
 
 #: The counts of the exchange frame (after kind, file_index, key, bucket, pop, host).
 COUNT_COLUMNS: List[str] = [
@@ -147,12 +147,12 @@ def partials(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int,
     """
     files = list_files(paths)
     if not files:
-        raise ValueError("no input files")
+        raise InputError(f"nothing could be read: no files under {paths!r}")
     seed = random.getrandbits(63) if seed is None else seed
     n = partitions or min(len(files), max(1, spark.sparkContext.defaultParallelism) * 4)
     listing = spark.createDataFrame(list(enumerate(files)), "file_index long, path string").repartition(n)
     opts = _opts(format, dedup=dedup, threads=1)
-    return listing.mapInArrow(_partials(seed, opts, _seconds(bucket)), SCHEMA)
+    return listing.mapInArrow(_partials(seed, opts, _bucket(bucket)), SCHEMA)
 
 
 def _arrow(df: Any) -> Optional[Any]:
@@ -177,7 +177,7 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
     """
     from pyspark.sql import functions as F
 
-    secs = _seconds(bucket)
+    secs = _bucket(bucket)
     parts = partials(spark, paths, bucket=secs, partitions=partitions, seed=seed, format=format,
                      dedup=dedup).persist()
     try:
@@ -195,6 +195,7 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
         removals_tbl = _arrow(removals)
     finally:
         parts.unpersist()
-    doc, acc_json = _core.combine_partials(rates_tbl, removals_tbl, accounts, secs, min_excess, _seconds(min_failing))
+    doc, acc_json = _core.combine_partials(rates_tbl, removals_tbl, accounts, secs, min_excess,
+                                           _seconds(min_failing, "min_failing"))
     acc = _check(Accounting.from_json(acc_json), strict)  # nothing read: InputError
     return Timeline(json.loads(doc), acc)

@@ -159,8 +159,9 @@ fn options(d: Option<&Bound<'_, PyDict>>) -> PyResult<IngestOptions> {
 
 /// The method's parameters: bucket width, minimum excess, minimum failing time.
 fn method(bucket: i64, min_excess: f64, min_failing: i64) -> PyResult<blastradius::cli::MethodArgs> {
-    if bucket < 1 || min_failing < 0 {
-        return Err(PyValueError::new_err("bucket must be at least 1 s and min_failing at least 0 s"));
+    blastradius::duration::check_seconds(bucket).map_err(PyValueError::new_err)?;
+    if min_failing < 0 {
+        return Err(PyValueError::new_err("min_failing must be at least 0 s"));
     }
     Ok(blastradius::cli::MethodArgs { bucket, min_excess, min_failing })
 }
@@ -317,6 +318,7 @@ fn rates(
     bucket_secs: i64,
     by_host: bool,
 ) -> PyResult<(ArrowStream, String)> {
+    blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)?;
     let opts = options(opts)?;
     let (inputs, unreadable) = inputs(paths);
     let (df, acc) = py
@@ -484,7 +486,7 @@ fn file_partial(
     name: Option<String>,
 ) -> PyResult<ArrowStream> {
     let opts = options(opts)?;
-    let bucket_ns = bucket_secs.max(1).saturating_mul(1_000_000_000);
+    let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
     let df = py
         .detach(|| -> blastradius::Result<DataFrame> {
             let (inputs, errors) = discover(std::slice::from_ref(&path));

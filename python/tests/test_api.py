@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import blastradius as br
-from conftest import SAMPLE, cli_timeline, run_cli
+from conftest import REPO, SAMPLE, cli_timeline, run_cli
 
 LOGS = str(SAMPLE / "logs")
 CAPTURES = str(SAMPLE / "captures")
@@ -188,7 +188,13 @@ def test_secrets_never_reach_a_frame(tmp_path: Path) -> None:
         "response": {"status": 500, "headers": [{"name": "server", "value": "cloudflare"}],
                      "content": {"mimeType": "text/html", "text": "<title>500 Internal Server Error</title>"}},
     }
-    (tmp_path / "user.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    failed = {  # a browser's error message names the URL it was loading
+        "startedDateTime": "2025-11-18T11:30:01.000Z",
+        "request": {"method": "GET", "url": "https://api.example.com/v1/login", "headers": []},
+        "response": {"status": 0, "_error": f"net::ERR_CERT_AUTHORITY_INVALID loading "
+                                            f"https://api.example.com/v1/login?access_token={token}"},
+    }
+    (tmp_path / "user.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry, failed]}}))
 
     def dump(path: str, **kw) -> str:
         df = br.read_events(path, **kw)
@@ -198,3 +204,55 @@ def test_secrets_never_reach_a_frame(tmp_path: Path) -> None:
     assert token not in dump(str(tmp_path))
     assert "[REDACTED]" in dump(str(tmp_path))
     assert token in dump(str(tmp_path), keep_secrets=True), "keep_secrets keeps them"
+
+
+@pytest.mark.parametrize("bucket", [0, "0s", "-1m", "1.5m", "500ms", 2**62, True, 1.5, "2d"])
+def test_a_bucket_out_of_range_or_form_is_a_value_error(bucket: object) -> None:
+    for call in (lambda: br.rates(LOGS, bucket), lambda: br.timeline(LOGS, bucket=bucket)):
+        with pytest.raises(ValueError):
+            call()
+
+
+def test_frames_of_any_habit_give_the_same_timeline() -> None:
+    """Categorical text, pandas and Arrow tables, and a rates frame of 5-minute buckets."""
+    want = br.timeline(LOGS).to_dict()
+    events = br.read_events(LOGS)
+    for frame in (events.with_columns(pl.col("pop", "host").cast(pl.Categorical)),
+                  events.to_arrow(), events.lazy()):
+        assert br.timeline(frame).to_dict()["incidents"] == want["incidents"]
+    five = br.rates(LOGS, "5m", by_host=True)
+    assert br.timeline(five).to_dict()["incidents"] == br.timeline(LOGS, bucket="5m").to_dict()["incidents"]
+    with pytest.raises(ValueError, match="300 s apart"):
+        br.timeline(five, bucket="7m")
+
+
+def test_an_event_frame_without_the_needed_columns_is_refused() -> None:
+    events = br.read_events(LOGS)
+    with pytest.raises(ValueError, match="origin_status"):
+        br.timeline(events.select("time", "pop", "host", "edge_status"))
+
+
+def test_parts_keep_their_columns_when_empty(scenarios: dict, tmp_path: Path) -> None:
+    quiet = br.timeline(scenarios["quiet"])
+    assert quiet.incidents.height == 0 and "onset" in quiet.incidents.columns
+    assert quiet.propagation.schema["lag_seconds"] == pl.Float64
+    both = pl.concat([quiet.pops, br.timeline(LOGS).pops])  # the same schema either way
+    assert both.schema["onset"] == pl.Datetime("ns", "UTC")
+    assert br.timeline(LOGS).regions.schema["city"] == pl.String
+    first = sorted(Path(LOGS).rglob("*.gz"))[0]
+    ok = [ln for ln in gzip.decompress(first.read_bytes()).splitlines() if b'"EdgeResponseStatus":200' in ln]
+    (tmp_path / "healthy.log").write_bytes(b"\n".join(ok[:5]) + b"\n")
+    healthy = br.classify(str(tmp_path / "healthy.log"), failures_only=True)
+    assert healthy.height == 0 and healthy.schema["signature"] == pl.String
+
+
+def test_log_format_reaches_every_reader(cli: str) -> None:
+    conf = (REPO / "tests" / "fixtures" / "nginx" / "log_format.conf").read_text()
+    log = str(REPO / "tests" / "fixtures" / "nginx" / "upstream.log")
+    want = json.loads(run_cli(cli, "rates", "-q", "--format", "json", "--log-format", conf, log))
+    got, acc = br.rates(log, log_format=conf, with_accounting=True)
+    assert got.height == len(want) > 0
+    assert got["requests"].sum() == sum(r["requests"] for r in want) == acc.events
+    tl = br.timeline(log, log_format=conf)
+    assert (tl.input["events"], tl.input["rejected"]) == (acc.events, acc.rejected)
+    assert br.classify(log, log_format=conf).height == br.read_events(log, log_format=conf).height

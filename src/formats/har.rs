@@ -490,6 +490,19 @@ fn clean_url(u: &str, opts: &FrameOptions, cookies: &[String]) -> String {
     prefix(&clean, MAX_URL).to_string()
 }
 
+/// Free text from the capture (a browser's error message names the URL it was loading): the
+/// URLs in it and its token-like values redacted first, then cut to `max` bytes.
+fn clean_text(t: &str, max: usize, opts: &FrameOptions, cookies: &[String]) -> String {
+    let wide = prefix(t, 4 * max);
+    if opts.keep_secrets {
+        return prefix(wide, max).to_string();
+    }
+    let urls: Vec<Cow<'_, str>> =
+        wide.split(' ').map(|w| if w.contains("://") { redact::url(w) } else { Cow::Borrowed(w) }).collect();
+    let clean = scrub(redact::text(&urls.join(" ")).into_owned(), cookies);
+    prefix(&clean, max).to_string()
+}
+
 /// The record of one entry.
 fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
     let Some(started) = str_at(v, &["startedDateTime"]) else {
@@ -515,7 +528,7 @@ fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
         .or_else(|| str_at(v, &["response", "_error"]))
         .or_else(|| str_at(v, &["_failureText"]))
         .or_else(|| str_at(v, &["response", "_failureText"]))
-        .map(|e| prefix(e, 512).to_string());
+        .map(|e| clean_text(e, 512, opts, &cookies));
     let (rid, pop) = match header(resp_headers, "cf-ray") {
         Some(ray) => {
             let (id, pop) = split_ray(ray);
@@ -624,6 +637,24 @@ mod tests {
         let ev = Record::parse(lines[1].as_bytes()).unwrap();
         assert_eq!(ev.edge_status, Some(0));
         assert_eq!(ev.error.as_deref(), Some("net::ERR_CONNECTION_RESET"));
+    }
+
+    #[test]
+    fn an_error_message_keeps_no_secret_of_the_url_it_names() {
+        let doc = r#"{"log": {"entries": [
+            {"startedDateTime": "2025-11-18T11:28:02Z",
+             "request": {"method": "GET", "url": "https://a.b/login?state=1",
+                         "headers": [{"name": "Cookie", "value": "sid=COOKIEVALUE9"}]},
+             "response": {"status": 0, "_error": "net::ERR_CERT_AUTHORITY_INVALID loading https://u:pw@a.b/login?access_token=SEKRIT789&sid=COOKIEVALUE9 (x)"}}
+          ] } }"#;
+        let (lines, err) = frame(doc);
+        assert_eq!(err, None);
+        let ev = Record::parse(lines[0].as_bytes()).unwrap();
+        let error = ev.error.as_deref().unwrap();
+        assert!(error.starts_with("net::ERR_CERT_AUTHORITY_INVALID loading https://"), "{error}");
+        for s in ["SEKRIT789", "COOKIEVALUE9", "u:pw"] {
+            assert!(!lines[0].contains(s), "{s} leaked: {}", lines[0]);
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use output::{to_frame, write_csv, write_json, write_parquet, OutputFormat};
 use crate::event::Event;
 use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input, Progress};
 use crate::signatures::{self, Blame, Signature};
-use crate::Result;
+use crate::{Error, Result};
 
 /// Counts for one bucket × POP (× host).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -396,7 +396,7 @@ pub fn compute(
     bucket_secs: i64,
     by_host: bool,
 ) -> Result<(RatesTable, Accounting)> {
-    let bucket_ns = bucket_secs.max(1) * 1_000_000_000;
+    let bucket_ns = crate::duration::check_seconds(bucket_secs).map_err(Error::Invalid)? * 1_000_000_000;
     let collector = RatesCollector { bucket_ns, by_host };
     let mut table = RatesTable::new(bucket_ns, by_host);
     let acc = ingest::run(
