@@ -26,16 +26,18 @@ pub fn check_seconds(secs: i64) -> Result<i64, String> {
     }
 }
 
-/// Parses a bucket width into seconds; it must be between 1 s and 1 day.
-pub fn parse_seconds(s: &str) -> Result<i64, String> {
+/// Parses a duration (`90`, `30s`, `5m`, `1h`) into seconds, whatever its size.
+pub fn parse_width(s: &str) -> Result<i64, String> {
     let t = s.trim();
     let (_, (n, u)) =
         all_consuming(width).parse(t).map_err(|_| format!("`{s}` is not a duration like 60s, 1m, 5m or 1h"))?;
-    let secs = n.checked_mul(u.unwrap_or(1)).ok_or_else(|| format!("`{s}` is too long"))?;
-    if !(1..=MAX_SECONDS).contains(&secs) {
-        return Err(format!("`{s}` must be between 1s and 24h"));
-    }
-    Ok(secs)
+    n.checked_mul(u.unwrap_or(1)).ok_or_else(|| format!("`{s}` is too long"))
+}
+
+/// Parses a bucket width into seconds; it must be between 1 s and 1 day.
+pub fn parse_seconds(s: &str) -> Result<i64, String> {
+    let secs = parse_width(s)?;
+    check_seconds(secs).map_err(|_| format!("`{s}` must be between 1s and 24h"))
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ import io
 import json
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -250,24 +249,20 @@ def iter_events(paths: PathArg, format: Optional[str] = None, *, log_format: Opt
 
 
 def _seconds(v: Union[int, str], what: str = "bucket") -> int:
-    """Seconds from an int or the CLI's grammar (`90`, `30s`, `5m`, `1h`); ranges are checked by
-    the core (a bucket is 1 s to 24 h)."""
+    """Seconds from an int or a duration as the CLI reads one (`90`, `30s`, `5m`, `1h`)."""
     if isinstance(v, bool) or not isinstance(v, (int, str)):
         raise ValueError(f"{what} must be seconds (an int) or a duration like '30s', '5m', '1h', not {v!r}")
     if isinstance(v, int):
         return v
-    m = re.fullmatch(r"\s*(\d+)\s*([smh]?)\s*", v.lower())
-    if m is None:
-        raise ValueError(f"{what} {v!r} is not a duration like '60s', '1m', '5m' or '1h'")
-    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+    try:
+        return _core.duration_seconds(v)
+    except ValueError as e:
+        raise ValueError(f"{what}: {e}") from None
 
 
 def _bucket(v: Union[int, str]) -> int:
     """A bucket width in seconds: 1 s to 24 h, as the CLI's ``--bucket``."""
-    secs = _seconds(v)
-    if not 1 <= secs <= 86_400:
-        raise ValueError(f"bucket {v!r} must be between 1s and 24h")
-    return secs
+    return _core.check_bucket(_seconds(v))
 
 
 def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = False,
@@ -393,16 +388,12 @@ def _bucket_of(frame: pl.DataFrame) -> Optional[int]:
     """The width of a rates frame's buckets: the greatest common divisor of the gaps between its
     buckets (``None`` with fewer than two)."""
     b = frame.get_column("bucket")
-    if b.dtype == pl.Datetime or isinstance(b.dtype, pl.Datetime):
+    if isinstance(b.dtype, pl.Datetime):
         b = b.dt.epoch("ns")
-    starts = b.cast(pl.Int64).drop_nulls().unique().sort()
-    gaps = starts.diff().drop_nulls()
+    gaps = b.cast(pl.Int64).drop_nulls().unique().sort().diff().drop_nulls().unique()
     if gaps.len() == 0:
         return None
-    width = 0
-    for g in gaps.unique().to_list():
-        width = math.gcd(width, int(g))
-    return max(1, width // 1_000_000_000)
+    return max(1, math.gcd(*gaps.to_list()) // 1_000_000_000)
 
 
 def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Union[int, str]] = None,
@@ -422,10 +413,11 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
     >>> tl.incidents["attribution"].to_list()         # doctest: +SKIP
     ['edge']
     """
+    given = None if bucket is None else _bucket(bucket)
     fail = _seconds(min_failing, "min_failing")
     frame = _as_frame(source)
     if frame is None:
-        secs = 60 if bucket is None else _bucket(bucket)
+        secs = given or 60
         doc, acc_json = _core.timeline_of_paths(_paths(source), _opts(format, log_format, dedup, threads=threads),
                                                 secs, min_excess, fail)
         acc = _check(Accounting.from_json(acc_json), strict)
@@ -437,17 +429,15 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
         missing = [c for c in EVENT_COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"the event frame lacks {', '.join(missing)} (read_events gives them)")
-        secs = 60 if bucket is None else _bucket(bucket)
+        secs = given or 60
     else:
         if "bucket" not in frame.columns:
             raise ValueError("the frame is neither a rates frame (no `bucket`) nor an event frame (no `edge_status`)")
         found = _bucket_of(frame)
-        secs = (found or 60) if bucket is None else _bucket(bucket)
+        secs = given or found or 60
         if found is not None and found % secs != 0:
             raise ValueError(f"the rates frame's buckets are {found} s apart, which is not a multiple of the "
                              f"bucket given ({secs} s): pass bucket={found} or leave it out")
-    # Categorical or Enum text (a notebook's habit) reaches the core as plain strings.
-    frame = frame.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))
     summary = None
     if accounting is not None:
         summary = (len(accounting.files), accounting.lines, accounting.events, accounting.rejected,

@@ -30,6 +30,7 @@ reads it and deletes it; the accounting names the file by its URL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -100,19 +101,21 @@ def _list_remote(url: str) -> List[str]:
     return [fs.unstrip_protocol(f) for f in sorted(fs.find(root))]
 
 
-def _fetch(path: str) -> tuple:
-    """A local path for ``path``, and the temporary file to remove after (or ``None``)."""
+@contextlib.contextmanager
+def _local_copy(path: str) -> Iterator[str]:
+    """A local path for ``path``: the path itself, or for a URL a temporary copy of the object,
+    removed afterwards."""
     if "://" not in path:
-        return path, None
+        yield path
+        return
     fs, remote = _fsspec().core.url_to_fs(path)
     fd, local = tempfile.mkstemp(suffix="-" + os.path.basename(remote))
     os.close(fd)
     try:
         fs.get(remote, local)
-    except BaseException:
+        yield local
+    finally:
         os.unlink(local)
-        raise
-    return local, local
 
 
 def _partials(seed: int, opts: dict, bucket_secs: int):
@@ -122,12 +125,8 @@ def _partials(seed: int, opts: dict, bucket_secs: int):
         target = None
         for b in batches:
             for idx, path in zip(b.column("file_index").to_pylist(), b.column("path").to_pylist()):
-                local, tmp = _fetch(path)
-                try:
+                with _local_copy(path) as local:
                     table = pa.table(_core.file_partial(local, idx, seed, opts, bucket_secs, path))
-                finally:
-                    if tmp is not None:
-                        os.unlink(tmp)
                 if target is None:
                     target = pa.schema([pa.field(f.name, pa.string() if pa.types.is_large_string(f.type)
                                                  or pa.types.is_string_view(f.type) else f.type)

@@ -318,7 +318,6 @@ fn rates(
     bucket_secs: i64,
     by_host: bool,
 ) -> PyResult<(ArrowStream, String)> {
-    blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)?;
     let opts = options(opts)?;
     let (inputs, unreadable) = inputs(paths);
     let (df, acc) = py
@@ -555,6 +554,21 @@ fn to_json<T: serde::Serialize>(v: &T) -> blastradius::Result<String> {
     serde_json::to_string(v).map_err(|e| blastradius::Error::Invalid(e.to_string()))
 }
 
+/// Seconds of a duration as the CLI reads one (`90`, `30s`, `5m`, `1h`), whatever its size.
+#[pyfunction]
+fn duration_seconds(text: &str) -> PyResult<i64> {
+    blastradius::duration::parse_width(text).map_err(PyValueError::new_err)
+}
+
+/// A bucket width checked as the CLI checks `--bucket` (1 s to 24 h).
+#[pyfunction]
+fn check_bucket(secs: i128) -> PyResult<i64> {
+    i64::try_from(secs)
+        .map_err(|_| format!("a bucket of {secs} s: it must be between 1s and 24h"))
+        .and_then(blastradius::duration::check_seconds)
+        .map_err(PyValueError::new_err)
+}
+
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -576,6 +590,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(report, m)?)?;
     m.add_function(wrap_pyfunction!(file_partial, m)?)?;
     m.add_function(wrap_pyfunction!(combine_partials, m)?)?;
+    m.add_function(wrap_pyfunction!(duration_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(check_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())
 }

@@ -490,17 +490,27 @@ fn clean_url(u: &str, opts: &FrameOptions, cookies: &[String]) -> String {
     prefix(&clean, MAX_URL).to_string()
 }
 
-/// Free text from the capture (a browser's error message names the URL it was loading): the
-/// URLs in it and its token-like values redacted first, then cut to `max` bytes.
+/// Free text from the capture (a response body, an error message): token-like values and the
+/// entry's cookie values redacted first, then cut to `max` bytes (a token cut in two would slip
+/// under its pattern).
 fn clean_text(t: &str, max: usize, opts: &FrameOptions, cookies: &[String]) -> String {
     let wide = prefix(t, 4 * max);
     if opts.keep_secrets {
         return prefix(wide, max).to_string();
     }
-    let urls: Vec<Cow<'_, str>> =
-        wide.split(' ').map(|w| if w.contains("://") { redact::url(w) } else { Cow::Borrowed(w) }).collect();
-    let clean = scrub(redact::text(&urls.join(" ")).into_owned(), cookies);
+    let clean = scrub(redact::text(wide).into_owned(), cookies);
     prefix(&clean, max).to_string()
+}
+
+/// The URLs in a browser's error message ("... loading https://...") with their secret query
+/// parameters and credentials redacted, as [`clean_url`] does.
+fn urls_redacted<'a>(t: &'a str, opts: &FrameOptions) -> Cow<'a, str> {
+    if opts.keep_secrets || !t.contains("://") {
+        return Cow::Borrowed(t);
+    }
+    let words: Vec<Cow<'_, str>> =
+        t.split(' ').map(|w| if w.contains("://") { redact::url(w) } else { Cow::Borrowed(w) }).collect();
+    Cow::Owned(words.join(" "))
 }
 
 /// The record of one entry.
@@ -528,7 +538,7 @@ fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
         .or_else(|| str_at(v, &["response", "_error"]))
         .or_else(|| str_at(v, &["_failureText"]))
         .or_else(|| str_at(v, &["response", "_failureText"]))
-        .map(|e| clean_text(e, 512, opts, &cookies));
+        .map(|e| clean_text(&urls_redacted(e, opts), 512, opts, &cookies));
     let (rid, pop) = match header(resp_headers, "cf-ray") {
         Some(ray) => {
             let (id, pop) = split_ray(ray);
@@ -546,11 +556,7 @@ fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
     let ctype = header(resp_headers, "content-type").or(mime).map(|c| prefix(c, 128).to_string());
     let body = match (str_at(v, &["response", "content", "text"]), str_at(v, &["response", "content", "encoding"])) {
         (Some(text), None) if ctype.as_deref().is_none_or(is_textual) => {
-            // Redact first, then cut: a token cut in two would slip under its pattern.
-            let wide = prefix(text, 4 * opts.max_body_bytes);
-            let clean =
-                if opts.keep_secrets { wide.to_string() } else { scrub(redact::text(wide).into_owned(), &cookies) };
-            Some(prefix(&clean, opts.max_body_bytes).to_string())
+            Some(clean_text(text, opts.max_body_bytes, opts, &cookies))
         }
         _ => None,
     };
