@@ -255,7 +255,7 @@ def _seconds(v: Union[int, str], what: str = "bucket") -> int:
     if isinstance(v, int):
         return v
     try:
-        return _core.duration_seconds(v)
+        return _core.duration_seconds(v.lower())
     except ValueError as e:
         raise ValueError(f"{what}: {e}") from None
 
