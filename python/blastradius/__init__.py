@@ -397,7 +397,7 @@ def _bucket_of(frame: pl.DataFrame) -> Optional[int]:
 
 
 def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Union[int, str]] = None,
-             min_excess: float = 0.05, min_failing: Union[int, str] = "3m",
+             min_excess: float = 0.01, min_failing: Union[int, str] = "3m",
              format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
              strict: bool = False, threads: int = 0, accounting: Optional[Accounting] = None) -> Timeline:
     """Reconstructs the timeline per POP and region: onset, peak, recovery, flapping and its
@@ -492,7 +492,7 @@ def explain(id: Optional[str] = None) -> Union[str, pl.DataFrame]:
 
 
 def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: Union[int, str] = "1m",
-           min_excess: float = 0.05, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
+           min_excess: float = 0.01, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
            log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False) -> Accounting:
     """Writes the incident report directory (report.html, report.md, timeline.json,
     events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``.

@@ -163,7 +163,9 @@ fn method(bucket: i64, min_excess: f64, min_failing: i64) -> PyResult<blastradiu
     if min_failing < 0 {
         return Err(PyValueError::new_err("min_failing must be at least 0 s"));
     }
-    Ok(blastradius::cli::MethodArgs { bucket, min_excess, min_failing })
+    let m = blastradius::cli::MethodArgs { bucket, min_excess, min_failing, baseline: None };
+    m.params().map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(m)
 }
 
 fn inputs(paths: Vec<PathBuf>) -> (Vec<Input>, Vec<FileAccount>) {
@@ -331,7 +333,7 @@ fn rates(
 
 /// The timeline of paths (JSON, as `blastradius timeline --format json`) and the accounting.
 #[pyfunction]
-#[pyo3(signature = (paths, opts=None, bucket_secs=60, min_excess=0.05, min_failing_secs=180))]
+#[pyo3(signature = (paths, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180))]
 fn timeline_of_paths(
     py: Python<'_>,
     paths: Vec<PathBuf>,
@@ -350,7 +352,7 @@ fn timeline_of_paths(
             if acc.events == 0 {
                 return Ok((None, acc));
             }
-            let tl = timeline::build(&table, summary(&acc, n_unreadable), &m.params());
+            let tl = timeline::build(&table, summary(&acc, n_unreadable), &m.params().unwrap_or_default());
             Ok((Some(to_json(&tl)?), acc))
         })
         .map_err(err)?;
@@ -360,7 +362,7 @@ fn timeline_of_paths(
 /// The timeline of a frame: `kind` is `rates` (a frame from `rates`, by host or not) or
 /// `events` (an event frame). `input` is the accounting summary to report (JSON), if known.
 #[pyfunction]
-#[pyo3(signature = (frame, kind, input=None, bucket_secs=60, min_excess=0.05, min_failing_secs=180))]
+#[pyo3(signature = (frame, kind, input=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180))]
 fn timeline_of_frame(
     py: Python<'_>,
     frame: &Bound<'_, PyAny>,
@@ -384,7 +386,7 @@ fn timeline_of_frame(
             let n = table.total().requests;
             InputSummary { files: 0, lines: n, events: n, rejected: 0, duplicates: 0 }
         };
-        to_json(&timeline::build(&table, input, &m.params()))
+        to_json(&timeline::build(&table, input, &m.params().unwrap_or_default()))
     })
     .map_err(err)
 }
@@ -450,7 +452,7 @@ fn explain(id: Option<&str>) -> PyResult<Vec<(String, String, String)>> {
 
 /// Writes the report directory; returns whether a report was written, and the accounting.
 #[pyfunction]
-#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.05, min_failing_secs=180, command=None))]
+#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -514,7 +516,7 @@ fn file_partial(
 /// holds the merged `rates` rows, `removals` the merged counts of copies to take out (both
 /// exchange-frame columns), `accounts` each file's account (JSON) in file order.
 #[pyfunction]
-#[pyo3(signature = (rates, removals, accounts, bucket_secs=60, min_excess=0.05, min_failing_secs=180))]
+#[pyo3(signature = (rates, removals, accounts, bucket_secs=60, min_excess=0.01, min_failing_secs=180))]
 fn combine_partials(
     py: Python<'_>,
     rates: Option<&Bound<'_, PyAny>>,
@@ -543,7 +545,7 @@ fn combine_partials(
             .collect::<Result<_, _>>()
             .map_err(|e| blastradius::Error::Invalid(format!("file account: {e}")))?;
         let (table, acc) = state::combine(table, &removals, accounts);
-        let tl = (acc.events > 0).then(|| timeline::build(&table, summary(&acc, 0), &m.params()));
+        let tl = (acc.events > 0).then(|| timeline::build(&table, summary(&acc, 0), &m.params().unwrap_or_default()));
         Ok((tl.as_ref().map(to_json).transpose()?, to_json(&acc)?))
     })
     .map_err(err)

@@ -156,7 +156,7 @@ fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     bar.finish();
     let (table, acc) = result?;
     if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params());
+        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params()?);
         match a.output_format {
             TimelineFormat::Json => println!("{}", serde_json::to_string_pretty(&tl)?),
             TimelineFormat::Table => println!("{}", print::timeline(&tl)),
@@ -323,7 +323,7 @@ fn analyse_as(
     sink.finish()?;
     let mut report = None;
     if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params());
+        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params()?);
         let mut accounting = acc.clone();
         accounting.files.extend(unreadable.iter().cloned());
         let meta = Meta { name, command, version: env!("CARGO_PKG_VERSION").to_string() };

@@ -183,28 +183,64 @@ pub struct MethodArgs {
     /// Bucket width: 60s, 1m, 5m, or seconds.
     #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
     pub bucket: i64,
-    /// How far above its own baseline a POP's edge-error rate must be to count as failing.
-    #[arg(long, default_value_t = 0.05, value_name = "RATE")]
+    /// Smallest rise of a POP's edge-error rate above its baseline that counts as failing
+    /// (0.01 = one point); smaller rises are never incidents, larger ones must also be far
+    /// beyond chance at the POP's volume.
+    #[arg(long, default_value_t = 0.01, value_name = "RATE")]
     pub min_excess: f64,
     /// Minimum failing time for an incident at one POP (shorter blips are ignored).
     #[arg(long, default_value = "3m", value_parser = crate::duration::parse_seconds)]
     pub min_failing: i64,
+    /// A quiet period to measure each POP's baseline in, `FROM..TO` in RFC 3339
+    /// (`2025-11-18T09:00:00Z..2025-11-18T11:00:00Z`); by default baselines come from the
+    /// input's healthy stretches and what healthy POPs show.
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_period)]
+    pub baseline: Option<Period>,
+}
+
+/// A time period, ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// Start, ns since the epoch.
+    pub from: i64,
+    /// End (exclusive), ns since the epoch.
+    pub to: i64,
+}
+
+/// Parses `FROM..TO` (RFC 3339 times).
+pub fn parse_period(s: &str) -> Result<Period, String> {
+    let (a, b) = s.split_once("..").ok_or_else(|| format!("expected FROM..TO, got {s:?}"))?;
+    let t = |x: &str| {
+        chrono::DateTime::parse_from_rfc3339(x.trim())
+            .ok()
+            .and_then(|d| d.timestamp_nanos_opt())
+            .ok_or_else(|| format!("{x:?} is not an RFC 3339 time (2025-11-18T09:00:00Z)"))
+    };
+    let (from, to) = (t(a)?, t(b)?);
+    if to <= from {
+        return Err(format!("the period {s:?} ends before it starts"));
+    }
+    Ok(Period { from, to })
 }
 
 impl Default for MethodArgs {
     fn default() -> Self {
-        MethodArgs { bucket: 60, min_excess: 0.05, min_failing: 180 }
+        MethodArgs { bucket: 60, min_excess: 0.01, min_failing: 180, baseline: None }
     }
 }
 
 impl MethodArgs {
-    /// The timeline's parameters.
-    pub fn params(&self) -> crate::timeline::Params {
-        crate::timeline::Params {
-            min_excess: self.min_excess.clamp(0.001, 0.9),
+    /// The timeline's parameters, checked (NaN, infinities and out-of-range values refused).
+    pub fn params(&self) -> Result<crate::timeline::Params, crate::Error> {
+        crate::duration::check_seconds(self.bucket).map_err(crate::Error::Invalid)?;
+        let p = crate::timeline::Params {
+            min_excess: self.min_excess,
             min_failing_secs: self.min_failing,
+            baseline: self.baseline.map(|b| (b.from, b.to)),
             ..crate::timeline::Params::default()
-        }
+        };
+        p.validate().map_err(crate::Error::Invalid)?;
+        Ok(p)
     }
 }
 

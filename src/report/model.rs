@@ -332,7 +332,10 @@ pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
 
     let mut regions: BTreeMap<&str, Vec<HeatCell>> = BTreeMap::new();
     let mut sigs = vec![vec![0_u64; ax.columns]; signatures::COUNT];
-    let affected: Vec<&str> = timeline.propagation.iter().take(MAX_PROPAGATION_ROWS).map(|p| p.pop.as_str()).collect();
+    // Every affected POP by onset (the timeline's propagation table lists only incidents that
+    // spread; a push is drawn too).
+    let by_onset = onset_order(timeline);
+    let affected: Vec<&str> = by_onset.iter().take(MAX_PROPAGATION_ROWS).map(|p| p.pop.as_str()).collect();
     let mut pop_cells: BTreeMap<&str, Vec<(u64, u64)>> =
         affected.iter().map(|p| (*p, vec![(0, 0); pax.columns])).collect();
     for ((b, pop, _), c) in &table.rows {
@@ -376,8 +379,7 @@ pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
 
     let span = pax.span_seconds() as f64;
     let offset = |s: &str| parse_ns(s).map(|t| ((t - pax.start_ns) as f64 / NS as f64).clamp(0.0, span));
-    let propagation = timeline
-        .propagation
+    let propagation = by_onset
         .iter()
         .take(MAX_PROPAGATION_ROWS)
         .map(|p| {
@@ -406,7 +408,7 @@ pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
         signatures_max,
         propagation_axis: pax,
         propagation,
-        propagation_hidden: timeline.propagation.len().saturating_sub(MAX_PROPAGATION_ROWS),
+        propagation_hidden: by_onset.len().saturating_sub(MAX_PROPAGATION_ROWS),
     }
 }
 
@@ -689,4 +691,26 @@ mod tests {
         let c = axis(60 * NS, 60 * NS, 60 * NS, MAX_CHART_COLUMNS);
         assert_eq!((c.bucket_seconds, c.columns), (60, 1));
     }
+}
+
+/// Affected POPs by onset with their lag after the first (whatever the incident's pattern).
+fn onset_order(timeline: &Timeline) -> Vec<crate::timeline::model::Propagation> {
+    let mut rows: Vec<(i64, &str, &str)> = timeline
+        .pops
+        .iter()
+        .filter(|p| p.affected)
+        .filter_map(|p| {
+            let onset = p.onset.as_deref()?;
+            Some((parse_ns(onset)?, p.pop.as_str(), onset))
+        })
+        .collect();
+    rows.sort_unstable();
+    let first = rows.first().map_or(0, |r| r.0);
+    rows.into_iter()
+        .map(|(t, pop, onset)| crate::timeline::model::Propagation {
+            pop: pop.to_string(),
+            onset: onset.to_string(),
+            lag_seconds: ((t - first) as f64 / 1e6).round() / 1e3,
+        })
+        .collect()
 }

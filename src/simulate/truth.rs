@@ -278,6 +278,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
                 evidence: evidence(tally, k, inc.attribution, &pop_codes),
                 pops: pop_codes,
                 flapping,
+                ..Incident::default()
             },
         ));
     }
@@ -313,6 +314,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
                 dominant_signature: counts.and_then(Tally::dominant),
                 requests: tally.events.get(i).copied().unwrap_or(0),
                 confidence: 1.0,
+                ..PopTimeline::default()
             }
         })
         .collect();

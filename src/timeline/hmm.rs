@@ -14,8 +14,30 @@ pub struct Rates {
     pub p0: f64,
     /// Error rate when failing.
     pub p1: f64,
+    /// Extra-binomial dispersion: the intra-bucket correlation ρ, so a bucket of `n` requests
+    /// carries the evidence of `n / (1 + (n − 1)ρ)` independent ones. Real error rates wander
+    /// more than a binomial allows (a noisy POP at 2–4 %); this keeps that wander from reading
+    /// as a change while a sustained shift still does.
+    pub rho: f64,
     /// Whether the fit found buckets at the failing rate at all.
     pub has_failing: bool,
+}
+
+/// What the fit knows before it looks at the series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prior {
+    /// Lowest baseline assumed (a series with no errors still has some chance of one).
+    pub floor: f64,
+    /// Smallest failing rate above the baseline that counts (absolute).
+    pub min_effect: f64,
+    /// A baseline measured elsewhere (a quiet period the user named): kept fixed.
+    pub fixed_p0: Option<f64>,
+}
+
+/// Log-likelihood of `k` errors in `n` requests at rate `p`, with dispersion `rho`.
+fn ll_rho(k: u64, n: u64, p: f64, rho: f64) -> f64 {
+    let phi = 1.0 + (n.saturating_sub(1)) as f64 * rho;
+    ll(k, n, p) / phi
 }
 
 fn ll(k: u64, n: u64, p: f64) -> f64 {
@@ -29,50 +51,72 @@ fn pooled(items: impl Iterator<Item = (u64, u64)>) -> Option<f64> {
     (n > 0).then(|| k as f64 / n as f64)
 }
 
-/// Fits the healthy and failing rates. `floor` bounds the baseline from below (a series with
-/// no errors still has some chance of one); `min_excess` is how far above the baseline a
-/// failing rate must be to count as failing at all.
-pub fn fit(k: &[u64], n: &[u64], floor: f64, min_excess: f64) -> Rates {
-    let mut rates: Vec<f64> = k.iter().zip(n).filter(|(_, n)| **n > 0).map(|(k, n)| *k as f64 / *n as f64).collect();
-    rates.sort_by(f64::total_cmp);
-    let median = rates.get(rates.len() / 2).copied().unwrap_or(0.0);
-    let mut p0 =
-        pooled(k.iter().zip(n).filter(|(k, n)| **n > 0 && **k as f64 / **n as f64 <= median).map(|(k, n)| (*k, *n)))
-            .unwrap_or(0.0)
-            .max(floor);
-    let high = |p0: f64| k.iter().zip(n).filter(move |(k, n)| **n > 0 && **k as f64 / **n as f64 >= p0 + min_excess);
-    let Some(mut p1) = pooled(high(p0).map(|(k, n)| (*k, *n))) else {
-        return Rates { p0, p1: (p0 + min_excess).min(0.999), has_failing: false };
-    };
-    let mut w1 = high(p0).count() as f64 / rates.len().max(1) as f64;
-    for _ in 0..30 {
-        let (mut k0, mut n0, mut k1, mut n1, mut g) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        let lw0 = (1.0 - w1).max(1e-9).ln();
-        let lw1 = w1.max(1e-9).ln();
-        for (&kk, &nn) in k.iter().zip(n) {
-            if nn == 0 {
-                continue;
-            }
-            let a = lw0 + ll(kk, nn, p0);
-            let b = lw1 + ll(kk, nn, p1);
-            let m = a.max(b);
-            let gamma = (b - m).exp() / ((a - m).exp() + (b - m).exp());
-            k0 += (1.0 - gamma) * kk as f64;
-            n0 += (1.0 - gamma) * nn as f64;
-            k1 += gamma * kk as f64;
-            n1 += gamma * nn as f64;
-            g += gamma;
-        }
-        if n0 > 0.0 {
-            p0 = (k0 / n0).max(floor);
-        }
-        if n1 > 0.0 {
-            p1 = k1 / n1;
-        }
-        w1 = g / rates.len().max(1) as f64;
-        p1 = p1.max(p0 + min_excess).min(0.999);
+/// Fits the healthy and failing rates by Baum–Welch (the posterior of each bucket from the
+/// forward–backward recursions weighs it into either rate), started from the quietest and the
+/// worst tenth of the buckets, so that whichever share of the series fails the healthy state
+/// starts at the healthy end. The dispersion is then measured on the healthy buckets and the
+/// fit repeated with it.
+pub fn fit(k: &[u64], n: &[u64], prior: Prior, switch: f64) -> Rates {
+    let mut rates: Vec<(f64, u64, u64)> =
+        k.iter().zip(n).filter(|(_, n)| **n > 0).map(|(k, n)| (*k as f64 / *n as f64, *k, *n)).collect();
+    if rates.is_empty() {
+        let p0 = prior.fixed_p0.unwrap_or(prior.floor);
+        return Rates { p0, p1: (p0 + prior.min_effect).min(0.999), rho: 0.0, has_failing: false };
     }
-    Rates { p0, p1, has_failing: true }
+    rates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tenth = rates.len().div_ceil(10);
+    let low = pooled(rates.iter().take(tenth).map(|r| (r.1, r.2))).unwrap_or(0.0);
+    let high = pooled(rates.iter().rev().take(tenth).map(|r| (r.1, r.2))).unwrap_or(0.0);
+    let mut r = Rates { p0: prior.fixed_p0.unwrap_or(low).max(prior.floor), p1: 0.0, rho: 0.0, has_failing: false };
+    r.p1 = high.max(r.p0 + prior.min_effect).min(0.999);
+    for round in 0..2 {
+        for _ in 0..12 {
+            let gamma = posterior(k, n, r, switch);
+            let (mut k0, mut n0, mut k1, mut n1) = (0.0, 0.0, 0.0, 0.0);
+            for ((&kk, &nn), g) in k.iter().zip(n).zip(&gamma) {
+                k0 += (1.0 - g) * kk as f64;
+                n0 += (1.0 - g) * nn as f64;
+                k1 += g * kk as f64;
+                n1 += g * nn as f64;
+            }
+            if prior.fixed_p0.is_none() && n0 > 0.0 {
+                r.p0 = (k0 / n0).max(prior.floor);
+            }
+            if n1 > 0.0 {
+                r.p1 = k1 / n1;
+            }
+            r.p1 = r.p1.max(r.p0 + prior.min_effect).min(0.999);
+        }
+        if round == 0 {
+            let gamma = posterior(k, n, r, switch);
+            r.rho = dispersion(k, n, &gamma, r.p0);
+            if r.rho < 1e-4 {
+                break;
+            }
+        }
+    }
+    r.has_failing = posterior(k, n, r, switch).iter().any(|g| *g > 0.5);
+    r
+}
+
+/// The intra-bucket correlation of the healthy buckets (method of moments): the excess of the
+/// squared deviations over the binomial variance, per pair of requests in a bucket.
+fn dispersion(k: &[u64], n: &[u64], gamma: &[f64], p0: f64) -> f64 {
+    let v = p0 * (1.0 - p0);
+    let (mut num, mut den) = (0.0, 0.0);
+    for ((&kk, &nn), g) in k.iter().zip(n).zip(gamma) {
+        if nn < 2 || *g >= 0.5 {
+            continue;
+        }
+        let nf = nn as f64;
+        num += (kk as f64 - nf * p0).powi(2) - nf * v;
+        den += nf * (nf - 1.0) * v;
+    }
+    if den > 0.0 {
+        (num / den).clamp(0.0, 0.2)
+    } else {
+        0.0
+    }
 }
 
 /// The most likely state path (true = failing).
@@ -86,7 +130,7 @@ pub fn viterbi(k: &[u64], n: &[u64], r: Rates, switch: f64) -> Vec<bool> {
     let mut score = [stay, jump];
     let mut back: Vec<[bool; 2]> = Vec::with_capacity(t);
     for (i, (&kk, &nn)) in k.iter().zip(n).enumerate() {
-        let e = [ll(kk, nn, r.p0), ll(kk, nn, r.p1)];
+        let e = [ll_rho(kk, nn, r.p0, r.rho), ll_rho(kk, nn, r.p1, r.rho)];
         if i == 0 {
             score = [score[0] + e[0], score[1] + e[1]];
             back.push([false, true]);
@@ -129,7 +173,8 @@ pub fn posterior(k: &[u64], n: &[u64], r: Rates, switch: f64) -> Vec<f64> {
     let t = k.len().min(n.len());
     let stay = (1.0 - switch).ln();
     let jump = switch.ln();
-    let e: Vec<[f64; 2]> = k.iter().zip(n).map(|(&kk, &nn)| [ll(kk, nn, r.p0), ll(kk, nn, r.p1)]).collect();
+    let e: Vec<[f64; 2]> =
+        k.iter().zip(n).map(|(&kk, &nn)| [ll_rho(kk, nn, r.p0, r.rho), ll_rho(kk, nn, r.p1, r.rho)]).collect();
     let mut fwd = vec![[0.0f64; 2]; t];
     let mut prev = [stay, jump];
     for (i, ei) in e.iter().enumerate() {
@@ -159,6 +204,20 @@ pub fn posterior(k: &[u64], n: &[u64], r: Rates, switch: f64) -> Vec<f64> {
         }
     }
     out
+}
+
+/// How much better two rates (inside and outside a span) explain the counts than one rate
+/// does: the log-likelihood ratio. With nothing outside, the outside rate is `reference`.
+pub fn split_gain(k_in: u64, n_in: u64, k_out: u64, n_out: u64, reference: f64) -> f64 {
+    let rate = |k: u64, n: u64| (k as f64 / n.max(1) as f64).clamp(1e-12, 1.0 - 1e-12);
+    let p_in = rate(k_in, n_in);
+    if n_out == 0 {
+        let p_ref = reference.clamp(1e-12, 1.0 - 1e-12);
+        return (ll(k_in, n_in, p_in) - ll(k_in, n_in, p_ref)).max(0.0);
+    }
+    let p_out = rate(k_out, n_out);
+    let p_all = rate(k_in + k_out, n_in + n_out);
+    (ll(k_in, n_in, p_in) + ll(k_out, n_out, p_out) - ll(k_in + k_out, n_in + n_out, p_all)).max(0.0)
 }
 
 /// Upper tail of the binomial: P(X ≥ k) for X ~ Bin(n, p), by a normal approximation with
@@ -213,6 +272,8 @@ fn erfc(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    const PRIOR: Prior = Prior { floor: 0.0005, min_effect: 0.01, fixed_p0: None };
+
     #[test]
     fn finds_a_failing_stretch_and_its_rates() {
         let n = vec![500u64; 60];
@@ -220,7 +281,7 @@ mod tests {
         for v in &mut k[20..35] {
             *v = 300;
         }
-        let r = fit(&k, &n, 0.0005, 0.05);
+        let r = fit(&k, &n, PRIOR, 0.01);
         assert!((r.p0 - 0.002).abs() < 0.001, "{r:?}");
         assert!((r.p1 - 0.6).abs() < 0.01, "{r:?}");
         let path = viterbi(&k, &n, r, 0.01);
@@ -234,7 +295,7 @@ mod tests {
     fn a_steady_noisy_series_has_no_failing_state() {
         let n = vec![400u64; 120];
         let k: Vec<u64> = (0..120).map(|i| 10 + (i * 7 % 5) as u64).collect(); // ~3 %
-        let r = fit(&k, &n, 0.0005, 0.05);
+        let r = fit(&k, &n, PRIOR, 0.01);
         let path = viterbi(&k, &n, r, 0.01);
         assert!(path.iter().all(|s| !s), "{r:?}");
     }

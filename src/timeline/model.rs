@@ -19,10 +19,11 @@ pub struct InputSummary {
 }
 
 /// Who is to blame for an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Attribution {
     /// The CDN edge.
+    #[default]
     Edge,
     /// The origin.
     Origin,
@@ -31,19 +32,37 @@ pub enum Attribution {
 }
 
 /// How wide an incident was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// One POP, or a few in one region's part.
+    #[default]
     Local,
     /// One region.
     Regional,
     /// Several regions.
     Global,
+    /// Only POPs whose place is unknown (edge IPs, codes not in the table) were affected.
+    Unknown,
+}
+
+/// How the affected POPs' onsets (or recoveries) are laid out in time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pattern {
+    /// One POP: no pattern to speak of.
+    #[default]
+    Single,
+    /// Every POP within the push window of one instant, as the stated intervals allow: a change
+    /// applied everywhere at once (a global configuration push, one global fix).
+    Simultaneous,
+    /// Onsets spread beyond their uncertainty: the failure spread from an epicenter (or was
+    /// fixed in stages).
+    Propagating,
 }
 
 /// One incident across POPs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     /// Stable id within a run (`I1`, `I2`, ... in onset order).
     pub id: String,
@@ -53,8 +72,35 @@ pub struct Incident {
     pub onset: Option<String>,
     /// End, RFC 3339; null when still failing at the end of the data.
     pub recovery: Option<String>,
-    /// Local, regional or global.
+    /// The onset lies before the input's first event: the input starts inside the incident.
+    #[serde(default)]
+    pub onset_censored: bool,
+    /// The recovery lies after the input's last event: still failing when the input ends.
+    #[serde(default)]
+    pub recovery_censored: bool,
+    /// Local, regional, global, or unknown (only unmapped POPs affected). Unmapped POPs never
+    /// widen the scope.
     pub scope: Scope,
+    /// Affected POPs whose place is not in the data-center tables.
+    #[serde(default)]
+    pub unmapped_pops: usize,
+    /// How the POPs' onsets are laid out: `simultaneous` (a push: no epicenter is named),
+    /// `propagating` (an epicenter and lags), or `single`.
+    #[serde(default)]
+    pub onset_pattern: Pattern,
+    /// Seconds between the earliest and the latest POP onset.
+    #[serde(default)]
+    pub onset_spread_seconds: Option<f64>,
+    /// The same for recoveries: one global fix or a staged one.
+    #[serde(default)]
+    pub recovery_pattern: Pattern,
+    /// Seconds between the earliest and the latest POP recovery.
+    #[serde(default)]
+    pub recovery_spread_seconds: Option<f64>,
+    /// Requests that failed because of the incident: errors above each POP's (or host's)
+    /// baseline over its failing span.
+    #[serde(default)]
+    pub failed_requests: u64,
     /// Hosts involved.
     pub hosts: Vec<String>,
     /// The first affected POP(s).
@@ -97,7 +143,7 @@ pub struct Flapping {
 }
 
 /// One POP (or one region, with `pop` holding the region name).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PopTimeline {
     /// POP code (for a region row: the region).
     pub pop: String,
@@ -111,19 +157,46 @@ pub struct PopTimeline {
     pub affected: bool,
     /// Onset, RFC 3339.
     pub onset: Option<String>,
+    /// The onset's uncertainty interval (earliest, latest), RFC 3339: from the bucket width, the
+    /// time between errors at the POP's volume, and the shape of the rise.
+    #[serde(default)]
+    pub onset_interval: Option<[String; 2]>,
+    /// The onset lies before the input starts (`onset` is then the first event's time).
+    #[serde(default)]
+    pub onset_censored: bool,
     /// Time of the peak error rate, RFC 3339.
     pub peak: Option<String>,
     /// Peak error rate (0..1) over one bucket.
     pub peak_error_rate: Option<f64>,
     /// Recovery, RFC 3339.
     pub recovery: Option<String>,
+    /// The recovery's uncertainty interval (earliest, latest), RFC 3339.
+    #[serde(default)]
+    pub recovery_interval: Option<[String; 2]>,
+    /// The recovery lies after the input ends (`recovery` is then the last event's time).
+    #[serde(default)]
+    pub recovery_censored: bool,
     /// Flapping during the incident.
     pub flapping: Flapping,
     /// The most frequent error signature during the incident (or overall when unaffected).
     pub dominant_signature: Option<String>,
     /// Requests over the whole data.
     pub requests: u64,
-    /// How sure the detection is, 0..1 (low for low-volume POPs).
+    /// Mean requests per bucket with traffic: how much evidence the row rests on.
+    #[serde(default)]
+    pub volume: f64,
+    /// Edge-blamed error rate when healthy (0..1).
+    #[serde(default)]
+    pub baseline_error_rate: Option<f64>,
+    /// Edge-blamed error rate above the baseline over the failing span (0..1).
+    #[serde(default)]
+    pub excess_error_rate: Option<f64>,
+    /// Requests that failed because of the incident: edge-blamed errors above the baseline over
+    /// the failing span.
+    #[serde(default)]
+    pub failed_requests: u64,
+    /// Posterior probability that the POP was affected (0..1), from the change model: near 1
+    /// for a POP found affected on strong evidence, near 0 for one clearly healthy.
     pub confidence: f64,
 }
 

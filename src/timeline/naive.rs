@@ -39,6 +39,7 @@ pub fn build(table: &RatesTable, threshold: f64) -> Timeline {
                 dominant_signature: None,
                 requests,
                 confidence: 1.0,
+                ..PopTimeline::default()
             }
         })
         .collect();

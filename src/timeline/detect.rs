@@ -1,0 +1,265 @@
+//! Failing spans of one series: the change model, the tests a span must pass, and its refined,
+//! interval-bounded onset and recovery.
+
+use super::hmm::{self, Prior, Rates};
+use super::refine;
+use super::series::{Axis, Dense};
+use super::Params;
+
+/// A failing span of one series.
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// Bucket index of the first and last failing bucket (after refinement).
+    pub start: usize,
+    /// See `start`.
+    pub end: usize,
+    /// Onset, ns.
+    pub onset_ns: i64,
+    /// Recovery, ns.
+    pub recovery_ns: i64,
+    /// The onset's interval, ns.
+    pub onset_iv: (i64, i64),
+    /// The recovery's interval, ns.
+    pub recovery_iv: (i64, i64),
+    /// The series was already failing at its first bucket with traffic.
+    pub onset_censored: bool,
+    /// The series was still failing at its last bucket with traffic.
+    pub recovery_censored: bool,
+    /// Failing runs (bucket ranges) of the span.
+    pub runs: Vec<(usize, usize)>,
+    /// Refined start time of each run, ns.
+    pub run_starts_ns: Vec<i64>,
+    /// Posterior probability that the series failed in this span.
+    pub p_affected: f64,
+    /// The healthy rate the span was measured against.
+    pub baseline: f64,
+    /// The span's blamed-error rate above the baseline.
+    pub excess_rate: f64,
+    /// Blamed errors above the baseline over the span.
+    pub failed: u64,
+}
+
+/// What one series shows.
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// Accepted failing spans.
+    pub spans: Vec<Span>,
+    /// The healthy rate.
+    pub baseline: f64,
+    /// Posterior probability of failing anywhere outside the accepted spans (how sure "not
+    /// affected" is: 1 minus this).
+    pub p_outside: f64,
+}
+
+/// What the whole input tells each series.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The time axis.
+    pub axis: &'a Axis,
+    /// The method's parameters.
+    pub params: &'a Params,
+    /// The healthy rate of blamed errors pooled over the healthy series of the input (or the
+    /// prior when none is healthy).
+    pub reference: f64,
+    /// The quiet period as bucket indices, when one was named.
+    pub quiet: Option<(usize, usize)>,
+}
+
+/// The failing spans of one series.
+pub fn detect(s: &Dense, cx: &Context<'_>) -> Detection {
+    let p = cx.params;
+    let total_k: u64 = s.k.iter().sum();
+    if total_k == 0 {
+        return Detection { baseline: p.baseline_floor, ..Detection::default() };
+    }
+    let fixed_p0 = cx.quiet.and_then(|(a, b)| {
+        let (k, n) = s.sum(a, b);
+        (n > 0).then(|| (k as f64 / n as f64).max(p.baseline_floor))
+    });
+    let prior = Prior { floor: p.baseline_floor, min_effect: p.min_excess, fixed_p0 };
+    let r = hmm::fit(&s.k, &s.n, prior, p.switch);
+    let active: Vec<usize> = (0..s.n.len()).filter(|j| s.n.get(*j).is_some_and(|n| *n > 0)).collect();
+    let (Some(&first_active), Some(&last_active)) = (active.first(), active.last()) else {
+        return Detection::default();
+    };
+    // Failing throughout: even the series' healthy state is far above what healthy series
+    // show. Without a quiet period in the input, a steady rate can only be judged by its size.
+    if fixed_p0.is_none() && r.p0 >= cx.reference + p.steady_margin {
+        let (k, n) = s.sum(first_active, last_active);
+        if hmm::tail(k, n, cx.reference + p.steady_margin) < p.alpha {
+            let runs = vec![(first_active, last_active)];
+            let span = whole_span(s, cx, runs, r, cx.reference);
+            return Detection { spans: vec![span], baseline: cx.reference, p_outside: 0.0 };
+        }
+    }
+    if !r.has_failing {
+        return Detection { baseline: r.p0, ..Detection::default() };
+    }
+    let path = hmm::viterbi(&s.k, &s.n, r, p.switch);
+    let post = hmm::posterior(&s.k, &s.n, r, p.switch);
+    let mut spans = Vec::new();
+    let mut accepted = vec![false; s.n.len()];
+    for g in groups(&path, cx) {
+        if let Some(span) = span_of(s, cx, &g, &path, &post, r) {
+            for m in accepted.iter_mut().take(span.end + 1).skip(span.start) {
+                *m = true;
+            }
+            spans.push(span);
+        }
+    }
+    let p_outside =
+        post.iter().zip(&accepted).filter(|(_, a)| !**a).map(|(x, _)| *x).fold(0.0, f64::max).clamp(0.0, 1.0);
+    Detection { spans, baseline: r.p0, p_outside }
+}
+
+/// Failing runs of the path, grouped into spans of runs closer than the split gap.
+fn groups(path: &[bool], cx: &Context<'_>) -> Vec<Vec<(usize, usize)>> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < path.len() {
+        if path.get(i).copied().unwrap_or(false) {
+            let mut j = i;
+            while path.get(j + 1).copied().unwrap_or(false) {
+                j += 1;
+            }
+            runs.push((i, j));
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    let gap_ns = cx.params.split_gap_secs.saturating_mul(1_000_000_000);
+    let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
+    for run in runs {
+        match groups.last_mut() {
+            Some(g) if g.last().is_some_and(|l| cx.axis.time(run.0) - cx.axis.end(l.1) <= gap_ns) => g.push(run),
+            _ => groups.push(vec![run]),
+        }
+    }
+    groups
+}
+
+/// One group of runs as a span, when it passes the tests: long enough, and standing out from
+/// the rest of the series by at least the minimum effect and far beyond chance (with the
+/// series' dispersion).
+fn span_of(s: &Dense, cx: &Context<'_>, g: &[(usize, usize)], path: &[bool], post: &[f64], r: Rates) -> Option<Span> {
+    let (p, ax) = (cx.params, cx.axis);
+    let failing_ns: i64 = g.iter().map(|(a, b)| ax.end(*b) - ax.time(*a)).sum();
+    if failing_ns < p.min_failing_secs.saturating_mul(1_000_000_000).max(ax.w) {
+        return None;
+    }
+    let (&(first_a, _), &(_, last_b)) = (g.first()?, g.last()?);
+    let mut mask = vec![false; s.k.len()];
+    for (a, b) in g {
+        for m in mask.iter_mut().take(*b + 1).skip(*a) {
+            *m = true;
+        }
+    }
+    // Inside: this group's runs. Outside: the buckets the path calls healthy (other failing
+    // groups of the same series are neither).
+    let (mut k_in, mut n_in, mut k_out, mut n_out) = (0u64, 0u64, 0u64, 0u64);
+    for (j, (k, n)) in s.k.iter().zip(&s.n).enumerate() {
+        if mask.get(j).copied().unwrap_or(false) {
+            k_in += k;
+            n_in += n;
+        } else if !path.get(j).copied().unwrap_or(false) {
+            k_out += k;
+            n_out += n;
+        }
+    }
+    let background = if n_out > 0 { k_out as f64 / n_out as f64 } else { r.p0 }.max(p.baseline_floor);
+    if n_in == 0 || (k_in as f64 / n_in as f64) < background + p.min_excess {
+        return None;
+    }
+    // The span must explain the series far better than one steady rate does: a two-sample
+    // likelihood ratio (the evidence shrunk by the series' dispersion, so wander does not
+    // count) above the price of having chosen this span among all the spans the series
+    // offers (about T² of them) at a 1-in-1000 level.
+    let buckets = g.iter().map(|(a, b)| b - a + 1).sum::<usize>().max(1) as f64;
+    let phi = 1.0 + (n_in as f64 / buckets - 1.0).max(0.0) * r.rho;
+    let active = s.n.iter().filter(|n| **n > 0).count().max(2) as f64;
+    let penalty = (active * active).ln() + 1000f64.ln();
+    if hmm::split_gain(k_in, n_in, k_out, n_out, background) / phi < penalty {
+        return None;
+    }
+    let elevated = |j: usize| -> bool {
+        let (k, n) = (s.k.get(j).copied().unwrap_or(0), s.n.get(j).copied().unwrap_or(0));
+        k > 0 && hmm::tail(k, n, r.p0) < p.alpha
+    };
+    let mut start = first_a;
+    while start > 0 && elevated(start - 1) {
+        start -= 1;
+    }
+    let mut end = last_b;
+    while end + 1 < s.k.len() && elevated(end + 1) {
+        end += 1;
+    }
+    let run_starts_ns = g
+        .iter()
+        .map(|(a, _)| {
+            let mut b = *a;
+            while b > 0 && !path.get(b - 1).copied().unwrap_or(true) && elevated(b - 1) {
+                b -= 1;
+            }
+            s.first_err(b).unwrap_or_else(|| ax.time(b))
+        })
+        .collect();
+    let p_affected = (start..=end).filter_map(|j| post.get(j).copied()).fold(0.0, f64::max);
+    Some(finish(s, cx, (start, end), g.to_vec(), run_starts_ns, r, p_affected, r.p0))
+}
+
+/// A span covering the whole series (failing throughout): both ends censored.
+fn whole_span(s: &Dense, cx: &Context<'_>, runs: Vec<(usize, usize)>, r: Rates, baseline: f64) -> Span {
+    let (a, b) = runs.first().map_or((0, 0), |x| *x);
+    let starts = vec![s.first_err(a).unwrap_or_else(|| cx.axis.time(a))];
+    finish(s, cx, (a, b), runs, starts, r, 1.0, baseline)
+}
+
+#[expect(clippy::too_many_arguments, reason = "the parts of a span, computed by its two callers")]
+fn finish(
+    s: &Dense,
+    cx: &Context<'_>,
+    (start, end): (usize, usize),
+    runs: Vec<(usize, usize)>,
+    run_starts_ns: Vec<i64>,
+    r: Rates,
+    p_affected: f64,
+    baseline: f64,
+) -> Span {
+    let ax = cx.axis;
+    let before = (0..start).any(|j| s.n.get(j).is_some_and(|n| *n > 0));
+    let after = (end + 1..s.n.len()).any(|j| s.n.get(j).is_some_and(|n| *n > 0));
+    let gap = refine::error_gap_ns(s, start, end, baseline, ax);
+    let (onset_ns, onset_iv) = if before {
+        let est = refine::onset_estimate(s, start, r.p1, ax, s.first_err(start));
+        (est, refine::onset_interval(est, s.first_err(start), gap))
+    } else {
+        let t = s.first_err(start).unwrap_or_else(|| ax.time(start));
+        (t, (t, t))
+    };
+    let (recovery_ns, recovery_iv) = if after {
+        let est = refine::recovery_estimate(s, end, r.p1, ax, s.last_err(end));
+        (est, refine::recovery_interval(est, s.last_err(end), gap))
+    } else {
+        let t = s.last_err(end).unwrap_or_else(|| ax.end(end));
+        (t, (t, t))
+    };
+    let (k, n) = s.sum(start, end);
+    let expected = n as f64 * baseline;
+    Span {
+        start,
+        end,
+        onset_ns,
+        recovery_ns,
+        onset_iv,
+        recovery_iv,
+        onset_censored: !before,
+        recovery_censored: !after,
+        runs,
+        run_starts_ns,
+        p_affected: p_affected.clamp(0.0, 1.0),
+        baseline,
+        excess_rate: if n > 0 { k as f64 / n as f64 - baseline } else { 0.0 },
+        failed: (k as f64 - expected).max(0.0).round() as u64,
+    }
+}
