@@ -39,6 +39,9 @@ pub struct Span {
     pub failed: u64,
 }
 
+/// How many requests' worth of evidence the healthy reference carries in the span test.
+const PRIOR_REQUESTS: f64 = 100.0;
+
 /// What one series shows.
 #[derive(Debug, Clone, Default)]
 pub struct Detection {
@@ -174,12 +177,16 @@ fn span_of(s: &Dense, cx: &Context<'_>, g: &[(usize, usize)], path: &[bool], pos
     // The span must explain the series far better than one steady rate does: a two-sample
     // likelihood ratio (the evidence shrunk by the series' dispersion, so wander does not
     // count) above the price of having chosen this span among all the spans the series
-    // offers (about T² of them) at a 1-in-1000 level.
+    // offers (about T² of them) at a 1-in-1000 level. The outside carries the reference as a
+    // weak prior (worth a hundred requests), so a span that swallows almost the whole series
+    // is still weighed against what healthy series show.
     let buckets = g.iter().map(|(a, b)| b - a + 1).sum::<usize>().max(1) as f64;
     let phi = 1.0 + (n_in as f64 / buckets - 1.0).max(0.0) * r.rho;
     let active = s.n.iter().filter(|n| **n > 0).count().max(2) as f64;
     let penalty = (active * active).ln() + 1000f64.ln();
-    if hmm::split_gain(k_in, n_in, k_out, n_out, background) / phi < penalty {
+    let (k_prior, n_prior) = (PRIOR_REQUESTS * cx.reference, PRIOR_REQUESTS);
+    let out = (k_out as f64 + k_prior, n_out as f64 + n_prior);
+    if hmm::split_gain((k_in as f64, n_in as f64), out) / phi < penalty {
         return None;
     }
     let elevated = |j: usize| -> bool {
@@ -261,5 +268,97 @@ fn finish(
         baseline,
         excess_rate: if n > 0 { k as f64 / n as f64 - baseline } else { 0.0 },
         failed: (k as f64 - expected).max(0.0).round() as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flapping_busy_pop_inside_an_outage_only_slice_is_found() {
+        let kn: Vec<(u64, u64)> = vec![
+            (8, 11),
+            (7, 11),
+            (10, 19),
+            (0, 12),
+            (0, 9),
+            (8, 15),
+            (6, 11),
+            (18, 23),
+            (0, 12),
+            (5, 18),
+            (10, 16),
+            (19, 24),
+            (5, 14),
+            (0, 11),
+            (5, 9),
+            (19, 23),
+            (11, 17),
+            (8, 14),
+            (0, 15),
+            (0, 6),
+            (14, 22),
+            (17, 22),
+            (16, 22),
+            (0, 11),
+            (0, 12),
+            (12, 19),
+            (14, 25),
+            (9, 15),
+            (0, 14),
+            (0, 11),
+            (7, 14),
+            (22, 27),
+            (15, 19),
+            (0, 10),
+            (2, 12),
+            (13, 19),
+            (13, 19),
+            (0, 10),
+            (0, 12),
+            (0, 17),
+            (7, 15),
+            (12, 20),
+            (14, 27),
+            (0, 14),
+            (7, 17),
+            (11, 20),
+            (14, 21),
+            (7, 10),
+            (0, 11),
+            (0, 6),
+            (14, 18),
+            (12, 20),
+            (3, 9),
+            (0, 13),
+            (0, 14),
+            (11, 16),
+            (15, 21),
+            (6, 12),
+            (0, 6),
+            (3, 16),
+        ];
+        let w = 60_000_000_000;
+        let axis = Axis::new((0..kn.len() as i64).map(|i| i * w), w);
+        let mut d = Dense {
+            k: kn.iter().map(|x| x.0).collect(),
+            n: kn.iter().map(|x| x.1).collect(),
+            first: vec![i64::MAX; kn.len()],
+            last: vec![i64::MIN; kn.len()],
+            fivexx: kn.iter().map(|x| x.0).collect(),
+        };
+        for j in 0..kn.len() {
+            if d.k[j] > 0 {
+                d.first[j] = j as i64 * w + 1_000_000_000;
+                d.last[j] = j as i64 * w + 59_000_000_000;
+            }
+        }
+        let p = Params::default();
+        let cx = Context { axis: &axis, params: &p, reference: 0.001, quiet: None };
+        let r =
+            hmm::fit(&d.k, &d.n, Prior { floor: p.baseline_floor, min_effect: p.min_excess, fixed_p0: None }, p.switch);
+        let det = detect(&d, &cx);
+        assert_eq!(det.spans.len(), 1, "{r:?} {det:?}");
     }
 }

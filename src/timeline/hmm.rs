@@ -99,13 +99,19 @@ pub fn fit(k: &[u64], n: &[u64], prior: Prior, switch: f64) -> Rates {
     r
 }
 
+/// The most dispersion assumed: enough for error rates that wander by half their level from
+/// bucket to bucket at thousands of requests a bucket.
+const MAX_RHO: f64 = 0.05;
+
 /// The intra-bucket correlation of the healthy buckets (method of moments): the excess of the
 /// squared deviations over the binomial variance, per pair of requests in a bucket.
 fn dispersion(k: &[u64], n: &[u64], gamma: &[f64], p0: f64) -> f64 {
     let v = p0 * (1.0 - p0);
     let (mut num, mut den) = (0.0, 0.0);
     for ((&kk, &nn), g) in k.iter().zip(n).zip(gamma) {
-        if nn < 2 || *g >= 0.5 {
+        // Only buckets surely healthy: a bucket caught half-way through a change would read
+        // as dispersion.
+        if nn < 2 || *g >= 0.1 {
             continue;
         }
         let nf = nn as f64;
@@ -113,7 +119,7 @@ fn dispersion(k: &[u64], n: &[u64], gamma: &[f64], p0: f64) -> f64 {
         den += nf * (nf - 1.0) * v;
     }
     if den > 0.0 {
-        (num / den).clamp(0.0, 0.2)
+        (num / den).clamp(0.0, MAX_RHO)
     } else {
         0.0
     }
@@ -206,18 +212,17 @@ pub fn posterior(k: &[u64], n: &[u64], r: Rates, switch: f64) -> Vec<f64> {
     out
 }
 
-/// How much better two rates (inside and outside a span) explain the counts than one rate
-/// does: the log-likelihood ratio. With nothing outside, the outside rate is `reference`.
-pub fn split_gain(k_in: u64, n_in: u64, k_out: u64, n_out: u64, reference: f64) -> f64 {
-    let rate = |k: u64, n: u64| (k as f64 / n.max(1) as f64).clamp(1e-12, 1.0 - 1e-12);
-    let p_in = rate(k_in, n_in);
-    if n_out == 0 {
-        let p_ref = reference.clamp(1e-12, 1.0 - 1e-12);
-        return (ll(k_in, n_in, p_in) - ll(k_in, n_in, p_ref)).max(0.0);
-    }
-    let p_out = rate(k_out, n_out);
-    let p_all = rate(k_in + k_out, n_in + n_out);
-    (ll(k_in, n_in, p_in) + ll(k_out, n_out, p_out) - ll(k_in + k_out, n_in + n_out, p_all)).max(0.0)
+/// How much better two rates (inside and outside a span) explain the counts (errors,
+/// requests; fractional counts carry a prior) than one rate does: the log-likelihood ratio.
+pub fn split_gain((k_in, n_in): (f64, f64), (k_out, n_out): (f64, f64)) -> f64 {
+    let llf = |k: f64, n: f64| {
+        if n <= 0.0 {
+            return 0.0;
+        }
+        let p = (k / n).clamp(1e-12, 1.0 - 1e-12);
+        k * p.ln() + (n - k) * (1.0 - p).ln()
+    };
+    (llf(k_in, n_in) + llf(k_out, n_out) - llf(k_in + k_out, n_in + n_out)).max(0.0)
 }
 
 /// Upper tail of the binomial: P(X ≥ k) for X ~ Bin(n, p), by a normal approximation with

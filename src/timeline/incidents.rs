@@ -106,8 +106,15 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
         per_pop.values().filter(|(a, _)| !a.onset_censored).map(|(a, _)| (a.onset_ns, a.onset_iv)).collect();
     let recoveries: Vec<(i64, (i64, i64))> =
         per_pop.values().filter(|(_, b)| !b.recovery_censored).map(|(_, b)| (b.recovery_ns, b.recovery_iv)).collect();
-    let (onset_pattern, onset_spread_seconds) = pattern(&onsets, window);
-    let (recovery_pattern, recovery_spread_seconds) = pattern(&recoveries, window);
+    let censored = |n: usize, (pat, spread): (Pattern, Option<f64>)| {
+        if per_pop.len() >= 2 && n < 2 {
+            (Pattern::Censored, None)
+        } else {
+            (pat, spread)
+        }
+    };
+    let (onset_pattern, onset_spread_seconds) = censored(onsets.len(), pattern(&onsets, window));
+    let (recovery_pattern, recovery_spread_seconds) = censored(recoveries.len(), pattern(&recoveries, window));
     // The epicenter: the POPs whose onset cannot be told from the earliest one's, and only when
     // the onsets spread beyond their uncertainty.
     let epicenter: Vec<String> = if onset_pattern == Pattern::Propagating {
@@ -124,7 +131,7 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
             }
             None => Vec::new(),
         }
-    } else if onset_pattern == Pattern::Single {
+    } else if onset_pattern == Pattern::Single && per_pop.len() == 1 {
         per_pop.keys().map(|k| (*k).to_string()).collect()
     } else {
         Vec::new()

@@ -59,6 +59,9 @@ pub enum Pattern {
     /// Onsets spread beyond their uncertainty: the failure spread from an epicenter (or was
     /// fixed in stages).
     Propagating,
+    /// Fewer than two of the POPs' onsets (recoveries) lie inside the input: they began
+    /// before it starts (ended after it ends), so their pattern cannot be told.
+    Censored,
 }
 
 /// One incident across POPs.

@@ -56,3 +56,59 @@ fn analyze_writes_the_report_directory() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("FRA") && stdout.contains("edge"));
 }
+
+/// The sample's batches whose start lies in [from, to) (HHMM), linked into a new directory.
+fn slice(dir: &std::path::Path, from: u32, to: u32) {
+    let logs = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/nov18/logs/20251118");
+    for e in std::fs::read_dir(logs).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let hhmm: u32 = name.get(9..13).unwrap().parse().unwrap();
+        if (from..to).contains(&hhmm) {
+            std::fs::copy(e.path(), dir.join(&name)).unwrap();
+        }
+    }
+}
+
+fn timeline_of(dir: &std::path::Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_blastradius")).args(["timeline", "-q"]).arg(dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_outage_only_window_finds_every_failing_pop_with_censored_ends() {
+    // 13:10–14:20 lies wholly inside the sample's incident: all 21 POPs that fail in it
+    // (FRA, the epicenter, at ~87 % for the whole hour among them) are affected, and the
+    // onsets and recoveries are censored at the window's ends, not invented.
+    let dir = tempfile::tempdir().unwrap();
+    slice(dir.path(), 1310, 1420);
+    let doc = timeline_of(dir.path());
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/nov18/truth.json")).unwrap(),
+    )
+    .unwrap();
+    let failing: std::collections::BTreeSet<&str> = truth["pops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["affected"] == true)
+        .map(|p| p["pop"].as_str().unwrap())
+        .collect();
+    let found: std::collections::BTreeSet<&str> = doc["pops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["affected"] == true)
+        .map(|p| p["pop"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, failing);
+    let fra = doc["pops"].as_array().unwrap().iter().find(|p| p["pop"] == "FRA").unwrap();
+    assert_eq!(fra["onset_censored"], true);
+    assert_eq!(fra["recovery_censored"], true);
+    assert!(fra["confidence"].as_f64().unwrap() > 0.99, "{fra}");
+    let inc = &doc["incidents"][0];
+    assert_eq!((inc["onset_censored"].as_bool(), inc["recovery_censored"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(inc["onset_pattern"], "censored");
+    assert!(inc["epicenter"].as_array().unwrap().is_empty(), "no epicenter can be named from inside the outage");
+}
