@@ -185,7 +185,7 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
             "flapping",
             "signature",
             "requests",
-            "conf.",
+            "P(aff.)",
         ]);
         t.set_header(header);
         for p in rows {

@@ -38,7 +38,7 @@ static COLOS: LazyLock<HashMap<String, Colo>> =
 
 /// Airport codes other CDNs name POPs with (CloudFront edge locations, Fastly cache nodes) whose
 /// metro the table lists under another airport: the code and the table's code for the same place.
-const ALIASES: [(&str, &str); 13] = [
+const ALIASES: [(&str, &str); 26] = [
     ("JFK", "EWR"), // New York
     ("HIO", "PDX"), // Hillsboro, Oregon (Portland)
     ("YTO", "YYZ"), // Toronto (metro code)
@@ -52,6 +52,21 @@ const ALIASES: [(&str, &str); 13] = [
     ("HND", "NRT"), // Tokyo Haneda
     ("ITM", "KIX"), // Osaka Itami
     ("QPG", "SIN"), // Singapore Paya Lebar
+    // City (metro) codes that CDNs use as POP names (Fastly's CHI, WDC, NYC, LON, ...): the
+    // IATA metropolitan-area codes, placed at the table's main airport of that city.
+    ("CHI", "ORD"), // Chicago
+    ("WDC", "IAD"), // Washington
+    ("NYC", "EWR"), // New York
+    ("LON", "LHR"), // London
+    ("PAR", "CDG"), // Paris
+    ("TYO", "NRT"), // Tokyo
+    ("OSA", "KIX"), // Osaka
+    ("STO", "ARN"), // Stockholm
+    ("BMA", "ARN"), // Stockholm Bromma
+    ("MIL", "MXP"), // Milan
+    ("SAO", "GRU"), // São Paulo
+    ("SEL", "ICN"), // Seoul
+    ("ROM", "FCO"), // Rome
 ];
 
 /// Looks up a POP by IATA code (case-insensitive); another airport code of a metro the table

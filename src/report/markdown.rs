@@ -160,7 +160,7 @@ pub fn render(r: &Report) -> String {
     }
 
     let _ = writeln!(s, "## Impact by region\n");
-    let _ = writeln!(s, "| region | affected | onset | peak | peak 5xx rate | recovery | flapping | dominant signature | requests | confidence |\n|---|---|---|---|---:|---|---|---|---:|---:|");
+    let _ = writeln!(s, "| region | affected | onset | peak | peak 5xx rate | recovery | flapping | dominant signature | requests | P(affected) |\n|---|---|---|---|---:|---|---|---|---:|---:|");
     for g in &t.regions {
         let _ = writeln!(
             s,
@@ -185,7 +185,7 @@ pub fn render(r: &Report) -> String {
     );
 
     let _ = writeln!(s, "## Impact by POP\n");
-    let _ = writeln!(s, "| POP | city | region | affected | onset | peak | peak 5xx rate | recovery | flapping | signature | requests | confidence |\n|---|---|---|---|---|---|---:|---|---|---|---:|---:|");
+    let _ = writeln!(s, "| POP | city | region | affected | onset | peak | peak 5xx rate | recovery | flapping | signature | requests | P(affected) |\n|---|---|---|---|---|---|---:|---|---|---|---:|---:|");
     for p in &t.pops {
         let _ = writeln!(s, "{}", pop_row(p));
     }

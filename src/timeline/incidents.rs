@@ -280,3 +280,30 @@ fn evidence(
     };
     model::Evidence { requests, errors, signatures, hosts_with_errors, regions, reason }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(x: &[&str]) -> Vec<String> {
+        x.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn unmapped_pops_never_widen_the_scope() {
+        assert_eq!(scope(&v(&["FRA", "AMS", "ZZZ"])), (Scope::Regional, 1));
+        assert_eq!(scope(&v(&["FRA", "AMS", "IAD"])), (Scope::Global, 0));
+        assert_eq!(scope(&v(&["23.1.2.3", "23.1.2.4", "23.1.2.5"])), (Scope::Unknown, 3));
+        assert_eq!(scope(&v(&["CHI", "WDC", "NYC"])).0, Scope::Regional, "metro codes are places");
+    }
+
+    #[test]
+    fn onsets_within_one_push_window_are_simultaneous() {
+        let s = 1_000_000_000;
+        let push: Vec<(i64, (i64, i64))> = (0..10).map(|i| (i * 4 * s, (i * 4 * s - s, i * 4 * s + s))).collect();
+        assert_eq!(pattern(&push, 60 * s).0, Pattern::Simultaneous);
+        let spread: Vec<(i64, (i64, i64))> = (0..10).map(|i| (i * 60 * s, (i * 60 * s - s, i * 60 * s + s))).collect();
+        assert_eq!(pattern(&spread, 60 * s).0, Pattern::Propagating);
+        assert_eq!(pattern(&spread[..1], 60 * s).0, Pattern::Single);
+    }
+}
