@@ -396,10 +396,20 @@ def _bucket_of(frame: pl.DataFrame) -> Optional[int]:
     return max(1, math.gcd(*gaps.to_list()) // 1_000_000_000)
 
 
+def _period(baseline: Optional[Union[str, Tuple[Any, Any]]]) -> Optional[str]:
+    """A quiet period as the core's ``FROM..TO``."""
+    if baseline is None or isinstance(baseline, str):
+        return baseline
+    start, end = baseline
+    iso = lambda t: t.isoformat() if hasattr(t, "isoformat") else str(t)  # noqa: E731
+    return f"{iso(start)}..{iso(end)}"
+
+
 def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Union[int, str]] = None,
              min_excess: float = 0.01, min_failing: Union[int, str] = "3m",
              format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
-             strict: bool = False, threads: int = 0, accounting: Optional[Accounting] = None) -> Timeline:
+             strict: bool = False, threads: int = 0, accounting: Optional[Accounting] = None,
+             baseline: Optional[Union[str, Tuple[Any, Any]]] = None) -> Timeline:
     """Reconstructs the timeline per POP and region: onset, peak, recovery, flapping and its
     period, propagation from the epicenter, and edge-versus-origin attribution.
 
@@ -407,7 +417,8 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
     or an event frame from :func:`read_events` (user-side rows are left out); a pandas or Arrow
     table is taken as well. For frames, pass the ``accounting`` of the read to have it in
     ``input``. ``bucket`` defaults to one minute, and for a rates frame to the width of its
-    buckets (a different width given is an error).
+    buckets (a different width given is an error). ``baseline`` names a quiet period to measure
+    each POP's baseline in: ``"FROM..TO"`` (RFC 3339) or a pair of timezone-aware datetimes.
 
     >>> tl = br.timeline("samples/nov18/logs")        # doctest: +SKIP
     >>> tl.incidents["attribution"].to_list()         # doctest: +SKIP
@@ -419,7 +430,7 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
     if frame is None:
         secs = given or 60
         doc, acc_json = _core.timeline_of_paths(_paths(source), _opts(format, log_format, dedup, threads=threads),
-                                                secs, min_excess, fail)
+                                                secs, min_excess, fail, _period(baseline))
         acc = _check(Accounting.from_json(acc_json), strict)
         return Timeline(json.loads(doc), acc)
     if frame.height == 0:
@@ -442,7 +453,7 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
     if accounting is not None:
         summary = (len(accounting.files), accounting.lines, accounting.events, accounting.rejected,
                    accounting.duplicates)
-    doc = _core.timeline_of_frame(frame, kind, summary, secs, min_excess, fail)
+    doc = _core.timeline_of_frame(frame, kind, summary, secs, min_excess, fail, _period(baseline))
     return Timeline(json.loads(doc), accounting)
 
 
@@ -493,7 +504,8 @@ def explain(id: Optional[str] = None) -> Union[str, pl.DataFrame]:
 
 def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: Union[int, str] = "1m",
            min_excess: float = 0.01, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
-           log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False) -> Accounting:
+           log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False,
+           baseline: Optional[Union[str, Tuple[Any, Any]]] = None) -> Accounting:
     """Writes the incident report directory (report.html, report.md, timeline.json,
     events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``.
 
@@ -502,7 +514,8 @@ def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: U
     written, acc_json = _core.report(_paths(paths), os.fspath(out_dir),
                                      _opts(format, log_format, keep_secrets=keep_secrets),
                                      _bucket(bucket), min_excess, _seconds(min_failing, "min_failing"),
-                                     f"blastradius.report({_paths(paths)!r}, {os.fspath(out_dir)!r})")
+                                     f"blastradius.report({_paths(paths)!r}, {os.fspath(out_dir)!r})",
+                                     _period(baseline))
     acc = _check(Accounting.from_json(acc_json), strict)
     if not written:
         raise InputError(f"nothing could be read: {acc.why_nothing()}")

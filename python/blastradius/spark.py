@@ -160,7 +160,7 @@ def _arrow(df: Any) -> Optional[Any]:
 
 
 def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, str] = "1m",
-            min_excess: float = 0.05, min_failing: Union[int, str] = "3m", partitions: Optional[int] = None,
+            min_excess: float = 0.01, min_failing: Union[int, str] = "3m", partitions: Optional[int] = None,
             format: Optional[str] = None, dedup: bool = True, strict: bool = False,
             seed: Optional[int] = None) -> Timeline:
     """Reads every file under ``paths`` on the cluster and reconstructs the timeline.

@@ -158,12 +158,18 @@ fn options(d: Option<&Bound<'_, PyDict>>) -> PyResult<IngestOptions> {
 }
 
 /// The method's parameters: bucket width, minimum excess, minimum failing time.
-fn method(bucket: i64, min_excess: f64, min_failing: i64) -> PyResult<blastradius::cli::MethodArgs> {
+fn method(
+    bucket: i64,
+    min_excess: f64,
+    min_failing: i64,
+    baseline: Option<&str>,
+) -> PyResult<blastradius::cli::MethodArgs> {
     blastradius::duration::check_seconds(bucket).map_err(PyValueError::new_err)?;
     if min_failing < 0 {
         return Err(PyValueError::new_err("min_failing must be at least 0 s"));
     }
-    let m = blastradius::cli::MethodArgs { bucket, min_excess, min_failing, baseline: None };
+    let baseline = baseline.map(blastradius::cli::parse_period).transpose().map_err(PyValueError::new_err)?;
+    let m = blastradius::cli::MethodArgs { bucket, min_excess, min_failing, baseline };
     m.params().map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(m)
 }
@@ -333,7 +339,7 @@ fn rates(
 
 /// The timeline of paths (JSON, as `blastradius timeline --format json`) and the accounting.
 #[pyfunction]
-#[pyo3(signature = (paths, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180))]
+#[pyo3(signature = (paths, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, baseline=None))]
 fn timeline_of_paths(
     py: Python<'_>,
     paths: Vec<PathBuf>,
@@ -341,9 +347,10 @@ fn timeline_of_paths(
     bucket_secs: i64,
     min_excess: f64,
     min_failing_secs: i64,
+    baseline: Option<&str>,
 ) -> PyResult<(Option<String>, String)> {
     let opts = options(opts)?;
-    let m = method(bucket_secs, min_excess, min_failing_secs)?;
+    let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
     let (inputs, unreadable) = inputs(paths);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
@@ -362,7 +369,8 @@ fn timeline_of_paths(
 /// The timeline of a frame: `kind` is `rates` (a frame from `rates`, by host or not) or
 /// `events` (an event frame). `input` is the accounting summary to report (JSON), if known.
 #[pyfunction]
-#[pyo3(signature = (frame, kind, input=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180))]
+#[pyo3(signature = (frame, kind, input=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, baseline=None))]
+#[allow(clippy::too_many_arguments)]
 fn timeline_of_frame(
     py: Python<'_>,
     frame: &Bound<'_, PyAny>,
@@ -371,8 +379,9 @@ fn timeline_of_frame(
     bucket_secs: i64,
     min_excess: f64,
     min_failing_secs: i64,
+    baseline: Option<&str>,
 ) -> PyResult<String> {
-    let m = method(bucket_secs, min_excess, min_failing_secs)?;
+    let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
     let df = import(frame)?;
     let bucket_ns = m.bucket.saturating_mul(1_000_000_000);
     py.detach(|| -> blastradius::Result<String> {
@@ -452,7 +461,7 @@ fn explain(id: Option<&str>) -> PyResult<Vec<(String, String, String)>> {
 
 /// Writes the report directory; returns whether a report was written, and the accounting.
 #[pyfunction]
-#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None))]
+#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None, baseline=None))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -463,9 +472,10 @@ fn report(
     min_excess: f64,
     min_failing_secs: i64,
     command: Option<String>,
+    baseline: Option<&str>,
 ) -> PyResult<(bool, String)> {
     let opts = options(opts)?;
-    let m = method(bucket_secs, min_excess, min_failing_secs)?;
+    let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
     let command = command.unwrap_or_else(|| "blastradius.report(...)".to_string());
     let (written, acc) =
         py.detach(|| blastradius::cli::analyze_into(&paths, &out_dir, &m, &opts, command)).map_err(|e| any_err(&e))?;
@@ -526,7 +536,7 @@ fn combine_partials(
     min_excess: f64,
     min_failing_secs: i64,
 ) -> PyResult<(Option<String>, String)> {
-    let m = method(bucket_secs, min_excess, min_failing_secs)?;
+    let m = method(bucket_secs, min_excess, min_failing_secs, None)?;
     let bucket_ns = m.bucket.saturating_mul(1_000_000_000);
     let rates_df = rates.map(import).transpose()?;
     let removals_df = removals.map(import).transpose()?;

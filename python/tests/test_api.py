@@ -256,3 +256,14 @@ def test_log_format_reaches_every_reader(cli: str) -> None:
     tl = br.timeline(log, log_format=conf)
     assert (tl.input["events"], tl.input["rejected"]) == (acc.events, acc.rejected)
     assert br.classify(log, log_format=conf).height == br.read_events(log, log_format=conf).height
+
+
+def test_a_named_quiet_period_and_checked_parameters(cli: str) -> None:
+    quiet = br.timeline(LOGS, baseline="2025-11-18T10:00:00Z..2025-11-18T11:00:00Z")
+    assert quiet.incidents.height == 1
+    assert quiet.incidents["attribution"].to_list() == ["edge"]
+    assert quiet.to_dict() == cli_timeline(cli, LOGS, "--baseline", "2025-11-18T10:00:00Z..2025-11-18T11:00:00Z")
+    with pytest.raises(ValueError):
+        br.timeline(LOGS, baseline="2025-11-18T11:00:00Z..2025-11-18T10:00:00Z")
+    with pytest.raises(ValueError):
+        br.timeline(LOGS, min_excess=float("nan"))

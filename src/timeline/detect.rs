@@ -236,17 +236,17 @@ fn finish(
     let ax = cx.axis;
     let before = (0..start).any(|j| s.n.get(j).is_some_and(|n| *n > 0));
     let after = (end + 1..s.n.len()).any(|j| s.n.get(j).is_some_and(|n| *n > 0));
-    let gap = refine::error_gap_ns(s, start, end, baseline, ax);
+    let lv = refine::Levels { p0: baseline, p1: r.p1, rho: r.rho };
     let (onset_ns, onset_iv) = if before {
-        let est = refine::onset_estimate(s, start, r.p1, ax, s.first_err(start));
-        (est, refine::onset_interval(est, s.first_err(start), gap))
+        let p = refine::onset(s, start, lv, ax, s.first_err(start));
+        (p.est, p.iv)
     } else {
         let t = s.first_err(start).unwrap_or_else(|| ax.time(start));
         (t, (t, t))
     };
     let (recovery_ns, recovery_iv) = if after {
-        let est = refine::recovery_estimate(s, end, r.p1, ax, s.last_err(end));
-        (est, refine::recovery_interval(est, s.last_err(end), gap))
+        let p = refine::recovery(s, end, lv, ax, s.last_err(end));
+        (p.est, p.iv)
     } else {
         let t = s.last_err(end).unwrap_or_else(|| ax.end(end));
         (t, (t, t))

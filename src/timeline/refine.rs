@@ -2,113 +2,259 @@
 
 use super::series::{Axis, Dense};
 
-/// Least-squares line through points; returns (slope, intercept).
-fn line(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
-    let n = pts.len() as f64;
-    if pts.len() < 2 {
-        return None;
-    }
-    let (sx, sy) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
-    let (mx, my) = (sx / n, sy / n);
-    let sxx: f64 = pts.iter().map(|(x, _)| (x - mx).powi(2)).sum();
-    let sxy: f64 = pts.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    if sxx <= 0.0 {
-        return None;
-    }
-    let slope = sxy / sxx;
-    Some((slope, my - slope * mx))
-}
+/// Ramp (and fade) durations tried, seconds: from a step to the few minutes a configuration
+/// takes to reach every machine of a POP.
+const RAMPS_S: [f64; 9] = [0.0, 10.0, 30.0, 60.0, 90.0, 120.0, 180.0, 240.0, 300.0];
+/// Half the 95 % quantile of χ² with one degree of freedom: onsets whose profile likelihood is
+/// within this of the best one form the interval.
+const HALF_CHI2_95: f64 = 1.92;
+/// Buckets before (after) the first (last) failing bucket the change may lie in.
+const REACH: usize = 5;
 
-/// When failing began, given the first failing bucket `b`. Errors either rise over several
-/// buckets (machines pick a bad configuration up one by one) or jump within one bucket. A rise
-/// is a line through the rates of the buckets below the failing rate, extended back to zero;
-/// a jump is placed where the bucket's rate says it started (a bucket half as bad as the
-/// failing rate failed for its second half). Either way the estimate is no later than the first
-/// error and no earlier than the bucket before `b`.
-pub fn onset_estimate(s: &Dense, b: usize, p1: f64, ctx: &Axis, first: Option<i64>) -> i64 {
-    let w = ctx.w as f64;
-    let start = ctx.time(b);
-    let first = first.unwrap_or(start);
-    let mut rising: Vec<(f64, f64)> = Vec::new();
-    for j in b..b + 4 {
-        let Some(x) = s.rate(j) else { continue };
-        if x >= 0.8 * p1 || rising.last().is_some_and(|l| x < l.1) {
-            break;
-        }
-        rising.push(((ctx.time(j) - start) as f64 + w / 2.0, x));
-    }
-    let est = match line(&rising) {
-        Some((slope, icept)) if rising.len() >= 2 && slope > 0.0 => start as f64 + (-icept / slope),
-        _ => {
-            let frac = s.rate(b).map_or(1.0, |x| (x / p1).clamp(0.0, 1.0));
-            start as f64 + w * (1.0 - frac)
-        }
-    };
-    (est as i64).clamp(start - ctx.w, first.max(start - ctx.w))
-}
-
-/// When failing ended, given the last failing bucket `e` (the mirror of [`onset_estimate`]).
-pub fn recovery_estimate(s: &Dense, e: usize, p1: f64, ctx: &Axis, last: Option<i64>) -> i64 {
-    let w = ctx.w as f64;
-    let end = ctx.end(e);
-    let last = last.unwrap_or(end);
-    let mut falling: Vec<(f64, f64)> = Vec::new();
-    for j in (e.saturating_sub(3)..=e).rev() {
-        let Some(x) = s.rate(j) else { continue };
-        if x >= 0.8 * p1 || falling.last().is_some_and(|l| x < l.1) {
-            break;
-        }
-        falling.push(((ctx.time(j) - end) as f64 + w / 2.0, x));
-    }
-    let est = match line(&falling) {
-        Some((slope, icept)) if falling.len() >= 2 && slope < 0.0 => end as f64 + (-icept / slope),
-        _ => {
-            let frac = s.rate(e).map_or(1.0, |x| (x / p1).clamp(0.0, 1.0));
-            end as f64 - w * (1.0 - frac)
-        }
-    };
-    (est as i64).clamp(last.min(end + ctx.w), end + ctx.w)
-}
-
-/// How many mean gaps between errors make the interval's far side: the chance that the wait
-/// for the first error after the onset (an exponential wait) is longer is e^-3 ≈ 5 %.
-const TAIL_GAPS: f64 = 3.0;
-/// Log timestamps may be whole seconds: the first error's recorded time can precede the true
-/// onset by up to this much.
+/// Log timestamps may be whole seconds: an error's recorded time can precede the change it
+/// signals by up to this much.
 const RESOLUTION_NS: i64 = 1_000_000_000;
 
-/// The mean time between excess errors at the span's peak (ns): at `n` requests and `k` errors
-/// a bucket over a baseline `p0`, the excess errors arrive `(k − n·p0) / w` per unit time. At
-/// a POP of a few requests a minute this is minutes; at a busy one, milliseconds.
-pub fn error_gap_ns(s: &Dense, a: usize, b: usize, p0: f64, ax: &Axis) -> f64 {
-    let best = (a..=b)
-        .filter_map(|j| {
-            let n = *s.n.get(j)? as f64;
-            let k = *s.k.get(j)? as f64;
-            Some((k - n * p0).max(0.0))
-        })
-        .fold(0.0, f64::max);
-    let w = ax.w as f64;
-    if best >= 1.0 {
-        w / best
+/// A change placed below the bucket: the estimate and its interval, ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// Maximum-likelihood time.
+    pub est: i64,
+    /// Profile-likelihood interval (about 95 %).
+    pub iv: (i64, i64),
+}
+
+/// ∫ from −∞ to x of the share failing `u` seconds after the change when it rises linearly over
+/// `r` seconds: 0 before, u/r during, 1 after.
+fn ramp_area(x: f64, r: f64) -> f64 {
+    if x <= 0.0 {
+        0.0
+    } else if x >= r {
+        x - r / 2.0
     } else {
-        w
+        x * x / (2.0 * r)
     }
 }
 
-/// The onset's interval: no later than the first error (it cannot precede the onset it
-/// signals, but for the timestamps' resolution), and no earlier than the estimate or three
-/// mean gaps before the first error, whichever is earlier.
-pub fn onset_interval(est: i64, first: Option<i64>, gap_ns: f64) -> (i64, i64) {
-    let first = first.unwrap_or(est);
-    let lo = est.min(first.saturating_sub((TAIL_GAPS * gap_ns) as i64));
-    (lo, est.max(first).saturating_add(RESOLUTION_NS))
+/// The rates a change fits to, and how much a bucket's evidence counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Levels {
+    /// Healthy rate.
+    pub p0: f64,
+    /// Failing rate.
+    pub p1: f64,
+    /// Dispersion (see [`super::hmm::Rates::rho`]).
+    pub rho: f64,
 }
 
-/// The recovery's interval: no earlier than the last error, no later than the estimate or
-/// three mean gaps after the last error, whichever is later.
-pub fn recovery_interval(est: i64, last: Option<i64>, gap_ns: f64) -> (i64, i64) {
-    let last = last.unwrap_or(est);
-    let hi = est.max(last.saturating_add((TAIL_GAPS * gap_ns) as i64));
-    (est.min(last).saturating_sub(RESOLUTION_NS), hi)
+/// Log-likelihood of bucket `j` when the share failing over it is `f`.
+fn bucket_ll(s: &Dense, j: usize, f: f64, lv: Levels) -> f64 {
+    let (k, n) = (s.k.get(j).copied().unwrap_or(0) as f64, s.n.get(j).copied().unwrap_or(0) as f64);
+    if n <= 0.0 {
+        return 0.0;
+    }
+    let r = (lv.p0 + (lv.p1 - lv.p0) * f).clamp(1e-9, 1.0 - 1e-9);
+    (k * r.ln() + (n - k) * (1.0 - r).ln()) / (1.0 + (n - 1.0) * lv.rho)
+}
+
+/// The plateau rate near a change: buckets within [a, b] at 80 % of the failing rate or more.
+fn plateau(s: &Dense, a: usize, b: usize, p1: f64) -> f64 {
+    let (k, n) = (a..=b)
+        .filter(|j| s.rate(*j).is_some_and(|x| x >= 0.8 * p1))
+        .fold((0, 0), |(k, n), j| (k + s.k.get(j).copied().unwrap_or(0), n + s.n.get(j).copied().unwrap_or(0)));
+    if n > 0 {
+        (k as f64 / n as f64).max(p1)
+    } else {
+        p1
+    }
+}
+
+/// When failing began, given the first failing bucket `b` and its first error: the maximum
+/// likelihood of a change that rises linearly (a step up to a five-minute ramp) from the
+/// baseline to the plateau, over the buckets around `b` and the quiet wait before the first
+/// error; the interval is where the profile likelihood stays within χ²₁(95 %)/2 of the best.
+/// Never after the first error.
+pub fn onset(s: &Dense, b: usize, lv: Levels, ax: &Axis, first: Option<i64>) -> Placed {
+    let w_s = ax.w as f64 / 1e9;
+    let lo_j = b.saturating_sub(REACH);
+    let hi_j = (b..(b + REACH).min(s.n.len().saturating_sub(1)))
+        .find(|j| s.rate(*j).is_some_and(|x| x >= 0.8 * lv.p1))
+        .unwrap_or((b + REACH).min(s.n.len().saturating_sub(1)))
+        .max(b);
+    let lv = Levels { p1: plateau(s, b, hi_j, lv.p1), ..lv };
+    let origin = ax.time(b);
+    let rel = |t: i64| (t - origin) as f64 / 1e9;
+    // The first error of the change: an earlier bucket's errors, too few to be significant
+    // alone, are the change's first ones when the baseline would rarely give them.
+    let j0 = (lo_j..b).find(|j| unlikely(s, *j, lv.p0)).unwrap_or(b);
+    let first = if j0 < b { s.first_err(j0).or(first) } else { first };
+    let first_s = first.map_or(rel(ax.end(b)), rel);
+    let rate_b = s.n.get(b).copied().unwrap_or(0) as f64 / w_s;
+    let t_lo = rel(ax.time(lo_j));
+    let step = (w_s / 60.0).max(0.25);
+    let score = |t0: f64| -> f64 {
+        RAMPS_S
+            .iter()
+            .map(|&r| {
+                let mut ll: f64 = (lo_j..=hi_j)
+                    .map(|j| {
+                        let (a, e) = (rel(ax.time(j)), rel(ax.end(j)));
+                        let f = (ramp_area(e - t0, r) - ramp_area(a - t0, r)) / (e - a).max(1e-9);
+                        bucket_ll(s, j, f, lv)
+                    })
+                    .sum();
+                // No error between the change and the first error.
+                ll -= rate_b * (lv.p1 - lv.p0) * ramp_area(first_s - t0, r);
+                ll
+            })
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let p = profile(t_lo, first_s, step, score, origin);
+    let first_ns = first.unwrap_or(p.iv.1);
+    let quiet = quiet_reach(s, ax, first_ns, lv.p1, -1);
+    Placed { est: p.est, iv: (p.iv.0.min(quiet), p.iv.1.max(first_ns.saturating_add(RESOLUTION_NS))) }
+}
+
+/// When failing ended, given the last failing bucket `e` and its last error: the mirror of
+/// [`onset`] (a fade from the plateau to the baseline, never before the last error).
+pub fn recovery(s: &Dense, e: usize, lv: Levels, ax: &Axis, last: Option<i64>) -> Placed {
+    let w_s = ax.w as f64 / 1e9;
+    let top = s.n.len().saturating_sub(1);
+    let hi_j = (e + REACH).min(top);
+    let lo_j = (e.saturating_sub(REACH)..=e)
+        .rev()
+        .find(|j| s.rate(*j).is_some_and(|x| x >= 0.8 * lv.p1))
+        .unwrap_or(e.saturating_sub(REACH))
+        .min(e);
+    let lv = Levels { p1: plateau(s, lo_j, e, lv.p1), ..lv };
+    let origin = ax.end(e);
+    let rel = |t: i64| (t - origin) as f64 / 1e9;
+    // The last error of the change: a later bucket's errors the baseline would rarely give.
+    let j1 = (e + 1..=hi_j).rev().find(|j| unlikely(s, *j, lv.p0)).unwrap_or(e);
+    let last = if j1 > e { s.last_err(j1).or(last) } else { last };
+    let last_s = last.map_or(rel(ax.time(e)), rel);
+    let rate_e = s.n.get(e).copied().unwrap_or(0) as f64 / w_s;
+    let t_hi = rel(ax.end(hi_j));
+    let step = (w_s / 60.0).max(0.25);
+    let score = |t1: f64| -> f64 {
+        RAMPS_S
+            .iter()
+            .map(|&r| {
+                let mut ll: f64 = (lo_j..=hi_j)
+                    .map(|j| {
+                        let (a, z) = (rel(ax.time(j)), rel(ax.end(j)));
+                        let f = (ramp_area(t1 - a, r) - ramp_area(t1 - z, r)) / (z - a).max(1e-9);
+                        bucket_ll(s, j, f, lv)
+                    })
+                    .sum();
+                ll -= rate_e * (lv.p1 - lv.p0) * ramp_area(t1 - last_s, r);
+                ll
+            })
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let p = profile(last_s, t_hi, step, score, origin);
+    let last_ns = last.unwrap_or(p.iv.0);
+    let quiet = quiet_reach(s, ax, last_ns, lv.p1, 1);
+    Placed { est: p.est, iv: (p.iv.0.min(last_ns.saturating_sub(RESOLUTION_NS)), p.iv.1.max(quiet)) }
+}
+
+/// Whether bucket `j`'s errors are unlikely (below 5 %) from the baseline alone.
+fn unlikely(s: &Dense, j: usize, p0: f64) -> bool {
+    let (k, n) = (s.k.get(j).copied().unwrap_or(0), s.n.get(j).copied().unwrap_or(0));
+    k > 0 && super::hmm::tail(k, n, p0) < 0.05
+}
+
+/// How far from an error (`dir` −1: back, +1: forward) the change can lie unseen, with 95 %
+/// confidence: under a step the wait for the first error is exponential (`3 / λp₁` seconds at
+/// `λ` requests a second failing at `p₁`); under a linear ramp (or fade) of up to five minutes
+/// the share failing near the change is small, and the wait is `√(6R / λp₁)`. The longer of
+/// the two: a POP of a few requests a minute reaches minutes; a busy one, seconds.
+fn quiet_reach(s: &Dense, ax: &Axis, from: i64, p1: f64, dir: i64) -> i64 {
+    let j = ax.times.partition_point(|t| *t <= from).saturating_sub(1);
+    let w_s = (ax.end(j) - ax.time(j)).max(1) as f64 / 1e9;
+    let lam = s.n.get(j).copied().unwrap_or(0) as f64 / w_s * p1.max(1e-6);
+    let r_max = RAMPS_S.iter().copied().fold(0.0, f64::max);
+    let reach_s = if lam > 0.0 { (3.0 / lam).max((6.0 * r_max / lam).sqrt()) } else { w_s };
+    let reach_ns = (reach_s.min(7200.0) * 1e9) as i64;
+    from.saturating_add(dir.saturating_mul(reach_ns))
+}
+/// The posterior mean of `score` (a log-likelihood) on a grid over [from, to] (seconds from
+/// `origin`) and the range of points within [`HALF_CHI2_95`] of its best.
+fn profile(from: f64, to: f64, step: f64, score: impl Fn(f64) -> f64, origin: i64) -> Placed {
+    let to = to.max(from);
+    let n = (((to - from) / step).ceil() as usize).min(100_000);
+    let pts: Vec<(f64, f64)> = (0..=n).map(|i| (from + i as f64 * step).min(to)).map(|t| (t, score(t))).collect();
+    let best = pts.iter().copied().fold((to, f64::NEG_INFINITY), |b, x| if x.1 > b.1 { x } else { b });
+    let near: Vec<f64> = pts.iter().filter(|x| x.1 >= best.1 - HALF_CHI2_95).map(|x| x.0).collect();
+    let lo = near.iter().copied().fold(best.0, f64::min);
+    let hi = near.iter().copied().fold(best.0, f64::max);
+    // The estimate is the posterior mean under a flat prior: the likelihood of a ramp is flat
+    // near the change and its maximum sits at the edge next to the first error.
+    let (sw, swt) = pts.iter().fold((0.0, 0.0), |(a, b), x| {
+        let wt = (x.1 - best.1).exp();
+        (a + wt, b + wt * x.0)
+    });
+    let mean = if sw > 0.0 { swt / sw } else { best.0 };
+    let ns = |x: f64| origin.saturating_add((x * 1e9) as i64);
+    Placed { est: ns(mean), iv: (ns(lo.min(mean)), ns(hi.max(mean))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense(kn: &[(u64, u64)], first: &[(usize, i64)], w: i64) -> Dense {
+        let t = kn.len();
+        let mut d = Dense {
+            k: kn.iter().map(|x| x.0).collect(),
+            n: kn.iter().map(|x| x.1).collect(),
+            first: vec![i64::MAX; t],
+            last: vec![i64::MIN; t],
+            fivexx: kn.iter().map(|x| x.0).collect(),
+        };
+        for (j, f) in first {
+            d.first[*j] = *f;
+            d.last[*j] = j_end(*j, w) - 1;
+        }
+        d
+    }
+
+    fn j_end(j: usize, w: i64) -> i64 {
+        (j as i64 + 1) * w
+    }
+
+    #[test]
+    fn a_step_half_way_through_a_busy_bucket() {
+        let w = 60_000_000_000;
+        let ax = Axis::new((0..10).map(|i| i * w), w);
+        // 600 requests a minute; from 3:30 on, 60 % fail.
+        let kn: Vec<(u64, u64)> = (0..10)
+            .map(|j| match j {
+                0..=2 => (0, 600),
+                3 => (180, 600),
+                _ => (360, 600),
+            })
+            .collect();
+        let d = dense(&kn, &[(3, 3 * w + 30_100_000_000)], w);
+        let lv = Levels { p0: 0.0005, p1: 0.6, rho: 0.0 };
+        let p = onset(&d, 3, lv, &ax, Some(3 * w + 30_100_000_000));
+        let truth = 3 * w + 30_000_000_000;
+        assert!((p.est - truth).abs() < 3_000_000_000, "{p:?}");
+        assert!(p.iv.0 <= truth && truth <= p.iv.1, "{p:?}");
+        assert!(p.est <= 3 * w + 30_100_000_000);
+    }
+
+    #[test]
+    fn a_quiet_pop_gets_a_wide_interval_that_holds_the_truth() {
+        let w = 60_000_000_000;
+        let ax = Axis::new((0..10).map(|i| i * w), w);
+        // 4 requests a minute; from 3:00 on, half fail: the first error came at 3:40.
+        let kn: Vec<(u64, u64)> = vec![(0, 4), (0, 4), (0, 4), (1, 4), (2, 4), (2, 4), (3, 4), (2, 4), (2, 4), (2, 4)];
+        let first = 3 * w + 40_000_000_000;
+        let d = dense(&kn, &[(3, first)], w);
+        let lv = Levels { p0: 0.0005, p1: 0.5, rho: 0.0 };
+        let p = onset(&d, 3, lv, &ax, Some(first));
+        assert!(p.iv.0 <= 3 * w && p.iv.1 >= 3 * w, "{p:?}");
+        assert!(p.iv.1 - p.iv.0 > 20_000_000_000, "{p:?}");
+    }
 }
