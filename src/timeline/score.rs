@@ -24,7 +24,11 @@ pub struct Score {
     /// list of POPs: one POP for a propagating incident, none for a push), not merely contained
     /// in a larger set.
     pub epicenters_named: usize,
-    /// Truth edge incidents.
+    /// Truth edge incidents whose true epicenter is among a found incident's epicenter POPs
+    /// (a looser measure than [`Score::epicenters_named`]: a set naming several POPs counts).
+    pub epicenters_within: usize,
+    /// Truth edge incidents whose onset lies in the input (a censored onset hides the
+    /// epicenter and the onset pattern).
     pub edge_incidents: usize,
     /// Truth origin incidents found as origin incidents of the same host.
     pub origin_attributed: usize,
@@ -45,7 +49,7 @@ pub struct Score {
     /// Truth edge incidents of two POPs or more whose onset pattern (simultaneous for a push,
     /// propagating otherwise) a matching found edge incident reports.
     pub patterns_right: usize,
-    /// Truth edge incidents of two POPs or more.
+    /// Truth edge incidents of two POPs or more, onset in the input.
     pub pattern_incidents: usize,
     /// Of those, the pushes (simultaneous in truth).
     pub push_incidents: usize,
@@ -79,6 +83,7 @@ impl Score {
         self.recovery_errors.extend(&o.recovery_errors);
         self.period_errors.extend(&o.period_errors);
         self.epicenters_named += o.epicenters_named;
+        self.epicenters_within += o.epicenters_within;
         self.edge_incidents += o.edge_incidents;
         self.origin_attributed += o.origin_attributed;
         self.origin_incidents += o.origin_incidents;
@@ -216,6 +221,10 @@ pub fn score(truth: &Timeline, found: &Timeline) -> Score {
                 sc.origin_attributed += 1;
             }
         } else {
+            if ti.onset_censored {
+                // Which POP failed first, and how the onsets were laid out, lie before the input.
+                continue;
+            }
             sc.edge_incidents += 1;
             let named = |f: &&&super::model::Incident| {
                 let mut a: Vec<&String> = f.epicenter.iter().collect();
@@ -227,7 +236,14 @@ pub fn score(truth: &Timeline, found: &Timeline) -> Score {
             if matching.iter().any(|f| f.attribution != Attribution::Origin && named(&f)) {
                 sc.epicenters_named += 1;
             }
+            if matching
+                .iter()
+                .any(|f| f.attribution != Attribution::Origin && ti.epicenter.iter().all(|e| f.epicenter.contains(e)))
+            {
+                sc.epicenters_within += 1;
+            }
             if ti.pops.len() >= 2 {
+                sc.pattern_incidents += 1;
                 let want = if ti.onset_pattern == Pattern::Simultaneous {
                     sc.push_incidents += 1;
                     Pattern::Simultaneous
