@@ -138,14 +138,8 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 6] = [
-        Scenario::Nov18,
-        Scenario::Regional,
-        Scenario::Origin,
-        Scenario::Quiet,
-        Scenario::Partial,
-        Scenario::Push,
-    ];
+    pub const ALL: [Scenario; 6] =
+        [Scenario::Nov18, Scenario::Regional, Scenario::Origin, Scenario::Quiet, Scenario::Partial, Scenario::Push];
 
     /// The scenario's name (`nov18`, `regional`, `origin`, `quiet`, `partial`, `push`).
     pub fn name(&self) -> &'static str {
@@ -470,6 +464,39 @@ mod tests {
         }
         assert!(origin.pops.iter().all(|p| !p.affected));
         assert!(origin.propagation.is_empty());
+    }
+
+    #[test]
+    fn partial_and_push_truths() {
+        use crate::timeline::model::Pattern;
+        let (_, partial) = run(Scenario::Partial, 3, 0.05);
+        let [inc] = partial.incidents.as_slice() else { panic!("{:?}", partial.incidents) };
+        assert_eq!((inc.attribution, inc.onset_pattern), (Attribution::Edge, Pattern::Propagating));
+        assert_eq!(inc.pops.len(), 12);
+        assert_eq!(inc.epicenter.len(), 1);
+        assert!(!partial.pops.iter().any(|p| p.affected && p.pop == world::NOISY_POP));
+        let volumes: Vec<f64> =
+            world::POPS.iter().filter(|p| inc.pops.iter().any(|c| c == p.code)).map(|p| p.peak_per_minute).collect();
+        assert_eq!(volumes.iter().filter(|v| **v >= 30.0).count(), 6, "{volumes:?}");
+
+        let (_, push) = run(Scenario::Push, 3, 0.05);
+        let [inc] = push.incidents.as_slice() else { panic!("{:?}", push.incidents) };
+        assert_eq!(
+            (inc.attribution, inc.scope, inc.onset_pattern),
+            (Attribution::Edge, Scope::Global, Pattern::Simultaneous)
+        );
+        assert!(inc.epicenter.is_empty());
+        assert!(push.pops.iter().all(|p| p.affected == (p.region != "Oceania")));
+        let onsets: Vec<i64> = push
+            .pops
+            .iter()
+            .filter_map(|p| p.onset.as_deref())
+            .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp())
+            .collect();
+        let (lo, hi) = (onsets.iter().min().unwrap(), onsets.iter().max().unwrap());
+        assert!(hi - lo <= 45, "{lo} {hi}");
+        let ev = &inc.evidence;
+        assert!(ev.signatures["edge_500"] as f64 > 0.95 * ev.errors as f64, "{ev:?}");
     }
 
     /// Sizes and timings at scale 1.0 and 0.1:

@@ -228,7 +228,13 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
     const FIRST_STAGE: [&str; 2] = ["Europe", "North America"];
 
     let mut plan = Plan::new(DAY, 10, 19, pops);
-    plan.incidents.push(IncidentPlan { attribution: Attribution::Edge, scope: Scope::Global, host: None, span: None, pattern: Pattern::Propagating });
+    plan.incidents.push(IncidentPlan {
+        attribution: Attribution::Edge,
+        scope: Scope::Global,
+        host: None,
+        span: None,
+        pattern: Pattern::Propagating,
+    });
     let t0 = DAY.at(11, 20, 0);
     let steady = DAY.at(13, 5, 0);
     let first_fix = DAY.at(14, 28, 0);
@@ -356,8 +362,12 @@ fn partial(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
     let eligible = |p: &Pop, busy: bool| p.code != world::NOISY_POP && (p.peak_per_minute >= 30.0) == busy;
     let mut chosen = Vec::new();
     for (busy, n) in [(true, BUSY), (false, QUIET)] {
-        let mut candidates: Vec<usize> =
-            pops.iter().enumerate().filter(|(_, p)| eligible(p, busy) && p.peak_per_minute >= 4.0).map(|(i, _)| i).collect();
+        let mut candidates: Vec<usize> = pops
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| eligible(p, busy) && p.peak_per_minute >= 4.0)
+            .map(|(i, _)| i)
+            .collect();
         for _ in 0..n {
             if candidates.is_empty() {
                 break;
@@ -374,7 +384,8 @@ fn partial(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
     for &i in &chosen {
         let onset = if Some(i) == first { t0 } else { t0 + rng.random_range(20..=240) };
         let recovery = fix + rng.random_range(0..=600);
-        let spell = Spell { start: onset, end: recovery, ramp: rng.random_range(0..=60), fade: rng.random_range(30..=120) };
+        let spell =
+            Spell { start: onset, end: recovery, ramp: rng.random_range(0..=60), fade: rng.random_range(30..=120) };
         if let Some(p) = pops.get(i) {
             regions.insert(p.region);
         }

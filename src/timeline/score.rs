@@ -121,13 +121,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// (before the input starts for an onset, after it ends for a recovery) holds every truth on
 /// that side of its interval's far end. A censored truth (`t` is then the input's edge, the real
 /// instant lying beyond it) is held by an interval reaching the edge, or a found censored one.
-fn covers(
-    interval: Option<&[String; 2]>,
-    found_censored: bool,
-    t: f64,
-    truth_censored: bool,
-    onset: bool,
-) -> bool {
+fn covers(interval: Option<&[String; 2]>, found_censored: bool, t: f64, truth_censored: bool, onset: bool) -> bool {
     let Some([lo, hi]) = interval else {
         return false;
     };
@@ -149,7 +143,8 @@ fn covers(
 fn time_pop(sc: &mut Score, tp: &PopTimeline, fp: &PopTimeline) {
     if let Some(a) = ts(tp.onset.as_ref()) {
         sc.onset_total += 1;
-        sc.onset_covered += usize::from(covers(fp.onset_interval.as_ref(), fp.onset_censored, a, tp.onset_censored, true));
+        sc.onset_covered +=
+            usize::from(covers(fp.onset_interval.as_ref(), fp.onset_censored, a, tp.onset_censored, true));
         if let (false, Some(b)) = (tp.onset_censored, ts(fp.onset.as_ref())) {
             sc.onset_errors.push((a - b).abs());
         }
@@ -250,8 +245,7 @@ pub fn score(truth: &Timeline, found: &Timeline) -> Score {
                 } else {
                     Pattern::Propagating
                 };
-                let right =
-                    matching.iter().any(|f| f.attribution != Attribution::Origin && f.onset_pattern == want);
+                let right = matching.iter().any(|f| f.attribution != Attribution::Origin && f.onset_pattern == want);
                 sc.patterns_right += usize::from(right);
                 if want == Pattern::Simultaneous {
                     sc.pushes_right += usize::from(right);
@@ -333,7 +327,9 @@ pub fn slice_logs(logs: &std::path::Path, out: &std::path::Path, from: i64, to: 
         let f = std::fs::File::create(&dest).map_err(|e| crate::Error::io(&dest, e))?;
         let mut enc = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
         for line in &keep {
-            enc.write_all(line.as_bytes()).and_then(|()| enc.write_all(b"\n")).map_err(|e| crate::Error::io(&dest, e))?;
+            enc.write_all(line.as_bytes())
+                .and_then(|()| enc.write_all(b"\n"))
+                .map_err(|e| crate::Error::io(&dest, e))?;
         }
         enc.finish().map_err(|e| crate::Error::io(&dest, e))?;
         written += keep.len() as u64;
@@ -457,4 +453,87 @@ pub fn evaluate(
     let truth = crate::simulate::simulate(opts, dir)?;
     let (found, naive) = analyze(&dir.join("logs"), params)?;
     Ok(Evaluation { truth, found, naive })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::model::{Incident, PopTimeline};
+
+    fn t(s: &str) -> String {
+        format!("2025-11-18T{s}Z")
+    }
+
+    #[test]
+    fn coverage_of_plain_and_censored_instants() {
+        let iv = [t("10:00:00"), t("10:01:00")];
+        let at = |s: &str| ts(Some(&t(s))).unwrap();
+        assert!(covers(Some(&iv), false, at("10:00:30"), false, true));
+        assert!(!covers(Some(&iv), false, at("10:01:30"), false, true));
+        assert!(!covers(None, false, at("10:00:30"), false, true));
+        // A censored truth (failing before the input starts) needs an interval reaching back.
+        assert!(covers(Some(&iv), false, at("10:00:00"), true, true));
+        assert!(!covers(Some(&iv), false, at("09:59:00"), true, true));
+        assert!(covers(Some(&iv), true, at("09:00:00"), true, true));
+        // A found censored onset holds any earlier truth.
+        assert!(covers(Some(&iv), true, at("09:00:00"), false, true));
+        assert!(!covers(Some(&iv), true, at("10:02:00"), false, true));
+        // Recoveries, mirrored.
+        assert!(covers(Some(&iv), false, at("10:01:00"), true, false));
+        assert!(covers(Some(&iv), true, at("11:00:00"), false, false));
+        assert!(!covers(Some(&iv), true, at("09:00:00"), false, false));
+    }
+
+    #[test]
+    fn clipping_the_truth_to_a_slice() {
+        let pop = |code: &str, a: &str, b: &str| PopTimeline {
+            pop: code.to_owned(),
+            affected: true,
+            onset: Some(t(a)),
+            recovery: Some(t(b)),
+            ..PopTimeline::default()
+        };
+        let truth = Timeline {
+            pops: vec![
+                pop("FRA", "11:20:00", "14:30:00"),
+                pop("JNB", "13:30:00", "17:06:00"),
+                pop("AMS", "11:25:00", "12:00:00"),
+            ],
+            incidents: vec![Incident {
+                onset: Some(t("11:20:00")),
+                recovery: Some(t("17:06:00")),
+                epicenter: vec!["FRA".to_owned()],
+                pops: vec!["FRA".to_owned(), "JNB".to_owned(), "AMS".to_owned()],
+                ..Incident::default()
+            }],
+            ..Timeline::default()
+        };
+        let from = ts(Some(&t("13:10:00"))).unwrap() as i64;
+        let to = ts(Some(&t("14:20:00"))).unwrap() as i64;
+        let c = clip_truth(&truth, from, to);
+        let fra = &c.pops[0];
+        assert!(fra.affected && fra.onset_censored && fra.recovery_censored);
+        assert_eq!(fra.onset.as_deref(), Some(t("13:10:00").as_str()));
+        assert_eq!(fra.recovery.as_deref(), Some(t("14:20:00").as_str()));
+        let jnb = &c.pops[1];
+        assert!(jnb.affected && !jnb.onset_censored && jnb.recovery_censored);
+        assert!(!c.pops[2].affected);
+        let [inc] = c.incidents.as_slice() else { panic!() };
+        assert!(inc.onset_censored && inc.epicenter.is_empty());
+        assert_eq!(inc.pops, ["FRA", "JNB"]);
+        // A found timeline saying the same, censored: covered, no onset error for FRA.
+        let mut found = c.clone();
+        found.pops[0].onset_interval = Some([t("13:10:00"), t("13:10:30")]);
+        found.pops[0].onset_censored = true;
+        found.pops[0].recovery_interval = Some([t("14:19:30"), t("14:20:00")]);
+        found.pops[0].recovery_censored = true;
+        found.pops[1].onset_interval = Some([t("13:29:50"), t("13:30:10")]);
+        found.pops[1].recovery_interval = Some([t("14:19:30"), t("14:20:00")]);
+        found.pops[1].recovery_censored = true;
+        let s = score(&c, &found);
+        assert_eq!((s.true_positives, s.onset_covered, s.onset_total), (2, 2, 2));
+        assert_eq!((s.recovery_covered, s.recovery_total), (2, 2));
+        assert_eq!(s.onset_errors.len(), 1);
+        assert_eq!(s.edge_incidents, 0, "a censored onset hides the epicenter");
+    }
 }

@@ -319,8 +319,7 @@ fn global_push_intervals_hold_the_truth() {
 #[test]
 fn nov18_outage_only_slice_of_the_sample() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/nov18");
-    let truth: Timeline =
-        serde_json::from_str(&std::fs::read_to_string(sample.join("truth.json")).unwrap()).unwrap();
+    let truth: Timeline = serde_json::from_str(&std::fs::read_to_string(sample.join("truth.json")).unwrap()).unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 18).unwrap();
     let at = |h, m| day.and_hms_opt(h, m, 0).unwrap().and_utc().timestamp();
     let (from, to) = (at(13, 10), at(14, 20));
