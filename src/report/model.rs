@@ -667,6 +667,28 @@ pub fn sources(counts: &SourceCounts) -> Vec<SourceSummary> {
         .collect()
 }
 
+/// Affected POPs by onset with their lag after the first (whatever the incident's pattern).
+fn onset_order(timeline: &Timeline) -> Vec<crate::timeline::model::Propagation> {
+    let mut rows: Vec<(i64, &str, &str)> = timeline
+        .pops
+        .iter()
+        .filter(|p| p.affected)
+        .filter_map(|p| {
+            let onset = p.onset.as_deref()?;
+            Some((parse_ns(onset)?, p.pop.as_str(), onset))
+        })
+        .collect();
+    rows.sort_unstable();
+    let first = rows.first().map_or(0, |r| r.0);
+    rows.into_iter()
+        .map(|(t, pop, onset)| crate::timeline::model::Propagation {
+            pop: pop.to_string(),
+            onset: onset.to_string(),
+            lag_seconds: ((t - first) as f64 / 1e6).round() / 1e3,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,26 +713,4 @@ mod tests {
         let c = axis(60 * NS, 60 * NS, 60 * NS, MAX_CHART_COLUMNS);
         assert_eq!((c.bucket_seconds, c.columns), (60, 1));
     }
-}
-
-/// Affected POPs by onset with their lag after the first (whatever the incident's pattern).
-fn onset_order(timeline: &Timeline) -> Vec<crate::timeline::model::Propagation> {
-    let mut rows: Vec<(i64, &str, &str)> = timeline
-        .pops
-        .iter()
-        .filter(|p| p.affected)
-        .filter_map(|p| {
-            let onset = p.onset.as_deref()?;
-            Some((parse_ns(onset)?, p.pop.as_str(), onset))
-        })
-        .collect();
-    rows.sort_unstable();
-    let first = rows.first().map_or(0, |r| r.0);
-    rows.into_iter()
-        .map(|(t, pop, onset)| crate::timeline::model::Propagation {
-            pop: pop.to_string(),
-            onset: onset.to_string(),
-            lag_seconds: ((t - first) as f64 / 1e6).round() / 1e3,
-        })
-        .collect()
 }

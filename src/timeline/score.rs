@@ -122,13 +122,13 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// that side of its interval's far end. A censored truth (`t` is then the input's edge, the real
 /// instant lying beyond it) is held by an interval reaching the edge, or a found censored one.
 fn covers(interval: Option<&[String; 2]>, found_censored: bool, t: f64, truth_censored: bool, onset: bool) -> bool {
+    const SLACK: f64 = 1e-6;
     let Some([lo, hi]) = interval else {
         return false;
     };
     let (Some(lo), Some(hi)) = (ts(Some(lo)), ts(Some(hi))) else {
         return false;
     };
-    const SLACK: f64 = 1e-6;
     let (lo, hi) = (lo - SLACK, hi + SLACK);
     match (onset, truth_censored, found_censored) {
         (true, true, _) => found_censored || lo <= t,

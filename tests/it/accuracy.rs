@@ -4,6 +4,7 @@
 
 use blastradius::ingest::IngestOptions;
 use blastradius::simulate::{Scenario, SimOptions};
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use blastradius::timeline::model::{Attribution, Pattern, Timeline};
@@ -211,7 +212,8 @@ fn onsets(truth: &Timeline, found: &Timeline) -> String {
     let mut out = String::new();
     for tp in truth.pops.iter().filter(|p| p.affected) {
         let fp = found.pops.iter().find(|p| p.pop == tp.pop);
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n  {} truth {:?}..{:?} found {:?} {:?} (censored {:?}) .. {:?} {:?}",
             tp.pop,
             tp.onset,
@@ -221,7 +223,7 @@ fn onsets(truth: &Timeline, found: &Timeline) -> String {
             fp.map(|p| p.onset_censored),
             fp.filter(|p| p.affected).map(|p| &p.recovery),
             fp.map(|p| &p.recovery_interval),
-        ));
+        );
     }
     out
 }
