@@ -311,7 +311,7 @@ pub enum TimelineFormat {
 /// `blastradius simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario: nov18, regional, origin or quiet.
+    /// Scenario: nov18, regional, origin, quiet, partial or push.
     #[arg(long, value_parser = parse_scenario)]
     pub scenario: crate::simulate::Scenario,
     /// Directory to write (created).

@@ -72,13 +72,25 @@
 //! - [`Scenario::Quiet`] (2025-07-01, 08:00–14:00): a normal day with the baseline, the noisy
 //!   POP and three one-minute blips (one POP each, 10–20% errors) that are not incidents.
 //!   Exercises false positives.
+//! - [`Scenario::Partial`] (2025-06-12, 08:00–17:00): a bad configuration reaching a fraction
+//!   of the machines. Twelve POPs (six of 30–155 requests a minute, six of 4–26) return edge
+//!   500/502 (origin status 0) on 2–6 % of requests from 10:00 (the others within 4 minutes,
+//!   ramps under a minute) until 13:00–13:10, beside the noisy POP's steady 3 %. Exercises
+//!   small effects at low volume and onset intervals.
+//! - [`Scenario::Push`] (2025-12-05, 06:00–11:00): one global configuration push at 08:47:00.
+//!   Every POP outside Oceania starts failing within 45 s of it (ramps of at most 5 s): every
+//!   request for `www.example.com` and `api.example.com` gets an edge 500 (origin status 0).
+//!   One global revert at 09:12:00: each POP recovers within 45 s. The truth's incident is
+//!   `simultaneous`, with no epicenter. Exercises the onset pattern.
 //!
 //! # The truth
 //!
 //! `input` counts what was written (lines include duplicates and cut lines; a cut line is
 //! rejected and its request lost). An incident's onset and recovery are the instants the bad
 //! state began at the first POP (start of its ramp) and ended at the last (end of its fade). For
-//! an origin incident every POP saw it at once, so all are listed as its epicenter. A POP is
+//! an origin incident every POP saw it at once, so all are listed as its epicenter. An edge
+//! incident's `onset_pattern` is `simultaneous` for a push (its epicenter then empty),
+//! `propagating` otherwise (`single` for one POP). A POP is
 //! `affected` only by an edge incident; its `flapping.transitions` counts the changes between
 //! failing and healthy strictly inside its incident (the onset and the final recovery are not
 //! counted), with `period_seconds` 300 when it flapped. `peak` is the minute with the highest
@@ -116,19 +128,28 @@ pub enum Scenario {
     Origin,
     /// A normal day: only noise and blips.
     Quiet,
+    /// A bad configuration on a fraction of the machines: 2–6 % of edge errors at a dozen POPs
+    /// of widely different volume for about three hours.
+    Partial,
+    /// One global configuration push (2025-12-05 style): every POP but one region's fails
+    /// within 45 s for 25 minutes, ended by one global revert.
+    Push,
 }
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 4] = [Scenario::Nov18, Scenario::Regional, Scenario::Origin, Scenario::Quiet];
+    pub const ALL: [Scenario; 6] =
+        [Scenario::Nov18, Scenario::Regional, Scenario::Origin, Scenario::Quiet, Scenario::Partial, Scenario::Push];
 
-    /// The scenario's name (`nov18`, `regional`, `origin`, `quiet`).
+    /// The scenario's name (`nov18`, `regional`, `origin`, `quiet`, `partial`, `push`).
     pub fn name(&self) -> &'static str {
         match self {
             Scenario::Nov18 => "nov18",
             Scenario::Regional => "regional",
             Scenario::Origin => "origin",
             Scenario::Quiet => "quiet",
+            Scenario::Partial => "partial",
+            Scenario::Push => "push",
         }
     }
 
@@ -443,6 +464,39 @@ mod tests {
         }
         assert!(origin.pops.iter().all(|p| !p.affected));
         assert!(origin.propagation.is_empty());
+    }
+
+    #[test]
+    fn partial_and_push_truths() {
+        use crate::timeline::model::Pattern;
+        let (_, partial) = run(Scenario::Partial, 3, 0.05);
+        let [inc] = partial.incidents.as_slice() else { panic!("{:?}", partial.incidents) };
+        assert_eq!((inc.attribution, inc.onset_pattern), (Attribution::Edge, Pattern::Propagating));
+        assert_eq!(inc.pops.len(), 12);
+        assert_eq!(inc.epicenter.len(), 1);
+        assert!(!partial.pops.iter().any(|p| p.affected && p.pop == world::NOISY_POP));
+        let volumes: Vec<f64> =
+            world::POPS.iter().filter(|p| inc.pops.iter().any(|c| c == p.code)).map(|p| p.peak_per_minute).collect();
+        assert_eq!(volumes.iter().filter(|v| **v >= 30.0).count(), 6, "{volumes:?}");
+
+        let (_, push) = run(Scenario::Push, 3, 0.05);
+        let [inc] = push.incidents.as_slice() else { panic!("{:?}", push.incidents) };
+        assert_eq!(
+            (inc.attribution, inc.scope, inc.onset_pattern),
+            (Attribution::Edge, Scope::Global, Pattern::Simultaneous)
+        );
+        assert!(inc.epicenter.is_empty());
+        assert!(push.pops.iter().all(|p| p.affected == (p.region != "Oceania")));
+        let onsets: Vec<i64> = push
+            .pops
+            .iter()
+            .filter_map(|p| p.onset.as_deref())
+            .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp())
+            .collect();
+        let (lo, hi) = (onsets.iter().min().unwrap(), onsets.iter().max().unwrap());
+        assert!(hi - lo <= 45, "{lo} {hi}");
+        let ev = &inc.evidence;
+        assert!(ev.signatures["edge_500"] as f64 > 0.95 * ev.errors as f64, "{ev:?}");
     }
 
     /// Sizes and timings at scale 1.0 and 0.1:

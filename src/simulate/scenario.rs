@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use super::clock::Date;
 use super::world::{self, Pop, HOSTS};
 use super::Scenario;
-use crate::timeline::model::{Attribution, Scope};
+use crate::timeline::model::{Attribution, Pattern, Scope};
 
 /// One bad spell: the failing share rises linearly over `ramp` seconds from `start`, holds, and
 /// falls linearly over the last `fade` seconds before `end`. Times are unix seconds.
@@ -49,6 +49,10 @@ const NOV18_CODES: Codes = &[(500, 0.85), (502, 0.15)];
 const REGIONAL_CODES: Codes = &[(502, 0.6), (504, 0.4)];
 /// Isolated blips.
 const BLIP_CODES: Codes = &[(500, 0.5), (502, 0.5)];
+/// A bad configuration on some machines: internal errors and bad gateways.
+const PARTIAL_CODES: Codes = &[(502, 0.5), (500, 0.5)];
+/// A configuration push breaking the proxy: internal errors.
+const PUSH_CODES: Codes = &[(500, 1.0)];
 /// The origin answering 503.
 const ORIGIN_503: Codes = &[(503, 1.0)];
 /// Cloudflare unable to reach the origin.
@@ -69,6 +73,8 @@ pub(super) struct EdgeFault {
     pub codes: Codes,
     /// Flapping period, seconds.
     pub period: Option<f64>,
+    /// Only requests for these hosts fail (indices into [`HOSTS`]); every host when empty.
+    pub hosts: Vec<usize>,
 }
 
 impl EdgeFault {
@@ -128,6 +134,8 @@ pub(super) struct IncidentPlan {
     pub host: Option<usize>,
     /// For an origin incident: its time span (edge incidents take theirs from the POPs).
     pub span: Option<(i64, i64)>,
+    /// How the POPs' onsets are laid out (a push: simultaneous, no epicenter).
+    pub pattern: Pattern,
 }
 
 /// A whole scenario.
@@ -168,6 +176,8 @@ pub(super) fn plan(scenario: Scenario, pops: &[Pop], rng: &mut ChaCha8Rng) -> Pl
         Scenario::Regional => regional(pops, rng),
         Scenario::Origin => origin(pops, rng),
         Scenario::Quiet => quiet(pops, rng),
+        Scenario::Partial => partial(pops, rng),
+        Scenario::Push => push(pops, rng),
     }
 }
 
@@ -218,7 +228,13 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
     const FIRST_STAGE: [&str; 2] = ["Europe", "North America"];
 
     let mut plan = Plan::new(DAY, 10, 19, pops);
-    plan.incidents.push(IncidentPlan { attribution: Attribution::Edge, scope: Scope::Global, host: None, span: None });
+    plan.incidents.push(IncidentPlan {
+        attribution: Attribution::Edge,
+        scope: Scope::Global,
+        host: None,
+        span: None,
+        pattern: Pattern::Propagating,
+    });
     let t0 = DAY.at(11, 20, 0);
     let steady = DAY.at(13, 5, 0);
     let first_fix = DAY.at(14, 28, 0);
@@ -256,6 +272,7 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             retry: rng.random_range(1.5..3.0),
             codes: NOV18_CODES,
             period: Some(300.0),
+            hosts: Vec::new(),
         });
     }
     plan
@@ -272,6 +289,7 @@ fn regional(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         scope: Scope::Regional,
         host: None,
         span: None,
+        pattern: Pattern::Propagating,
     });
     let t0 = DAY.at(13, 10, 0);
     for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
@@ -288,6 +306,7 @@ fn regional(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             retry: rng.random_range(1.2..1.6),
             codes: REGIONAL_CODES,
             period: None,
+            hosts: Vec::new(),
         });
     }
     plan
@@ -311,6 +330,7 @@ fn origin(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             scope: Scope::Global,
             host: Some(host),
             span: Some((start, end)),
+            pattern: Pattern::Simultaneous,
         });
         plan.host_faults.push(HostFault {
             host,
@@ -318,6 +338,112 @@ fn origin(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             share: rng.random_range(0.6..0.85),
             failure,
             codes,
+        });
+    }
+    plan
+}
+
+/// A bad configuration reaching a fraction of the machines: at 12 POPs of widely different
+/// volume (six busy, six of a few requests a minute), 2–6 % of requests fail with edge 500/502
+/// for about three hours, onsets within four minutes of each other, recoveries staggered over
+/// ten; the noisy POP keeps its steady 3 % beside them.
+fn partial(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 6, day: 12 };
+    const BUSY: usize = 6;
+    const QUIET: usize = 6;
+    let mut plan = Plan::new(DAY, 8, 17, pops);
+    plan.incidents.push(IncidentPlan {
+        attribution: Attribution::Edge,
+        scope: Scope::Global,
+        host: None,
+        span: None,
+        pattern: Pattern::Propagating,
+    });
+    let eligible = |p: &Pop, busy: bool| p.code != world::NOISY_POP && (p.peak_per_minute >= 30.0) == busy;
+    let mut chosen = Vec::new();
+    for (busy, n) in [(true, BUSY), (false, QUIET)] {
+        let mut candidates: Vec<usize> = pops
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| eligible(p, busy) && p.peak_per_minute >= 4.0)
+            .map(|(i, _)| i)
+            .collect();
+        for _ in 0..n {
+            if candidates.is_empty() {
+                break;
+            }
+            chosen.push(candidates.swap_remove(rng.random_range(0..candidates.len())));
+        }
+    }
+    chosen.sort_unstable();
+    let t0 = DAY.at(10, 0, 0);
+    let fix = DAY.at(13, 0, 0);
+    // One POP takes the bad configuration first; the others within four minutes.
+    let first = chosen.get(rng.random_range(0..chosen.len().max(1))).copied();
+    let mut regions = std::collections::BTreeSet::new();
+    for &i in &chosen {
+        let onset = if Some(i) == first { t0 } else { t0 + rng.random_range(20..=240) };
+        let recovery = fix + rng.random_range(0..=600);
+        let spell =
+            Spell { start: onset, end: recovery, ramp: rng.random_range(0..=60), fade: rng.random_range(30..=120) };
+        if let Some(p) = pops.get(i) {
+            regions.insert(p.region);
+        }
+        if let Some(pp) = plan.pops.get_mut(i) {
+            pp.fault = Some(EdgeFault {
+                incident: 0,
+                spells: vec![spell],
+                severity: rng.random_range(0.02..0.06),
+                retry: 1.0,
+                codes: PARTIAL_CODES,
+                period: None,
+                hosts: Vec::new(),
+            });
+        }
+    }
+    if let Some(inc) = plan.incidents.first_mut() {
+        inc.scope = match regions.len() {
+            0 | 1 => Scope::Regional,
+            _ => Scope::Global,
+        };
+    }
+    plan
+}
+
+/// One global configuration push (after the 2025-12-05 outage): at 08:47 every POP but those of
+/// one untouched region picks up the bad configuration within 45 s (a ramp of a few seconds),
+/// and from then on every request for two hosts (`www`, `api`) gets an edge 500. One global
+/// revert 25 minutes later: every POP recovers within 45 s of it.
+fn push(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 12, day: 5 };
+    const UNTOUCHED: &str = "Oceania";
+    const COHORT: [&str; 2] = ["www.example.com", "api.example.com"];
+    let mut plan = Plan::new(DAY, 6, 11, pops);
+    plan.incidents.push(IncidentPlan {
+        attribution: Attribution::Edge,
+        scope: Scope::Global,
+        host: None,
+        span: None,
+        pattern: Pattern::Simultaneous,
+    });
+    let t = DAY.at(8, 47, 0);
+    let revert = t + 25 * 60;
+    let hosts: Vec<usize> = COHORT.iter().filter_map(|h| world::host_index(h)).collect();
+    for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
+        if p.region == UNTOUCHED {
+            continue;
+        }
+        let onset = t + rng.random_range(0..=45);
+        let recovery = revert + rng.random_range(0..=45);
+        let spell = Spell { start: onset, end: recovery, ramp: rng.random_range(0..=5), fade: rng.random_range(0..=5) };
+        pp.fault = Some(EdgeFault {
+            incident: 0,
+            spells: vec![spell],
+            severity: 1.0,
+            retry: rng.random_range(1.1..1.4),
+            codes: PUSH_CODES,
+            period: None,
+            hosts: hosts.clone(),
         });
     }
     plan

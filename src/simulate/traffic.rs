@@ -136,7 +136,7 @@ impl<'a> Traffic<'a> {
         let Some(pp) = self.plan.pops.get(pop) else {
             return Fate::Served(200);
         };
-        if let Some(f) = &pp.fault {
+        if let Some(f) = pp.fault.as_ref().filter(|f| f.hosts.is_empty() || f.hosts.contains(&host)) {
             let p = f.severity * scenario::level(&f.spells, t);
             if p > 0.0 && rng.random::<f64>() < p {
                 return Fate::Edge(pick_code(rng, f.codes));

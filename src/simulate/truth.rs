@@ -11,7 +11,7 @@ use super::scenario::{self, Plan};
 use super::world::{Pop, HOSTS};
 use crate::signatures::{self, Blame, Signature};
 use crate::timeline::model::{
-    Attribution, Evidence, Flapping, Incident, InputSummary, PopTimeline, Propagation, Timeline,
+    Attribution, Evidence, Flapping, Incident, InputSummary, Pattern, PopTimeline, Propagation, Timeline,
 };
 
 /// Signature counts, indexed like [`signatures::ALL`].
@@ -258,7 +258,12 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
             (onset, recovery, mine.iter().map(|f| (f.2, code(f.0))).collect(), scenario::all_hosts())
         };
         hit.sort();
-        let epicenter = hit.iter().filter(|(t, _)| *t == onset).map(|(_, c)| c.clone()).collect();
+        let pattern = if inc.span.is_none() && hit.len() < 2 { Pattern::Single } else { inc.pattern };
+        let epicenter = if inc.span.is_none() && pattern == Pattern::Simultaneous {
+            Vec::new()
+        } else {
+            hit.iter().filter(|(t, _)| *t == onset).map(|(_, c)| c.clone()).collect()
+        };
         let pop_codes: Vec<String> = hit.into_iter().map(|(_, c)| c).collect();
         let mut periods: Vec<f64> = mine.iter().filter_map(|f| pop_flapping(f.1).period_seconds).collect();
         let flapping = Flapping {
@@ -278,6 +283,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
                 evidence: evidence(tally, k, inc.attribution, &pop_codes),
                 pops: pop_codes,
                 flapping,
+                onset_pattern: pattern,
                 ..Incident::default()
             },
         ));
