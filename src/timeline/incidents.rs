@@ -115,26 +115,27 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
     };
     let (onset_pattern, onset_spread_seconds) = censored(onsets.len(), pattern(&onsets, window));
     let (recovery_pattern, recovery_spread_seconds) = censored(recoveries.len(), pattern(&recoveries, window));
-    // The epicenter: the POPs whose onset cannot be told from the earliest one's, and only when
-    // the onsets spread beyond their uncertainty.
-    let epicenter: Vec<String> = if onset_pattern == Pattern::Propagating {
-        let earliest = per_pop.iter().filter(|(_, (a, _))| !a.onset_censored).min_by_key(|(_, (a, _))| a.onset_ns);
+    // The epicenter, only when the onsets spread beyond their uncertainty: the POP with the
+    // earliest onset; the POPs whose interval reaches back before its interval ends could have
+    // been first too, and are named as alternatives.
+    let (epicenter, epicenter_alternatives) = if onset_pattern == Pattern::Propagating {
+        let earliest =
+            per_pop.iter().filter(|(_, (a, _))| !a.onset_censored).min_by_key(|(k, (a, _))| (a.onset_ns, **k));
         match earliest {
-            Some((_, (e, _))) => {
-                let tol = (p.epicenter_tolerance_secs * 1e9) as i64;
-                let bound = e.onset_iv.1.max(e.onset_ns + tol);
-                per_pop
+            Some((first, (e, _))) => {
+                let alternatives = per_pop
                     .iter()
-                    .filter(|(_, (a, _))| !a.onset_censored && a.onset_ns <= bound)
+                    .filter(|(k, (a, _))| *k != first && !a.onset_censored && a.onset_iv.0 <= e.onset_iv.1)
                     .map(|(k, _)| (*k).to_string())
-                    .collect()
+                    .collect();
+                (vec![(*first).to_string()], alternatives)
             }
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         }
     } else if onset_pattern == Pattern::Single && per_pop.len() == 1 {
-        per_pop.keys().map(|k| (*k).to_string()).collect()
+        (per_pop.keys().map(|k| (*k).to_string()).collect(), Vec::new())
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let (scope, unmapped_pops) = scope(&pops);
     let onset_censored = g.iter().any(|x| x.span.onset_censored && x.span.onset_ns <= onset);
@@ -155,6 +156,7 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
         failed_requests: g.iter().map(|x| x.span.failed).sum(),
         hosts,
         epicenter,
+        epicenter_alternatives,
         pops,
         flapping: Flapping::default(),
         evidence: model::Evidence::default(),

@@ -37,8 +37,9 @@
 //! are a quarter of its errors; a POP span whose errors come almost all from one host carrying
 //! less than half its requests is that host's origin problem. **Onset pattern**: when one window
 //! of [`Params::push_window_secs`] holds a point of every POP's onset interval, the incident is
-//! `simultaneous` (a push: no epicenter); otherwise `propagating`, with the epicenter the POPs
-//! whose onset cannot be told from the earliest and a propagation table of lags. The same for
+//! `simultaneous` (a push: no epicenter); otherwise `propagating`, with the epicenter the POP of
+//! the earliest onset (those whose interval overlaps its own as alternatives) and a propagation
+//! table of lags. The same for
 //! recoveries. **Scope** counts only POPs whose place is known ([`crate::geo`]).
 //!
 //! **Confidence** of a POP row is the posterior probability that it was affected (the
@@ -94,8 +95,6 @@ pub struct Params {
     pub host_concentration: f64,
     /// Significance of the binomial test used to extend onset and recovery.
     pub alpha: f64,
-    /// POPs whose onsets are this close to the first are also the epicenter, seconds.
-    pub epicenter_tolerance_secs: f64,
     /// Onsets (or recoveries) that one window this long can hold are simultaneous: the time a
     /// configuration pushed to a whole fleet takes to land, seconds.
     pub push_window_secs: f64,
@@ -116,7 +115,6 @@ impl Default for Params {
             cluster_gap_secs: 1800,
             host_concentration: 0.8,
             alpha: 0.01,
-            epicenter_tolerance_secs: 15.0,
             push_window_secs: 60.0,
             baseline: None,
         }

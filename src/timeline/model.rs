@@ -106,8 +106,13 @@ pub struct Incident {
     pub failed_requests: u64,
     /// Hosts involved.
     pub hosts: Vec<String>,
-    /// The first affected POP(s).
+    /// The first affected POP: the earliest onset of a propagating incident (empty for a push,
+    /// whose onsets cannot be ordered).
     pub epicenter: Vec<String>,
+    /// POPs whose onset interval reaches back before the epicenter's ends: they could have been
+    /// first too.
+    #[serde(default)]
+    pub epicenter_alternatives: Vec<String>,
     /// Every affected POP.
     pub pops: Vec<String>,
     /// Flapping across the incident's POPs: the most transitions at one POP and the median of

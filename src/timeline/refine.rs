@@ -57,12 +57,15 @@ fn bucket_ll(s: &Dense, j: usize, f: f64, lv: Levels) -> f64 {
     (k * r.ln() + (n - k) * (1.0 - r).ln()) / (1.0 + (n - 1.0) * lv.rho)
 }
 
-/// The plateau rate near a change: buckets within [a, b] at 80 % of the failing rate or more.
+/// The plateau rate near a change: buckets within [a, b] at 80 % of the failing rate or more,
+/// when they hold at least ten errors.
 fn plateau(s: &Dense, a: usize, b: usize, p1: f64) -> f64 {
     let (k, n) = (a..=b)
         .filter(|j| s.rate(*j).is_some_and(|x| x >= 0.8 * p1))
         .fold((0, 0), |(k, n), j| (k + s.k.get(j).copied().unwrap_or(0), n + s.n.get(j).copied().unwrap_or(0)));
-    if n > 0 {
+    // A handful of errors says little about the level: a quiet POP's one error in eight
+    // requests is not a 12 % plateau.
+    if k >= 10 && n > 0 {
         (k as f64 / n as f64).max(p1)
     } else {
         p1
@@ -76,20 +79,28 @@ fn plateau(s: &Dense, a: usize, b: usize, p1: f64) -> f64 {
 /// Never after the first error.
 pub fn onset(s: &Dense, b: usize, lv: Levels, ax: &Axis, first: Option<i64>) -> Placed {
     let w_s = ax.w as f64 / 1e9;
-    let lo_j = b.saturating_sub(REACH);
     let hi_j = (b..(b + REACH).min(s.n.len().saturating_sub(1)))
         .find(|j| s.rate(*j).is_some_and(|x| x >= 0.8 * lv.p1))
         .unwrap_or((b + REACH).min(s.n.len().saturating_sub(1)))
         .max(b);
+    // The span's failing rate sizes the search and the interval; the plateau near the change
+    // shapes the ramp.
+    let span = lv;
     let lv = Levels { p1: plateau(s, b, hi_j, lv.p1), ..lv };
     let origin = ax.time(b);
     let rel = |t: i64| (t - origin) as f64 / 1e9;
-    // The first error of the change: an earlier bucket's errors, too few to be significant
-    // alone, are the change's first ones when the baseline would rarely give them.
-    let j0 = (lo_j..b).find(|j| unlikely(s, *j, lv.p0)).unwrap_or(b);
-    let first = if j0 < b { s.first_err(j0).or(first) } else { first };
+    // The first error of the change: earlier errors, too few to be significant alone, belong
+    // to it when the cumulative evidence says so (as far back as a change can stay unseen at
+    // this volume). The likelihood is then weighed back to where the change could have begun
+    // unseen, so a quiet POP's estimate is not pinned to its first error.
+    let back = search_buckets(s, ax, b, span.p1);
+    let j0 = cusum(s, (b.saturating_sub(back)..b).rev(), span).unwrap_or(b);
+    let first = if j0 < b { (j0..b).find_map(|j| s.first_err(j)).or(first) } else { first };
+    let unseen = quiet_reach(s, ax, first.unwrap_or_else(|| ax.time(j0)), span.p1, -1);
+    let reach_j = ax.times.partition_point(|t| *t <= unseen).saturating_sub(1);
+    let lo_j = j0.saturating_sub(REACH).min(reach_j).max(j0.saturating_sub(MAX_SEARCH));
     let first_s = first.map_or(rel(ax.end(b)), rel);
-    let rate_b = s.n.get(b).copied().unwrap_or(0) as f64 / w_s;
+    let rate_b = s.n.get(j0).copied().unwrap_or(0) as f64 / w_s;
     let t_lo = rel(ax.time(lo_j));
     let step = (w_s / 60.0).max(0.25);
     let score = |t0: f64| -> f64 {
@@ -111,7 +122,7 @@ pub fn onset(s: &Dense, b: usize, lv: Levels, ax: &Axis, first: Option<i64>) -> 
     };
     let p = profile(t_lo, first_s, step, score, origin);
     let first_ns = first.unwrap_or(p.iv.1);
-    let quiet = quiet_reach(s, ax, first_ns, lv.p1, -1);
+    let quiet = quiet_reach(s, ax, first_ns, span.p1, -1);
     Placed { est: p.est, iv: (p.iv.0.min(quiet), p.iv.1.max(first_ns.saturating_add(RESOLUTION_NS))) }
 }
 
@@ -120,20 +131,24 @@ pub fn onset(s: &Dense, b: usize, lv: Levels, ax: &Axis, first: Option<i64>) -> 
 pub fn recovery(s: &Dense, e: usize, lv: Levels, ax: &Axis, last: Option<i64>) -> Placed {
     let w_s = ax.w as f64 / 1e9;
     let top = s.n.len().saturating_sub(1);
-    let hi_j = (e + REACH).min(top);
     let lo_j = (e.saturating_sub(REACH)..=e)
         .rev()
         .find(|j| s.rate(*j).is_some_and(|x| x >= 0.8 * lv.p1))
         .unwrap_or(e.saturating_sub(REACH))
         .min(e);
+    let span = lv;
     let lv = Levels { p1: plateau(s, lo_j, e, lv.p1), ..lv };
     let origin = ax.end(e);
     let rel = |t: i64| (t - origin) as f64 / 1e9;
     // The last error of the change: a later bucket's errors the baseline would rarely give.
-    let j1 = (e + 1..=hi_j).rev().find(|j| unlikely(s, *j, lv.p0)).unwrap_or(e);
-    let last = if j1 > e { s.last_err(j1).or(last) } else { last };
+    let ahead = search_buckets(s, ax, e, span.p1);
+    let j1 = cusum(s, e + 1..=(e + ahead).min(top), span).unwrap_or(e);
+    let last = if j1 > e { (e + 1..=j1).rev().find_map(|j| s.last_err(j)).or(last) } else { last };
+    let unseen = quiet_reach(s, ax, last.unwrap_or_else(|| ax.end(j1)), span.p1, 1);
+    let reach_j = ax.times.partition_point(|t| *t <= unseen).saturating_sub(1);
+    let hi_j = (j1 + REACH).max(reach_j).min(j1 + MAX_SEARCH).min(top);
     let last_s = last.map_or(rel(ax.time(e)), rel);
-    let rate_e = s.n.get(e).copied().unwrap_or(0) as f64 / w_s;
+    let rate_e = s.n.get(j1).copied().unwrap_or(0) as f64 / w_s;
     let t_hi = rel(ax.end(hi_j));
     let step = (w_s / 60.0).max(0.25);
     let score = |t1: f64| -> f64 {
@@ -154,14 +169,46 @@ pub fn recovery(s: &Dense, e: usize, lv: Levels, ax: &Axis, last: Option<i64>) -
     };
     let p = profile(last_s, t_hi, step, score, origin);
     let last_ns = last.unwrap_or(p.iv.0);
-    let quiet = quiet_reach(s, ax, last_ns, lv.p1, 1);
+    let quiet = quiet_reach(s, ax, last_ns, span.p1, 1);
     Placed { est: p.est, iv: (p.iv.0.min(last_ns.saturating_sub(RESOLUTION_NS)), p.iv.1.max(quiet)) }
 }
 
-/// Whether bucket `j`'s errors are unlikely (below 5 %) from the baseline alone.
-fn unlikely(s: &Dense, j: usize, p0: f64) -> bool {
-    let (k, n) = (s.k.get(j).copied().unwrap_or(0), s.n.get(j).copied().unwrap_or(0));
-    k > 0 && super::hmm::tail(k, n, p0) < 0.05
+/// Where a change most likely lies along `buckets` (walked away from the failing span): the
+/// bucket at which the cumulative log-likelihood ratio of failing over healthy peaks (a CUSUM).
+/// At a POP of ten requests a minute failing at 4 %, an error weighs about +4 and a quiet
+/// minute −0.4, so the change reaches back to the earliest error that the quiet minutes
+/// before the span do not outweigh. `None` when no bucket favours failing.
+fn cusum(s: &Dense, buckets: impl Iterator<Item = usize>, lv: Levels) -> Option<usize> {
+    let mut cum = 0.0;
+    let mut best: Option<(f64, usize)> = None;
+    for j in buckets {
+        cum += bucket_ll(s, j, 1.0, lv) - bucket_ll(s, j, 0.0, lv);
+        if cum > best.map_or(0.0, |b| b.0) {
+            best = Some((cum, j));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// Most buckets searched for a change's first (last) error.
+const MAX_SEARCH: usize = 60;
+
+/// How many buckets from `j` a change can stay unseen at the volume of bucket `j`.
+fn search_buckets(s: &Dense, ax: &Axis, j: usize, p1: f64) -> usize {
+    let w_s = (ax.end(j) - ax.time(j)).max(1) as f64 / 1e9;
+    ((reach_secs(s, ax, j, p1) / w_s).ceil() as usize).clamp(REACH, MAX_SEARCH)
+}
+
+/// Seconds a change can stay unseen near bucket `j` (see [`quiet_reach`]).
+fn reach_secs(s: &Dense, ax: &Axis, j: usize, p1: f64) -> f64 {
+    let w_s = (ax.end(j) - ax.time(j)).max(1) as f64 / 1e9;
+    let lam = s.n.get(j).copied().unwrap_or(0) as f64 / w_s * p1.max(1e-6);
+    let r_max = RAMPS_S.iter().copied().fold(0.0, f64::max);
+    if lam > 0.0 {
+        (3.0 / lam).max((6.0 * r_max / lam).sqrt()).min(7200.0)
+    } else {
+        w_s
+    }
 }
 
 /// How far from an error (`dir` −1: back, +1: forward) the change can lie unseen, with 95 %
@@ -171,12 +218,28 @@ fn unlikely(s: &Dense, j: usize, p0: f64) -> bool {
 /// the two: a POP of a few requests a minute reaches minutes; a busy one, seconds.
 fn quiet_reach(s: &Dense, ax: &Axis, from: i64, p1: f64, dir: i64) -> i64 {
     let j = ax.times.partition_point(|t| *t <= from).saturating_sub(1);
-    let w_s = (ax.end(j) - ax.time(j)).max(1) as f64 / 1e9;
-    let lam = s.n.get(j).copied().unwrap_or(0) as f64 / w_s * p1.max(1e-6);
-    let r_max = RAMPS_S.iter().copied().fold(0.0, f64::max);
-    let reach_s = if lam > 0.0 { (3.0 / lam).max((6.0 * r_max / lam).sqrt()) } else { w_s };
-    let reach_ns = (reach_s.min(7200.0) * 1e9) as i64;
-    from.saturating_add(dir.saturating_mul(reach_ns))
+    let ramp_ns = (reach_secs(s, ax, j, p1) * 1e9) as i64;
+    // The step: walk the buckets away from the error until a POP failing at `p1` would have
+    // given three errors, at the volumes those buckets really had.
+    let cap = 7_200_000_000_000_i64;
+    let (mut expected, mut t, mut i) = (0.0, from, j);
+    let step_ns = loop {
+        let (a, e) = (ax.time(i), ax.end(i));
+        let per_ns = s.n.get(i).copied().unwrap_or(0) as f64 * p1 / (e - a).max(1) as f64;
+        let edge = if dir < 0 { a } else { e };
+        let span = (t - edge).abs() as f64;
+        if per_ns > 0.0 && expected + per_ns * span >= 3.0 {
+            break (t - from).abs() + ((3.0 - expected) / per_ns) as i64;
+        }
+        expected += per_ns * span;
+        t = edge;
+        let next = if dir < 0 { i.checked_sub(1) } else { Some(i + 1).filter(|x| *x < s.n.len()) };
+        match next {
+            Some(x) if (t - from).abs() < cap => i = x,
+            _ => break (t - from).abs(),
+        }
+    };
+    from.saturating_add(dir.saturating_mul(ramp_ns.max(step_ns).min(cap)))
 }
 /// The posterior mean of `score` (a log-likelihood) on a grid over [from, to] (seconds from
 /// `origin`) and the range of points within [`HALF_CHI2_95`] of its best.

@@ -78,7 +78,11 @@ fn low_volume_incidents_are_still_found_and_attributed() {
     for scenario in [Scenario::Nov18, Scenario::Regional] {
         let (s, _) = pooled(scenario, &LOW_VOLUME);
         assert!(s.f1() >= 0.95, "{} F1 {:.3}: {s:?}", scenario.name(), s.f1());
-        assert_eq!(s.epicenters_within, s.edge_incidents, "{s:?}");
+        // At a few requests a minute the onsets' intervals may all overlap: the incident is then
+        // reported simultaneous, with no epicenter (it cannot be told); otherwise the epicenter
+        // is named.
+        let undecided = s.pattern_incidents - s.patterns_right;
+        assert!(s.epicenters_within + undecided >= s.edge_incidents, "{s:?}");
         assert_eq!(s.spurious_incidents, 0, "{s:?}");
     }
     let (s, _) = pooled(Scenario::Origin, &LOW_VOLUME);
@@ -95,7 +99,6 @@ fn single_region_incident() {
 
 /// The epicenter named alone, not within a set of POPs whose onsets were close.
 #[test]
-#[ignore = "the timeline names FRA with AMS and LHR (onsets within its 15 s epicenter tolerance) on seed 11"]
 fn nov18_epicenter_named_exactly() {
     let (s, _) = pooled_once(Scenario::Nov18);
     assert_eq!(s.epicenters_named, s.edge_incidents, "epicenter not named exactly: {s:?}");
@@ -103,7 +106,6 @@ fn nov18_epicenter_named_exactly() {
 }
 
 #[test]
-#[ignore = "the timeline's onset and recovery intervals hold the truth for about half the POPs"]
 fn nov18_and_regional_intervals_hold_the_truth() {
     for scenario in [Scenario::Nov18, Scenario::Regional] {
         let (s, _) = pooled_once(scenario);
@@ -279,7 +281,6 @@ fn partial_rollout_of_small_effects() {
 }
 
 #[test]
-#[ignore = "the timeline finds small effects minutes late (often 2–20 min) with onset intervals of about a minute that end before the true onset: 2/23 onsets and 4/23 recoveries held"]
 fn partial_rollout_intervals_hold_the_truth() {
     assert_coverage("partial", &pooled_runs(Scenario::Partial));
 }
@@ -296,7 +297,6 @@ fn global_push_is_found_with_sharp_onsets() {
 
 /// The push is one incident, simultaneous, with no epicenter.
 #[test]
-#[ignore = "the timeline reports the push propagating (onset spread 240 s, epicenter of 15–18 POPs): low-volume POPs at their night trough (BOG, SCL, JNB, ORD) get onset intervals after the true onset, built from the gap between errors at peak volume"]
 fn global_push_is_simultaneous() {
     for (ev, (seed, _)) in runs(Scenario::Push).iter().zip(NEW_SHAPES) {
         assert_eq!(ev.truth.incidents.len(), 1);
@@ -311,7 +311,6 @@ fn global_push_is_simultaneous() {
 }
 
 #[test]
-#[ignore = "the timeline's intervals hold 33/44 push onsets and 35/44 recoveries: low-volume POPs' intervals are too narrow at their night trough"]
 fn global_push_intervals_hold_the_truth() {
     assert_coverage("push", &pooled_runs(Scenario::Push));
 }
