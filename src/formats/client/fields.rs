@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::super::norm::{prefix, split_ray, split_url, Record};
-use super::ClientFramer;
+use super::{cfpage, ClientFramer};
+use crate::evidence::Code;
 use crate::redact;
 
 fn re(s: &str) -> Option<Regex> {
@@ -76,7 +77,8 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"\b(?P<f>[1-5]\d\d) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Too Many Requests)|",
         r"Error code: (?P<g>[1-5]\d\d)\b|\bHTTP (?P<h>[1-5]\d\d)\b|\bE(?P<i>429|5\d\d)\b|",
         r"\b(?:RateLimitError|InternalServerError|APIStatusError|ServiceUnavailableError)\W+(?P<j>[1-5]\d\d)\b|",
-        r"-> (?P<k>[1-5]\d\d)\b|\bfetch (?:GET|POST|PUT|PATCH|DELETE|HEAD) (?P<l>[1-5]\d\d)\b"
+        r"-> (?P<k>[1-5]\d\d)\b|\bfetch (?:GET|POST|PUT|PATCH|DELETE|HEAD) (?P<l>[1-5]\d\d)\b|",
+        r"<(?:title|h1)>\s*(?P<m>[1-5]\d\d) [A-Za-z]"
     ))
 });
 
@@ -92,16 +94,19 @@ static DATE_HEADER: LazyLock<Option<Regex>> =
 static URL: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#"https?://[^\s'"<>)\]]+"#));
 
 static CONNECT_HOST: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"(?i)(?:connect(?:ing)? to|host:?)\s+'?(?P<h>[a-z0-9-]+(?:\.[a-z0-9-]+)+)"));
+    LazyLock::new(|| re(r"(?i)(?:(?:connect(?:ing)? to|host:?)\s+'?|\bhost=)(?P<h>[a-z0-9-]+(?:\.[a-z0-9-]+)+)"));
 
 static TITLE_HOST: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"<title>\s*(?P<h>[a-z0-9.-]+\.[a-z]{2,}) \|"));
 
 static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)(?:cf-ray\x22?\s*[:=]\s*\x22?(?P<ray>[0-9a-f]{16}(?:-[A-Z]{3})?))|",
-        r"(?:\b(?:x-)?request[_-]id\x22?\s*[:=]\s*\x22?(?P<rid>[A-Za-z0-9_-]{6,}))"
+        r"(?:\b(?:x-)?request[ _-]id\x22?\s*[:=]\s*\x22?(?P<rid>[A-Za-z0-9_-]{6,}))"
     ))
 });
+
+/// A response's status line (`HTTP/2 500`, curl's `< HTTP/1.1 502 Bad Gateway`).
+static HTTP_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?m)^(?:< )?HTTP/\d(?:\.\d)? [1-5]\d\d\b.*$"));
 
 pub(super) static EXCEPTION_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure)\b"));
@@ -130,45 +135,27 @@ impl ClientFramer<'_> {
 
     pub(super) fn text_record(&mut self, text: &str, line: u64, time: Option<i64>) -> Record<'static> {
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
-        let time = time.or_else(|| line_time(first)).or_else(|| header_date(text));
+        let found = cfpage::read(text);
+        // A copied page's own time (`2025-11-18 11:50:02 UTC`, a 1xxx page's header).
+        let page_time = || found.as_ref().and_then(|_| read_time(text));
+        let time = time.or_else(|| line_time(first)).or_else(|| header_date(text)).or_else(page_time);
         if time.is_some() {
             self.last_time = time;
         }
         let t = time.or(self.last_time);
+        let keep = self.opts.keep_secrets;
         let clean = |s: &str| -> String {
-            if self.opts.keep_secrets {
+            if keep {
                 s.to_string()
             } else {
                 redact::text(s).into_owned()
             }
         };
-        let code = CODES.as_ref().and_then(|re| re.find_iter(text).last()).map(|m| m.as_str().to_string());
-        // The phrase found last in the record.
-        let phrase = PHRASES
-            .iter()
-            .filter_map(|(re, label)| {
-                re.find_iter(text).last().map(|m| (m.start(), if label.is_empty() { m.as_str() } else { label }))
-            })
-            .max_by_key(|(at, _)| *at)
-            .map(|(_, l)| l.to_string());
-        // A specific phrase says more than a wrapper's name (`ConnectError: [Errno -2] Name or
-        // service not known`, `CERTIFICATE_VERIFY_FAILED] ... certificate has expired`).
-        let error = match (code, phrase) {
-            (Some(c), Some(p)) if GENERIC.contains(&c.as_str()) && p != "CERTIFICATE_VERIFY_FAILED" => Some(p),
-            (Some(c), _) => Some(c),
-            (None, p) => p,
-        };
-        let status = STATUS.as_ref().and_then(|re| {
-            re.captures(text).and_then(|c| {
-                ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
-                    .iter()
-                    .find_map(|n| c.name(n))
-                    .and_then(|m| m.as_str().parse::<u16>().ok())
-            })
-        });
+        let mut error = error_of(text);
+        let mut status = status_of(text);
         let url = URL.as_ref().and_then(|re| re.find(text)).map(|m| {
             let u = m.as_str().trim_end_matches(['.', ',', ':', ';']);
-            if self.opts.keep_secrets {
+            if keep {
                 u.to_string()
             } else {
                 redact::url(u).into_owned()
@@ -182,25 +169,27 @@ impl ClientFramer<'_> {
             host = Some(h.as_str().to_ascii_lowercase());
         } else if let Some(h) = CONNECT_HOST.as_ref().and_then(|re| re.captures(text)).and_then(|c| c.name("h")) {
             host = Some(h.as_str().to_ascii_lowercase());
+        } else if host.is_none() {
+            host = bare_host(first);
         }
-        let (mut rid, mut pop) = (None, None);
-        if let Some(c) = REQUEST_ID.as_ref().and_then(|re| re.captures(text)) {
-            if let Some(ray) = c.name("ray") {
-                let (id, p) = split_ray(ray.as_str());
-                rid = Some(id.to_string());
-                pop = p.map(str::to_ascii_uppercase);
-            } else if let Some(r) = c.name("rid") {
-                rid = Some(r.as_str().to_string());
+        let (mut rid, mut pop) = request_id_of(text);
+        // Cloudflare's own page or challenge: its verdict, code, Ray ID and data-center city.
+        if let Some(found) = found {
+            if let (None, Code::Number(n @ 100..=599)) = (status, found.page.code) {
+                status = Some(n);
+            }
+            error = Some(found.page.to_string());
+            if let Some(ray) = found.ray {
+                rid = Some(ray);
+            }
+            if let Some(colo) = found.city.as_deref().and_then(crate::geo::colo_by_city) {
+                pop = Some(colo.iata.clone());
             }
         }
-        // A body the record printed: an HTML page, or a JSON document on a line of its own.
-        let body = ["<!DOCTYPE", "<!doctype", "<html"]
-            .iter()
-            .filter_map(|m| text.find(m))
-            .min()
-            .or_else(|| text.find("\n{").map(|i| i + 1))
-            .and_then(|i| text.get(i..))
+        let (server, ctype) = (header_of(text, "server"), header_of(text, "content-type"));
+        let body = body_of(text)
             .map(|b| prefix(&clean(prefix(b, 4 * self.opts.max_body_bytes)), self.opts.max_body_bytes).to_string());
+        let owned = |v: Option<String>, max: usize| v.map(|v| Cow::Owned(prefix(&v, max).to_string()));
         Record {
             t,
             line: Some(line),
@@ -208,16 +197,120 @@ impl ClientFramer<'_> {
             path: path.map(Cow::Owned),
             url: url.map(Cow::Owned),
             status,
-            error: error.map(|e| Cow::Owned(prefix(&e, 256).to_string())),
+            error: owned(error, 256),
             msg: Some(Cow::Owned(prefix(&clean(&message(text, first)), 512).to_string())),
-            rid: rid.map(|r| Cow::Owned(prefix(&r, 128).to_string())),
+            rid: owned(rid, 128),
             pop: pop.map(Cow::Owned),
             body: body.map(Cow::Owned),
+            server: owned(server, 128),
+            ctype: owned(ctype, 128),
             ..Record::default()
         }
     }
 }
 
+/// A Heroku router line: `at=error code=H12 desc="Request timeout" … status=503`.
+static HEROKU: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r#"\bat=error code=(?P<c>H\d{1,2})(?: desc="(?P<d>[^"]{0,80})")?"#));
+
+/// The error code found last in the record, else the failure phrase found last.
+fn error_of(text: &str) -> Option<String> {
+    if let Some(c) = HEROKU.as_ref().and_then(|r| r.captures(text)) {
+        let desc = c.name("d").map_or(String::new(), |d| format!(" {}", d.as_str()));
+        return c.name("c").map(|code| format!("{}{desc}", code.as_str()));
+    }
+    let code = CODES.as_ref().and_then(|re| re.find_iter(text).last()).map(|m| m.as_str().to_string());
+    let phrase = PHRASES
+        .iter()
+        .filter_map(|(re, label)| {
+            re.find_iter(text).last().map(|m| (m.start(), if label.is_empty() { m.as_str() } else { label }))
+        })
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, l)| l.to_string());
+    // A specific phrase says more than a wrapper's name (`ConnectError: [Errno -2] Name or
+    // service not known`, `CERTIFICATE_VERIFY_FAILED] ... certificate has expired`).
+    match (code, phrase) {
+        (Some(c), Some(p)) if GENERIC.contains(&c.as_str()) && p != "CERTIFICATE_VERIFY_FAILED" => Some(p),
+        (Some(c), _) => Some(c),
+        (None, p) => p,
+    }
+}
+
+fn status_of(text: &str) -> Option<u16> {
+    STATUS.as_ref().and_then(|re| {
+        re.captures(text).and_then(|c| {
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"]
+                .iter()
+                .find_map(|n| c.name(n))
+                .and_then(|m| m.as_str().parse::<u16>().ok())
+        })
+    })
+}
+
+/// The request id and the data center of a `cf-ray` (a CLI may print the cf-ray as its
+/// `request id: 9bcf27732f28ab39-YYZ`).
+fn request_id_of(text: &str) -> (Option<String>, Option<String>) {
+    let Some(c) = REQUEST_ID.as_ref().and_then(|re| re.captures(text)) else {
+        return (None, None);
+    };
+    let Some(m) = c.name("ray").or(c.name("rid")) else {
+        return (None, None);
+    };
+    let v = m.as_str();
+    let looks_like_ray = c.name("ray").is_some()
+        || v.split_once('-').is_some_and(|(id, p)| {
+            id.len() == 16
+                && id.bytes().all(|b| b.is_ascii_hexdigit())
+                && p.len() == 3
+                && p.bytes().all(|b| b.is_ascii_uppercase())
+        });
+    if looks_like_ray {
+        let (id, p) = split_ray(v);
+        (Some(id.to_string()), p.map(str::to_ascii_uppercase))
+    } else {
+        (Some(v.to_string()), None)
+    }
+}
+
+/// A response header printed in the record (`curl -i`, `curl -v`'s `< server: cloudflare`).
+fn header_of(text: &str, name: &str) -> Option<String> {
+    if !HTTP_LINE.as_ref().is_some_and(|r| r.is_match(text)) {
+        return None;
+    }
+    text.lines().find_map(|l| {
+        let l = l.trim_start().strip_prefix("< ").unwrap_or(l.trim_start());
+        let (k, v) = l.split_once(':')?;
+        (k.trim().eq_ignore_ascii_case(name)).then(|| v.trim().to_string()).filter(|v| !v.is_empty())
+    })
+}
+
+/// A body the record printed: an HTML page, a JSON document on a line of its own, or what
+/// follows the blank line after a response's headers.
+fn body_of(text: &str) -> Option<&str> {
+    ["<!DOCTYPE", "<!doctype", "<html", "<HTML"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min()
+        .or_else(|| text.find("\n{").map(|i| i + 1))
+        .or_else(|| {
+            let at = HTTP_LINE.as_ref()?.find(text)?.end();
+            let gap = text.get(at..)?.find("\n\n")? + at;
+            text.get(gap..).filter(|b| !b.trim().is_empty()).map(|_| gap + 2)
+        })
+        .and_then(|i| text.get(i..))
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+}
+
+/// A first line that is only a host name (a user's note of the site above a page they copied).
+fn bare_host(first: &str) -> Option<String> {
+    let f = first.trim();
+    let ok = f.len() <= 100
+        && f.contains('.')
+        && f.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    ok.then(|| f.to_ascii_lowercase())
+}
 /// A record's message: its first line, and for a traceback or stack its final exception line.
 fn message(text: &str, first: &str) -> String {
     let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();

@@ -35,11 +35,12 @@ use super::norm::Record;
 use super::{FrameOptions, LineFormat, Need, Reject};
 use crate::event::Event;
 
+mod cfpage;
 mod fields;
 mod lines;
 
 use fields::json_elements;
-use lines::{continues, split_prefix, Pending};
+use lines::{continues, Line, Pending};
 
 /// Free-text client and SDK logs.
 pub struct ClientLog;
@@ -94,7 +95,15 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"\b(?:E(?:CONNRESET|CONNREFUSED|TIMEDOUT|NOTFOUND|AI_AGAIN|PIPE)|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|",
         r"CERTIFICATE_VERIFY_FAILED|SELF_SIGNED_CERT_IN_CHAIN|APIConnectionError|APITimeoutError)\b|",
         r"net::ERR_|socket hang up|unable to get local issuer certificate|curl: \(\d+\)|",
-        r"^\S*\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d.{0,40}\b(?:ERROR|WARN(?:ING)?|INFO|DEBUG)\b"
+        r"^\S*\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d.{0,40}\b(?:ERROR|WARN(?:ING)?|INFO|DEBUG)\b|",
+        // Pasted evidence: Cloudflare's pages and challenges, curl runs and responses, router
+        // lines, SDK errors.
+        r"\b(?:Cloudflare|Host|Browser)\s+(?:Error|Working)\b|\bRay ID:?\s*[0-9a-f]{16}|(?i:\berror code:?\s*\d{3,4}\b)|",
+        r"^\s*Error \d{4}\b|cloudflare_error|challenges\.cloudflare\.com|Attention Required!|Just a moment|",
+        r"(?i:<center>\s*cloudflare)|cf-error-|(?i:\bcf-ray:)|^\$?\s*curl\s|^HTTP/\d(?:\.\d)? [1-5]\d\d\b|",
+        r"heroku\[router\]|\bat=error code=H\d|TypeError:? \(?(?:terminated|fetch failed)|FetchError|",
+        r"^\s*[1-5]\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Origin )|",
+        r"\b(?:InternalServerError|RateLimitError|APIStatusError|UND_ERR_[A-Z_]+)\b|unexpected status [1-5]\d\d|overloaded_error"
     ))
 });
 
@@ -191,7 +200,7 @@ impl<'r> ClientFramer<'r> {
                 return;
             }
         }
-        let rec = self.text_record(&text, p.first_line, None);
+        let rec = self.text_record(&text, p.first_line, p.stamp);
         rec.write_line(&mut self.out);
     }
 }
@@ -200,21 +209,21 @@ impl ClientFramer<'_> {
     /// Feeds one physical line; may finish the pending record.
     fn feed(&mut self, raw: &str) {
         self.line_no += 1;
-        let (family, content) = split_prefix(raw);
+        let line = Line::split(raw);
         // A blank line ends a record; a line that is only a prefix (`npm ERR!`, curl's `>`)
         // continues its block but starts nothing.
-        let blank = raw.trim().is_empty();
-        let continues = match self.pending.as_ref() {
-            None => false,
-            Some(p) => continues(p, family.as_deref(), content, blank),
-        };
+        let continues = self.pending.as_ref().is_some_and(|p| continues(p, &line));
+        let content = line.content;
         if continues {
             if let Some(p) = self.pending.as_mut() {
-                if (p.traceback || p.family.as_deref() == Some("curl")) && blank {
+                if (p.traceback || p.page || p.family.as_deref() == Some("curl")) && line.blank {
                     p.after_blank = true;
                     return;
                 }
-                p.after_blank = false;
+                if std::mem::take(&mut p.after_blank) {
+                    // The blank line stays: it separates a response's headers from its body.
+                    p.add("", self.opts.max_record_bytes);
+                }
                 if content.trim_start().starts_with("Traceback (most recent call last)") {
                     p.traceback = true;
                 }
@@ -228,7 +237,13 @@ impl ClientFramer<'_> {
         if content.trim().is_empty() {
             return;
         }
-        let mut p = Pending { first_line: self.line_no, family, ..Pending::default() };
+        let mut p = Pending {
+            first_line: self.line_no,
+            family: line.family,
+            stamp: line.stamp,
+            marker: line.marker,
+            ..Pending::default()
+        };
         p.traceback = content.trim_start().starts_with("Traceback (most recent call last)");
         p.add(content, self.opts.max_record_bytes);
         self.pending = Some(p);
