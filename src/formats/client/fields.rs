@@ -108,6 +108,11 @@ static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A response's status line (`HTTP/2 500`, curl's `< HTTP/1.1 502 Bad Gateway`).
 static HTTP_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?m)^(?:< )?HTTP/\d(?:\.\d)? [1-5]\d\d\b.*$"));
 
+/// curl's notes about its connection, printed after a response.
+static CURL_NOTE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"^\s*(?:Connection #\d|Closing connection|Connection died|curl: \(|[{}] \[|TLSv|Re-using|Mark bundle|Leftovers|Trying )")
+});
+
 pub(super) static EXCEPTION_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure)\b"));
 
@@ -293,9 +298,12 @@ fn body_of(text: &str) -> Option<&str> {
         .min()
         .or_else(|| text.find("\n{").map(|i| i + 1))
         .or_else(|| {
+            // curl's own notes after the headers (`* Connection #0 … left intact`) are not a body.
             let at = HTTP_LINE.as_ref()?.find(text)?.end();
             let gap = text.get(at..)?.find("\n\n")? + at;
-            text.get(gap..).filter(|b| !b.trim().is_empty()).map(|_| gap + 2)
+            let rest = text.get(gap..)?;
+            let real = rest.lines().any(|l| !l.trim().is_empty() && !CURL_NOTE.as_ref().is_some_and(|r| r.is_match(l)));
+            real.then_some(gap + 2)
         })
         .and_then(|i| text.get(i..))
         .map(str::trim)

@@ -271,7 +271,9 @@ fn page_continues(p: &Pending, line: &Line<'_>) -> Option<bool> {
     {
         return Some(true);
     }
-    if !p.page || p.html_open || p.lines.len() >= MAX_PAGE_LINES {
+    // A traceback, a curl run, an error object or an embedded page keep their own rules (an
+    // SDK's `Error code: 500 - {…}` is not a copied page).
+    if !p.page || p.html_open || p.traceback || p.family.is_some() || p.braces > 0 || p.lines.len() >= MAX_PAGE_LINES {
         return None;
     }
     if line.blank {
