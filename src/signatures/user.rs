@@ -82,8 +82,26 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
     verdict(s).map(|v| (v.signature, v.evidence))
 }
 
-/// The whole verdict on one user-side event ([`classify`] with blame and confidence).
+/// A retry ladder's step: `Retrying in 2 seconds… (attempt 3/10)`.
+static LADDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)retrying in (?P<d>\d+(?:\.\d+)?)\s*(?P<u>ms|s|sec|secs|seconds?)\b.{0,4}?\(attempt (?P<k>\d+)(?:/| of )(?P<n>\d+)\)").ok()
+});
+
+/// The whole verdict on one user-side event ([`classify`] with blame and confidence); a step of
+/// a retry ladder says which attempt it was and the delay before the next.
 pub fn verdict(s: Seen<'_>) -> Option<Verdict> {
+    let mut found = decide(s)?;
+    let step = LADDER.as_ref().and_then(|r| r.captures(s.message.unwrap_or_default()));
+    if let Some(c) = step {
+        let get = |n: &str| c.name(n).map_or("", |m| m.as_str());
+        let unit = if get("u").eq_ignore_ascii_case("ms") { "ms" } else { "s" };
+        found.evidence =
+            format!("{} (attempt {}/{}, retrying in {} {unit})", found.evidence, get("k"), get("n"), get("d"));
+    }
+    Some(found)
+}
+
+fn decide(s: Seen<'_>) -> Option<Verdict> {
     let error = s.error.unwrap_or_default();
     let message = s.message.unwrap_or_default();
     // The error first, then the message; never the body (a 522 page says "Connection timed out").

@@ -54,7 +54,7 @@ static PLAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// The code of a page: its `Error code`, a 1xxx header, its title, its landing links.
 static CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*]*Error\s+(?P<b>1\d{3})\b|",
+        r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*]*Error\s+(?P<b>1\d{3}\b|[1-5]\d\d\s+Ray ID)|",
         r"error reference number:?\s*(?P<c>[1-5]\d\d\d?)\b|cf-error-code[^>]*>\s*(?P<d>[1-5]\d\d\d?)\s*<|",
         r"<title>[^<|]*\|\s*(?P<e>[1-5]\d\d\d?):|errorcode_(?P<f>[1-5]\d\d\d?)\b|",
         r#""error_code"\s*:\s*"?(?P<g>[1-5]\d\d\d?)\b"#
@@ -70,6 +70,10 @@ static HTML_CITY: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r#"(?s)id="cf-cloudflare-status".{0,1500}?truncate">\s*(?P<c>[^<]{3,40}?)\s*<"#));
 static LOCATION: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"(?i)\b(?:Cloudflare )?Location:?[ \t]*(?P<c>[A-Za-z][A-Za-z .'-]{2,40})"));
+
+/// The site named by the page's landing link (`5xx-error-landing?utm_source=errorcode_521&utm_campaign=example.com`).
+static CAMPAIGN: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"error-landing\?[^\s\x22')]*?utm_campaign=(?P<h>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"));
 
 static JSON_FLAG: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""cloudflare_error"\s*:\s*true"#));
 static JSON_CATEGORY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""error_category"\s*:\s*"(?P<c>[^"]{1,40})""#));
@@ -95,6 +99,8 @@ static BLOCKED: LazyLock<Option<Regex>> =
 /// Ray ID.
 pub(super) struct Found {
     pub page: Page,
+    /// The site, from the landing link's `utm_campaign` (Cloudflare puts the host there).
+    pub host: Option<String>,
     pub city: Option<String>,
     pub ray: Option<String>,
 }
@@ -117,12 +123,18 @@ pub(super) fn read(text: &str) -> Option<Found> {
         (Some(n), _) => Code::Number(n),
         (None, None) => Code::None,
     };
-    Some(Found { page: Page { code, source, strength }, city: city(text), ray })
+    let host = CAMPAIGN
+        .as_ref()
+        .and_then(|r| r.captures(text))
+        .and_then(|c| c.name("h"))
+        .map(|m| m.as_str().to_ascii_lowercase());
+    Some(Found { page: Page { code, source, strength }, host, city: city(text), ray })
 }
 
 fn code(text: &str) -> Option<u16> {
     let c = CODE.as_ref()?.captures(text)?;
-    ["a", "b", "c", "d", "e", "f", "g"].iter().find_map(|n| c.name(n)).and_then(|m| m.as_str().parse().ok())
+    let m = ["a", "b", "c", "d", "e", "f", "g"].iter().find_map(|n| c.name(n))?;
+    m.as_str().get(..4).unwrap_or(m.as_str()).trim().parse().ok()
 }
 
 fn challenge(text: &str) -> Option<(Source, Strength)> {
@@ -165,7 +177,7 @@ fn source(text: &str, code: Option<u16>, ray: bool) -> Option<(Source, Strength)
         // A 1xxx page: its code says who (signatures read the code).
         Some(1000..=1999) => Some((Source::Unknown, if ray { Strength::Strong } else { Strength::Moderate })),
         // A Cloudflare-branded 5xx without its boxes: who failed is not shown.
-        Some(_) if text.contains("Cloudflare") || ray => Some((Source::Unknown, Strength::Weak)),
+        Some(_) if ray || text.to_ascii_lowercase().contains("cloudflare") => Some((Source::Unknown, Strength::Weak)),
         _ => None,
     }
 }

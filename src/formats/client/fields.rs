@@ -75,7 +75,7 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"API Error \((?P<a>[1-5]\d\d)\b|\bError: (?P<b>[1-5]\d\d) |\bHTTP/\d(?:\.\d)? (?P<c>[1-5]\d\d)\b|",
         r"(?i:status(?:[ _]code)?)\x22?\s*[=:]?\s*(?P<d>[1-5]\d\d)\b|<title>[^<]*\|\s*(?P<e>[1-5]\d\d):|",
         r"\b(?P<f>[1-5]\d\d) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Too Many Requests)|",
-        r"Error code: (?P<g>[1-5]\d\d)\b|\bHTTP (?P<h>[1-5]\d\d)\b|\bE(?P<i>429|5\d\d)\b|",
+        r"Error code:? (?P<g>[1-5]\d\d)\b|\bHTTP (?P<h>[1-5]\d\d)\b|\bE(?P<i>429|5\d\d)\b|",
         r"\b(?:RateLimitError|InternalServerError|APIStatusError|ServiceUnavailableError)\W+(?P<j>[1-5]\d\d)\b|",
         r"-> (?P<k>[1-5]\d\d)\b|\bfetch (?:GET|POST|PUT|PATCH|DELETE|HEAD) (?P<l>[1-5]\d\d)\b|",
         r"<(?:title|h1)>\s*(?P<m>[1-5]\d\d) [A-Za-z]"
@@ -110,7 +110,9 @@ static HTTP_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?m)^(?:< )?HT
 
 /// curl's notes about its connection, printed after a response.
 static CURL_NOTE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r"^\s*(?:Connection #\d|Closing connection|Connection died|curl: \(|[{}] \[|TLSv|Re-using|Mark bundle|Leftovers|Trying )")
+    re(
+        r"^\s*(?:Connection #\d|Closing connection|Connection died|curl: \(|[{}] \[|TLSv|Re-using|Mark bundle|Leftovers|Trying )",
+    )
 });
 
 pub(super) static EXCEPTION_LINE: LazyLock<Option<Regex>> =
@@ -184,6 +186,9 @@ impl ClientFramer<'_> {
                 status = Some(n);
             }
             error = Some(found.page.to_string());
+            if let Some(h) = found.host {
+                host = Some(h);
+            }
             if let Some(ray) = found.ray {
                 rid = Some(ray);
             }

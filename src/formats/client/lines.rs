@@ -31,7 +31,7 @@ static STAMP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A line that belongs to a Cloudflare page or challenge (what a user copied from the browser).
 static PAGE_START: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?i)\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b|^\s*Error \d{4}\b|\berror code:?\s*\d{3,4}\b|",
+        r"(?i)\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b|^\s*Error \d{4}\b|^\s*Error \d{3} Ray ID|\berror code:?\s*\d{3,4}\b|",
         r"Ray ID:?\s*[0-9a-f]{16}|error reference number|cloudflare_error|Attention Required!|Just a moment|",
         r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status"
     ))
@@ -48,8 +48,9 @@ static PAGE_PHRASE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// A line of a page element a page has once: its code, its Ray ID, a failing box.
-static PAGE_CODE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"(?i)\berror code:?\s*\d{3,4}\b|^\s*Error \d{4}\b|error reference number:?\s*\d"));
+static PAGE_CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"(?i)\berror code:?\s*\d{3,4}\b|^\s*Error \d{4}\b|^\s*Error \d{3} Ray ID|error reference number:?\s*\d")
+});
 static PAGE_RAY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)Ray ID:?\s*[0-9a-f]{16}"));
 static PAGE_BOX: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"\b(?:Cloudflare|Host|Browser)[ \t]+Error\b"));
 
@@ -138,7 +139,35 @@ pub(super) struct Pending {
     pub(super) html_closed: bool,
 }
 
+/// Whether a line is the rest of a URL a terminal wrapped at the end of the record's last line:
+/// that line is long and ends inside a URL, and this one is URL characters only.
+pub(super) fn wraps_url(p: &Pending, line: &Line<'_>) -> bool {
+    let Some(last) = p.lines.last() else {
+        return false;
+    };
+    let t = line.content;
+    let tail = last.rsplit(char::is_whitespace).next().unwrap_or_default();
+    last.chars().count() >= 70
+        && !line.stamped
+        && tail.starts_with("http")
+        && !tail.ends_with(['.', ',', ')', ']', '"', '\''])
+        && !t.is_empty()
+        && !t.starts_with("http")
+        && t.len() <= 2048
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"/?&=%._~:#+-@!$*;".contains(&b))
+}
+
 impl Pending {
+    /// Appends the rest of a wrapped line to the record's last line.
+    pub(super) fn append(&mut self, rest: &str, limit: usize) {
+        self.bytes += rest.len();
+        if self.bytes > limit {
+            self.overflow = true;
+        } else if let Some(last) = self.lines.last_mut() {
+            last.push_str(rest);
+        }
+    }
+
     pub(super) fn add(&mut self, content: &str, limit: usize) {
         let lower = content.to_ascii_lowercase();
         // A page, or a fragment of one (`<div id="cf-host-status" …>` pasted alone).

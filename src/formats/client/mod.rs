@@ -99,8 +99,8 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // Pasted evidence: Cloudflare's pages and challenges, curl runs and responses, router
         // lines, SDK errors.
         r"\b(?:Cloudflare|Host|Browser)\s+(?:Error|Working)\b|\bRay ID:?\s*[0-9a-f]{16}|(?i:\berror code:?\s*\d{3,4}\b)|",
-        r"^\s*Error \d{4}\b|cloudflare_error|challenges\.cloudflare\.com|Attention Required!|Just a moment|",
-        r"(?i:<center>\s*cloudflare)|cf-error-|(?i:\bcf-ray:)|^\$?\s*curl\s|^HTTP/\d(?:\.\d)? [1-5]\d\d\b|",
+        r"^\s*Error \d{3,4}\b|cloudflare_error|challenges\.cloudflare\.com|Attention Required!|Just a moment|",
+        r"(?i:<center>\s*cloudflare)|\bHTTP [45]\d\d\b|cf-error-|(?i:\bcf-ray:)|^\$?\s*curl\s|^HTTP/\d(?:\.\d)? [1-5]\d\d\b|",
         r"heroku\[router\]|\bat=error code=H\d|TypeError:? \(?(?:terminated|fetch failed)|FetchError|",
         r"^\s*[1-5]\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Origin )|",
         r"\b(?:InternalServerError|RateLimitError|APIStatusError|UND_ERR_[A-Z_]+)\b|unexpected status [1-5]\d\d|overloaded_error"
@@ -212,6 +212,13 @@ impl ClientFramer<'_> {
         let line = Line::split(raw);
         // A blank line ends a record; a line that is only a prefix (`npm ERR!`, curl's `>`)
         // continues its block but starts nothing.
+        // A URL the terminal wrapped: its rest joins the line it was cut from.
+        if let Some(p) = self.pending.as_mut() {
+            if lines::wraps_url(p, &line) {
+                p.append(line.content, self.opts.max_record_bytes);
+                return;
+            }
+        }
         let continues = self.pending.as_ref().is_some_and(|p| continues(p, &line));
         let content = line.content;
         if continues {
