@@ -136,11 +136,17 @@ fn decide(s: Seen<'_>) -> Option<Verdict> {
         return v(Signature::Cf52x, why, "strong");
     }
     if s.status == Some(529) || error == "overloaded_error" {
-        return v(
-            Signature::Overloaded,
-            format!("status {}, the origin is over capacity ({error})", s.status.unwrap_or(0)),
-            "strong",
-        );
+        let what = match (s.status, error) {
+            (Some(st), "overloaded_error") => format!("status {st} and an overloaded_error body"),
+            (Some(st), _) => format!("status {st}"),
+            _ => "an overloaded_error body".to_string(),
+        };
+        return v(Signature::Overloaded, format!("{what}: the origin is over capacity"), "strong");
+    }
+    // Heroku's router answered for an app that failed it (H12 request timeout, H10 app crashed):
+    // server evidence of the origin.
+    if let Some(st @ 500..=599) = s.status.filter(|_| HEROKU_ROUTER.as_ref().is_some_and(|r| r.is_match(error))) {
+        return v(Signature::Origin5xx, format!("status {st}, Heroku's router: {error} (the app failed it)"), "strong");
     }
     if let Some(ev) = severed(s, error, message) {
         return v(Signature::StreamSevered, ev, "moderate");
@@ -155,7 +161,7 @@ fn decide(s: Seen<'_>) -> Option<Verdict> {
     if !(500..600).contains(&status) {
         return None;
     }
-    server_error(s, status, error, message)
+    server_error(s, status, message)
 }
 
 /// Failures below HTTP, by the error code or phrase of the record.
@@ -194,10 +200,10 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<Option<Verdict>> {
     };
     let code = match page.code {
         Code::Challenge => {
-            let what = if page.source == Source::Edge { "a challenge that could not load" } else { "a challenge page" };
+            let what = if page.source == Source::Edge { "'s challenge could not load" } else { "'s challenge page" };
             let found = Verdict {
                 signature: Signature::Challenge,
-                evidence: format!("Cloudflare {what}"),
+                evidence: format!("Cloudflare{what}"),
                 blame,
                 confidence: sure,
             };
@@ -233,20 +239,15 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<Option<Verdict>> {
         _ => return None,
     };
     let why = format!("status {status}, Cloudflare's error page: {place}");
+    // 52x and 529 blame the origin whatever box a copy shows.
+    let blame = if matches!(signature, Signature::Cf52x | Signature::Overloaded) { None } else { blame };
     Some(Some(Verdict { signature, evidence: why, blame, confidence: sure }))
 }
 
 /// A 5xx: the CDN's own page, the application's body, or no evidence of who generated it.
-fn server_error(s: Seen<'_>, status: u16, error: &str, message: &str) -> Option<Verdict> {
+fn server_error(s: Seen<'_>, status: u16, message: &str) -> Option<Verdict> {
     let body = s.body.unwrap_or_default();
     let page = if body.is_empty() { message } else { body };
-    if HEROKU_ROUTER.as_ref().is_some_and(|r| r.is_match(error)) {
-        return v(
-            Signature::Origin5xx,
-            format!("status {status}, Heroku's router: {error} (the app did not answer in time)"),
-            "strong",
-        );
-    }
     if let Some(m) = CDN_PAGE.as_ref().and_then(|r| r.find(page)) {
         let sig = if matches!(status, 502 | 504) { Signature::Edge502 } else { Signature::Edge500 };
         return v(sig, format!("status {status}, the CDN's own error page: {}", m.as_str()), "moderate");

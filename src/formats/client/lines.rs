@@ -308,6 +308,10 @@ fn page_continues(p: &Pending, line: &Line<'_>) -> Option<bool> {
     if line.blank {
         return Some(true);
     }
+    // A line with a collector's time stamp is the log going on, not the page.
+    if line.stamped {
+        return Some(false);
+    }
     let again = (p.page_code && PAGE_CODE.as_ref().is_some_and(|r| r.is_match(t)))
         || (p.page_ray && PAGE_RAY.as_ref().is_some_and(|r| r.is_match(t)))
         || (p.page_box && PAGE_BOX.as_ref().is_some_and(|r| r.is_match(t)));
