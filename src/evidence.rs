@@ -9,6 +9,12 @@
 
 use std::fmt;
 
+/// The prefix of the token a reader records in `error` when a response printed in the text
+/// carries a header only the application sets (`access-control-allow-origin`, `x-powered-by`,
+/// ...): `app_header:access-control-allow-origin`. With a body that is not the CDN's page, it
+/// says the origin built the response, whatever the `server` header says.
+pub const APP_HEADER: &str = "app_header:";
+
 /// Which hop a page says failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

@@ -342,7 +342,8 @@ mod tests {
         ] {
             let u = url(input);
             assert!(!u.contains(secret), "{input} -> {u}");
-            let l = line(&format!(r#"{{"ClientRequestURI":"{input}","authorization":"Bearer abcdefghijklmnop"}}"#));
+            let raw = format!(r#"{{"ClientRequestURI":"{input}","authorization":"Bearer abcdefghijklmnop"}}"#);
+            let l = line(&raw);
             assert!(!l.contains(secret) && !l.contains("abcdefghijklmnop"), "{input} -> {l}");
         }
         assert_eq!(url("/shop/cart;jsessionid=0123?item=3"), "/shop/cart;jsessionid=[REDACTED]?item=3");

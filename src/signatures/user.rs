@@ -266,11 +266,10 @@ fn server_error(s: Seen<'_>, status: u16, message: &str) -> Option<Verdict> {
         let what = if json_type { "a JSON body" } else { "the application's body" };
         return v(Signature::Origin5xx, evidence(&format!("status {status}, {what}"), snippet), "moderate");
     }
-    // Relayed by Cloudflare (its `server` header) with a body that is not Cloudflare's page:
-    // Cloudflare builds its own errors with its page, so this body is the origin's.
-    if !body.is_empty() && s.server.is_some_and(|v| v.to_ascii_lowercase().starts_with("cloudflare")) {
-        let why =
-            evidence(&format!("status {status}, relayed by Cloudflare with a body that is not its error page"), body);
+    // A body that is not the CDN's page, with headers only the application sets: the origin
+    // built the response, whatever `server` says (Cloudflare relays the application's errors).
+    if let Some(h) = s.error.and_then(|e| e.strip_prefix(crate::evidence::APP_HEADER)).filter(|_| !body.is_empty()) {
+        let why = evidence(&format!("status {status}, the application's own response (header {h}), body"), body);
         return v(Signature::Origin5xx, why, "moderate");
     }
     let server = s.server.map(|v| format!(" (server: {v}, which fronts the application's errors too)"));

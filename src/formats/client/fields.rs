@@ -108,6 +108,11 @@ static REQUEST_ID: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A response's status line (`HTTP/2 500`, curl's `< HTTP/1.1 502 Bad Gateway`).
 static HTTP_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?m)^(?:< )?HTTP/\d(?:\.\d)? [1-5]\d\d\b.*$"));
 
+/// Response headers that only an application sets (a CDN's own error response has none).
+static APP_HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"(?mi)^(?:< )?(?P<h>access-control-allow-[a-z-]+|x-powered-by|x-runtime|x-request-id|etag|last-modified)\s*:")
+});
+
 /// curl's notes about its connection, printed after a response.
 static CURL_NOTE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
@@ -197,6 +202,10 @@ impl ClientFramer<'_> {
             }
         }
         let (server, ctype) = (header_of(text, "server"), header_of(text, "content-type"));
+        if error.is_none() && HTTP_LINE.as_ref().is_some_and(|r| r.is_match(text)) {
+            let app = APP_HEADER.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("h"));
+            error = app.map(|h| format!("{}{}", crate::evidence::APP_HEADER, h.as_str().to_ascii_lowercase()));
+        }
         let body = body_of(text)
             .map(|b| prefix(&clean(prefix(b, 4 * self.opts.max_body_bytes)), self.opts.max_body_bytes).to_string());
         let owned = |v: Option<String>, max: usize| v.map(|v| Cow::Owned(prefix(&v, max).to_string()));
