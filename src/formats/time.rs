@@ -109,7 +109,7 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
     dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange).and_then(in_range)
 }
 
-/// A timestamp as data warehouses export Logpush (BigQuery, Snowflake, ClickHouse, a CSV
+/// A timestamp as data warehouses export Logpush (a warehouse table, or its CSV
 /// export): `YYYY-MM-DD HH:MM:SS[.fff]`, a space for the `T`, no zone (or ` UTC`), read as UTC;
 /// returned in RFC 3339 form. `None` for any other shape.
 fn warehouse(t: &str) -> Option<String> {

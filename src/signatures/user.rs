@@ -72,6 +72,7 @@ pub struct Verdict {
     pub confidence: &'static str,
 }
 
+#[expect(clippy::unnecessary_wraps, reason = "a verdict is always returned as its caller's Option")]
 fn v(signature: Signature, evidence: String, confidence: &'static str) -> Option<Verdict> {
     Some(Verdict { signature, evidence, blame: None, confidence })
 }
@@ -122,8 +123,10 @@ fn decide(s: Seen<'_>) -> Option<Verdict> {
         }
     }
     if let Some(page) = Page::parse(error) {
-        if let Some(decided) = cdn_page(s.status, page) {
-            return decided;
+        match cdn_page(s.status, page) {
+            Some(PageSays::Verdict(found)) => return Some(found),
+            Some(PageSays::NotAnOutage) => return None,
+            None => {}
         }
     }
     // A Cloudflare 52x page says "Connection timed out" in its title: the status decides.
@@ -189,7 +192,14 @@ fn connection(error: &str, message: &str) -> Option<Verdict> {
 }
 
 /// A Cloudflare page or challenge the reader found: its code and its failing hop decide.
-fn cdn_page(status: Option<u16>, page: Page) -> Option<Option<Verdict>> {
+/// What a page decided: a verdict, or that it is not an outage signature (a 403 block, a
+/// configuration 1xxx code).
+enum PageSays {
+    Verdict(Verdict),
+    NotAnOutage,
+}
+
+fn cdn_page(status: Option<u16>, page: Page) -> Option<PageSays> {
     let sure = page.strength.id();
     let blame = match page.source {
         Source::Edge => Some(Blame::Edge),
@@ -207,7 +217,7 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<Option<Verdict>> {
                 blame,
                 confidence: sure,
             };
-            return Some(Some(found));
+            return Some(PageSays::Verdict(found));
         }
         Code::Number(n) => Some(n),
         Code::None => None,
@@ -220,7 +230,7 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<Option<Verdict>> {
             blame: None,
             confidence: sure,
         });
-        return Some(found);
+        return Some(found.map_or(PageSays::NotAnOutage, PageSays::Verdict));
     }
     let status = status.or(code)?;
     let place = match page.source {
@@ -241,7 +251,7 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<Option<Verdict>> {
     let why = format!("status {status}, Cloudflare's error page: {place}");
     // 52x and 529 blame the origin whatever box a copy shows.
     let blame = if matches!(signature, Signature::Cf52x | Signature::Overloaded) { None } else { blame };
-    Some(Some(Verdict { signature, evidence: why, blame, confidence: sure }))
+    Some(PageSays::Verdict(Verdict { signature, evidence: why, blame, confidence: sure }))
 }
 
 /// A 5xx: the CDN's own page, the application's body, or no evidence of who generated it.

@@ -3,6 +3,7 @@
 //! every output; sign-in loops never taken from edge IP+UA groups; warehouse Logpush exports.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -260,10 +261,12 @@ fn sign_ins_behind_one_nat_are_not_a_loop_and_edge_5xx_keep_their_signature() {
     .iter()
     .enumerate()
     {
-        lines.push_str(&format!(
-            "{{\"EdgeStartTimestamp\":\"2025-11-18T11:30:{:02}Z\",\"EdgeColoCode\":\"FRA\",\"EdgeResponseStatus\":{status},\"OriginResponseStatus\":{origin},\"ClientRequestHost\":\"app.example.com\",\"ClientRequestURI\":\"{path}\",\"ClientIP\":\"203.0.113.7\",\"ClientRequestUserAgent\":\"Mozilla/5.0\",\"RayID\":\"8e1c2f3a4b5c6d{i:02}\"}}\n",
+        writeln!(
+            lines,
+            "{{\"EdgeStartTimestamp\":\"2025-11-18T11:30:{:02}Z\",\"EdgeColoCode\":\"FRA\",\"EdgeResponseStatus\":{status},\"OriginResponseStatus\":{origin},\"ClientRequestHost\":\"app.example.com\",\"ClientRequestURI\":\"{path}\",\"ClientIP\":\"203.0.113.7\",\"ClientRequestUserAgent\":\"Mozilla/5.0\",\"RayID\":\"8e1c2f3a4b5c6d{i:02}\"}}",
             i * 5
-        ));
+        )
+        .unwrap();
     }
     std::fs::write(&p, lines).unwrap();
     let (mut df, _) = read(&[p], &IngestOptions::default());
@@ -296,9 +299,11 @@ fn secret_logs(dir: &Path) -> std::path::PathBuf {
     ];
     let mut text = String::new();
     for (i, u) in uris.iter().enumerate() {
-        text.push_str(&format!(
-            "{{\"EdgeStartTimestamp\":\"2025-11-18T11:30:0{i}Z\",\"EdgeColoCode\":\"FRA\",\"EdgeResponseStatus\":500,\"OriginResponseStatus\":0,\"ClientRequestHost\":\"app.example.com\",\"ClientRequestURI\":\"{u}\",\"RayID\":\"9e1c2f3a4b5c6d{i:02}\"}}\n"
-        ));
+        writeln!(
+            text,
+            "{{\"EdgeStartTimestamp\":\"2025-11-18T11:30:0{i}Z\",\"EdgeColoCode\":\"FRA\",\"EdgeResponseStatus\":500,\"OriginResponseStatus\":0,\"ClientRequestHost\":\"app.example.com\",\"ClientRequestURI\":\"{u}\",\"RayID\":\"9e1c2f3a4b5c6d{i:02}\"}}"
+        )
+        .unwrap();
     }
     // Rejected lines: a bad timestamp with headers and a token, and a truncated object.
     text.push_str("{\"EdgeStartTimestamp\":\"yesterday\",\"EdgeColoCode\":\"FRA\",\"RequestHeaders\":{\"authorization\":\"Bearer BearerSecretToken0123456789\",\"x-api-key\":\"sk-ant-api03-LEAKEDKEYLEAKEDKEY\"},\"ClientRequestURI\":\"/x?session=QUARANTINEDSESSION\",\"RayID\":\"9e1c2f3a4b5c6d99\"}\n");

@@ -75,6 +75,13 @@ static LOCATION: LazyLock<Option<Regex>> =
 static CAMPAIGN: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"error-landing\?[^\s\x22')]*?utm_campaign=(?P<h>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"));
 
+/// The site named in the Host box (`api.openai.com Host Error`) or a flattened title
+/// (`api.openai.com | 520: Web server is returning an unknown error`).
+static HOST_BOX: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?P<h>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\s+Host\s+(?:Working|Error)\b"));
+static TITLE_TEXT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?m)^\s*(?P<h>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}) \| [1-5]\d\d\d?:"));
+
 static JSON_FLAG: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""cloudflare_error"\s*:\s*true"#));
 static JSON_CATEGORY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""error_category"\s*:\s*"(?P<c>[^"]{1,40})""#));
 
@@ -119,14 +126,13 @@ pub(super) fn read(text: &str) -> Option<Found> {
     let (source, strength) = source(text, code, ray.is_some())?;
     let code = match (code, challenge(text)) {
         (_, Some(_)) if BLOCKED.as_ref().is_some_and(|r| r.is_match(text)) => code.map_or(Code::None, Code::Number),
-        (None, Some(_)) | (Some(403), Some(_)) => Code::Challenge,
+        (None | Some(403), Some(_)) => Code::Challenge,
         (Some(n), _) => Code::Number(n),
         (None, None) => Code::None,
     };
-    let host = CAMPAIGN
-        .as_ref()
-        .and_then(|r| r.captures(text))
-        .and_then(|c| c.name("h"))
+    let host = [&CAMPAIGN, &HOST_BOX, &TITLE_TEXT]
+        .iter()
+        .find_map(|r| r.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("h")))
         .map(|m| m.as_str().to_ascii_lowercase());
     Some(Found { page: Page { code, source, strength }, host, city: city(text), ray })
 }

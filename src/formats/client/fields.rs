@@ -165,25 +165,7 @@ impl ClientFramer<'_> {
         };
         let mut error = error_of(text);
         let mut status = status_of(text);
-        let url = URL.as_ref().and_then(|re| re.find(text)).map(|m| {
-            let u = m.as_str().trim_end_matches(['.', ',', ':', ';']);
-            if keep {
-                u.to_string()
-            } else {
-                redact::url(u).into_owned()
-            }
-        });
-        let (mut host, path) = url.as_deref().map_or((None, None), |u| {
-            let (h, p) = split_url(u);
-            (h, p.map(str::to_string))
-        });
-        if let Some(h) = TITLE_HOST.as_ref().and_then(|re| re.captures(text)).and_then(|c| c.name("h")) {
-            host = Some(h.as_str().to_ascii_lowercase());
-        } else if let Some(h) = CONNECT_HOST.as_ref().and_then(|re| re.captures(text)).and_then(|c| c.name("h")) {
-            host = Some(h.as_str().to_ascii_lowercase());
-        } else if host.is_none() {
-            host = bare_host(first);
-        }
+        let (url, mut host, path) = url_and_host(text, first, keep);
         let (mut rid, mut pop) = request_id_of(text);
         // Cloudflare's own page or challenge: its verdict, code, Ray ID and data-center city.
         if let Some(found) = found {
@@ -231,6 +213,32 @@ impl ClientFramer<'_> {
 /// A Heroku router line: `at=error code=H12 desc="Request timeout" … status=503`.
 static HEROKU: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r#"\bat=error code=(?P<c>H\d{1,2})(?: desc="(?P<d>[^"]{0,80})")?"#));
+
+/// The first URL of the record (secrets redacted unless `keep`), and the host: the page title's,
+/// else one named in "connect to HOST" or `host=`, else the URL's, else a first line that is
+/// only a host name.
+fn url_and_host(text: &str, first: &str, keep: bool) -> (Option<String>, Option<String>, Option<String>) {
+    let url = URL.as_ref().and_then(|re| re.find(text)).map(|m| {
+        let u = m.as_str().trim_end_matches(['.', ',', ':', ';']);
+        if keep {
+            u.to_string()
+        } else {
+            redact::url(u).into_owned()
+        }
+    });
+    let (mut host, path) = url.as_deref().map_or((None, None), |u| {
+        let (h, p) = split_url(u);
+        (h, p.map(str::to_string))
+    });
+    if let Some(h) = TITLE_HOST.as_ref().and_then(|re| re.captures(text)).and_then(|c| c.name("h")) {
+        host = Some(h.as_str().to_ascii_lowercase());
+    } else if let Some(h) = CONNECT_HOST.as_ref().and_then(|re| re.captures(text)).and_then(|c| c.name("h")) {
+        host = Some(h.as_str().to_ascii_lowercase());
+    } else if host.is_none() {
+        host = bare_host(first);
+    }
+    (url, host, path)
+}
 
 /// The error code found last in the record, else the failure phrase found last.
 fn error_of(text: &str) -> Option<String> {

@@ -319,7 +319,7 @@ fn page_continues(p: &Pending, line: &Line<'_>) -> Option<bool> {
         return Some(false);
     }
     if p.after_blank {
-        return Some(PAGE_PHRASE.as_ref().is_some_and(|r| r.is_match(t)) || (starts_page && !p.page_code));
+        return Some(PAGE_PHRASE.as_ref().is_some_and(|r| r.is_match(t)));
     }
     Some(true)
 }
