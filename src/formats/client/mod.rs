@@ -1,14 +1,20 @@
 //! Free-text logs of the tools users ran during an outage: Node SDKs and CLIs (errors printed
 //! with stacks or as inspected objects), npm, Python `openai` / `anthropic` / `httpx` /
-//! `requests` logging and tracebacks, curl verbose and error output, browser console exports.
+//! `requests` logging and tracebacks, curl verbose and error output, browser console exports;
+//! and what users pasted into tickets and chats: Cloudflare's error pages (HTML, flattened to
+//! text, or retyped), challenge messages, router lines (`cfpage.rs` reads the pages as evidence).
 //!
 //! **Framing** ([`ClientFramer`]): one event per logical record. A record starts at a line and
 //! takes the lines that continue it: stack frames (`    at f (file.js:1:2)`, `  File "x.py"`),
 //! the rest of a Python traceback through its final `SomeError: message` line, the lines of an
 //! HTML page embedded in an error (through `</html>`), the lines of a `{ ... }` error object, and
-//! a block of `npm ERR!` lines (with the wrapped lines inside it). Known line prefixes (pm2's
-//! `0|app |`, `npm ERR!`, terminal UI markers) are set aside first. A JSON array of error objects
-//! on one line is one record per element. Blank lines end a record outside those blocks.
+//! a block of `npm ERR!` lines (with the wrapped lines inside it), a copied Cloudflare page (its
+//! lines, and its sections after a blank line), a nested terminal marker's line. Known line
+//! prefixes are set aside first (`lines.rs`): a collector's time stamp before every line (Docker,
+//! kubectl, GitHub Actions, Heroku, compose, seconds elapsed), pm2's `0|app |`, `npm ERR!`,
+//! GitHub Actions' `##[error]`, terminal UI markers; a URL the terminal wrapped is joined. A JSON
+//! array of error objects on one line is one record per element. Blank lines end a record outside
+//! those blocks.
 //!
 //! **Fields**: the time found in the record's first line (ISO 8601 with or without `T`, offset
 //! or fraction, `YYYY-MM-DD HH:MM:SS,mmm`, a leading epoch), or a `timestamp` key of a JSON
