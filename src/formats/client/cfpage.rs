@@ -65,6 +65,11 @@ static RAY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(r#"(?i)\bRay ID:?\s*(?:</?[a-z][^>]*>\s*)*(?P<a>[0-9a-f]{16})\b|"ray_id"\s*:\s*"(?P<b>[0-9a-f]{16})"#)
 });
 
+/// Cloudflare's error body for a client that does not accept HTML: `error code: 1020` alone on its
+/// line (lower case, as Cloudflare writes it).
+static PLAIN_CODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r#"(?m)(?:^|[\s"'>:])error code: [1-5]\d\d\d?\s*["'<]?\s*$"#));
+
 /// The city the page names for the data center.
 static HTML_CITY: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r#"(?s)id="cf-cloudflare-status".{0,1500}?truncate">\s*(?P<c>[^<]{3,40}?)\s*<"#));
@@ -183,6 +188,8 @@ fn source(text: &str, code: Option<u16>, ray: bool) -> Option<(Source, Strength)
         // A 1xxx page: its code says who (signatures read the code).
         Some(1000..=1999) => Some((Source::Unknown, if ray { Strength::Strong } else { Strength::Moderate })),
         // A Cloudflare-branded 5xx without its boxes: who failed is not shown.
+        // Cloudflare's plain-text error body for clients that do not take HTML: `error code: 520`.
+        Some(_) if PLAIN_CODE.as_ref().is_some_and(|r| r.is_match(text)) => Some((Source::Unknown, Strength::Moderate)),
         Some(_) if ray || text.to_ascii_lowercase().contains("cloudflare") => Some((Source::Unknown, Strength::Weak)),
         _ => None,
     }
@@ -318,6 +325,14 @@ mod tests {
             read("<title>Attention Required! | Cloudflare</title> Sorry, you have been blocked Error code 1020")
                 .unwrap();
         assert_eq!(blocked.page.code, Code::Number(1020));
+    }
+
+    #[test]
+    fn the_plain_text_error_body() {
+        let f = read("openai.APIStatusError: error code: 524").unwrap();
+        assert_eq!((f.page.code, f.page.source), (Code::Number(524), Source::Unknown));
+        assert_eq!(read("error code: 1020").unwrap().page.code, Code::Number(1020));
+        assert!(read("the error code: 500 appeared twice in our docs").is_none());
     }
 
     #[test]
