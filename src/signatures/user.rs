@@ -85,7 +85,11 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
 
 /// A retry ladder's step: `Retrying in 2 seconds… (attempt 3/10)`.
 static LADDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)retrying in (?P<d>\d+(?:\.\d+)?)\s*(?P<u>ms|s|sec|secs|seconds?)\b.{0,4}?\(attempt (?P<k>\d+)(?:/| of )(?P<n>\d+)\)").ok()
+    Regex::new(concat!(
+        r"(?i)retrying in (?P<d>\d+(?:\.\d+)?)\s*(?P<u>ms|s|sec|secs|seconds?)\b.{0,4}?\(attempt (?P<k>\d+)(?:/| of )(?P<n>\d+)\)|",
+        r"retrying (?P<k2>\d+)/(?P<n2>\d+) in (?P<d2>\d+(?:\.\d+)?)\s*(?P<u2>ms|s)\b"
+    ))
+    .ok()
 });
 
 /// The whole verdict on one user-side event ([`classify`] with blame and confidence); a step of
@@ -94,7 +98,7 @@ pub fn verdict(s: Seen<'_>) -> Option<Verdict> {
     let mut found = decide(s)?;
     let step = LADDER.as_ref().and_then(|r| r.captures(s.message.unwrap_or_default()));
     if let Some(c) = step {
-        let get = |n: &str| c.name(n).map_or("", |m| m.as_str());
+        let get = |n: &str| c.name(n).or_else(|| c.name(&format!("{n}2"))).map_or("", |m| m.as_str());
         let unit = if get("u").eq_ignore_ascii_case("ms") { "ms" } else { "s" };
         found.evidence =
             format!("{} (attempt {}/{}, retrying in {} {unit})", found.evidence, get("k"), get("n"), get("d"));

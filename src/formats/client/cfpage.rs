@@ -41,7 +41,7 @@ static ERROR_SOURCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// A status box as text: its label, then Working or Error (a line break between allowed).
 static BOX: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"\b(?P<who>Browser|Cloudflare|Host)[ \t]*\r?\n?[ \t]*(?P<state>Working|Error)\b"));
+    LazyLock::new(|| re(r"\b(?P<who>Browser|Cloudflare|Host)[ \t]*:?\r?\n?[ \t]*(?P<state>Working|Error)\b"));
 
 /// The plain nginx-style page Cloudflare builds (HTML or flattened: a status line, then the
 /// word `cloudflare` alone on its line).

@@ -45,6 +45,8 @@ static PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?i)peer closed connection without sending complete message body|incomplete chunked read", ""),
         (r"(?i)could not resolve host|getaddrinfo|name or service not known|nodename nor servname|NameResolutionError", "ENOTFOUND"),
         (r"(?i)temporary failure in name resolution", "EAI_AGAIN"),
+        (r"(?i)\bno such host\b", "ENOTFOUND"),
+        (r"(?i)certificate signed by unknown authority", "x509: certificate signed by unknown authority"),
         (r"(?i)\btimed out\b|\btimeout(?:$|[\s.,:;)\]])", "timeout"),
         (r"(?i)network error", "network error"),
         (r"curl: \(\d+\)", ""),
@@ -78,7 +80,8 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"Error code:? (?P<g>[1-5]\d\d)\b|\bHTTP (?P<h>[1-5]\d\d)\b|\bE(?P<i>429|5\d\d)\b|",
         r"\b(?:RateLimitError|InternalServerError|APIStatusError|ServiceUnavailableError)\W+(?P<j>[1-5]\d\d)\b|",
         r"-> (?P<k>[1-5]\d\d)\b|\bfetch (?:GET|POST|PUT|PATCH|DELETE|HEAD) (?P<l>[1-5]\d\d)\b|",
-        r"<(?:title|h1)>\s*(?P<m>[1-5]\d\d) [A-Za-z]"
+        r"<(?:title|h1)>\s*(?P<m>[1-5]\d\d) [A-Za-z]|\x22code\x22\s*:\s*(?P<n>429|5\d\d)\b|",
+        r"\b(?P<o>[1-5]\d\d) (?:Client|Server) Error\b|ClientResponseError: (?P<p>[1-5]\d\d)\b"
     ))
 });
 
@@ -266,7 +269,7 @@ fn error_of(text: &str) -> Option<String> {
 fn status_of(text: &str) -> Option<u16> {
     STATUS.as_ref().and_then(|re| {
         re.captures(text).and_then(|c| {
-            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"]
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"]
                 .iter()
                 .find_map(|n| c.name(n))
                 .and_then(|m| m.as_str().parse::<u16>().ok())

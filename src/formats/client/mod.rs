@@ -109,7 +109,8 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?i:<center>\s*cloudflare)|\bHTTP [45]\d\d\b|cf-error-|(?i:\bcf-ray:)|^\$?\s*curl\s|^HTTP/\d(?:\.\d)? [1-5]\d\d\b|",
         r"heroku\[router\]|\bat=error code=H\d|TypeError:? \(?(?:terminated|fetch failed)|FetchError|",
         r"^\s*[1-5]\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Origin )|",
-        r"\b(?:InternalServerError|RateLimitError|APIStatusError|UND_ERR_[A-Z_]+)\b|unexpected status [1-5]\d\d|overloaded_error"
+        r"\b(?:InternalServerError|RateLimitError|APIStatusError|UND_ERR_[A-Z_]+)\b|unexpected status [1-5]\d\d|overloaded_error|",
+        r"x509: |\bdial tcp\b|\bno such host\b|ServerDisconnectedError|\bHTTPError\b|stream disconnected"
     ))
 });
 
