@@ -229,6 +229,18 @@ fn framing_survives_how_logs_are_copied() {
 }
 
 #[test]
+fn sibling_terminal_markers_are_records_of_their_own() {
+    let Some(file) = corpus("client/claude-code-3197_cloudflare_520_html_in_api_error.TRUNCATED.txt") else {
+        return;
+    };
+    let (mut df, _) = read(&[file], &IngestOptions::default());
+    classify(&mut df).unwrap();
+    // A tool call and its result, four timed-out attempts, then the 520 page.
+    let f = failures(&df);
+    assert_eq!(f, vec!["conn_timeout", "conn_timeout", "conn_timeout", "conn_timeout", "cf_52x"], "{f:?}");
+}
+
+#[test]
 fn warehouse_logpush_exports_are_read_as_utc() {
     let (df, acc) = read(&[fixture("logpush/warehouse_export.ndjson")], &IngestOptions::default());
     let acc = balanced(acc);

@@ -241,6 +241,11 @@ impl ClientFramer<'_> {
                 if content.trim_start().starts_with("Traceback (most recent call last)") {
                     p.traceback = true;
                 }
+                // The next nested marker must be deeper than this one (a tool's result under
+                // `⏺`, then its own cause); a sibling at the same depth is a record of its own.
+                if line.marker.is_some() {
+                    p.marker = line.marker;
+                }
                 p.add(content, self.opts.max_record_bytes);
             }
             return;
