@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::frame::{str_values as strs, u64_values as u64s};
 use crate::schema as s;
-use crate::signatures::{EVIDENCE, SIGNATURE};
+use crate::signatures::{BLAME, CONFIDENCE, EVIDENCE, SIGNATURE};
 
 /// One classified event.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -36,6 +36,12 @@ pub struct Row {
     pub signature: Option<String>,
     /// The field or text that decided it.
     pub evidence: Option<String>,
+    /// The tier a failure blames (`edge`, `origin`, `client`, `policy`, `unknown`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blame: Option<String>,
+    /// How sure the evidence makes the reading (`strong`, `moderate`, `weak`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
     /// For a user-side failure matched to edge events: the edge's signature for it (null when
     /// the edge saw it healthy).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,6 +67,7 @@ pub fn rows(df: &DataFrame, join: Option<&crate::join::Join>) -> crate::Result<V
         strs(df, EVIDENCE),
     );
     let (line, entry) = (u64s(df, s::SOURCE_LINE), u64s(df, s::ENTRY));
+    let (blame, sure) = (strs(df, BLAME), strs(df, CONFIDENCE));
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let get = |v: &Vec<Option<String>>| v.get(i).cloned().flatten();
@@ -77,6 +84,8 @@ pub fn rows(df: &DataFrame, join: Option<&crate::join::Join>) -> crate::Result<V
             request_id: get(&rid),
             signature: get(&sig),
             evidence: get(&ev),
+            blame: get(&blame),
+            confidence: get(&sure),
             edge_verdict: verdicts.get(&i).map(|v| v.edge_signature.clone()),
             joined_by: verdicts.get(&i).map(|v| v.joined_by),
         });

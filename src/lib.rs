@@ -20,6 +20,7 @@ pub mod cli;
 pub mod duration;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod formats;
 pub mod frame;
 pub mod geo;

@@ -64,10 +64,81 @@ pub fn is_secret_param(name: &str) -> bool {
         || ["token", "secret", "password", "apikey", "api_key", "signature"].iter().any(|x| l.ends_with(x))
 }
 
-/// Replaces the credentials of a URL (`user:password@`) and the values of secret query (and
-/// fragment) parameters of a URL or path.
+/// Words of a parameter name that make its value secret (the name is split at `_`, `-`, `.`
+/// and case changes: `SAMLResponse` → `saml`, `response`; `oauth_token` → `oauth`, `token`).
+const SECRET_WORDS: [&str; 19] = [
+    "session",
+    "sessionid",
+    "sid",
+    "ticket",
+    "saml",
+    "token",
+    "key",
+    "apikey",
+    "secret",
+    "auth",
+    "authorization",
+    "signature",
+    "sig",
+    "code",
+    "password",
+    "passwd",
+    "pwd",
+    "credential",
+    "credentials",
+];
+
+/// Whether a URL's query or path parameter names a secret: any word of its name says session,
+/// sid, ticket, SAML, token, key, secret, auth, signature or code (`session=`, `PHPSESSID=`,
+/// `SAMLResponse=`, CAS `ticket=`, `jsessionid`, `X-Amz-Signature`, `state_code`), or the name is
+/// one of [`is_secret_param`]'s. Failing closed: a harmless parameter so named loses its value.
+pub fn is_secret_query_param(name: &str) -> bool {
+    if is_secret_param(name) {
+        return true;
+    }
+    let lower = name.to_ascii_lowercase();
+    if ["sessid", "sessionid", "session", "saml", "token", "secret", "passw"].iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    words(name).iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+}
+
+/// The words of a name: split at non-alphanumerics and at lower-to-upper case changes.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `;name=value` path parameters (`;jsessionid=…`) whose names are secret.
+static PATH_PARAM: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?P<k>;[A-Za-z0-9_.%-]{1,64}=)(?P<v>[^/?#;&\s]+)").ok());
+
+/// Replaces the credentials of a URL (`user:password@`), the values of secret path parameters
+/// (`;jsessionid=…`) and the values of secret query (and fragment) parameters of a URL or path.
 pub fn url(u: &str) -> Cow<'_, str> {
     if let Some(clean) = userinfo(u) {
+        return Cow::Owned(url(&clean).into_owned());
+    }
+    if let Some(clean) = path_params(u) {
         return Cow::Owned(url(&clean).into_owned());
     }
     let Some(q) = u.find(['?', '#']) else {
@@ -85,7 +156,11 @@ pub fn url(u: &str) -> Cow<'_, str> {
         let end = rest.find(['&', '#', ';']).unwrap_or(rest.len());
         let (pair, after) = rest.split_at(end);
         match pair.split_once('=') {
-            Some((k, v)) if !v.is_empty() && (is_secret_param(&percent_decode_lossy(k)) || is_cookie_string(v)) => {
+            Some((k, v))
+                if !v.is_empty()
+                    && v != MARKER
+                    && (is_secret_query_param(&percent_decode_lossy(k)) || is_cookie_string(v)) =>
+            {
                 out.push_str(k);
                 out.push('=');
                 out.push_str(MARKER);
@@ -100,6 +175,27 @@ pub fn url(u: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(u)
     }
+}
+
+/// The URL's path (before any `?` or `#`) with secret `;name=value` parameters replaced, when it
+/// has one.
+fn path_params(u: &str) -> Option<String> {
+    let end = u.find(['?', '#']).unwrap_or(u.len());
+    let (path, tail) = u.split_at(end);
+    let re = PATH_PARAM.as_ref()?;
+    let mut changed = false;
+    let clean = re.replace_all(path, |c: &regex::Captures<'_>| {
+        let k = c.name("k").map_or("", |m| m.as_str());
+        let v = c.name("v").map_or("", |m| m.as_str());
+        let name = k.trim_start_matches(';').trim_end_matches('=');
+        if v != MARKER && is_secret_query_param(&percent_decode_lossy(name)) {
+            changed = true;
+            format!("{k}{MARKER}")
+        } else {
+            format!("{k}{v}")
+        }
+    });
+    changed.then(|| format!("{clean}{tail}"))
 }
 
 /// The URL with its `user:password@` replaced, when it has one.
@@ -179,6 +275,33 @@ static TOKENS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+/// `name=value` pairs after `?`, `&` or `;` in free text (URLs inside a log line, a JSON string).
+static TEXT_PARAM: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"(?P<k>[?&;][A-Za-z0-9_.%-]{1,64}=)(?P<v>[^&\s"',;#<>\\]+)"#).ok());
+
+/// [`text`], then every secret query or path parameter in the text ([`is_secret_query_param`]):
+/// for whole raw lines (a rejected edge log line in a quarantine file, a reason quoting one).
+pub fn line(s: &str) -> Cow<'_, str> {
+    let t = text(s);
+    let Some(re) = TEXT_PARAM.as_ref() else {
+        return t;
+    };
+    if !re.is_match(&t) {
+        return t;
+    }
+    let out = re.replace_all(&t, |c: &regex::Captures<'_>| {
+        let k = c.name("k").map_or("", |m| m.as_str());
+        let v = c.name("v").map_or("", |m| m.as_str());
+        let name = k.get(1..k.len().saturating_sub(1)).unwrap_or_default();
+        if v != MARKER && is_secret_query_param(&percent_decode_lossy(name)) {
+            format!("{k}{MARKER}")
+        } else {
+            format!("{k}{v}")
+        }
+    });
+    Cow::Owned(out.into_owned())
+}
+
 /// Replaces token-like values in free text (a log line, an error message, a body prefix).
 pub fn text(s: &str) -> Cow<'_, str> {
     let Some(re) = TOKENS.as_ref() else {
@@ -196,6 +319,39 @@ pub fn text(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_redaction_pattern_compiles() {
+        // A typo in a pattern would turn its redaction off silently (`.ok()`): fail here instead.
+        assert!(TOKENS.is_some());
+        assert!(PATH_PARAM.is_some());
+        assert!(TEXT_PARAM.is_some());
+    }
+
+    #[test]
+    fn session_ticket_and_saml_parameters() {
+        for (input, secret) in [
+            ("/app?session=abc123def&x=1", "abc123def"),
+            ("/app?sid=s3cr3t77&x=1", "s3cr3t77"),
+            ("/sso/acs?SAMLResponse=PHNhbWxwOlJlc3BvbnNl&RelayState=home", "PHNhbWxw"),
+            ("/cas/login?service=x&ticket=ST-1234-abcdefg-cas", "ST-1234"),
+            ("/shop/cart;jsessionid=0123ABCDEF4567?item=3", "0123ABCDEF"),
+            ("/p?PHPSESSID=deadbeef42", "deadbeef42"),
+            ("/p?oauth_verifier_code=vvvvvv", "vvvvvv"),
+            ("/p?X-Auth=hhhhhh", "hhhhhh"),
+        ] {
+            let u = url(input);
+            assert!(!u.contains(secret), "{input} -> {u}");
+            let raw = format!(r#"{{"ClientRequestURI":"{input}","authorization":"Bearer abcdefghijklmnop"}}"#);
+            let l = line(&raw);
+            assert!(!l.contains(secret) && !l.contains("abcdefghijklmnop"), "{input} -> {l}");
+        }
+        assert_eq!(url("/shop/cart;jsessionid=0123?item=3"), "/shop/cart;jsessionid=[REDACTED]?item=3");
+        assert_eq!(url("/p?author=jane&q=1"), "/p?author=jane&q=1");
+        assert_eq!(line("GET /p?q=1&page=2"), "GET /p?q=1&page=2");
+        assert!(is_secret_query_param("SAMLRequest") && is_secret_query_param("jsessionid"));
+        assert!(!is_secret_query_param("author") && !is_secret_query_param("consider"));
+    }
 
     #[test]
     fn url_params() {

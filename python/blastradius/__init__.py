@@ -189,7 +189,7 @@ def read_events(paths: PathArg, format: Optional[str] = None, *, log_format: Opt
     """Reads files or directories into one event frame (one row per event).
 
     ``format`` forces an input format (``logpush``, ``cloudfront``, ``har``...; detected per
-    file when ``None``). ``classify=True`` adds the ``signature`` and ``evidence`` columns.
+    file when ``None``). ``classify=True`` adds the ``signature``, ``evidence``, ``blame`` and ``confidence`` columns.
     Secrets (cookies, authorization headers, tokens) are redacted unless ``keep_secrets``.
 
     >>> df = br.read_events("samples/nov18/logs")                      # doctest: +SKIP

@@ -536,7 +536,9 @@ fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
         None => {
             for s in signatures::REGISTRY {
                 let first = s.doc.lines().next().unwrap_or("");
-                println!("{:<14} {:<7} {}", s.signature.id(), s.blame.id().to_string(), first.replace('`', ""));
+                // A signature that blames no tier shows `-` (its rows say `unknown`).
+                let blame = if s.blame == signatures::Blame::Unknown { "-" } else { s.blame.id() };
+                println!("{:<18} {:<7} {}", s.signature.id(), blame, first.replace('`', ""));
             }
         }
     }

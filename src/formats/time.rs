@@ -102,8 +102,30 @@ pub fn parse_str(s: &str) -> Result<i64, TimeError> {
     if let Some(ns) = fast_rfc3339(b) {
         return in_range(ns);
     }
+    if let Some(iso) = warehouse(t) {
+        return parse_str(&iso);
+    }
     let dt = chrono::DateTime::parse_from_rfc3339(t).map_err(|_| TimeError::Unparseable)?;
     dt.timestamp_nanos_opt().ok_or(TimeError::OutOfRange).and_then(in_range)
+}
+
+/// A timestamp as data warehouses export Logpush (a warehouse table, or its CSV
+/// export): `YYYY-MM-DD HH:MM:SS[.fff]`, a space for the `T`, no zone (or ` UTC`), read as UTC;
+/// returned in RFC 3339 form. `None` for any other shape.
+fn warehouse(t: &str) -> Option<String> {
+    let b = t.as_bytes();
+    if b.len() < 19 || b.get(10) != Some(&b' ') || b.get(4) != Some(&b'-') || b.get(13) != Some(&b':') {
+        return None;
+    }
+    let head = t.get(..10)?;
+    let rest = t.get(11..)?;
+    let rest = rest.strip_suffix(" UTC").or_else(|| rest.strip_suffix(" +00:00")).unwrap_or(rest);
+    let zoned = rest.ends_with('Z') || rest.get(8..).is_some_and(|z| z.contains(['+', '-']));
+    let clock_ok = rest.get(..8).is_some_and(|c| c.bytes().all(|x| x.is_ascii_digit() || x == b':'));
+    if !clock_ok || rest.contains(' ') {
+        return None;
+    }
+    Some(if zoned { format!("{head}T{rest}") } else { format!("{head}T{rest}Z") })
 }
 
 /// A decimal epoch in seconds (`1645568187.280`) or milliseconds, read digit by digit so that
@@ -303,6 +325,13 @@ mod tests {
         assert_eq!(parse_str("1653485126.5"), Ok(T + 500_000_000));
         assert_eq!(from_epoch_int(1_653_485_126), Ok(T));
         assert_eq!(from_epoch_float(1_653_485_126.25), Ok(T + 250_000_000));
+        // As warehouses export them: a space for the `T`, no zone (UTC).
+        assert_eq!(parse_str("2022-05-25 13:25:26"), Ok(T));
+        assert_eq!(parse_str("2022-05-25 13:25:26.250"), Ok(T + 250_000_000));
+        assert_eq!(parse_str("2022-05-25 13:25:26 UTC"), Ok(T));
+        assert_eq!(parse_str("2022-05-25 15:25:26+02:00"), Ok(T));
+        assert!(parse_str("2022-05-25 13:25").is_err());
+        assert!(parse_str("2022-05-25 13:25:26 tomorrow").is_err());
     }
 
     #[test]

@@ -82,6 +82,46 @@ pub fn region(code: &str) -> &'static str {
     colo(code).map_or(UNKNOWN_REGION, |c| c.region.as_str())
 }
 
+/// Cities the table lists under more than one code: the code an error page's city means.
+const CITY_PREFERRED: [(&str, &str); 1] = [("san jose", "SJC")];
+
+static BY_CITY: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
+    let mut m: HashMap<String, &'static str> = HashMap::new();
+    for c in COLOS.values() {
+        let key = city_key(&c.city);
+        match m.get(&key) {
+            // Two codes for one city name: the alphabetically first, unless a preference says.
+            Some(had) if *had <= c.iata.as_str() => {}
+            _ => {
+                m.insert(key, c.iata.as_str());
+            }
+        }
+    }
+    for (city, code) in CITY_PREFERRED {
+        if let Some(c) = COLOS.get(code) {
+            m.insert(city.to_string(), c.iata.as_str());
+        }
+    }
+    m
+});
+
+/// The lookup key of a city: lower case, without a state or country after a comma
+/// (`Miami, FL` → `miami`), spaces collapsed.
+fn city_key(city: &str) -> String {
+    let head = city.split(',').next().unwrap_or(city);
+    head.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The POP of a data-center city as Cloudflare's error pages write it (`Miami`, `Santiago`,
+/// `Las Vegas`, `Frankfurt`; case-insensitive, a `, FL` or `, Chile` after it is ignored).
+pub fn colo_by_city(city: &str) -> Option<&'static Colo> {
+    let key = city_key(city);
+    if key.len() < 3 {
+        return None;
+    }
+    BY_CITY.get(&key).and_then(|code| COLOS.get(*code))
+}
+
 /// Every known POP.
 pub fn all() -> impl Iterator<Item = &'static Colo> {
     COLOS.values()
@@ -101,6 +141,11 @@ mod tests {
         // CloudFront names some POPs by airports the table lists under another code.
         assert_eq!(colo("JFK").unwrap().country, "United States");
         assert_eq!(region("hio"), "North America");
+        assert_eq!(colo_by_city("Miami").unwrap().iata, "MIA");
+        assert_eq!(colo_by_city("las vegas").unwrap().iata, "LAS");
+        assert_eq!(colo_by_city("Santiago, Chile").unwrap().iata, "SCL");
+        assert_eq!(colo_by_city("San Jose").unwrap().iata, "SJC");
+        assert!(colo_by_city("Cloudflare").is_none());
         for (code, to) in ALIASES {
             assert!(colo(to).is_some(), "{code} -> {to}");
             assert_eq!(region(code), region(to));

@@ -441,14 +441,26 @@ fn parse_chunk<C: Collector>(
         quarantined: Vec::new(),
         keys: Vec::new(),
     };
-    let reject = |out: &mut LinesOut<(), C::Row>, local: u32, seg: &[u8], r: Reject| {
+    let reject = |out: &mut LinesOut<(), C::Row>, local: u32, seg: &[u8], mut r: Reject| {
         match out.kinds.iter_mut().find(|(k, _)| *k == r.kind) {
             Some((_, n)) => *n += 1,
             None => out.kinds.push((r.kind, 1)),
         }
+        let seg = seg.strip_suffix(b"\r").unwrap_or(seg);
         if opts.keep_rejected_lines {
-            out.quarantined.extend_from_slice(seg.strip_suffix(b"\r").unwrap_or(seg));
+            // A rejected line is written as read, its secrets redacted (a line that could not
+            // be parsed still carries the request's tokens and headers).
+            if opts.keep_secrets {
+                out.quarantined.extend_from_slice(seg);
+            } else {
+                out.quarantined.extend_from_slice(crate::redact::line(&String::from_utf8_lossy(seg)).as_bytes());
+            }
             out.quarantined.push(b'\n');
+        }
+        if !opts.keep_secrets {
+            if let std::borrow::Cow::Owned(clean) = crate::redact::line(&r.detail) {
+                r.detail = clean;
+            }
         }
         if out.rejects.len() < opts.max_reject_records {
             out.rejects.push((local, r));

@@ -5,7 +5,10 @@
 //! event on the parsing threads) and by [`classify`] as a column on an event frame; a test
 //! checks that the two agree.
 
+pub mod cf_1xxx;
 pub mod cf_52x;
+pub mod challenge;
+pub mod conn_failed;
 pub mod conn_reset;
 pub mod conn_timeout;
 pub mod dns_failure;
@@ -15,6 +18,7 @@ pub mod http_5xx;
 pub mod oauth_loop;
 pub mod origin_5xx;
 pub mod origin_unreachable;
+pub mod overloaded;
 pub mod rate_limited;
 pub mod stream_severed;
 pub mod tls_cert;
@@ -22,6 +26,7 @@ pub mod tls_chain;
 pub mod tls_handshake;
 pub mod unattributed_5xx;
 pub mod user;
+pub mod worker_error;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -94,6 +99,14 @@ pub enum Signature {
     DnsFailure,
     /// See [`http_5xx`].
     Http5xx,
+    /// See [`challenge`].
+    Challenge,
+    /// See [`worker_error`].
+    WorkerError,
+    /// See [`overloaded`].
+    Overloaded,
+    /// See [`conn_failed`].
+    ConnFailed,
 }
 
 /// Number of status signatures (the length of per-signature count arrays in aggregates).
@@ -101,7 +114,7 @@ pub const COUNT: usize = 7;
 
 /// The signatures of what users saw (HAR entries and client log records), decided by
 /// [`user::classify`] and [`oauth_loop::detect`]; aggregates of edge traffic never carry them.
-pub const USER: [Signature; 9] = [
+pub const USER: [Signature; 13] = [
     Signature::TlsChain,
     Signature::TlsCert,
     Signature::TlsHandshake,
@@ -111,6 +124,10 @@ pub const USER: [Signature; 9] = [
     Signature::ConnTimeout,
     Signature::DnsFailure,
     Signature::Http5xx,
+    Signature::Challenge,
+    Signature::WorkerError,
+    Signature::Overloaded,
+    Signature::ConnFailed,
 ];
 
 /// The status signatures, in index order (what aggregates count).
@@ -139,7 +156,7 @@ pub struct Info {
 
 /// Every signature with its documentation: the status signatures in index order, then
 /// [`USER`].
-pub const REGISTRY: [Info; COUNT + 9] = [
+pub const REGISTRY: [Info; COUNT + 13] = [
     Info { signature: Signature::Edge500, blame: Blame::Edge, is_error: true, doc: edge_500::DOC },
     Info { signature: Signature::Edge502, blame: Blame::Edge, is_error: true, doc: edge_502::DOC },
     Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
@@ -161,6 +178,10 @@ pub const REGISTRY: [Info; COUNT + 9] = [
     Info { signature: Signature::ConnTimeout, blame: Blame::Unknown, is_error: true, doc: conn_timeout::DOC },
     Info { signature: Signature::DnsFailure, blame: Blame::Client, is_error: true, doc: dns_failure::DOC },
     Info { signature: Signature::Http5xx, blame: Blame::Unknown, is_error: true, doc: http_5xx::DOC },
+    Info { signature: Signature::Challenge, blame: Blame::Policy, is_error: false, doc: challenge::DOC },
+    Info { signature: Signature::WorkerError, blame: Blame::Origin, is_error: true, doc: worker_error::DOC },
+    Info { signature: Signature::Overloaded, blame: Blame::Origin, is_error: true, doc: overloaded::DOC },
+    Info { signature: Signature::ConnFailed, blame: Blame::Unknown, is_error: true, doc: conn_failed::DOC },
 ];
 
 impl Signature {
@@ -183,6 +204,10 @@ impl Signature {
             Signature::ConnTimeout => "conn_timeout",
             Signature::DnsFailure => "dns_failure",
             Signature::Http5xx => "http_5xx",
+            Signature::Challenge => "challenge",
+            Signature::WorkerError => "worker_error",
+            Signature::Overloaded => "overloaded",
+            Signature::ConnFailed => "conn_failed",
         }
     }
 
@@ -257,6 +282,16 @@ pub const SIGNATURE: &str = "signature";
 /// The column of evidence added by [`classify`]: the field or text that decided the signature.
 pub const EVIDENCE: &str = "evidence";
 
+/// The column of the tier a failure blames, added by [`classify`]: the signature's blame in
+/// [`REGISTRY`], unless the event's own evidence names the failing hop (a Cloudflare page's
+/// failing status box, a challenge that could not load).
+pub const BLAME: &str = "blame";
+
+/// The column of how sure the evidence makes the reading, added by [`classify`]: `strong`
+/// (a logged status, an error code, a page's structure), `moderate` (a phrase, one element of a
+/// page, an application body), `weak` (a status alone, branding).
+pub const CONFIDENCE: &str = "confidence";
+
 /// Adds a `signature` column (the id, null when healthy) and an `evidence` column to an event
 /// frame, with the default sign-in loop parameters.
 pub fn classify(df: &mut DataFrame) -> crate::Result<()> {
@@ -289,21 +324,17 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         get(schema::CONTENT_TYPE),
         get(schema::SERVER),
     );
-    let (path, redirect, file, ip, ua) = (
-        get(schema::PATH),
-        get(schema::REDIRECT_URL),
-        get(schema::SOURCE_FILE),
-        get(schema::CLIENT_IP),
-        get(schema::USER_AGENT),
-    );
+    let (path, redirect, file) = (get(schema::PATH), get(schema::REDIRECT_URL), get(schema::SOURCE_FILE));
     let mut sigs: Vec<Option<&'static str>> = Vec::with_capacity(n);
     let mut evidence: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut blames: Vec<Option<&'static str>> = Vec::with_capacity(n);
+    let mut sure: Vec<Option<&'static str>> = Vec::with_capacity(n);
     let mut hops = Vec::new();
     for i in 0..n {
         let k = at(kind.as_ref(), i).unwrap_or_default();
         let user_side = matches!(k, "har" | "client");
         let decided = if user_side {
-            user::classify(user::Seen {
+            user::verdict(user::Seen {
                 status: edge.get(i),
                 error: at(error.as_ref(), i),
                 message: at(message.as_ref(), i),
@@ -317,37 +348,44 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
             Signature::of_event(e, o, unreachable).map(|s| {
                 let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
                 let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
-                (s, format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0)))
+                let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
+                user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
             })
         };
-        sigs.push(decided.as_ref().map(|(s, _)| s.id()));
-        evidence.push(decided.map(|(_, e)| e));
+        sigs.push(decided.as_ref().map(|v| v.signature.id()));
+        blames.push(decided.as_ref().map(|v| v.blame.unwrap_or(v.signature.info().blame).id()));
+        sure.push(decided.as_ref().map(|v| v.confidence));
+        evidence.push(decided.map(|v| v.evidence));
         // A HAR file is one browser's session (a loop's redirects are navigations, so they
-        // change pages); edge logs have the client's IP and user agent.
-        let session = if k == "har" {
-            at(file.as_ref(), i).map(str::to_string)
-        } else if user_side {
-            None
-        } else {
-            match (at(ip.as_ref(), i), at(ua.as_ref(), i)) {
-                (Some(ip), Some(ua)) => Some(format!("{ip} {ua}")),
-                _ => None,
-            }
-        };
+        // change pages). Edge logs have only the client's IP and user agent, which many users
+        // share behind one NAT: a sign-in loop is never taken from them.
+        let session = if k == "har" { at(file.as_ref(), i).map(str::to_string) } else { None };
         if let (Some(session), Some(p), Some(t)) = (session, at(path.as_ref(), i), time.get(i)) {
             hops.push(oauth_loop::Hop { row: i, session, time: t, path: p, redirect: at(redirect.as_ref(), i) });
         }
     }
     for (row, why) in oauth_loop::detect(&hops, params) {
-        if let (Some(s), Some(e)) = (sigs.get_mut(row), evidence.get_mut(row)) {
+        // A response the edge generated (a 5xx on the callback) keeps its status signature.
+        if sigs.get(row).copied().flatten().and_then(Signature::from_id).is_some_and(|s| ALL.contains(&s)) {
+            continue;
+        }
+        if let (Some(s), Some(e), Some(b), Some(c)) =
+            (sigs.get_mut(row), evidence.get_mut(row), blames.get_mut(row), sure.get_mut(row))
+        {
             *s = Some(Signature::OauthLoop.id());
             *e = Some(why);
+            *b = Some(Signature::OauthLoop.info().blame.id());
+            *c = Some("moderate");
         }
     }
     let ids: StringChunked = sigs.into_iter().collect();
     let ev: StringChunked = evidence.iter().map(Option::as_deref).collect();
     df.with_column(ids.with_name(SIGNATURE.into()).into_column())?;
     df.with_column(ev.with_name(EVIDENCE.into()).into_column())?;
+    let blames: StringChunked = blames.into_iter().collect();
+    df.with_column(blames.with_name(BLAME.into()).into_column())?;
+    let sure: StringChunked = sure.into_iter().collect();
+    df.with_column(sure.with_name(CONFIDENCE.into()).into_column())?;
     Ok(())
 }
 

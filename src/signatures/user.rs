@@ -6,7 +6,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{conn_reset, conn_timeout, dns_failure, stream_severed, tls_cert, tls_chain, tls_handshake, Signature};
+use super::{
+    cf_1xxx, conn_failed, conn_reset, conn_timeout, dns_failure, stream_severed, tls_cert, tls_chain, tls_handshake,
+    Blame, Signature,
+};
+use crate::evidence::{Code, Page, Source};
 
 /// The fields of one user-side event that decide its signature.
 #[derive(Debug, Default, Clone, Copy)]
@@ -39,6 +43,9 @@ static CDN_PAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static CF_52X_PAGE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?i)\|\s*52[0-7]:|error code:?\s*52[0-7]|cf-error-code[^0-9]{0,40}52[0-7]").ok());
 
+/// A Heroku router error (`at=error code=H12 desc="Request timeout"`), as the reader records it.
+static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^H\d{1,2}\b").ok());
+
 /// An application's own body: JSON, or an API error printed with its JSON.
 static APP_BODY: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"\{\s*["'](?:type|error|message|detail|code|status)["']\s*:"#).ok());
@@ -51,9 +58,55 @@ fn evidence(field: &str, text: &str) -> String {
     format!("{field}: {t}")
 }
 
+/// The signature of one user-side event, the evidence that decided it, the tier it blames when
+/// the evidence names one (else the signature's), and how sure the evidence makes the reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The signature.
+    pub signature: Signature,
+    /// What decided it.
+    pub evidence: String,
+    /// The tier the event's own evidence blames, when it names one.
+    pub blame: Option<Blame>,
+    /// `strong`, `moderate` or `weak`.
+    pub confidence: &'static str,
+}
+
+#[expect(clippy::unnecessary_wraps, reason = "a verdict is always returned as its caller's Option")]
+fn v(signature: Signature, evidence: String, confidence: &'static str) -> Option<Verdict> {
+    Some(Verdict { signature, evidence, blame: None, confidence })
+}
+
 /// The signature of one user-side event and the evidence that decided it; `None` when healthy
 /// (or when nothing says what went wrong).
 pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
+    verdict(s).map(|v| (v.signature, v.evidence))
+}
+
+/// A retry ladder's step: `Retrying in 2 seconds… (attempt 3/10)`.
+static LADDER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)retrying in (?P<d>\d+(?:\.\d+)?)\s*(?P<u>ms|s|sec|secs|seconds?)\b.{0,4}?\(attempt (?P<k>\d+)(?:/| of )(?P<n>\d+)\)|",
+        r"retrying (?P<k2>\d+)/(?P<n2>\d+) in (?P<d2>\d+(?:\.\d+)?)\s*(?P<u2>ms|s)\b"
+    ))
+    .ok()
+});
+
+/// The whole verdict on one user-side event ([`classify`] with blame and confidence); a step of
+/// a retry ladder says which attempt it was and the delay before the next.
+pub fn verdict(s: Seen<'_>) -> Option<Verdict> {
+    let mut found = decide(s)?;
+    let step = LADDER.as_ref().and_then(|r| r.captures(s.message.unwrap_or_default()));
+    if let Some(c) = step {
+        let get = |n: &str| c.name(n).or_else(|| c.name(&format!("{n}2"))).map_or("", |m| m.as_str());
+        let unit = if get("u").eq_ignore_ascii_case("ms") { "ms" } else { "s" };
+        found.evidence =
+            format!("{} (attempt {}/{}, retrying in {} {unit})", found.evidence, get("k"), get("n"), get("d"));
+    }
+    Some(found)
+}
+
+fn decide(s: Seen<'_>) -> Option<Verdict> {
     let error = s.error.unwrap_or_default();
     let message = s.message.unwrap_or_default();
     // The error first, then the message; never the body (a 522 page says "Connection timed out").
@@ -64,13 +117,20 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
         // The specific certificate faults first: Python reports an expired certificate as
         // `CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired`.
         if let Some(m) = tls_cert::find(text) {
-            return Some((Signature::TlsCert, evidence(field, m)));
+            return v(Signature::TlsCert, evidence(field, m), "strong");
         }
         if let Some(m) = tls_chain::find(text) {
-            return Some((Signature::TlsChain, evidence(field, m)));
+            return v(Signature::TlsChain, evidence(field, m), "strong");
         }
         if let Some(m) = tls_handshake::find(text) {
-            return Some((Signature::TlsHandshake, evidence(field, m)));
+            return v(Signature::TlsHandshake, evidence(field, m), "strong");
+        }
+    }
+    if let Some(page) = Page::parse(error) {
+        match cdn_page(s.status, page) {
+            Some(PageSays::Verdict(found)) => return Some(found),
+            Some(PageSays::NotAnOutage) => return None,
+            None => {}
         }
     }
     // A Cloudflare 52x page says "Connection timed out" in its title: the status decides.
@@ -80,37 +140,131 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
             || format!("status {st}, a Cloudflare-only code"),
             |m| format!("status {st}, Cloudflare 52x page: {}", m.as_str()),
         );
-        return Some((Signature::Cf52x, why));
+        return v(Signature::Cf52x, why, "strong");
+    }
+    if s.status == Some(529) || error == "overloaded_error" {
+        let what = match (s.status, error) {
+            (Some(st), "overloaded_error") => format!("status {st} and an overloaded_error body"),
+            (Some(st), _) => format!("status {st}"),
+            _ => "an overloaded_error body".to_string(),
+        };
+        return v(Signature::Overloaded, format!("{what}: the origin is over capacity"), "strong");
+    }
+    // Heroku's router answered for an app that failed it (H12 request timeout, H10 app crashed):
+    // server evidence of the origin.
+    if let Some(st @ 500..=599) = s.status.filter(|_| HEROKU_ROUTER.as_ref().is_some_and(|r| r.is_match(error))) {
+        return v(Signature::Origin5xx, format!("status {st}, Heroku's router: {error} (the app failed it)"), "strong");
     }
     if let Some(ev) = severed(s, error, message) {
-        return Some((Signature::StreamSevered, ev));
+        return v(Signature::StreamSevered, ev, "moderate");
     }
+    if let Some(decided) = connection(error, message) {
+        return Some(decided);
+    }
+    let status = s.status?;
+    if status == 429 {
+        return v(Signature::RateLimited, "status 429".into(), "moderate");
+    }
+    if !(500..600).contains(&status) {
+        return None;
+    }
+    server_error(s, status, message)
+}
+
+/// Failures below HTTP, by the error code or phrase of the record.
+fn connection(error: &str, message: &str) -> Option<Verdict> {
     for (field, text) in [("error", error), ("message", message)] {
         if text.is_empty() || text.contains("ERR_ABORTED") {
             continue;
         }
         if let Some(m) = dns_failure::find(text) {
-            return Some((Signature::DnsFailure, evidence(field, m)));
+            return v(Signature::DnsFailure, evidence(field, m), "strong");
         }
         if let Some(m) = conn_reset::find(text) {
-            return Some((Signature::ConnReset, evidence(field, m)));
+            return v(Signature::ConnReset, evidence(field, m), "strong");
         }
         if let Some(m) = conn_timeout::find(text) {
-            return Some((Signature::ConnTimeout, evidence(field, m)));
+            return v(Signature::ConnTimeout, evidence(field, m), "strong");
         }
     }
-    let status = s.status?;
-    if status == 429 {
-        return Some((Signature::RateLimited, "status 429".into()));
+    for (field, text) in [("error", error), ("message", message)] {
+        if let Some(m) = conn_failed::find(text) {
+            return v(Signature::ConnFailed, evidence(field, m), "moderate");
+        }
     }
-    if !(500..600).contains(&status) {
-        return None;
+    None
+}
+
+/// A Cloudflare page or challenge the reader found: its code and its failing hop decide.
+/// What a page decided: a verdict, or that it is not an outage signature (a 403 block, a
+/// configuration 1xxx code).
+enum PageSays {
+    Verdict(Verdict),
+    NotAnOutage,
+}
+
+fn cdn_page(status: Option<u16>, page: Page) -> Option<PageSays> {
+    let sure = page.strength.id();
+    let blame = match page.source {
+        Source::Edge => Some(Blame::Edge),
+        Source::Origin => Some(Blame::Origin),
+        Source::Client => Some(Blame::Client),
+        Source::Policy => Some(Blame::Policy),
+        Source::Unknown => None,
+    };
+    let code = match page.code {
+        Code::Challenge => {
+            let what = if page.source == Source::Edge { "'s challenge could not load" } else { "'s challenge page" };
+            let found = Verdict {
+                signature: Signature::Challenge,
+                evidence: format!("Cloudflare{what}"),
+                blame,
+                confidence: sure,
+            };
+            return Some(PageSays::Verdict(found));
+        }
+        Code::Number(n) => Some(n),
+        Code::None => None,
+    };
+    if let Some(n @ 1000..=1999) = code {
+        let (meaning, sig) = cf_1xxx::meaning(n)?;
+        let found = sig.map(|signature| Verdict {
+            signature,
+            evidence: format!("Cloudflare error {n}: {meaning}"),
+            blame: None,
+            confidence: sure,
+        });
+        return Some(found.map_or(PageSays::NotAnOutage, PageSays::Verdict));
     }
+    let status = status.or(code)?;
+    let place = match page.source {
+        Source::Edge => "its Cloudflare box failed",
+        Source::Origin => "its Host box failed",
+        Source::Client => "its Browser box failed",
+        Source::Policy | Source::Unknown => return None,
+    };
+    let signature = match (status, page.source) {
+        (520..=527, _) => Signature::Cf52x,
+        (529, _) => Signature::Overloaded,
+        (500..=599, Source::Edge) if matches!(status, 502 | 504) => Signature::Edge502,
+        (500..=599, Source::Edge) => Signature::Edge500,
+        (500..=599, Source::Origin) => Signature::Origin5xx,
+        (500..=599, _) => Signature::Http5xx,
+        _ => return None,
+    };
+    let why = format!("status {status}, Cloudflare's error page: {place}");
+    // 52x and 529 blame the origin whatever box a copy shows.
+    let blame = if matches!(signature, Signature::Cf52x | Signature::Overloaded) { None } else { blame };
+    Some(PageSays::Verdict(Verdict { signature, evidence: why, blame, confidence: sure }))
+}
+
+/// A 5xx: the CDN's own page, the application's body, or no evidence of who generated it.
+fn server_error(s: Seen<'_>, status: u16, message: &str) -> Option<Verdict> {
     let body = s.body.unwrap_or_default();
     let page = if body.is_empty() { message } else { body };
     if let Some(m) = CDN_PAGE.as_ref().and_then(|r| r.find(page)) {
         let sig = if matches!(status, 502 | 504) { Signature::Edge502 } else { Signature::Edge500 };
-        return Some((sig, format!("status {status}, the CDN's own error page: {}", m.as_str())));
+        return v(sig, format!("status {status}, the CDN's own error page: {}", m.as_str()), "moderate");
     }
     let json_type = s.content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"));
     // JSON from the body's first byte, or an API error object anywhere in the body or message
@@ -124,13 +278,20 @@ pub fn classify(s: Seen<'_>) -> Option<(Signature, String)> {
     if json_type || app.is_some() || (!body.is_empty() && body.to_ascii_lowercase().contains("<html")) {
         let snippet = app.and_then(|i| page.get(i..)).unwrap_or(page);
         let what = if json_type { "a JSON body" } else { "the application's body" };
-        return Some((Signature::Origin5xx, evidence(&format!("status {status}, {what}"), snippet)));
+        return v(Signature::Origin5xx, evidence(&format!("status {status}, {what}"), snippet), "moderate");
+    }
+    // A body that is not the CDN's page, with headers only the application sets: the origin
+    // built the response, whatever `server` says (Cloudflare relays the application's errors).
+    if let Some(h) = s.error.and_then(|e| e.strip_prefix(crate::evidence::APP_HEADER)).filter(|_| !body.is_empty()) {
+        let why = evidence(&format!("status {status}, the application's own response (header {h}), body"), body);
+        return v(Signature::Origin5xx, why, "moderate");
     }
     let server = s.server.map(|v| format!(" (server: {v}, which fronts the application's errors too)"));
-    Some((
+    v(
         Signature::Http5xx,
         format!("status {status}, no evidence of who generated it{}", server.unwrap_or_default()),
-    ))
+        "weak",
+    )
 }
 
 fn severed(s: Seen<'_>, error: &str, message: &str) -> Option<String> {
@@ -148,7 +309,13 @@ fn severed(s: Seen<'_>, error: &str, message: &str) -> Option<String> {
     for (field, text) in [("error", error), ("message", message)] {
         if let Some(m) = stream_severed::find(text) {
             // "terminated" alone is a stream cut only in a record that speaks of a stream.
-            if m.eq_ignore_ascii_case("terminated") && !text.to_ascii_lowercase().contains("stream") && !stream {
+            // undici's `TypeError: terminated` is its body stream cut.
+            let undici = text.contains("TypeError: terminated");
+            if m.eq_ignore_ascii_case("terminated")
+                && !undici
+                && !text.to_ascii_lowercase().contains("stream")
+                && !stream
+            {
                 continue;
             }
             return Some(evidence(field, m));

@@ -17,6 +17,7 @@ mod corpus;
 mod formats;
 mod hostile;
 mod ingest;
+mod pasted;
 mod props;
 mod report;
 mod signatures;

@@ -1,0 +1,149 @@
+//! Typed evidence that a reader records while parsing and a signature reads from the event,
+//! so that no signature imports a vendor's module.
+//!
+//! A CDN's own error page (or challenge) found in what a user pasted is kept in the event's
+//! `error` column as one token, `cdn_page:<provider>:<code>:<source>:<strength>`:
+//! `cdn_page:cloudflare:500:edge:strong` is Cloudflare's 500 page whose "Cloudflare" box is the
+//! failing one; `cdn_page:cloudflare:1015:unknown:strong` a 1xxx page (its code says the rest);
+//! `cdn_page:cloudflare:challenge:edge:moderate` a challenge that failed to load.
+
+use std::fmt;
+
+/// The prefix of the token a reader records in `error` when a response printed in the text
+/// carries a header only the application sets (`access-control-allow-origin`, `x-powered-by`,
+/// ...): `app_header:access-control-allow-origin`. With a body that is not the CDN's page, it
+/// says the origin built the response, whatever the `server` header says.
+pub const APP_HEADER: &str = "app_header:";
+
+/// Which hop a page says failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The CDN's edge (the page's "Cloudflare Error" box, or a page the edge built itself).
+    Edge,
+    /// The origin behind it (the "Host Error" box, or a JSON `error_category: origin`).
+    Origin,
+    /// The visitor's side (the "Browser Error" box).
+    Client,
+    /// A security or rate-limiting rule of the site.
+    Policy,
+    /// The page does not say.
+    Unknown,
+}
+
+impl Source {
+    /// The lower-case name.
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Edge => "edge",
+            Source::Origin => "origin",
+            Source::Client => "client",
+            Source::Policy => "policy",
+            Source::Unknown => "unknown",
+        }
+    }
+
+    fn from_id(s: &str) -> Option<Source> {
+        [Source::Edge, Source::Origin, Source::Client, Source::Policy, Source::Unknown]
+            .into_iter()
+            .find(|x| x.id() == s)
+    }
+}
+
+/// How sure the evidence makes a reader: customers can brand their own pages, and a user may
+/// retype one from memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// A name or branding only.
+    Weak,
+    /// One element of the page (a box phrase, a known sentence).
+    Moderate,
+    /// The page's structure: its status boxes with the failing one marked, a Ray ID with a
+    /// code, Cloudflare's plain page footer, a JSON body flagged `cloudflare_error`.
+    Strong,
+}
+
+impl Strength {
+    /// The lower-case name (`weak`, `moderate`, `strong`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Strength::Weak => "weak",
+            Strength::Moderate => "moderate",
+            Strength::Strong => "strong",
+        }
+    }
+
+    fn from_id(s: &str) -> Option<Strength> {
+        [Strength::Weak, Strength::Moderate, Strength::Strong].into_iter().find(|x| x.id() == s)
+    }
+}
+
+/// What a CDN's page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// An HTTP status (`500`, `522`) or a Cloudflare 1xxx code (`1015`).
+    Number(u16),
+    /// A challenge (or Turnstile) page, or a challenge that failed to load.
+    Challenge,
+    /// A page without a code.
+    None,
+}
+
+/// A CDN's own page found in a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Its code.
+    pub code: Code,
+    /// The hop it says failed.
+    pub source: Source,
+    /// How sure the reading is.
+    pub strength: Strength,
+}
+
+/// The prefix of a page token.
+const PREFIX: &str = "cdn_page:cloudflare:";
+
+impl fmt::Display for Page {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = match self.code {
+            Code::Number(n) => n.to_string(),
+            Code::Challenge => "challenge".to_string(),
+            Code::None => "-".to_string(),
+        };
+        write!(f, "{PREFIX}{code}:{}:{}", self.source.id(), self.strength.id())
+    }
+}
+
+impl Page {
+    /// Reads a token written by [`Page`]'s `Display`; `None` for any other text.
+    pub fn parse(s: &str) -> Option<Page> {
+        let rest = s.strip_prefix(PREFIX)?;
+        let mut it = rest.split(':');
+        let code = match it.next()? {
+            "challenge" => Code::Challenge,
+            "-" => Code::None,
+            n => Code::Number(n.parse().ok()?),
+        };
+        let source = Source::from_id(it.next()?)?;
+        let strength = Strength::from_id(it.next()?)?;
+        Some(Page { code, source, strength })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip() {
+        for p in [
+            Page { code: Code::Number(500), source: Source::Edge, strength: Strength::Strong },
+            Page { code: Code::Number(1015), source: Source::Unknown, strength: Strength::Moderate },
+            Page { code: Code::Challenge, source: Source::Policy, strength: Strength::Weak },
+            Page { code: Code::None, source: Source::Origin, strength: Strength::Strong },
+        ] {
+            assert_eq!(Page::parse(&p.to_string()), Some(p));
+        }
+        assert_eq!(Page::parse("ECONNRESET"), None);
+        assert_eq!(Page::parse("cdn_page:cloudflare:x:edge:strong"), None);
+    }
+}

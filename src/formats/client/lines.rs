@@ -1,0 +1,385 @@
+//! Framing a client log's lines into records: the prefixes set aside, and the rules by which a
+//! line continues the record before it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::fields::{line_time, EXCEPTION_LINE};
+
+fn re(s: &str) -> Option<Regex> {
+    Regex::new(s).ok()
+}
+
+static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔■]\s+|##\[[a-z]+\])")
+});
+
+/// A time stamp that a log collector put before every line: Docker and kubectl
+/// (`2024-01-22T17:12:33.123456789Z`, `2024-01-22 17:12:33`), GitHub Actions
+/// (`2020-08-30T00:00:00.0000000Z`), Heroku (`…+00:00 app[web.1]:`), a compose service
+/// (`api-1  | `), seconds elapsed (`5.963`, `[  5.963]`). One separator after it is part of the
+/// prefix, so a line's own indentation survives.
+static STAMP: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:[\w.-]{1,40}[ \t]+\|[ \t])?\[?(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d| ?UTC)?)\]?",
+        r"(?:[ \t](?:app|heroku)\[[\w.-]{1,40}\]:)?(?:[ \t]|$)|",
+        r"^\[?[ \t]*(?P<el>\d{1,6}\.\d{3,6})\][ \t]?|^[ \t]*(?P<el2>\d{1,6}\.\d{3,6})[ \t]"
+    ))
+});
+
+/// A line that belongs to a Cloudflare page or challenge (what a user copied from the browser).
+static PAGE_START: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"(?i)\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b|^\s*Error \d{4}\b|^\s*Error \d{3} Ray ID|\berror code:?\s*\d{3,4}\b|",
+        r"Ray ID:?\s*[0-9a-f]{16}|error reference number|cloudflare_error|Attention Required!|Just a moment|",
+        r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status"
+    ))
+});
+
+/// The sections of a Cloudflare page after a blank line, as it reads when copied.
+static PAGE_PHRASE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"(?i)^\s*(?:What happened\?|What can I do\?|If you are (?:a visitor|the owner)|Please (?:see|try again|include|enable)|",
+        r"(?:Cloudflare )?Ray ID|Your IP|Performance & security|Was this page helpful|Additional troubleshooting|",
+        r"Visit cloudflare\.com|There is an?\b|The (?:web server|owner|origin)|Why (?:have I|do I)|Error reference|",
+        r"(?:Cloudflare )?Location:|(?:You|Browser|Cloudflare|Host|Working|Error)\s*$)"
+    ))
+});
+
+/// A line of a page element a page has once: its code, its Ray ID, a failing box.
+static PAGE_CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"(?i)\berror code:?\s*\d{3,4}\b|^\s*Error \d{4}\b|^\s*Error \d{3} Ray ID|error reference number:?\s*\d")
+});
+static PAGE_RAY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)Ray ID:?\s*[0-9a-f]{16}"));
+static PAGE_BOX: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"\b(?:Cloudflare|Host|Browser)[ \t]+Error\b"));
+
+/// A line that is only a host name.
+static HOST_LINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"^\s*[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\s*$"));
+
+/// Most lines a copied page may take.
+const MAX_PAGE_LINES: usize = 120;
+
+/// One physical line, its prefixes set aside.
+pub(super) struct Line<'a> {
+    /// The time stamp a collector put before it.
+    pub(super) stamp: Option<i64>,
+    /// Whether it had such a stamp.
+    pub(super) stamped: bool,
+    /// Its family prefix (`npm ERR!`, `curl`, a pm2 app).
+    pub(super) family: Option<String>,
+    /// What is left.
+    pub(super) content: &'a str,
+    /// The indentation of a terminal UI marker (`⎿`) at its start: a deeper one nests.
+    pub(super) marker: Option<usize>,
+    /// Blank (after its prefixes).
+    pub(super) blank: bool,
+}
+
+impl<'a> Line<'a> {
+    /// Splits a physical line (right padding dropped) into its prefixes and content.
+    pub(super) fn split(raw: &'a str) -> Line<'a> {
+        let raw = raw.trim_end();
+        // A line that is only a time stamp keeps it as its content (a user's note of when).
+        let stamp = STAMP.as_ref().and_then(|r| r.captures(raw)).and_then(|c| {
+            let rest = raw.get(c.get(0)?.end()..)?;
+            (!rest.trim().is_empty()).then(|| (c.name("ts").and_then(|m| super::fields::read_time(m.as_str())), rest))
+        });
+        let (stamp, stamped, rest) = match stamp {
+            Some((ts, rest)) => (ts, true, rest),
+            None => (None, false, raw),
+        };
+        let marker = ["⎿", "⏺", "●", "✘", "✔", "■"]
+            .iter()
+            .find(|m| rest.trim_start().starts_with(**m))
+            .map(|_| rest.len() - rest.trim_start().len());
+        let (family, content) = split_prefix(rest);
+        Line { stamp, stamped, family, content, marker, blank: raw.trim().is_empty() }
+    }
+}
+
+static CURL_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:[*<>]\s*$|\* (?:Host |\s*Trying|Connected|ALPN|TLS|SSL|using|Request|Connection|Closing|IPv[46]|\[HTTP|CAfile|CApath|",
+        r"Server certificate|\s*subject|\s*start date|\s*expire date|\s*issuer|Established|Recv failure|Send failure|OpenSSL|",
+        r"schannel|Operation|Could not|Failed|Re-using|upload|Mark bundle|processing|Uses proxy|h2|HTTP/|old SSL|ALPN)|",
+        r"> (?:GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS|CONNECT) |> [A-Za-z][A-Za-z0-9-]*: |< HTTP/|< [A-Za-z][A-Za-z0-9-]*: |[{}] \[)"
+    ))
+});
+
+/// A record being collected.
+#[derive(Default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent block states of one record")]
+pub(super) struct Pending {
+    pub(super) first_line: u64,
+    /// The family prefix of the first line (`npm ERR!`, a pm2 app prefix), if any.
+    pub(super) family: Option<String>,
+    pub(super) lines: Vec<String>,
+    pub(super) bytes: usize,
+    pub(super) html_open: bool,
+    /// Lines taken while an HTML page was open (a page cut off must not swallow the log).
+    pub(super) html_lines: usize,
+    pub(super) traceback: bool,
+    /// A blank line inside a traceback or a curl run: the next line decides whether the record
+    /// goes on (a chained traceback, an event-stream body).
+    pub(super) after_blank: bool,
+    pub(super) braces: i64,
+    pub(super) overflow: bool,
+    /// The time stamp before the first line.
+    pub(super) stamp: Option<i64>,
+    /// The indentation of the first line's terminal UI marker.
+    pub(super) marker: Option<usize>,
+    /// A copied Cloudflare page: the elements it already has (a second one starts a new page).
+    pub(super) page: bool,
+    pub(super) page_code: bool,
+    pub(super) page_ray: bool,
+    pub(super) page_box: bool,
+    /// An HTML page in the record was closed.
+    pub(super) html_closed: bool,
+}
+
+/// Whether a line is the rest of a URL a terminal wrapped at the end of the record's last line:
+/// that line is long and ends inside a URL, and this one is URL characters only.
+pub(super) fn wraps_url(p: &Pending, line: &Line<'_>) -> bool {
+    let Some(last) = p.lines.last() else {
+        return false;
+    };
+    let t = line.content;
+    let tail = last.rsplit(char::is_whitespace).next().unwrap_or_default();
+    last.chars().count() >= 70
+        && !line.stamped
+        && tail.starts_with("http")
+        && !tail.ends_with(['.', ',', ')', ']', '"', '\''])
+        && !t.is_empty()
+        && !t.starts_with("http")
+        && t.len() <= 2048
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"/?&=%._~:#+-@!$*;".contains(&b))
+}
+
+impl Pending {
+    /// Appends the rest of a wrapped line to the record's last line.
+    pub(super) fn append(&mut self, rest: &str, limit: usize) {
+        self.bytes += rest.len();
+        if self.bytes > limit {
+            self.overflow = true;
+        } else if let Some(last) = self.lines.last_mut() {
+            last.push_str(rest);
+        }
+    }
+
+    pub(super) fn add(&mut self, content: &str, limit: usize) {
+        let lower = content.to_ascii_lowercase();
+        // A page, or a fragment of one (`<div id="cf-host-status" …>` pasted alone).
+        let t = content.trim_start();
+        let tag = t.starts_with('<') && t.chars().nth(1).is_some_and(|c| c.is_ascii_alphabetic() || c == '!');
+        if lower.contains("<!doctype html") || lower.contains("<html") || (tag && self.lines.is_empty()) {
+            self.html_open = true;
+        }
+        if lower.contains("</html>") {
+            self.html_open = false;
+            self.html_closed = true;
+        }
+        if PAGE_START.as_ref().is_some_and(|r| r.is_match(content)) {
+            self.page = true;
+        }
+        if self.page {
+            self.page_code |= PAGE_CODE.as_ref().is_some_and(|r| r.is_match(content));
+            self.page_ray |= PAGE_RAY.as_ref().is_some_and(|r| r.is_match(content));
+            self.page_box |= PAGE_BOX.as_ref().is_some_and(|r| r.is_match(content));
+        }
+        if self.html_open {
+            self.html_lines += 1;
+        }
+        if !self.html_open {
+            self.braces += brace_balance(content);
+        }
+        // A line costs its bytes plus its own allocation, so that a flood of prefix-only lines
+        // cannot hold much more memory than the limit says.
+        self.bytes += content.len() + 32;
+        if self.bytes > limit {
+            self.overflow = true;
+        } else {
+            self.lines.push(content.to_string());
+        }
+    }
+}
+
+/// Whether `content` continues the record `p`.
+/// Most lines an embedded HTML page may take.
+const MAX_HTML_LINES: usize = 400;
+
+pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
+    let (family, content, blank) = (line.family.as_deref(), line.content, line.blank);
+    let starts_ws = content.starts_with([' ', '\t']);
+    let t = content.trim_start();
+    // A nested marker (`  ⎿  API Error …` then `    ⎿  TypeError (fetch failed)`) is the
+    // cause of the line above.
+    if let (Some(outer), Some(inner)) = (p.marker, line.marker) {
+        if inner > outer && !blank {
+            return true;
+        }
+    }
+    // Text that cannot start a record: `, request id: …` after a page, Cloudflare's plain
+    // page footer flattened onto its own line.
+    if !blank && (t.starts_with([',', ';']) || matches!(t, "cloudflare" | "cloudflare-nginx")) {
+        return true;
+    }
+    if let Some(go) = page_continues(p, line) {
+        return go;
+    }
+    if p.html_open && p.html_lines < MAX_HTML_LINES && (blank || starts_ws || t.starts_with('<')) {
+        return true;
+    }
+    if p.braces > 0 && !blank && (starts_ws || t.starts_with('}')) {
+        return true;
+    }
+    // After a blank line inside a curl run, its event-stream body and curl's error continue it.
+    if p.family.as_deref() == Some("curl") && p.after_blank {
+        // A terminal transcript: the run goes on (event-stream body, curl's error and its
+        // advice) until the next prompt or a timestamped log line.
+        return !t.starts_with("$ ") && !line.stamped && line_time(t).is_none();
+    }
+    if p.family.as_deref() == Some("curl") && blank {
+        return true;
+    }
+    if p.traceback {
+        if blank {
+            // Decided by the next line: a chained traceback continues the record.
+            return true;
+        }
+        if p.after_blank {
+            return t.starts_with("During handling of the above exception")
+                || t.starts_with("The above exception was")
+                || t.starts_with("Traceback (most recent call last)");
+        }
+        // Indented frames and code lines, then the final exception line; chain markers.
+        return starts_ws
+            || p.lines.last().is_some_and(|l| l.starts_with([' ', '\t']))
+            || t.starts_with("Traceback (most recent call last)");
+    }
+    if blank {
+        return false;
+    }
+    // Python's logger.exception: the log line, then its traceback.
+    if t.starts_with("Traceback (most recent call last)") && p.lines.len() == 1 {
+        return true;
+    }
+    if starts_ws && (t.starts_with("at ") || t.starts_with("File \"") || t.starts_with("...")) {
+        return true;
+    }
+    if let Some(last) = p.lines.last() {
+        // A Python exception line directly after a frame or code line.
+        if last.starts_with([' ', '\t']) && EXCEPTION_LINE.as_ref().is_some_and(|re| re.is_match(content)) {
+            return true;
+        }
+    }
+    match (p.family.as_deref(), family) {
+        // An npm error block holds all its lines; so does curl's verbose trace (`*` notes,
+        // `>` request, `<` response).
+        (Some("npm ERR!"), Some("npm ERR!")) | (Some("curl"), Some("curl")) => true,
+        // A wrapped line inside an npm block (no prefix, no time of its own).
+        (Some("npm ERR!"), None) => !line.stamped && line_time(t).is_none(),
+        // After curl's trace: the response body and curl's error, up to a new prompt.
+        (Some("curl"), None) => !t.starts_with("$ ") && !line.stamped && line_time(t).is_none(),
+        _ => false,
+    }
+}
+
+/// Whether a line continues a copied Cloudflare page (`None`: not a page, other rules decide).
+/// The page takes its lines up to a blank line, and past one when the next line is one of the
+/// page's sections; a second code, Ray ID or failing box is the next page.
+fn page_continues(p: &Pending, line: &Line<'_>) -> Option<bool> {
+    let t = line.content.trim_start();
+    let starts_page = PAGE_START.as_ref().is_some_and(|r| r.is_match(t));
+    // The host a user wrote above the page they copied.
+    if !p.page
+        && p.lines.len() == 1
+        && starts_page
+        && p.lines.first().is_some_and(|l| HOST_LINE.as_ref().is_some_and(|r| r.is_match(l)))
+    {
+        return Some(true);
+    }
+    // A traceback, a curl run, an error object or an embedded page keep their own rules (an
+    // SDK's `Error code: 500 - {…}` is not a copied page).
+    if !p.page || p.html_open || p.traceback || p.family.is_some() || p.braces > 0 || p.lines.len() >= MAX_PAGE_LINES {
+        return None;
+    }
+    if line.blank {
+        return Some(true);
+    }
+    // A line with a collector's time stamp is the log going on, not the page.
+    if line.stamped {
+        return Some(false);
+    }
+    let again = (p.page_code && PAGE_CODE.as_ref().is_some_and(|r| r.is_match(t)))
+        || (p.page_ray && PAGE_RAY.as_ref().is_some_and(|r| r.is_match(t)))
+        || (p.page_box && PAGE_BOX.as_ref().is_some_and(|r| r.is_match(t)));
+    if again {
+        return Some(false);
+    }
+    if p.after_blank {
+        return Some(PAGE_PHRASE.as_ref().is_some_and(|r| r.is_match(t)));
+    }
+    Some(true)
+}
+
+/// The family prefix of a line (set aside) and its content.
+pub(super) fn split_prefix(raw: &str) -> (Option<String>, &str) {
+    if raw.starts_with("$ curl ") {
+        return (Some("curl".to_string()), raw);
+    }
+    match PREFIX.as_ref().and_then(|re| re.find(raw)) {
+        // `>`, `<` and `*` open a curl trace only on curl's own lines (npm prints `> app@1.0.0
+        // start`, Markdown has `* item`).
+        Some(m)
+            if matches!(m.as_str().trim(), "*" | "<" | ">")
+                && !CURL_LINE.as_ref().is_some_and(|re| re.is_match(raw)) =>
+        {
+            (None, raw)
+        }
+        Some(m) if m.end() > 0 => {
+            let p = m.as_str().trim();
+            let family = if p.starts_with("npm") {
+                Some("npm ERR!".to_string())
+            } else if matches!(p, "*" | "<" | ">") {
+                Some("curl".to_string())
+            } else if p.contains('|') {
+                Some(p.to_string())
+            } else {
+                None
+            };
+            (family, raw.get(m.end()..).unwrap_or_default())
+        }
+        _ => (None, raw),
+    }
+}
+
+/// `{` minus `}` outside quoted strings, counted only when the line opens an object (an error
+/// object printed over several lines); other text with braces does not hold a record open.
+fn brace_balance(line: &str) -> i64 {
+    let mut n = 0i64;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                // Only double quotes: an apostrophe in prose (`Can't reach API: {`) is not a string.
+                '"' => quote = Some(c),
+                '{' => n += 1,
+                '}' => n -= 1,
+                _ => {}
+            },
+        }
+    }
+    n.max(-1_000)
+}

@@ -1,0 +1,319 @@
+//! Free-text logs of the tools users ran during an outage: Node SDKs and CLIs (errors printed
+//! with stacks or as inspected objects), npm, Python `openai` / `anthropic` / `httpx` /
+//! `requests` logging and tracebacks, curl verbose and error output, browser console exports;
+//! and what users pasted into tickets and chats: Cloudflare's error pages (HTML, flattened to
+//! text, or retyped), challenge messages, router lines (`cfpage.rs` reads the pages as evidence).
+//!
+//! **Framing** ([`ClientFramer`]): one event per logical record. A record starts at a line and
+//! takes the lines that continue it: stack frames (`    at f (file.js:1:2)`, `  File "x.py"`),
+//! the rest of a Python traceback through its final `SomeError: message` line, the lines of an
+//! HTML page embedded in an error (through `</html>`), the lines of a `{ ... }` error object, and
+//! a block of `npm ERR!` lines (with the wrapped lines inside it), a copied Cloudflare page (its
+//! lines, and its sections after a blank line), a nested terminal marker's line. Known line
+//! prefixes are set aside first (`lines.rs`): a collector's time stamp before every line (Docker,
+//! kubectl, GitHub Actions, Heroku, compose, seconds elapsed), pm2's `0|app |`, `npm ERR!`,
+//! GitHub Actions' `##[error]`, terminal UI markers; a URL the terminal wrapped is joined. A JSON
+//! array of error objects on one line is one record per element. Blank lines end a record outside
+//! those blocks.
+//!
+//! **Fields**: the time found in the record's first line (ISO 8601 with or without `T`, offset
+//! or fraction, `YYYY-MM-DD HH:MM:SS,mmm`, a leading epoch), or a `timestamp` key of a JSON
+//! record; a record without one takes the time of the record before it in the same file, and is
+//! null before the first. A time without an offset is read as UTC. The HTTP status (`API Error
+//! (520`, `Error: 500 {`, `HTTP/1.1 502`, `status code 503`, a Cloudflare error page's title),
+//! the error code found last in the record (`UNABLE_TO_GET_ISSUER_CERT_LOCALLY`,
+//! `CERTIFICATE_VERIFY_FAILED`, `ECONNRESET`, `ETIMEDOUT`, `net::ERR_*`, `APIConnectionError`,
+//! ...) or else a known phrase (`socket hang up`, `unable to get local issuer certificate`,
+//! `curl: (60)`), the first URL (host, path) or a host named in "connect to HOST", a request id
+//! (`request_id`, `x-request-id`, `cf-ray`, whose suffix names the data center), the first line
+//! as the message, and a bounded prefix of an embedded HTML page as the body. Messages, URLs and
+//! bodies are redacted ([`crate::redact`]).
+//!
+//! The accounting counts records: a client log's "lines" are its logical records, and the
+//! event's `source_line` is the 1-based line where the record starts.
+
+use std::io::{self, BufRead, Read};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::norm::Record;
+use super::{FrameOptions, LineFormat, Need, Reject};
+use crate::event::Event;
+
+mod cfpage;
+mod fields;
+mod lines;
+
+use fields::json_elements;
+use lines::{continues, Line, Pending};
+
+/// Free-text client and SDK logs.
+pub struct ClientLog;
+
+impl LineFormat for ClientLog {
+    fn id(&self) -> &'static str {
+        "client_log"
+    }
+    fn provider(&self) -> &'static str {
+        "client"
+    }
+    fn source_kind(&self) -> &'static str {
+        "client"
+    }
+    fn expected(&self) -> &'static str {
+        "a client or SDK log: text with HTTP errors, error codes, stack traces or tracebacks"
+    }
+    fn sniff_line(&self, _line: &[u8]) -> bool {
+        false
+    }
+    fn reframes(&self) -> bool {
+        true
+    }
+    fn reframe<'r>(&self, input: Box<dyn BufRead + Send + 'r>, opts: &FrameOptions) -> Box<dyn Read + Send + 'r> {
+        Box::new(ClientFramer::new(input, opts.clone()))
+    }
+    fn parse_fields<'a>(&self, line: &'a [u8], _need: Need) -> Result<Event<'a>, Reject> {
+        Record::parse(line)
+    }
+}
+
+impl ClientLog {
+    /// Whether the head of a file reads like a client log: text (no NUL bytes) carrying an error
+    /// code, a known failure phrase, an npm error block, a traceback, a stack frame or an API
+    /// error.
+    pub fn sniff_text(&self, head: &[u8]) -> bool {
+        if head.contains(&0) {
+            return false;
+        }
+        let text = String::from_utf8_lossy(head);
+        SNIFF.as_ref().is_some_and(|re| re.is_match(&text))
+    }
+}
+
+fn re(s: &str) -> Option<Regex> {
+    Regex::new(s).ok()
+}
+
+static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"(?m)npm ERR!|^< HTTP/[\d.]+ \d{3}|\bError: [1-5]\d\d\b|Traceback \(most recent call last\)|^\s+at .+:\d+:\d+\)?\s*$|API Error|",
+        r"\b(?:E(?:CONNRESET|CONNREFUSED|TIMEDOUT|NOTFOUND|AI_AGAIN|PIPE)|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|",
+        r"CERTIFICATE_VERIFY_FAILED|SELF_SIGNED_CERT_IN_CHAIN|APIConnectionError|APITimeoutError)\b|",
+        r"net::ERR_|socket hang up|unable to get local issuer certificate|curl: \(\d+\)|",
+        r"^\S*\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d.{0,40}\b(?:ERROR|WARN(?:ING)?|INFO|DEBUG)\b|",
+        // Pasted evidence: Cloudflare's pages and challenges, curl runs and responses, router
+        // lines, SDK errors.
+        r"\b(?:Cloudflare|Host|Browser)\s+(?:Error|Working)\b|\bRay ID:?\s*[0-9a-f]{16}|(?i:\berror code:?\s*\d{3,4}\b)|",
+        r"^\s*Error \d{3,4}\b|cloudflare_error|challenges\.cloudflare\.com|Attention Required!|Just a moment|",
+        r"(?i:<center>\s*cloudflare)|\bHTTP [45]\d\d\b|cf-error-|(?i:\bcf-ray:)|^\$?\s*curl\s|^HTTP/\d(?:\.\d)? [1-5]\d\d\b|",
+        r"heroku\[router\]|\bat=error code=H\d|TypeError:? \(?(?:terminated|fetch failed)|FetchError|",
+        r"^\s*[1-5]\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Origin )|",
+        r"\b(?:InternalServerError|RateLimitError|APIStatusError|UND_ERR_[A-Z_]+)\b|unexpected status [1-5]\d\d|overloaded_error|",
+        r"x509: |\bdial tcp\b|\bno such host\b|ServerDisconnectedError|\bHTTPError\b|stream disconnected"
+    ))
+});
+
+/// Longest physical line kept, in bytes (the rest of a longer line is skipped).
+const MAX_LINE: usize = 64 << 10;
+/// Groups a client log's lines into records and writes one [`Record`] line each.
+pub struct ClientFramer<'r> {
+    input: Box<dyn BufRead + Send + 'r>,
+    opts: FrameOptions,
+    line_no: u64,
+    pending: Option<Pending>,
+    last_time: Option<i64>,
+    out: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    /// A read error held back until the records before it were handed out.
+    failed: Option<io::Error>,
+}
+
+impl<'r> ClientFramer<'r> {
+    /// A framer over a decompressed client log.
+    pub fn new(input: Box<dyn BufRead + Send + 'r>, opts: FrameOptions) -> Self {
+        ClientFramer {
+            input,
+            opts,
+            line_no: 0,
+            pending: None,
+            last_time: None,
+            out: Vec::new(),
+            pos: 0,
+            eof: false,
+            failed: None,
+        }
+    }
+
+    /// The next physical line (without terminator, at most [`MAX_LINE`] bytes kept).
+    fn read_line(&mut self) -> io::Result<Option<String>> {
+        let mut line = Vec::new();
+        let mut any = false;
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            any = true;
+            let (used, done) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let take = if done { used - 1 } else { used };
+            if line.len() < MAX_LINE {
+                let room = MAX_LINE - line.len();
+                line.extend_from_slice(buf.get(..take.min(room)).unwrap_or_default());
+            }
+            self.input.consume(used);
+            if done {
+                break;
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+        Ok(Some(String::from_utf8_lossy(line).into_owned()))
+    }
+
+    fn emit(&mut self, p: &Pending) {
+        let text = p.lines.join("\n");
+        if p.overflow {
+            let limit = self.opts.max_record_bytes;
+            let mut r = Record::rejected(format!(
+                "record too large: the record at line {} exceeds the limit of {limit} bytes (--max-record-bytes)",
+                p.first_line
+            ));
+            r.line = Some(p.first_line);
+            r.write_line(&mut self.out);
+            return;
+        }
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("[{") || (trimmed.starts_with("{\"") && trimmed.contains("},{")) {
+            let elements = json_elements(trimmed);
+            if elements.len() > 1 || trimmed.starts_with('[') {
+                for el in elements {
+                    let rec = self.json_record(&el, p.first_line);
+                    rec.write_line(&mut self.out);
+                }
+                return;
+            }
+        }
+        let rec = self.text_record(&text, p.first_line, p.stamp);
+        rec.write_line(&mut self.out);
+    }
+}
+
+impl ClientFramer<'_> {
+    /// Feeds one physical line; may finish the pending record.
+    fn feed(&mut self, raw: &str) {
+        self.line_no += 1;
+        let line = Line::split(raw);
+        // A blank line ends a record; a line that is only a prefix (`npm ERR!`, curl's `>`)
+        // continues its block but starts nothing.
+        // A URL the terminal wrapped: its rest joins the line it was cut from.
+        if let Some(p) = self.pending.as_mut() {
+            if lines::wraps_url(p, &line) {
+                p.append(line.content, self.opts.max_record_bytes);
+                return;
+            }
+        }
+        let continues = self.pending.as_ref().is_some_and(|p| continues(p, &line));
+        let content = line.content;
+        if continues {
+            if let Some(p) = self.pending.as_mut() {
+                if (p.traceback || p.page || p.family.as_deref() == Some("curl")) && line.blank {
+                    p.after_blank = true;
+                    return;
+                }
+                if std::mem::take(&mut p.after_blank) {
+                    // The blank line stays: it separates a response's headers from its body.
+                    p.add("", self.opts.max_record_bytes);
+                }
+                if content.trim_start().starts_with("Traceback (most recent call last)") {
+                    p.traceback = true;
+                }
+                // The next nested marker must be deeper than this one (a tool's result under
+                // `⏺`, then its own cause); a sibling at the same depth is a record of its own.
+                if line.marker.is_some() {
+                    p.marker = line.marker;
+                }
+                p.add(content, self.opts.max_record_bytes);
+            }
+            return;
+        }
+        if let Some(p) = self.pending.take() {
+            self.emit(&p);
+        }
+        if content.trim().is_empty() {
+            return;
+        }
+        let mut p = Pending {
+            first_line: self.line_no,
+            family: line.family,
+            stamp: line.stamp,
+            marker: line.marker,
+            ..Pending::default()
+        };
+        p.traceback = content.trim_start().starts_with("Traceback (most recent call last)");
+        p.add(content, self.opts.max_record_bytes);
+        self.pending = Some(p);
+    }
+}
+
+impl Read for ClientFramer<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.out.len() {
+            self.out.clear();
+            self.pos = 0;
+            if self.eof {
+                return match self.failed.take() {
+                    Some(e) => Err(e),
+                    None => Ok(0),
+                };
+            }
+            if let Some(e) = self.failed.take() {
+                return Err(e);
+            }
+            match self.read_line() {
+                Ok(Some(l)) => self.feed(&l),
+                Ok(None) => {
+                    self.eof = true;
+                    if let Some(p) = self.pending.take() {
+                        self.emit(&p);
+                    }
+                }
+                Err(e) => {
+                    // The record being read is often the one that says what went wrong: emit
+                    // it, then report the error.
+                    self.eof = true;
+                    if let Some(p) = self.pending.take() {
+                        self.emit(&p);
+                    }
+                    if self.out.is_empty() {
+                        return Err(e);
+                    }
+                    self.failed = Some(e);
+                }
+            }
+        }
+        let avail = self.out.get(self.pos..).unwrap_or_default();
+        let n = avail.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+use super::*;
+
+fn events(text: &str) -> Vec<Event<'static>> {
+    let mut f = ClientFramer::new(Box::new(io::Cursor::new(text.as_bytes().to_vec())), FrameOptions::default());
+    let mut out = String::new();
+    f.read_to_string(&mut out).unwrap();
+    let leaked: &'static str = Box::leak(out.into_boxed_str());
+    leaked.lines().map(|l| Record::parse(l.as_bytes()).unwrap()).collect()
+}
+
+#[test]
+fn node_stack_is_one_record() {
+    let ev = events("0|game     | Error: read ECONNRESET\n0|game     |     at exports._errnoException (util.js:1022:11)\n0|game     |     at TCP.onread (net.js:572:26)\n");
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].error.as_deref(), Some("ECONNRESET"));
+    assert_eq!(ev[0].line, Some(1));
+}
+
+#[test]
+fn python_traceback_takes_its_last_error() {
+    let text = "2025-11-18 11:21:03,120 INFO sending request\n2025-11-18 11:21:04,500 ERROR request failed\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    client.messages.create()\n  File \"httpx/_transports.py\", line 9, in handle\n    raise exc\nopenai.APIConnectionError: Connection error.\n\nnext line\n";
+    let ev = events(text);
+    // logger.exception: the log line and its traceback are one record.
+    assert_eq!(ev.len(), 3, "{ev:#?}");
+    assert_eq!(ev[1].line, Some(2));
+    assert_eq!(ev[1].error.as_deref(), Some("APIConnectionError"));
+    assert!(ev[1].message.as_deref().unwrap().ends_with("openai.APIConnectionError: Connection error."));
+    assert_eq!(ev[0].time_ns, 1_763_464_863_120_000_000);
+    // No timestamp: the time of the record before.
+    assert_eq!(ev[2].time_ns, ev[1].time_ns);
+    assert!(!ev[2].time_unknown);
+}
+
+#[test]
+fn chained_tracebacks_and_a_cut_off_page() {
+    let text = "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n    g()\nsocket.gaierror: [Errno -2] Name or service not known\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"a.py\", line 9, in h\n    f(timeout=(10, 30))\nhttpx.ConnectError: [Errno -2] Name or service not known\n2025-11-18 11:30:00,000 WARNING completion failed (HTTP 522): <!DOCTYPE html><html><head>\n2025-11-18 11:30:05,000 INFO next\n";
+    let ev = events(text);
+    assert_eq!(ev.len(), 3, "{ev:#?}");
+    assert_eq!(ev[0].error.as_deref(), Some("ENOTFOUND"));
+    assert_eq!(ev[1].edge_status, Some(522));
+    assert_eq!(ev[2].line, Some(13), "a page cut off in a log line does not swallow the next record");
+}
+
+#[test]
+fn npm_block_and_wrapped_line() {
+    let text = "npm ERR! argv \"C:\\\\node.exe\" \"C:\\\\\nnode_modules\\\\npm-cli.js\"\nnpm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n\nnpm ERR! other\n";
+    let ev = events(text);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].error.as_deref(), Some("UNABLE_TO_GET_ISSUER_CERT_LOCALLY"));
+    assert_eq!(ev[1].line, Some(5));
+    assert!(ev[0].time_unknown);
+}
+
+#[test]
+fn html_page_in_an_api_error() {
+    let text = "  ⎿  API Error (520 <!DOCTYPE html>\n<head>\n\n<title>api.example.com | 520: Web server is returning an unknown error</title>\n</head></html>\nafter\n";
+    let ev = events(text);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].edge_status, Some(520));
+    assert_eq!(ev[0].host.as_deref(), Some("api.example.com"));
+    assert!(ev[0].body.as_deref().unwrap().starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn json_array_is_one_record_per_element() {
+    let text = r#"[{"error":"Error: 500 {\"type\":\"error\",\"request_id\":\"req_011ABC\"}","timestamp":"2026-06-23T14:16:08.129Z"},{"error":"Error: 502 x","timestamp":"2026-06-23T14:17:15.531Z"},{"error":"Error: 500 {\"request_id\":\"req_0"#;
+    let ev = events(text);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(ev[0].edge_status, Some(500));
+    assert_eq!(ev[0].request_id.as_deref(), Some("req_011ABC"));
+    assert_eq!(ev[1].edge_status, Some(502));
+    assert!(ev.iter().all(|e| e.line == Some(1)));
+}
+
+#[test]
+fn inspected_error_object_and_secrets() {
+    let text = "{ [Error: socket hang up] code: 'ECONNRESET' }\ncurl -H 'Authorization: Bearer sk-ant-api03-SECRETSECRETSECRET' https://api.example.com/v1?token=abcdef\n";
+    let ev = events(text);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].error.as_deref(), Some("ECONNRESET"));
+    let m = ev[1].message.as_deref().unwrap();
+    assert!(!m.contains("SECRETSECRET"), "{m}");
+    assert_eq!(ev[1].path.as_deref(), Some("/v1?token=[REDACTED]"));
+}
+
+#[test]
+fn npm_script_banners_are_not_a_curl_trace() {
+    let text = "> myapp@1.0.0 start\n> node index.js\n\n2025-11-18T11:30:00Z Error: read ECONNRESET\n2025-11-18T11:31:00Z getaddrinfo ENOTFOUND api.example.com\n";
+    let ev = events(text);
+    assert_eq!(ev.iter().map(|e| e.line.unwrap()).collect::<Vec<_>>(), vec![1, 2, 4, 5]);
+    assert_eq!(ev[2].error.as_deref(), Some("ECONNRESET"));
+    assert_eq!(ev[3].error.as_deref(), Some("ENOTFOUND"));
+}
+
+#[test]
+fn json_records_keep_their_keys_and_drop_secret_ones() {
+    let text = r#"[{"api_key":"0123456789abcdef0123","error":"Error: 500 boom","request_id":"req_011ABC"}]"#;
+    let ev = events(text);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].request_id.as_deref(), Some("req_011ABC"));
+    assert!(!ev[0].message.as_deref().unwrap_or_default().contains("0123456789abcdef"));
+}
+
+#[test]
+fn sniffing() {
+    assert!(ClientLog.sniff_text(b"Error: socket hang up\n"));
+    assert!(!ClientLog.sniff_text(b"hello world\n"));
+    assert!(!ClientLog.sniff_text(b"\x00\x01ECONNRESET"));
+}
