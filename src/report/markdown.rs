@@ -32,7 +32,7 @@ fn list(v: &[String]) -> String {
 
 fn verdict(i: &IncidentSummary) -> String {
     format!(
-        "**{}**: {} failure, {} scope, {} → {} UTC ({}), {} POP(s) in {} region(s); epicenter {}; {} of {} requests 5xx ({}){}; hosts {}{}.",
+        "**{}**: {} failure, {} scope, {} → {} UTC ({}), {} POP(s) in {} region(s); {}; {} of {} requests 5xx ({}){}; hosts {}{}.",
         e(&i.id),
         attribution(i.attribution),
         format!("{:?}", i.scope).to_lowercase(),
@@ -41,7 +41,7 @@ fn verdict(i: &IncidentSummary) -> String {
         i.duration_seconds.map_or_else(|| "—".to_string(), super::html::duration),
         i.pops,
         i.regions.len(),
-        list(&i.epicenter),
+        e(&i.onset_shape),
         thousands(i.errors),
         thousands(i.requests),
         pct(i.error_rate),
@@ -61,7 +61,7 @@ fn entry(x: &Entry) -> String {
         ),
         EntryKind::IncidentEnds => format!("**{} ends**: the last errors stop", e(x.incident.as_deref().unwrap_or(""))),
         EntryKind::PopsAffected => format!(
-            "{} {} failing (+{} after the epicenter)",
+            "{} {} failing (+{} after the first)",
             list(&x.pops),
             if x.pops.len() > 1 { "start" } else { "starts" },
             super::html::duration(x.lag_seconds.unwrap_or(0.0).round() as i64)
@@ -128,7 +128,7 @@ pub fn render(r: &Report) -> String {
         let time = if r.entries_date.is_some() { super::html::hms(&x.time) } else { hms(Some(&x.time)) };
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
-    let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the epicenter) and recovery; POPs changing within the same minute share a row.\n");
+    let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");
 
     let _ = writeln!(s, "## Error rate by region\n");
     let _ = writeln!(s, "![5xx error rate by region and time](heatmap.svg)\n");

@@ -178,6 +178,9 @@ pub struct IncidentSummary {
     pub regions: Vec<String>,
     /// Epicenter POP(s).
     pub epicenter: Vec<String>,
+    /// How the onsets lie, in words: the epicenter, a simultaneous push, or failing before the
+    /// input starts.
+    pub onset_shape: String,
     /// Hosts involved.
     pub hosts: Vec<String>,
     /// The signature with the most events in the incident.
@@ -439,6 +442,7 @@ fn summary(i: &Incident) -> IncidentSummary {
         pops: i.pops.len(),
         regions: i.evidence.regions.clone(),
         epicenter: i.epicenter.clone(),
+        onset_shape: onset_shape(i),
         hosts: i.hosts.clone(),
         dominant_signature,
         requests: i.evidence.requests,
@@ -447,6 +451,27 @@ fn summary(i: &Incident) -> IncidentSummary {
         transitions: i.flapping.transitions,
         period_seconds: i.flapping.period_seconds,
         reason: i.evidence.reason.clone(),
+    }
+}
+
+/// The onset pattern of an incident in words.
+fn onset_shape(i: &Incident) -> String {
+    use crate::timeline::model::Pattern;
+    let spread = i
+        .onset_spread_seconds
+        .map_or_else(String::new, |s| format!(" (estimates within {s:.0} s, intervals overlapping)"));
+    match i.onset_pattern {
+        Pattern::Simultaneous => {
+            format!("onsets consistent with one instant at every POP{spread}: a change applied everywhere at once, no epicenter")
+        }
+        Pattern::Censored => "failing before the input starts: no epicenter can be named".to_string(),
+        _ if i.epicenter.is_empty() => "—".to_string(),
+        _ if i.epicenter_alternatives.is_empty() => format!("epicenter {}", i.epicenter.join(", ")),
+        _ => format!(
+            "epicenter {} (or, within the onsets' uncertainty, {})",
+            i.epicenter.join(", "),
+            i.epicenter_alternatives.join(", ")
+        ),
     }
 }
 
@@ -462,6 +487,7 @@ struct Group {
 /// recoveries grouped by minute.
 pub fn entries(timeline: &Timeline) -> Vec<Entry> {
     let mut out: Vec<(i64, Entry)> = Vec::new();
+    let by_onset = onset_order(timeline);
     for i in &timeline.incidents {
         if let Some(t) = i.onset.as_deref() {
             out.push((
@@ -471,7 +497,7 @@ pub fn entries(timeline: &Timeline) -> Vec<Entry> {
                     kind: EntryKind::IncidentBegins,
                     incident: Some(i.id.clone()),
                     attribution: Some(i.attribution),
-                    pops: i.epicenter.clone(),
+                    pops: if i.epicenter.is_empty() { first_minute(&by_onset, i) } else { i.epicenter.clone() },
                     lag_seconds: None,
                 },
             ));
@@ -507,7 +533,7 @@ pub fn entries(timeline: &Timeline) -> Vec<Entry> {
         }
         g.pops.push(pop.to_string());
     };
-    for p in timeline.propagation.iter().filter(|p| p.lag_seconds > 0.0) {
+    for p in by_onset.iter().filter(|p| p.lag_seconds > 0.0) {
         add(&p.onset, EntryKind::PopsAffected, &p.pop, Some(p.lag_seconds));
     }
     for p in timeline.pops.iter().filter(|p| p.affected) {
@@ -665,6 +691,11 @@ pub fn sources(counts: &SourceCounts) -> Vec<SourceSummary> {
             }
         })
         .collect()
+}
+
+/// The incident's POPs that began failing within a minute of its onset.
+fn first_minute(by_onset: &[crate::timeline::model::Propagation], i: &Incident) -> Vec<String> {
+    by_onset.iter().filter(|p| p.lag_seconds <= 60.0 && i.pops.contains(&p.pop)).map(|p| p.pop.clone()).collect()
 }
 
 /// Affected POPs by onset with their lag after the first (whatever the incident's pattern).
