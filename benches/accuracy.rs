@@ -10,8 +10,8 @@
 //! these figures are not those the tests were tuned on (the older tests' seeds 11–13 fall inside
 //! it, at scales 1.5–3).
 
+use blastradius::eval::{evaluate, evaluate_slice, quantile, score, Score};
 use blastradius::simulate::{Scenario, SimOptions};
-use blastradius::timeline::score::{evaluate, evaluate_slice, quantile, score, Score};
 use blastradius::timeline::Params;
 
 fn fmt(v: Option<f64>) -> String {

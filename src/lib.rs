@@ -19,6 +19,7 @@ pub mod classify;
 pub mod cli;
 pub mod duration;
 pub mod error;
+pub mod eval;
 pub mod event;
 pub mod evidence;
 pub mod formats;

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod html;
+pub mod incidents;
 pub mod markdown;
 pub mod model;
 pub mod svg;

@@ -57,7 +57,6 @@ pub mod model;
 pub mod naive;
 pub mod places;
 pub mod refine;
-pub mod score;
 pub mod series;
 
 use std::collections::{BTreeMap, BTreeSet};

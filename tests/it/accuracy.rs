@@ -7,8 +7,8 @@ use blastradius::simulate::{Scenario, SimOptions};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use blastradius::eval::{analyze, clip_truth, evaluate, quantile, score, slice_logs, Evaluation, Score};
 use blastradius::timeline::model::{Attribution, Pattern, Timeline};
-use blastradius::timeline::score::{analyze, clip_truth, evaluate, quantile, score, slice_logs, Evaluation, Score};
 use blastradius::timeline::Params;
 
 fn pooled(scenario: Scenario, runs: &[(u64, f64)]) -> (Score, Vec<Option<f64>>) {

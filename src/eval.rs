@@ -1,9 +1,11 @@
-//! Scoring a timeline against a known truth (the simulator's `truth.json`): how the method is
-//! measured, in tests and in `BENCHMARKS.md`.
+//! The evaluation harness: scoring a timeline against a known truth (the simulator's
+//! `truth.json`), and running the simulator through ingest and the timeline to get one. It
+//! depends on the analysis and on the simulator; neither depends on it. Used by the accuracy
+//! tests and `benches/accuracy.rs` (the figures in `BENCHMARKS.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{Attribution, Pattern, PopTimeline, Timeline};
+use crate::timeline::model::{Attribution, Pattern, PopTimeline, Timeline};
 
 /// How one timeline compares with the truth.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -221,7 +223,7 @@ pub fn score(truth: &Timeline, found: &Timeline) -> Score {
                 continue;
             }
             sc.edge_incidents += 1;
-            let named = |f: &&&super::model::Incident| {
+            let named = |f: &&&crate::timeline::model::Incident| {
                 let mut a: Vec<&String> = f.epicenter.iter().collect();
                 let mut b: Vec<&String> = ti.epicenter.iter().collect();
                 a.sort();
@@ -368,7 +370,7 @@ pub fn clip_truth(truth: &Timeline, from: i64, to: i64) -> Timeline {
     };
     let mut out = truth.clone();
     for p in &mut out.pops {
-        p.flapping = super::model::Flapping::default();
+        p.flapping = crate::timeline::model::Flapping::default();
         if p.affected {
             p.affected = clip(&mut p.onset, &mut p.recovery, &mut p.onset_censored, &mut p.recovery_censored);
         }
@@ -381,7 +383,7 @@ pub fn clip_truth(truth: &Timeline, from: i64, to: i64) -> Timeline {
     }
     let affected: BTreeSet<String> = out.pops.iter().filter(|p| p.affected).map(|p| p.pop.clone()).collect();
     out.incidents.retain_mut(|i| {
-        i.flapping = super::model::Flapping::default();
+        i.flapping = crate::timeline::model::Flapping::default();
         if !clip(&mut i.onset, &mut i.recovery, &mut i.onset_censored, &mut i.recovery_censored) {
             return false;
         }
@@ -403,18 +405,18 @@ pub fn clip_truth(truth: &Timeline, from: i64, to: i64) -> Timeline {
 
 /// Reads the Logpush files under `logs` through the ordinary ingest path and builds the
 /// method's timeline and the naive baseline's.
-pub fn analyze(logs: &std::path::Path, params: &super::Params) -> crate::Result<(Timeline, Timeline)> {
+pub fn analyze(logs: &std::path::Path, params: &crate::timeline::Params) -> crate::Result<(Timeline, Timeline)> {
     let (inputs, _) = crate::ingest::discover(&[logs.to_path_buf()]);
     let (table, acc) =
         crate::rates::compute(&inputs, &crate::ingest::IngestOptions::default(), &crate::ingest::NoProgress, 60, true)?;
-    let input = super::model::InputSummary {
+    let input = crate::timeline::model::InputSummary {
         files: acc.files.len() as u64,
         lines: acc.lines,
         events: acc.events,
         rejected: acc.rejected,
         duplicates: acc.duplicates,
     };
-    Ok((super::build(&table, input, params), super::naive::build(&table, 0.10)))
+    Ok((crate::timeline::build(&table, input, params), crate::timeline::naive::build(&table, 0.10)))
 }
 
 /// Simulates a scenario into `dir`, keeps only its lines in `[from, to)` (unix seconds) in
@@ -424,7 +426,7 @@ pub fn evaluate_slice(
     dir: &std::path::Path,
     from: i64,
     to: i64,
-    params: &super::Params,
+    params: &crate::timeline::Params,
 ) -> crate::Result<Evaluation> {
     let truth = crate::simulate::simulate(opts, dir)?;
     let sliced = dir.join("slice");
@@ -448,7 +450,7 @@ pub struct Evaluation {
 pub fn evaluate(
     opts: &crate::simulate::SimOptions,
     dir: &std::path::Path,
-    params: &super::Params,
+    params: &crate::timeline::Params,
 ) -> crate::Result<Evaluation> {
     let truth = crate::simulate::simulate(opts, dir)?;
     let (found, naive) = analyze(&dir.join("logs"), params)?;
