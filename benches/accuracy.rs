@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs, reason = "a measurement harness")]
-//! Accuracy of the timeline against the simulator's truth over many seeds, beside the naive
+//! Accuracy of the timeline against the simulator's truth over many seeds, beside two peers (an
+//! alert rule on edge-generated 5xx, ≥ 2 % for three minutes, and the naive
 //! baseline (a fixed 10 % threshold on per-minute 5xx rate) scored the same way. Prints the
 //! Markdown table kept in `BENCHMARKS.md`:
 //!
@@ -31,34 +32,36 @@ fn main() {
     let slices = [(Scenario::Nov18, "nov18 13:10–14:20 slice", at(nov18, 13, 10), at(nov18, 14, 20))];
     for scenario in Scenario::ALL {
         for &scale in &scales {
-            let (mut m, mut n) = (Score::default(), Score::default());
+            let (mut m, mut n, mut a) = (Score::default(), Score::default(), Score::default());
             for seed in 1..=seeds {
                 let dir = tempfile::tempdir().unwrap();
                 let ev = evaluate(&SimOptions { scenario, seed, scale }, dir.path(), &Params::default()).unwrap();
                 m.pool(&score(&ev.truth, &ev.found));
                 n.pool(&score(&ev.truth, &ev.naive));
+                a.pool(&score(&ev.truth, &ev.alert));
             }
-            rows(scenario.name(), scale, &m, &n);
+            rows(scenario.name(), scale, &m, &n, &a);
         }
     }
     for (scenario, label, from, to) in slices {
         for &scale in &scales {
-            let (mut m, mut n) = (Score::default(), Score::default());
+            let (mut m, mut n, mut a) = (Score::default(), Score::default(), Score::default());
             for seed in 1..=seeds {
                 let dir = tempfile::tempdir().unwrap();
                 let opts = SimOptions { scenario, seed, scale };
                 let ev = evaluate_slice(&opts, dir.path(), from, to, &Params::default()).unwrap();
                 m.pool(&score(&ev.truth, &ev.found));
                 n.pool(&score(&ev.truth, &ev.naive));
+                a.pool(&score(&ev.truth, &ev.alert));
             }
-            rows(label, scale, &m, &n);
+            rows(label, scale, &m, &n, &a);
         }
     }
 }
 
 /// The table's rows for one shape: the method's and the naive baseline's.
-fn rows(label: &str, scale: f64, m: &Score, n: &Score) {
-    for (name, s) in [("blastradius", m), ("naive 10 %", n)] {
+fn rows(label: &str, scale: f64, m: &Score, n: &Score, a: &Score) {
+    for (name, s) in [("blastradius", m), ("naive 10 %", n), ("alert rule", a)] {
         let within = if s.period_errors.is_empty() {
             "—".to_string()
         } else {
@@ -68,7 +71,7 @@ fn rows(label: &str, scale: f64, m: &Score, n: &Score) {
                 100.0 * s.period_errors.iter().filter(|e| **e <= 30.0).count() as f64 / s.period_errors.len() as f64
             )
         };
-        let naive = name.starts_with("naive");
+        let naive = name != "blastradius";
         println!(
             "| {} | {scale} | {name} | {} | {} / {} | {} / {} | {within} | {} | {} | {} | {} | {} |",
             label,

@@ -404,8 +404,11 @@ pub fn clip_truth(truth: &Timeline, from: i64, to: i64) -> Timeline {
 }
 
 /// Reads the Logpush files under `logs` through the ordinary ingest path and builds the
-/// method's timeline and the naive baseline's.
-pub fn analyze(logs: &std::path::Path, params: &crate::timeline::Params) -> crate::Result<(Timeline, Timeline)> {
+/// method's timeline and the peers' (the naive threshold and the alert rule).
+pub fn analyze(
+    logs: &std::path::Path,
+    params: &crate::timeline::Params,
+) -> crate::Result<(Timeline, Timeline, Timeline)> {
     let (inputs, _) = crate::ingest::discover(&[logs.to_path_buf()]);
     let (table, acc) =
         crate::rates::compute(&inputs, &crate::ingest::IngestOptions::default(), &crate::ingest::NoProgress, 60, true)?;
@@ -416,7 +419,11 @@ pub fn analyze(logs: &std::path::Path, params: &crate::timeline::Params) -> crat
         rejected: acc.rejected,
         duplicates: acc.duplicates,
     };
-    Ok((crate::timeline::build(&table, input, params), crate::timeline::naive::build(&table, 0.10)))
+    Ok((
+        crate::timeline::build(&table, input, params),
+        crate::timeline::naive::build(&table, 0.10),
+        crate::timeline::naive::alert_rule(&table),
+    ))
 }
 
 /// Simulates a scenario into `dir`, keeps only its lines in `[from, to)` (unix seconds) in
@@ -431,8 +438,8 @@ pub fn evaluate_slice(
     let truth = crate::simulate::simulate(opts, dir)?;
     let sliced = dir.join("slice");
     slice_logs(&dir.join("logs"), &sliced, from, to)?;
-    let (found, naive) = analyze(&sliced, params)?;
-    Ok(Evaluation { truth: clip_truth(&truth, from, to), found, naive })
+    let (found, naive, alert) = analyze(&sliced, params)?;
+    Ok(Evaluation { truth: clip_truth(&truth, from, to), found, naive, alert })
 }
 
 /// One scenario run: the truth, the method's timeline and the naive baseline's.
@@ -443,6 +450,8 @@ pub struct Evaluation {
     pub found: Timeline,
     /// The naive 10 % threshold's answer.
     pub naive: Timeline,
+    /// The alert rule's answer (edge-generated 5xx ≥ 2 % for three buckets).
+    pub alert: Timeline,
 }
 
 /// Simulates a scenario into `dir`, reads it back through the ordinary ingest path and builds
@@ -453,8 +462,8 @@ pub fn evaluate(
     params: &crate::timeline::Params,
 ) -> crate::Result<Evaluation> {
     let truth = crate::simulate::simulate(opts, dir)?;
-    let (found, naive) = analyze(&dir.join("logs"), params)?;
-    Ok(Evaluation { truth, found, naive })
+    let (found, naive, alert) = analyze(&dir.join("logs"), params)?;
+    Ok(Evaluation { truth, found, naive, alert })
 }
 
 #[cfg(test)]

@@ -328,7 +328,7 @@ fn nov18_outage_only_slice_of_the_sample() {
     let lines = slice_logs(&sample.join("logs"), dir.path(), from, to).unwrap();
     assert!(lines > 1000, "{lines}");
     let truth = clip_truth(&truth, from, to);
-    let (found, _) = analyze(dir.path(), &Params::default()).unwrap();
+    let (found, _, _) = analyze(dir.path(), &Params::default()).unwrap();
     let s = score(&truth, &found);
     report("nov18 slice 13:10-14:20", &s);
     let failing = truth.pops.iter().filter(|p| p.affected).count();
