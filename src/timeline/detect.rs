@@ -49,8 +49,8 @@ pub struct Detection {
     pub spans: Vec<Span>,
     /// The healthy rate.
     pub baseline: f64,
-    /// Posterior probability of failing anywhere outside the accepted spans (how sure "not
-    /// affected" is: 1 minus this).
+    /// Posterior probability that a span weighed and refused was a change after all (how sure
+    /// "not affected" is: 1 minus this).
     pub p_outside: f64,
 }
 
@@ -101,18 +101,16 @@ pub fn detect(s: &Dense, cx: &Context<'_>) -> Detection {
     let path = hmm::viterbi(&s.k, &s.n, r, p.switch);
     let post = hmm::posterior(&s.k, &s.n, r, p.switch);
     let mut spans = Vec::new();
-    let mut accepted = vec![false; s.n.len()];
+    // The most probable change among the spans that were weighed and refused (too short or too
+    // small ones are not changes at all).
+    let mut rejected: f64 = 0.0;
     for g in groups(&path, cx) {
-        if let Some(span) = span_of(s, cx, &g, &path, &post, r) {
-            for m in accepted.iter_mut().take(span.end + 1).skip(span.start) {
-                *m = true;
-            }
-            spans.push(span);
+        match span_of(s, cx, &g, &path, &post, r) {
+            Ok(span) => spans.push(span),
+            Err(p) => rejected = rejected.max(p),
         }
     }
-    let p_outside =
-        post.iter().zip(&accepted).filter(|(_, a)| !**a).map(|(x, _)| *x).fold(0.0, f64::max).clamp(0.0, 1.0);
-    Detection { spans, baseline: r.p0, p_outside }
+    Detection { spans, baseline: r.p0, p_outside: rejected.clamp(0.0, 1.0) }
 }
 
 /// Failing runs of the path, grouped into spans of runs closer than the split gap.
@@ -145,13 +143,22 @@ fn groups(path: &[bool], cx: &Context<'_>) -> Vec<Vec<(usize, usize)>> {
 /// One group of runs as a span, when it passes the tests: long enough, and standing out from
 /// the rest of the series by at least the minimum effect and far beyond chance (with the
 /// series' dispersion).
-fn span_of(s: &Dense, cx: &Context<'_>, g: &[(usize, usize)], path: &[bool], post: &[f64], r: Rates) -> Option<Span> {
+fn span_of(
+    s: &Dense,
+    cx: &Context<'_>,
+    g: &[(usize, usize)],
+    path: &[bool],
+    post: &[f64],
+    r: Rates,
+) -> Result<Span, f64> {
     let (p, ax) = (cx.params, cx.axis);
     let failing_ns: i64 = g.iter().map(|(a, b)| ax.end(*b) - ax.time(*a)).sum();
     if failing_ns < p.min_failing_secs.saturating_mul(1_000_000_000).max(ax.w) {
-        return None;
+        return Err(0.0);
     }
-    let (&(first_a, _), &(_, last_b)) = (g.first()?, g.last()?);
+    let (Some(&(first_a, _)), Some(&(_, last_b))) = (g.first(), g.last()) else {
+        return Err(0.0);
+    };
     let mut mask = vec![false; s.k.len()];
     for (a, b) in g {
         for m in mask.iter_mut().take(*b + 1).skip(*a) {
@@ -172,7 +179,7 @@ fn span_of(s: &Dense, cx: &Context<'_>, g: &[(usize, usize)], path: &[bool], pos
     }
     let background = if n_out > 0 { k_out as f64 / n_out as f64 } else { r.p0 }.max(p.baseline_floor);
     if n_in == 0 || (k_in as f64 / n_in as f64) < background + p.min_excess {
-        return None;
+        return Err(0.0);
     }
     // The span must explain the series far better than one steady rate does: a two-sample
     // likelihood ratio (the evidence shrunk by the series' dispersion, so wander does not
@@ -186,8 +193,10 @@ fn span_of(s: &Dense, cx: &Context<'_>, g: &[(usize, usize)], path: &[bool], pos
     let penalty = (active * active).ln() + 1000f64.ln();
     let (k_prior, n_prior) = (PRIOR_REQUESTS * cx.reference, PRIOR_REQUESTS);
     let out = (k_out as f64 + k_prior, n_out as f64 + n_prior);
-    if hmm::split_gain((k_in as f64, n_in as f64), out) / phi < penalty {
-        return None;
+    // The posterior that this span is a change, with the price as prior odds.
+    let p_change = 1.0 / (1.0 + (penalty - hmm::split_gain((k_in as f64, n_in as f64), out) / phi).exp());
+    if p_change < 0.5 {
+        return Err(p_change);
     }
     let elevated = |j: usize| -> bool {
         let (k, n) = (s.k.get(j).copied().unwrap_or(0), s.n.get(j).copied().unwrap_or(0));
@@ -211,8 +220,8 @@ fn span_of(s: &Dense, cx: &Context<'_>, g: &[(usize, usize)], path: &[bool], pos
             s.first_err(b).unwrap_or_else(|| ax.time(b))
         })
         .collect();
-    let p_affected = (start..=end).filter_map(|j| post.get(j).copied()).fold(0.0, f64::max);
-    Some(finish(s, cx, (start, end), g.to_vec(), run_starts_ns, r, p_affected, r.p0))
+    let p_affected = (start..=end).filter_map(|j| post.get(j).copied()).fold(0.0, f64::max).min(p_change);
+    Ok(finish(s, cx, (start, end), g.to_vec(), run_starts_ns, r, p_affected, r.p0))
 }
 
 /// A span covering the whole series (failing throughout): both ends censored.
