@@ -243,8 +243,12 @@ fn finish(
     baseline: f64,
 ) -> Span {
     let ax = cx.axis;
-    let before = (0..start).any(|j| s.n.get(j).is_some_and(|n| *n > 0));
-    let after = (end + 1..s.n.len()).any(|j| s.n.get(j).is_some_and(|n| *n > 0));
+    // Censored only at the input's own ends: a POP whose first request comes hours into the
+    // input, already failing, began failing some time before it, inside the input.
+    let last_bucket = ax.len().saturating_sub(1);
+    let before = start > 0 && (0..start).any(|j| s.n.get(j).is_some_and(|n| *n > 0)) || start > 1;
+    let after =
+        end < last_bucket && (end + 1..s.n.len()).any(|j| s.n.get(j).is_some_and(|n| *n > 0)) || end + 1 < last_bucket;
     let lv = refine::Levels { p0: baseline, p1: r.p1, rho: r.rho };
     let (onset_ns, onset_iv) = if before {
         let p = refine::onset(s, start, lv, ax, s.first_err(start));

@@ -106,15 +106,20 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
         per_pop.values().filter(|(a, _)| !a.onset_censored).map(|(a, _)| (a.onset_ns, a.onset_iv)).collect();
     let recoveries: Vec<(i64, (i64, i64))> =
         per_pop.values().filter(|(_, b)| !b.recovery_censored).map(|(_, b)| (b.recovery_ns, b.recovery_iv)).collect();
-    let censored = |n: usize, (pat, spread): (Pattern, Option<f64>)| {
-        if per_pop.len() >= 2 && n < 2 {
+    // When some POP was already failing as the input starts (still failing as it ends), the
+    // incident began before it (ended after it): the onsets seen inside the input are not its
+    // pattern.
+    let censored = |cut: bool, (pat, spread): (Pattern, Option<f64>)| {
+        if per_pop.len() >= 2 && cut {
             (Pattern::Censored, None)
         } else {
             (pat, spread)
         }
     };
-    let (onset_pattern, onset_spread_seconds) = censored(onsets.len(), pattern(&onsets, window));
-    let (recovery_pattern, recovery_spread_seconds) = censored(recoveries.len(), pattern(&recoveries, window));
+    let onset_cut = onsets.len() < per_pop.len();
+    let recovery_cut = recoveries.len() < per_pop.len();
+    let (onset_pattern, onset_spread_seconds) = censored(onset_cut, pattern(&onsets, window));
+    let (recovery_pattern, recovery_spread_seconds) = censored(recovery_cut, pattern(&recoveries, window));
     // The epicenter, only when the onsets spread beyond their uncertainty: the POP with the
     // earliest onset; the POPs whose interval reaches back before its interval ends could have
     // been first too, and are named as alternatives.

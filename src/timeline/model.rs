@@ -59,8 +59,8 @@ pub enum Pattern {
     /// Onsets spread beyond their uncertainty: the failure spread from an epicenter (or was
     /// fixed in stages).
     Propagating,
-    /// Fewer than two of the POPs' onsets (recoveries) lie inside the input: they began
-    /// before it starts (ended after it ends), so their pattern cannot be told.
+    /// Some POP was already failing when the input starts (still failing when it ends): the
+    /// incident began before the input (ended after it), so its pattern cannot be told.
     Censored,
 }
 
