@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs, reason = "a measurement harness")]
-//! Accuracy of the timeline against the simulator's truth over many seeds, beside two peers (an
-//! alert rule on edge-generated 5xx, ≥ 2 % for three minutes, and the naive
-//! baseline (a fixed 10 % threshold on per-minute 5xx rate) scored the same way. Prints the
-//! Markdown table kept in `BENCHMARKS.md`:
+//! Accuracy of the timeline against the simulator's truth over many seeds, beside two peers scored
+//! the same way: an alert rule on edge-generated 5xx (≥ 2 % for three minutes) and the naive
+//! baseline (a fixed 10 % threshold on per-minute 5xx rate). Prints the Markdown table kept in
+//! `BENCHMARKS.md`:
 //!
 //! `cargo bench --bench accuracy -- [SEEDS] [SCALE...]` (default: 20 seeds, scale 1), every
 //! scenario including `partial` (small effects at a dozen POPs) and `push` (one global
