@@ -288,16 +288,22 @@ def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = Fal
 _TIME = pl.Datetime("ns", "UTC")
 _FLAPPING = pl.Struct({"transitions": pl.Int64, "period_seconds": pl.Float64})
 _INCIDENTS: Dict[str, Any] = {
-    "id": pl.String, "attribution": pl.String, "onset": _TIME, "recovery": _TIME, "scope": pl.String,
-    "hosts": pl.List(pl.String), "epicenter": pl.List(pl.String), "pops": pl.List(pl.String),
-    "flapping": _FLAPPING,
+    "id": pl.String, "attribution": pl.String, "onset": _TIME, "recovery": _TIME,
+    "onset_censored": pl.Boolean, "recovery_censored": pl.Boolean, "scope": pl.String, "unmapped_pops": pl.Int64,
+    "onset_pattern": pl.String, "onset_spread_seconds": pl.Float64, "recovery_pattern": pl.String,
+    "recovery_spread_seconds": pl.Float64, "failed_requests": pl.Int64,
+    "hosts": pl.List(pl.String), "epicenter": pl.List(pl.String), "epicenter_alternatives": pl.List(pl.String),
+    "pops": pl.List(pl.String), "flapping": _FLAPPING,
     "evidence": pl.Struct({"requests": pl.Int64, "errors": pl.Int64, "hosts_with_errors": pl.Int64,
                            "regions": pl.List(pl.String), "reason": pl.String}),
 }
 _PLACES: Dict[str, Any] = {
     "pop": pl.String, "city": pl.String, "country": pl.String, "region": pl.String, "affected": pl.Boolean,
-    "onset": _TIME, "peak": _TIME, "peak_error_rate": pl.Float64, "recovery": _TIME, "flapping": _FLAPPING,
-    "dominant_signature": pl.String, "requests": pl.Int64, "confidence": pl.Float64,
+    "onset": _TIME, "onset_interval": pl.List(_TIME), "onset_censored": pl.Boolean, "peak": _TIME,
+    "peak_error_rate": pl.Float64, "recovery": _TIME, "recovery_interval": pl.List(_TIME),
+    "recovery_censored": pl.Boolean, "flapping": _FLAPPING, "dominant_signature": pl.String,
+    "requests": pl.Int64, "volume": pl.Float64, "baseline_error_rate": pl.Float64,
+    "excess_error_rate": pl.Float64, "failed_requests": pl.Int64, "confidence": pl.Float64,
 }
 _PROPAGATION: Dict[str, Any] = {"pop": pl.String, "onset": _TIME, "lag_seconds": pl.Float64}
 
@@ -323,9 +329,13 @@ class Timeline:
         if not rows:
             return pl.DataFrame(schema=schema)
         df = pl.DataFrame(rows, infer_schema_length=None)
+        fmt = "%Y-%m-%dT%H:%M:%S%.fZ"
         times = [c for c in ("onset", "peak", "recovery") if c in df.columns and df[c].dtype == pl.String]
+        df = df.with_columns(pl.col(c).str.to_datetime(fmt, time_unit="ns", time_zone="UTC") for c in times)
+        spans = [c for c in ("onset_interval", "recovery_interval")
+                 if c in df.columns and df[c].dtype == pl.List(pl.String)]
         df = df.with_columns(
-            pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns", time_zone="UTC") for c in times)
+            pl.col(c).list.eval(pl.element().str.to_datetime(fmt, time_unit="ns", time_zone="UTC")) for c in spans)
         # `evidence` keeps the signature counts it has; the rest take the part's fixed types.
         fixed = [c for c, t in schema.items()
                  if c in df.columns and df[c].dtype != t and (c != "evidence" or df[c].dtype == pl.Null)]
