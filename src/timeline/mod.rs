@@ -152,13 +152,20 @@ pub(crate) fn rfc3339(ns: i64) -> String {
 }
 
 /// The healthy reference of a family of series: the lower quartile of each series' quietest
-/// tenth of buckets (pooled), between the floor and the cap.
-fn reference<'a>(series: impl Iterator<Item = &'a series::Sparse>, blame: Blame, t: usize, p: &Params) -> f64 {
+/// tenth of buckets (pooled), between the floor and the cap. Read from the sparse cells: a bucket
+/// without requests carries no rate.
+fn reference<'a>(series: impl Iterator<Item = &'a series::Sparse>, blame: Blame, p: &Params) -> f64 {
     let mut quiet: Vec<f64> = Vec::new();
     for s in series {
-        let d = s.dense(t, blame);
-        let mut r: Vec<(f64, u64, u64)> =
-            d.k.iter().zip(&d.n).filter(|(_, n)| **n > 0).map(|(k, n)| (*k as f64 / *n as f64, *k, *n)).collect();
+        let mut r: Vec<(f64, u64, u64)> = s
+            .cells
+            .iter()
+            .filter(|(_, c)| c.requests > 0)
+            .map(|(_, c)| {
+                let k = series::blamed(c, blame).0;
+                (k as f64 / c.requests as f64, k, c.requests)
+            })
+            .collect();
         if r.is_empty() {
             continue;
         }
@@ -186,8 +193,8 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         let hi = axis.times.partition_point(|x| *x < b);
         (hi > lo).then(|| (lo, hi - 1))
     });
-    let edge_cx = Context { axis: &axis, params: p, reference: reference(all.pops.values(), Blame::Edge, t, p), quiet };
-    let origin_cx = Context { reference: reference(all.hosts.values(), Blame::Origin, t, p), ..edge_cx };
+    let edge_cx = Context { axis: &axis, params: p, reference: reference(all.pops.values(), Blame::Edge, p), quiet };
+    let origin_cx = Context { reference: reference(all.hosts.values(), Blame::Origin, p), ..edge_cx };
 
     let mut detections: BTreeMap<String, Detection> = BTreeMap::new();
     let (mut edge_items, mut origin_items) = (Vec::new(), Vec::new());

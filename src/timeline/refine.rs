@@ -103,23 +103,7 @@ pub fn onset(s: &Dense, b: usize, lv: Levels, ax: &Axis, first: Option<i64>) -> 
     let rate_b = s.n.get(j0).copied().unwrap_or(0) as f64 / w_s;
     let t_lo = rel(ax.time(lo_j));
     let step = (w_s / 60.0).max(0.25);
-    let score = |t0: f64| -> f64 {
-        RAMPS_S
-            .iter()
-            .map(|&r| {
-                let mut ll: f64 = (lo_j..=hi_j)
-                    .map(|j| {
-                        let (a, e) = (rel(ax.time(j)), rel(ax.end(j)));
-                        let f = (ramp_area(e - t0, r) - ramp_area(a - t0, r)) / (e - a).max(1e-9);
-                        bucket_ll(s, j, f, lv)
-                    })
-                    .sum();
-                // No error between the change and the first error.
-                ll -= rate_b * (lv.p1 - lv.p0) * ramp_area(first_s - t0, r);
-                ll
-            })
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
+    let score = |t0: f64| change_ll(s, ax, lv, (lo_j, hi_j), &rel, (t0, 1.0), (first_s, rate_b));
     let p = profile(t_lo, first_s, step, score, origin);
     let first_ns = first.unwrap_or(p.iv.1);
     let quiet = quiet_reach(s, ax, first_ns, span.p1, -1);
@@ -151,26 +135,38 @@ pub fn recovery(s: &Dense, e: usize, lv: Levels, ax: &Axis, last: Option<i64>) -
     let rate_e = s.n.get(j1).copied().unwrap_or(0) as f64 / w_s;
     let t_hi = rel(ax.end(hi_j));
     let step = (w_s / 60.0).max(0.25);
-    let score = |t1: f64| -> f64 {
-        RAMPS_S
-            .iter()
-            .map(|&r| {
-                let mut ll: f64 = (lo_j..=hi_j)
-                    .map(|j| {
-                        let (a, z) = (rel(ax.time(j)), rel(ax.end(j)));
-                        let f = (ramp_area(t1 - a, r) - ramp_area(t1 - z, r)) / (z - a).max(1e-9);
-                        bucket_ll(s, j, f, lv)
-                    })
-                    .sum();
-                ll -= rate_e * (lv.p1 - lv.p0) * ramp_area(t1 - last_s, r);
-                ll
-            })
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
+    let score = |t1: f64| change_ll(s, ax, lv, (lo_j, hi_j), &rel, (t1, -1.0), (last_s, rate_e));
     let p = profile(last_s, t_hi, step, score, origin);
     let last_ns = last.unwrap_or(p.iv.0);
     let quiet = quiet_reach(s, ax, last_ns, span.p1, 1);
     Placed { est: p.est, iv: (p.iv.0.min(last_ns.saturating_sub(RESOLUTION_NS)), p.iv.1.max(quiet)) }
+}
+
+/// Log-likelihood of a change at `t` seconds from the origin (`dir` +1: a rise after `t`, −1: a
+/// fade before it), the best over the ramp lengths: the buckets `lo..=hi`, and the quiet wait
+/// between the change and the `nearest` error at `rate` requests a second.
+fn change_ll(
+    s: &Dense,
+    ax: &Axis,
+    lv: Levels,
+    (lo, hi): (usize, usize),
+    rel: &dyn Fn(i64) -> f64,
+    (t, dir): (f64, f64),
+    (nearest, rate): (f64, f64),
+) -> f64 {
+    RAMPS_S
+        .iter()
+        .map(|&r| {
+            let ll: f64 = (lo..=hi)
+                .map(|j| {
+                    let (a, e) = (dir * (rel(ax.time(j)) - t), dir * (rel(ax.end(j)) - t));
+                    let (a, e) = (a.min(e), a.max(e));
+                    bucket_ll(s, j, (ramp_area(e, r) - ramp_area(a, r)) / (e - a).max(1e-9), lv)
+                })
+                .sum();
+            ll - rate * (lv.p1 - lv.p0) * ramp_area(dir * (nearest - t), r)
+        })
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// Where a change most likely lies along `buckets` (walked away from the failing span): the

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::rates::{Counts, RatesTable};
-use crate::signatures::{self, Blame};
+use crate::signatures::Blame;
 
 /// Empty stretches longer than this many buckets collapse into one empty bucket: they carry no
 /// evidence, and a sparse input at a fine bucket (one request an hour at `--bucket 1s`) would
@@ -243,11 +243,6 @@ pub fn collect(table: &RatesTable, axis: &Axis) -> AllSeries {
         s.finish();
     }
     all
-}
-
-/// Signature counts of a series within buckets `a..=b`.
-pub fn signature_counts(s: &Sparse, a: usize, b: usize) -> [u64; signatures::COUNT] {
-    s.total(a, b).signatures
 }
 
 #[cfg(test)]

@@ -70,6 +70,17 @@ fn slice(dir: &std::path::Path, from: u32, to: u32) {
     }
 }
 
+/// The POPs a timeline document marks affected.
+fn affected(doc: &serde_json::Value) -> std::collections::BTreeSet<&str> {
+    doc["pops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["affected"] == true)
+        .map(|p| p["pop"].as_str().unwrap())
+        .collect()
+}
+
 fn timeline_of(dir: &std::path::Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_blastradius")).args(["timeline", "-q"]).arg(dir).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -88,21 +99,7 @@ fn an_outage_only_window_finds_every_failing_pop_with_censored_ends() {
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/nov18/truth.json")).unwrap(),
     )
     .unwrap();
-    let failing: std::collections::BTreeSet<&str> = truth["pops"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["affected"] == true)
-        .map(|p| p["pop"].as_str().unwrap())
-        .collect();
-    let found: std::collections::BTreeSet<&str> = doc["pops"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["affected"] == true)
-        .map(|p| p["pop"].as_str().unwrap())
-        .collect();
-    assert_eq!(found, failing);
+    assert_eq!(affected(&doc), affected(&truth));
     let fra = doc["pops"].as_array().unwrap().iter().find(|p| p["pop"] == "FRA").unwrap();
     assert_eq!(fra["onset_censored"], true);
     assert_eq!(fra["recovery_censored"], true);
