@@ -40,6 +40,31 @@ pub fn parse_seconds(s: &str) -> Result<i64, String> {
     check_seconds(secs).map_err(|_| format!("`{s}` must be between 1s and 24h"))
 }
 
+/// A time period, ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// Start, ns since the epoch.
+    pub from: i64,
+    /// End (exclusive), ns since the epoch.
+    pub to: i64,
+}
+
+/// Parses `FROM..TO` (RFC 3339 times).
+pub fn parse_period(s: &str) -> Result<Period, String> {
+    let (a, b) = s.split_once("..").ok_or_else(|| format!("expected FROM..TO, got {s:?}"))?;
+    let t = |x: &str| {
+        chrono::DateTime::parse_from_rfc3339(x.trim())
+            .ok()
+            .and_then(|d| d.timestamp_nanos_opt())
+            .ok_or_else(|| format!("{x:?} is not an RFC 3339 time (2025-11-18T09:00:00Z)"))
+    };
+    let (from, to) = (t(a)?, t(b)?);
+    if to <= from {
+        return Err(format!("the period {s:?} ends before it starts"));
+    }
+    Ok(Period { from, to })
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_seconds;

@@ -15,8 +15,8 @@
 //! # Ok::<(), blastradius::Error>(())
 //! ```
 
+pub mod analyze;
 pub mod classify;
-pub mod cli;
 pub mod duration;
 pub mod error;
 pub mod eval;
@@ -37,3 +37,6 @@ pub mod text;
 pub mod timeline;
 
 pub use error::{Error, Result};
+
+/// The version of the library, as reports record it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

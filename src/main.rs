@@ -1,5 +1,8 @@
-//! The `blastradius` command; everything it does lives in the library.
+//! The `blastradius` command: arguments are parsed and checked here, everything else lives in
+//! the library.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    blastradius::cli::main()
+    cli::main()
 }

@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
-use blastradius::ingest::{discover, Accounting, FileAccount, IngestOptions, Input, NoProgress};
+use blastradius::analyze::{analyze, incident_name, inputs, summary, Method};
+use blastradius::ingest::{discover, Accounting, FileAccount, IngestOptions, NoProgress};
 use blastradius::rates::{state, RatesTable};
+use blastradius::report::Meta;
 use blastradius::timeline::{self, model::InputSummary};
 use crossbeam_channel::{bounded, Receiver};
 use polars::prelude::*;
@@ -21,10 +23,6 @@ create_exception!(_core, BlastradiusError, PyException, "A run failed (bad optio
 
 fn err(e: impl std::fmt::Display) -> PyErr {
     BlastradiusError::new_err(e.to_string())
-}
-
-fn any_err(e: &anyhow::Error) -> PyErr {
-    BlastradiusError::new_err(format!("{e:#}"))
 }
 
 /// An Arrow C stream owned by Rust until a consumer takes it.
@@ -157,45 +155,16 @@ fn options(d: Option<&Bound<'_, PyDict>>) -> PyResult<IngestOptions> {
     Ok(o)
 }
 
-/// The method's parameters: bucket width, minimum excess, minimum failing time.
-fn method(
-    bucket: i64,
-    min_excess: f64,
-    min_failing: i64,
-    baseline: Option<&str>,
-) -> PyResult<blastradius::cli::MethodArgs> {
-    blastradius::duration::check_seconds(bucket).map_err(PyValueError::new_err)?;
-    if min_failing < 0 {
-        return Err(PyValueError::new_err("min_failing must be at least 0 s"));
-    }
-    let baseline = baseline.map(blastradius::cli::parse_period).transpose().map_err(PyValueError::new_err)?;
-    let m = blastradius::cli::MethodArgs { bucket, min_excess, min_failing, baseline };
-    m.params().map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(m)
-}
-
-fn inputs(paths: Vec<PathBuf>) -> (Vec<Input>, Vec<FileAccount>) {
-    let (inputs, errors) = discover(&paths);
-    let failed = errors
-        .into_iter()
-        .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
-        .collect();
-    (inputs, failed)
+/// The method's parameters: bucket width, minimum excess, minimum failing time, baseline period.
+fn method(bucket: i64, min_excess: f64, min_failing: i64, baseline: Option<&str>) -> PyResult<Method> {
+    let baseline = baseline.map(blastradius::duration::parse_period).transpose().map_err(PyValueError::new_err)?;
+    Method::new(bucket, min_excess, min_failing, baseline.map(|b| (b.from, b.to)))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 fn with_unreadable(mut acc: Accounting, unreadable: Vec<FileAccount>) -> PyResult<String> {
     acc.files.extend(unreadable);
     serde_json::to_string(&acc).map_err(err)
-}
-
-fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
-    InputSummary {
-        files: (acc.files.len() + unreadable) as u64,
-        lines: acc.lines,
-        events: acc.events,
-        rejected: acc.rejected,
-        duplicates: acc.duplicates,
-    }
 }
 
 /// Reads paths into one event frame; returns the frame and the accounting (JSON).
@@ -210,7 +179,7 @@ fn read_events(
     window_secs: i64,
 ) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(&paths);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             if classify {
@@ -297,7 +266,7 @@ impl EventBatches {
 #[pyo3(signature = (paths, opts=None))]
 fn iter_events(paths: Vec<PathBuf>, opts: Option<&Bound<'_, PyDict>>) -> PyResult<EventBatches> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(&paths);
     let (tx, rx) = bounded::<Batch>(2);
     std::thread::spawn(move || {
         let result = blastradius::ingest::run(
@@ -327,7 +296,7 @@ fn rates(
     by_host: bool,
 ) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(&paths);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, bucket_secs, by_host)?;
@@ -351,15 +320,15 @@ fn timeline_of_paths(
 ) -> PyResult<(Option<String>, String)> {
     let opts = options(opts)?;
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(&paths);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
         .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
-            let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, m.bucket, true)?;
+            let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, m.bucket_secs(), true)?;
             if acc.events == 0 {
                 return Ok((None, acc));
             }
-            let tl = timeline::build(&table, summary(&acc, n_unreadable), &m.params().unwrap_or_default());
+            let tl = timeline::build(&table, summary(&acc, n_unreadable), m.params());
             Ok((Some(to_json(&tl)?), acc))
         })
         .map_err(err)?;
@@ -383,7 +352,7 @@ fn timeline_of_frame(
 ) -> PyResult<String> {
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
     let df = import(frame)?;
-    let bucket_ns = m.bucket.saturating_mul(1_000_000_000);
+    let bucket_ns = m.bucket_secs().saturating_mul(1_000_000_000);
     py.detach(|| -> blastradius::Result<String> {
         let table = match kind {
             "events" => state::from_events(&df, bucket_ns)?,
@@ -395,7 +364,7 @@ fn timeline_of_frame(
             let n = table.total().requests;
             InputSummary { files: 0, lines: n, events: n, rejected: 0, duplicates: 0 }
         };
-        to_json(&timeline::build(&table, input, &m.params().unwrap_or_default()))
+        to_json(&timeline::build(&table, input, m.params()))
     })
     .map_err(err)
 }
@@ -413,7 +382,7 @@ fn classify(
     window_secs: i64,
 ) -> PyResult<(String, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(&paths);
     let (rows, acc) = py
         .detach(|| -> blastradius::Result<(String, Accounting)> {
             let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
@@ -477,9 +446,9 @@ fn report(
     let opts = options(opts)?;
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
     let command = command.unwrap_or_else(|| "blastradius.report(...)".to_string());
-    let (written, acc) =
-        py.detach(|| blastradius::cli::analyze_into(&paths, &out_dir, &m, &opts, command)).map_err(|e| any_err(&e))?;
-    Ok((written, serde_json::to_string(&acc).map_err(err)?))
+    let meta = Meta { name: incident_name(&paths), command, version: blastradius::VERSION.to_string() };
+    let analysis = py.detach(|| analyze(&paths, &out_dir, &m, &opts, &NoProgress, meta)).map_err(err)?;
+    Ok((analysis.report.is_some(), serde_json::to_string(&analysis.full_accounting()).map_err(err)?))
 }
 
 /// One file's partial state for a distributed run (the exchange frame of
@@ -537,7 +506,7 @@ fn combine_partials(
     min_failing_secs: i64,
 ) -> PyResult<(Option<String>, String)> {
     let m = method(bucket_secs, min_excess, min_failing_secs, None)?;
-    let bucket_ns = m.bucket.saturating_mul(1_000_000_000);
+    let bucket_ns = m.bucket_secs().saturating_mul(1_000_000_000);
     let rates_df = rates.map(import).transpose()?;
     let removals_df = removals.map(import).transpose()?;
     py.detach(|| -> blastradius::Result<(Option<String>, String)> {
@@ -555,7 +524,7 @@ fn combine_partials(
             .collect::<Result<_, _>>()
             .map_err(|e| blastradius::Error::Invalid(format!("file account: {e}")))?;
         let (table, acc) = state::combine(table, &removals, accounts);
-        let tl = (acc.events > 0).then(|| timeline::build(&table, summary(&acc, 0), &m.params().unwrap_or_default()));
+        let tl = (acc.events > 0).then(|| timeline::build(&table, summary(&acc, 0), m.params()));
         Ok((tl.as_ref().map(to_json).transpose()?, to_json(&acc)?))
     })
     .map_err(err)

@@ -11,14 +11,13 @@ use super::{
     print, AnalyzeArgs, BatchArgs, ClassifyArgs, ClassifyFormat, Cli, Command, IngestArgs, RatesArgs, SimulateArgs,
     TimelineArgs, TimelineFormat,
 };
-use crate::frame::{EventCollector, ParquetSink};
-use crate::ingest::{self, discover, Accounting, FileAccount, Input};
-use crate::rates::{self, OutputFormat, RatesCollector, RatesTable};
-use crate::report::batch::{Index, IndexRow, Status};
-use crate::report::model::SourceCounts;
-use crate::report::{Meta, Report};
-use crate::signatures;
-use crate::timeline::{self, model::InputSummary};
+use blastradius::analyze::{self, incident_name, inputs, Analysis};
+use blastradius::ingest::{self, discover, Accounting, FileAccount};
+use blastradius::rates::{self, OutputFormat, RatesTable};
+use blastradius::report::batch::{Index, IndexRow, Status};
+use blastradius::report::Meta;
+use blastradius::signatures;
+use blastradius::timeline;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -36,16 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Expands paths, recording the ones that cannot be read as failed files.
-fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
-    let (inputs, errors) = discover(paths);
-    let failed = errors
-        .into_iter()
-        .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
-        .collect();
-    (inputs, failed)
-}
-
 /// Adds unreadable paths to the accounting, prints it, and decides the exit code.
 fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
     acc.files.extend(unreadable);
@@ -53,7 +42,7 @@ fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> a
         print::accounting(&acc);
     }
     if acc.events == 0 {
-        return Err(crate::Error::NothingRead(acc.why_nothing()).into());
+        return Err(blastradius::Error::NothingRead(acc.why_nothing()).into());
     }
     Ok(if acc.failed_files().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -67,7 +56,7 @@ fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
         Some(p) => Some(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
         None => None,
     };
-    let result = crate::frame::ingest_to_parquet(
+    let result = blastradius::frame::ingest_to_parquet(
         &inputs,
         &opts,
         &bar,
@@ -94,7 +83,7 @@ fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyh
             OutputFormat::Csv => rates::write_csv(t, &mut buf)?,
             _ => rates::write_json(t, &mut buf)?,
         }
-        print!("{}", crate::text::for_terminal_lines(&String::from_utf8_lossy(&buf)));
+        print!("{}", blastradius::text::for_terminal_lines(&String::from_utf8_lossy(&buf)));
         return Ok(());
     }
     let mut w: Box<dyn Write> = match out {
@@ -138,16 +127,6 @@ fn default_sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
-    InputSummary {
-        files: (acc.files.len() + unreadable) as u64,
-        lines: acc.lines,
-        events: acc.events,
-        rejected: acc.rejected,
-        duplicates: acc.duplicates,
-    }
-}
-
 fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     let opts = a.read.options();
     let (inputs, unreadable) = inputs(&a.paths);
@@ -156,7 +135,7 @@ fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     bar.finish();
     let (table, acc) = result?;
     if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params()?);
+        let tl = timeline::build(&table, analyze::summary(&acc, unreadable.len()), a.method.method()?.params());
         match a.output_format {
             TimelineFormat::Json => println!("{}", serde_json::to_string_pretty(&tl)?),
             TimelineFormat::Table => println!("{}", print::timeline(&tl)),
@@ -169,15 +148,15 @@ fn simulate_cmd(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
     if !(a.scale > 0.0 && a.scale <= 100.0) {
         bail!("--scale must be above 0 and at most 100");
     }
-    let opts = crate::simulate::SimOptions { scenario: a.scenario, seed: a.seed, scale: a.scale };
+    let opts = blastradius::simulate::SimOptions { scenario: a.scenario, seed: a.seed, scale: a.scale };
     let truth = if a.captures {
-        crate::simulate::simulate_with_captures(&opts, &a.out)?.0
+        blastradius::simulate::simulate_with_captures(&opts, &a.out)?.0
     } else {
-        crate::simulate::simulate(&opts, &a.out)?
+        blastradius::simulate::simulate(&opts, &a.out)?
     };
     eprintln!(
         "wrote {} ({} files, {} lines, {} incidents in truth.json)",
-        crate::text::for_terminal(&a.out.display().to_string()),
+        blastradius::text::for_terminal(&a.out.display().to_string()),
         truth.input.files,
         truth.input.lines,
         truth.incidents.len()
@@ -191,13 +170,13 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     }
     let opts = a.read.options();
     let (inputs, unreadable) = inputs(&a.paths);
-    let (mut df, acc) = crate::frame::read_events(&inputs, &opts)?;
+    let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
     let params = signatures::oauth_loop::LoopParams {
         round_trips: usize::try_from(a.oauth_round_trips).unwrap_or(3),
         window_ns: a.oauth_window.saturating_mul(1_000_000_000),
     };
     signatures::classify_with(&mut df, params)?;
-    let join = crate::join::join(&df, crate::join::JoinParams::default())?;
+    let join = blastradius::join::join(&df, blastradius::join::JoinParams::default())?;
     if !a.read.quiet && join.user_failures > 0 {
         print::join_summary(&join);
     }
@@ -211,10 +190,10 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             df = df.filter(&mask)?;
         }
         polars::prelude::ParquetWriter::new(&mut out)
-            .with_compression(crate::frame::PARQUET_COMPRESSION)
+            .with_compression(blastradius::frame::PARQUET_COMPRESSION)
             .finish(&mut df)?;
     } else {
-        let mut rows = crate::classify::rows(&df, Some(&join))?;
+        let mut rows = blastradius::classify::rows(&df, Some(&join))?;
         if a.failures_only {
             rows.retain(|r| r.signature.is_some());
         }
@@ -232,6 +211,11 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     conclude(acc, unreadable, a.read.quiet)
 }
 
+/// What a report records of how it was made.
+fn meta(name: String) -> Meta {
+    Meta { name, command: command_line(), version: env!("CARGO_PKG_VERSION").to_string() }
+}
+
 /// The command line, with the program named `blastradius` whatever its path.
 fn command_line() -> String {
     let mut args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -241,144 +225,6 @@ fn command_line() -> String {
     args.join(" ")
 }
 
-/// The name of an incident: the first input's directory (or file) name.
-fn incident_name(paths: &[PathBuf]) -> String {
-    paths
-        .first()
-        .and_then(|p| p.canonicalize().ok())
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "incident".to_string())
-}
-
-/// One incident analysed into its report directory.
-struct Analysis {
-    /// The report (none when nothing could be read).
-    report: Option<Report>,
-    /// The accounting of what was read.
-    acc: Accounting,
-    /// Paths that could not be read at all.
-    unreadable: Vec<FileAccount>,
-}
-
-/// Reads `paths`, builds the timeline and the report, and writes the report directory `out`.
-fn analyse(
-    paths: &[PathBuf],
-    name: String,
-    out: &Path,
-    method: &super::MethodArgs,
-    opts: &crate::ingest::IngestOptions,
-    progress: &dyn crate::ingest::Progress,
-) -> anyhow::Result<Analysis> {
-    analyse_as(paths, name, out, method, opts, progress, command_line())
-}
-
-/// Analyses `paths` into the report directory `out` (report.html, report.md, timeline.json,
-/// events.parquet, accounting.json, charts), as `blastradius analyze` does; `command` is the
-/// command recorded in the report. Returns the accounting, with the paths that could not be
-/// read at all among its files; no report is written when nothing could be read.
-pub fn analyze_into(
-    paths: &[PathBuf],
-    out: &Path,
-    method: &super::MethodArgs,
-    opts: &crate::ingest::IngestOptions,
-    command: String,
-) -> anyhow::Result<(bool, Accounting)> {
-    let name = incident_name(paths);
-    let Analysis { report, mut acc, unreadable } =
-        analyse_as(paths, name, out, method, opts, &crate::ingest::NoProgress, command)?;
-    acc.files.extend(unreadable);
-    Ok((report.is_some(), acc))
-}
-
-fn analyse_as(
-    paths: &[PathBuf],
-    name: String,
-    out: &Path,
-    method: &super::MethodArgs,
-    opts: &crate::ingest::IngestOptions,
-    progress: &dyn crate::ingest::Progress,
-    command: String,
-) -> anyhow::Result<Analysis> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let (inputs, unreadable) = inputs(paths);
-    let mut sink = ParquetSink::create(&out.join("events.parquet"))?;
-    let bucket_ns = method.bucket * 1_000_000_000;
-    let mut table = RatesTable::new(bucket_ns, true);
-    let mut sources = SourceCounts::default();
-    let collector = (EventCollector, RatesCollector { bucket_ns, by_host: true });
-    let acc = ingest::run(
-        &inputs,
-        opts,
-        progress,
-        &collector,
-        |(events, part), ctx, off| {
-            let mut chunk = RatesTable::new(bucket_ns, true);
-            part.merge_into(&mut chunk);
-            sources.add(ctx.format.source_kind(), &chunk);
-            table.merge(chunk);
-            sink.push(events, off)
-        },
-        None,
-    )?;
-    sink.finish()?;
-    let mut report = None;
-    if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params()?);
-        let mut accounting = acc.clone();
-        accounting.files.extend(unreadable.iter().cloned());
-        let meta = Meta { name, command, version: env!("CARGO_PKG_VERSION").to_string() };
-        let mut r = Report::build(meta, &table, tl, accounting, &sources);
-        let user_side = acc.files.iter().any(|f| matches!(f.format.as_deref(), Some("har" | "client_log")));
-        if user_side {
-            r.users = users_section(&out.join("events.parquet"), &r.timeline)?;
-        }
-        r.write_to(out)?;
-        report = Some(r);
-    } else {
-        let _ = std::fs::remove_file(out.join("events.parquet"));
-        let _ = std::fs::remove_dir(out); // only when empty
-    }
-    Ok(Analysis { report, acc, unreadable })
-}
-
-/// The "what users saw" section: the written event frame read back (only the columns the
-/// signatures and the join read), classified and joined to the edge's events.
-fn users_section(
-    events: &Path,
-    timeline: &crate::timeline::Timeline,
-) -> anyhow::Result<Option<crate::report::users::UsersSection>> {
-    use crate::schema as s;
-    use polars::prelude::SerReader;
-    let cols = [
-        s::TIME,
-        s::SOURCE_KIND,
-        s::SOURCE_FILE,
-        s::SOURCE_LINE,
-        s::ENTRY,
-        s::POP,
-        s::HOST,
-        s::PATH,
-        s::EDGE_STATUS,
-        s::ORIGIN_STATUS,
-        s::REQUEST_ID,
-        s::ERROR,
-        s::MESSAGE,
-        s::BODY,
-        s::CONTENT_TYPE,
-        s::SERVER,
-        s::REDIRECT_URL,
-        s::CLIENT_IP,
-        s::USER_AGENT,
-    ];
-    let file = File::open(events).with_context(|| format!("reading {}", events.display()))?;
-    let mut df = polars::prelude::ParquetReader::new(file)
-        .with_columns(Some(cols.iter().map(|c| (*c).into()).collect()))
-        .finish()?;
-    signatures::classify(&mut df)?;
-    let join = crate::join::join(&df, crate::join::JoinParams::default())?;
-    Ok(crate::report::users::build(&df, &join, timeline)?)
-}
-
 fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode> {
     let paths = if a.paths.is_empty() { vec![default_sample()] } else { a.paths.clone() };
     let name = incident_name(&paths);
@@ -386,9 +232,9 @@ fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode
     let opts = a.read.options();
     let size = ingest::source_size(&discover(&paths).0);
     let bar = print::Bar::new(size, a.read.quiet);
-    let result = analyse(&paths, name, &out, &a.method, &opts, &bar);
+    let result = analyze::analyze(&paths, &out, &a.method.method()?, &opts, &bar, meta(name));
     bar.finish();
-    let Analysis { report, acc, unreadable } = result?;
+    let Analysis { report, accounting: acc, unreadable } = result?;
     if let Some(r) = &report {
         if print_timeline {
             println!("{}", print::timeline(&r.timeline));
@@ -396,7 +242,7 @@ fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode
         if !a.read.quiet {
             eprintln!(
                 "wrote {}: report.html, report.md, timeline.json, events.parquet, accounting.json, charts as SVG",
-                crate::text::for_terminal(&out.display().to_string())
+                blastradius::text::for_terminal(&out.display().to_string())
             );
         }
     }
@@ -472,16 +318,18 @@ fn batch_cmd(a: &BatchArgs) -> anyhow::Result<ExitCode> {
     bar.finish();
     let rows = rows.into_inner().unwrap_or_default();
     let index = Index::new(command_line(), env!("CARGO_PKG_VERSION").to_string(), rows);
-    write_file(&root.join("index.html"), crate::report::html::render_index(&index)?.as_bytes())?;
-    write_file(&root.join("index.md"), crate::report::batch::markdown(&index).as_bytes())?;
+    write_file(&root.join("index.html"), blastradius::report::html::render_index(&index)?.as_bytes())?;
+    write_file(&root.join("index.md"), blastradius::report::batch::markdown(&index).as_bytes())?;
     match a.output_format {
-        TimelineFormat::Json => println!("{}", crate::text::for_terminal_lines(&serde_json::to_string_pretty(&index)?)),
+        TimelineFormat::Json => {
+            println!("{}", blastradius::text::for_terminal_lines(&serde_json::to_string_pretty(&index)?))
+        }
         TimelineFormat::Table => println!("{}", print::batch(&index)),
     }
     if !a.read.quiet {
         eprintln!(
             "wrote {}: index.html, index.md and one directory per incident",
-            crate::text::for_terminal(&root.display().to_string())
+            blastradius::text::for_terminal(&root.display().to_string())
         );
     }
     Ok(if index.rows.iter().any(|r| r.status != Status::Ok) { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -493,12 +341,16 @@ fn batch_one(
     name: String,
     root: &Path,
     a: &BatchArgs,
-    opts: &crate::ingest::IngestOptions,
+    opts: &blastradius::ingest::IngestOptions,
     bar: &print::Bar,
 ) -> IndexRow {
     let paths = [dir.to_path_buf()];
-    match analyse(&paths, name.clone(), &root.join(&name), &a.method, opts, bar) {
-        Ok(Analysis { report: Some(r), acc, unreadable }) => {
+    let method = match a.method.method() {
+        Ok(m) => m,
+        Err(e) => return IndexRow::failed(name, e.to_string()),
+    };
+    match analyze::analyze(&paths, &root.join(&name), &method, opts, bar, meta(name.clone())) {
+        Ok(Analysis { report: Some(r), accounting: acc, unreadable }) => {
             let failed: Vec<String> = acc
                 .failed_files()
                 .chain(unreadable.iter())
@@ -506,7 +358,7 @@ fn batch_one(
                 .collect();
             IndexRow::from_report(&r, (!failed.is_empty()).then(|| failed.join("; ")))
         }
-        Ok(Analysis { report: None, mut acc, unreadable }) => {
+        Ok(Analysis { report: None, accounting: mut acc, unreadable }) => {
             acc.files.extend(unreadable);
             IndexRow::failed(name, format!("nothing could be read: {}", acc.why_nothing()))
         }

@@ -2,7 +2,6 @@
 
 mod commands;
 
-pub use commands::analyze_into;
 mod print;
 
 use std::path::PathBuf;
@@ -10,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::ingest::IngestOptions;
-use crate::rates::OutputFormat;
+use blastradius::ingest::IngestOptions;
+use blastradius::rates::OutputFormat;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -161,7 +160,7 @@ pub struct RatesArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Bucket width: 60s, 1m, 5m, 1h, or seconds.
-    #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
+    #[arg(long, default_value = "1m", value_parser = blastradius::duration::parse_seconds)]
     pub bucket: i64,
     /// Split rows by host as well.
     #[arg(long)]
@@ -181,7 +180,7 @@ pub struct RatesArgs {
 #[derive(Debug, Args, Clone)]
 pub struct MethodArgs {
     /// Bucket width: 60s, 1m, 5m, or seconds.
-    #[arg(long, default_value = "1m", value_parser = crate::duration::parse_seconds)]
+    #[arg(long, default_value = "1m", value_parser = blastradius::duration::parse_seconds)]
     pub bucket: i64,
     /// Smallest rise of a POP's edge-error rate above its baseline that counts as failing
     /// (0.01 = one point); smaller rises are never incidents, larger ones must also be far
@@ -189,38 +188,13 @@ pub struct MethodArgs {
     #[arg(long, default_value_t = 0.01, value_name = "RATE")]
     pub min_excess: f64,
     /// Minimum failing time for an incident at one POP (shorter blips are ignored).
-    #[arg(long, default_value = "3m", value_parser = crate::duration::parse_seconds)]
+    #[arg(long, default_value = "3m", value_parser = blastradius::duration::parse_seconds)]
     pub min_failing: i64,
     /// A quiet period to measure each POP's baseline in, `FROM..TO` in RFC 3339
     /// (`2025-11-18T09:00:00Z..2025-11-18T11:00:00Z`); by default baselines come from the
     /// input's healthy stretches and what healthy POPs show.
-    #[arg(long, value_name = "FROM..TO", value_parser = parse_period)]
-    pub baseline: Option<Period>,
-}
-
-/// A time period, ns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    /// Start, ns since the epoch.
-    pub from: i64,
-    /// End (exclusive), ns since the epoch.
-    pub to: i64,
-}
-
-/// Parses `FROM..TO` (RFC 3339 times).
-pub fn parse_period(s: &str) -> Result<Period, String> {
-    let (a, b) = s.split_once("..").ok_or_else(|| format!("expected FROM..TO, got {s:?}"))?;
-    let t = |x: &str| {
-        chrono::DateTime::parse_from_rfc3339(x.trim())
-            .ok()
-            .and_then(|d| d.timestamp_nanos_opt())
-            .ok_or_else(|| format!("{x:?} is not an RFC 3339 time (2025-11-18T09:00:00Z)"))
-    };
-    let (from, to) = (t(a)?, t(b)?);
-    if to <= from {
-        return Err(format!("the period {s:?} ends before it starts"));
-    }
-    Ok(Period { from, to })
+    #[arg(long, value_name = "FROM..TO", value_parser = blastradius::duration::parse_period)]
+    pub baseline: Option<blastradius::duration::Period>,
 }
 
 impl Default for MethodArgs {
@@ -230,17 +204,14 @@ impl Default for MethodArgs {
 }
 
 impl MethodArgs {
-    /// The timeline's parameters, checked (NaN, infinities and out-of-range values refused).
-    pub fn params(&self) -> Result<crate::timeline::Params, crate::Error> {
-        crate::duration::check_seconds(self.bucket).map_err(crate::Error::Invalid)?;
-        let p = crate::timeline::Params {
-            min_excess: self.min_excess,
-            min_failing_secs: self.min_failing,
-            baseline: self.baseline.map(|b| (b.from, b.to)),
-            ..crate::timeline::Params::default()
-        };
-        p.validate().map_err(crate::Error::Invalid)?;
-        Ok(p)
+    /// The checked method (NaN, infinities and out-of-range values refused).
+    pub fn method(&self) -> Result<blastradius::analyze::Method, blastradius::Error> {
+        blastradius::analyze::Method::new(
+            self.bucket,
+            self.min_excess,
+            self.min_failing,
+            self.baseline.map(|b| (b.from, b.to)),
+        )
     }
 }
 
@@ -263,7 +234,7 @@ pub struct ClassifyArgs {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub oauth_round_trips: u64,
     /// Sign-in loop: the window the round trips must fall in (T), e.g. `60s`, `2m`.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::duration::parse_seconds)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = blastradius::duration::parse_seconds)]
     pub oauth_window: i64,
     /// Shared reading options.
     #[command(flatten)]
@@ -313,7 +284,7 @@ pub enum TimelineFormat {
 pub struct SimulateArgs {
     /// Scenario: nov18, regional, origin, quiet, partial or push.
     #[arg(long, value_parser = parse_scenario)]
-    pub scenario: crate::simulate::Scenario,
+    pub scenario: blastradius::simulate::Scenario,
     /// Directory to write (created).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -329,9 +300,10 @@ pub struct SimulateArgs {
     pub captures: bool,
 }
 
-fn parse_scenario(s: &str) -> Result<crate::simulate::Scenario, String> {
-    crate::simulate::Scenario::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = crate::simulate::Scenario::ALL.iter().map(crate::simulate::Scenario::name).collect();
+fn parse_scenario(s: &str) -> Result<blastradius::simulate::Scenario, String> {
+    blastradius::simulate::Scenario::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> =
+            blastradius::simulate::Scenario::ALL.iter().map(blastradius::simulate::Scenario::name).collect();
         format!("unknown scenario `{s}` (known: {})", names.join(", "))
     })
 }

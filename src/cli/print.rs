@@ -7,9 +7,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::ingest::{Accounting, Progress};
-use crate::rates::{output, RatesTable};
-use crate::text::for_terminal;
+use blastradius::ingest::{Accounting, Progress};
+use blastradius::rates::{output, RatesTable};
+use blastradius::text::for_terminal;
 
 /// Prints an error and its causes on stderr.
 pub fn error(e: &anyhow::Error) {
@@ -136,7 +136,7 @@ fn opt_time(t: Option<&String>) -> String {
 }
 
 /// Renders a timeline for the terminal: incidents, then regions, then POPs.
-pub fn timeline(tl: &crate::timeline::Timeline) -> String {
+pub fn timeline(tl: &blastradius::timeline::Timeline) -> String {
     let mut out = String::new();
     let mut t = table();
     t.set_header(vec![
@@ -158,8 +158,8 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
             Cell::new(i.onset.as_deref().unwrap_or("")),
             Cell::new(i.recovery.as_deref().unwrap_or("")),
             Cell::new(for_terminal(&match i.onset_pattern {
-                crate::timeline::model::Pattern::Simultaneous => "simultaneous".to_string(),
-                crate::timeline::model::Pattern::Censored => "before the input".to_string(),
+                blastradius::timeline::model::Pattern::Simultaneous => "simultaneous".to_string(),
+                blastradius::timeline::model::Pattern::Censored => "before the input".to_string(),
                 _ => i.epicenter.join(" "),
             })),
             Cell::new(i.pops.len()),
@@ -173,7 +173,7 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
-    let rows = |title: &str, rows: &[crate::timeline::model::PopTimeline]| {
+    let rows = |title: &str, rows: &[blastradius::timeline::model::PopTimeline]| {
         let mut t = table();
         let with_region = title != "region";
         let mut header = vec![title, "region"];
@@ -226,7 +226,7 @@ pub fn timeline(tl: &crate::timeline::Timeline) -> String {
 }
 
 /// Renders classified events for the terminal (log content stripped of control sequences).
-pub fn classify_table(rows: &[crate::classify::Row]) -> String {
+pub fn classify_table(rows: &[blastradius::classify::Row]) -> String {
     let mut t = table();
     t.set_header(["file", "line/entry", "time", "status", "pop", "host", "signature", "evidence", "edge verdict"]);
     for r in rows {
@@ -246,7 +246,8 @@ pub fn classify_table(rows: &[crate::classify::Row]) -> String {
             r.evidence.clone().unwrap_or_default(),
             match (&r.edge_verdict, r.joined_by) {
                 (Some(v), Some(by)) => {
-                    let by = if by == crate::join::JoinedBy::RequestId { "by request id" } else { "by host and time" };
+                    let by =
+                        if by == blastradius::join::JoinedBy::RequestId { "by request id" } else { "by host and time" };
                     format!("{} ({by})", v.as_deref().unwrap_or("healthy"))
                 }
                 _ => String::new(),
@@ -258,7 +259,7 @@ pub fn classify_table(rows: &[crate::classify::Row]) -> String {
 }
 
 /// Prints what the join of user-side failures to the edge found, on stderr.
-pub fn join_summary(j: &crate::join::Join) {
+pub fn join_summary(j: &blastradius::join::Join) {
     let explained = j.verdicts.iter().filter(|v| v.explained_by_edge).count();
     eprintln!(
         "user-side failures: {}; matched to edge events: {}; explained by the edge: {explained}",
@@ -290,8 +291,8 @@ pub fn join_summary(j: &crate::join::Join) {
 }
 
 /// Renders a batch index for the terminal.
-pub fn batch(x: &crate::report::batch::Index) -> String {
-    use crate::report::batch::Status;
+pub fn batch(x: &blastradius::report::batch::Index) -> String {
+    use blastradius::report::batch::Status;
     let mut t = table();
     t.set_header(vec!["incident", "status", "attribution", "scope", "onset (UTC)", "duration", "POPs", "signature"]);
     for r in &x.rows {
@@ -304,8 +305,8 @@ pub fn batch(x: &crate::report::batch::Index) -> String {
             }),
             Cell::new(r.attribution.map_or(String::new(), |a| format!("{a:?}").to_lowercase())),
             Cell::new(r.scope.map_or(String::new(), |s| format!("{s:?}").to_lowercase())),
-            Cell::new(r.onset.as_deref().map_or(String::new(), crate::report::html::datetime)),
-            Cell::new(r.duration_seconds.map_or(String::new(), crate::report::html::duration)),
+            Cell::new(r.onset.as_deref().map_or(String::new(), blastradius::report::html::datetime)),
+            Cell::new(r.duration_seconds.map_or(String::new(), blastradius::report::html::duration)),
             Cell::new(if r.status == Status::Failed {
                 String::new()
             } else {

@@ -1,0 +1,218 @@
+//! The library's main job, as `blastradius analyze` and Python's `report()` run it: read the
+//! inputs once into the event frame and the rates table, build the timeline from the rates,
+//! classify what users saw and join it to the edge, assemble the report model and write it.
+//!
+//! Front ends turn their raw arguments into a checked [`Method`] and [`IngestOptions`] once, then
+//! call [`analyze`]; nothing here parses a command line or prints.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::frame::{EventCollector, ParquetSink};
+use crate::ingest::{self, discover, Accounting, FileAccount, IngestOptions, Input, Progress};
+use crate::rates::{RatesCollector, RatesTable};
+use crate::report::model::SourceCounts;
+use crate::report::{Meta, Report};
+use crate::timeline::{self, model::InputSummary, Params};
+use crate::{Error, Result};
+
+/// How the timeline is built: the bucket width and the change model's parameters, checked.
+#[derive(Debug, Clone)]
+pub struct Method {
+    bucket_secs: i64,
+    params: Params,
+}
+
+impl Method {
+    /// A checked method: a bucket of 1 s to 24 h, the minimum effect, the minimum failing time
+    /// (s) and an optional quiet period `(from, to)` in ns for the baselines. NaN, infinities and
+    /// out-of-range values are refused with the reason.
+    pub fn new(bucket_secs: i64, min_excess: f64, min_failing_secs: i64, baseline: Option<(i64, i64)>) -> Result<Self> {
+        crate::duration::check_seconds(bucket_secs).map_err(Error::Invalid)?;
+        if min_failing_secs < 0 {
+            return Err(Error::Invalid(format!("a minimum failing time of {min_failing_secs} s is below 0")));
+        }
+        let params = Params { min_excess, min_failing_secs, baseline, ..Params::default() };
+        params.validate().map_err(Error::Invalid)?;
+        Ok(Method { bucket_secs, params })
+    }
+
+    /// The bucket width, seconds.
+    pub fn bucket_secs(&self) -> i64 {
+        self.bucket_secs
+    }
+
+    /// The change model's parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+}
+
+impl Default for Method {
+    fn default() -> Self {
+        Method { bucket_secs: 60, params: Params::default() }
+    }
+}
+
+/// Expands paths into inputs; the paths that cannot be read at all become failed files.
+pub fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
+    let (inputs, errors) = discover(paths);
+    let failed = errors
+        .into_iter()
+        .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
+        .collect();
+    (inputs, failed)
+}
+
+/// What the timeline says of its input: the accounting's totals, unreadable paths among the files.
+pub fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
+    InputSummary {
+        files: (acc.files.len() + unreadable) as u64,
+        lines: acc.lines,
+        events: acc.events,
+        rejected: acc.rejected,
+        duplicates: acc.duplicates,
+    }
+}
+
+/// The name of an incident: the first input's directory (or file) name.
+pub fn incident_name(paths: &[PathBuf]) -> String {
+    paths
+        .first()
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "incident".to_string())
+}
+
+/// One incident analysed into its report directory.
+pub struct Analysis {
+    /// The report (none when nothing could be read).
+    pub report: Option<Report>,
+    /// The accounting of what was read.
+    pub accounting: Accounting,
+    /// Paths that could not be read at all.
+    pub unreadable: Vec<FileAccount>,
+}
+
+impl Analysis {
+    /// The accounting with the unreadable paths among its files.
+    pub fn full_accounting(&self) -> Accounting {
+        let mut acc = self.accounting.clone();
+        acc.files.extend(self.unreadable.iter().cloned());
+        acc
+    }
+}
+
+/// Reads `paths`, builds the timeline and the report, and writes the report directory `out`
+/// (report.html, report.md, timeline.json, events.parquet, accounting.json, charts). `meta`
+/// names the incident and the command recorded in the report. Nothing is written when nothing
+/// could be read (the accounting says why).
+pub fn analyze(
+    paths: &[PathBuf],
+    out: &Path,
+    method: &Method,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    meta: Meta,
+) -> Result<Analysis> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let (inputs, unreadable) = inputs(paths);
+    let events_path = out.join("events.parquet");
+    let (table, sources, accounting) = read(&inputs, &events_path, method, opts, progress)?;
+    if accounting.events == 0 {
+        let _ = std::fs::remove_file(&events_path);
+        let _ = std::fs::remove_dir(out); // only when empty
+        return Ok(Analysis { report: None, accounting, unreadable });
+    }
+    let tl = timeline::build(&table, summary(&accounting, unreadable.len()), method.params());
+    let mut full = accounting.clone();
+    full.files.extend(unreadable.iter().cloned());
+    let mut report = Report::build(meta, &table, tl, full, &sources);
+    let user_side = accounting.files.iter().any(|f| matches!(f.format.as_deref(), Some("har" | "client_log")));
+    if user_side {
+        report.users = users_section(&events_path, &report.timeline)?;
+    }
+    report.write_to(out)?;
+    Ok(Analysis { report: Some(report), accounting, unreadable })
+}
+
+/// One pass over the inputs: events to `events_path` as Parquet, rates by host, source counts.
+fn read(
+    inputs: &[Input],
+    events_path: &Path,
+    method: &Method,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<(RatesTable, SourceCounts, Accounting)> {
+    let mut sink = ParquetSink::create(events_path)?;
+    let bucket_ns = method.bucket_secs * 1_000_000_000;
+    let mut table = RatesTable::new(bucket_ns, true);
+    let mut sources = SourceCounts::default();
+    let collector = (EventCollector, RatesCollector { bucket_ns, by_host: true });
+    let acc = ingest::run(
+        inputs,
+        opts,
+        progress,
+        &collector,
+        |(events, part), ctx, off| {
+            let mut chunk = RatesTable::new(bucket_ns, true);
+            part.merge_into(&mut chunk);
+            sources.add(ctx.format.source_kind(), &chunk);
+            table.merge(chunk);
+            sink.push(events, off)
+        },
+        None,
+    )?;
+    sink.finish()?;
+    Ok((table, sources, acc))
+}
+
+/// The "what users saw" section: the written event frame read back (only the columns the
+/// signatures and the join read), classified and joined to the edge's events.
+fn users_section(
+    events: &Path,
+    timeline: &crate::timeline::Timeline,
+) -> Result<Option<crate::report::users::UsersSection>> {
+    use crate::schema as s;
+    use polars::prelude::SerReader;
+    let cols = [
+        s::TIME,
+        s::SOURCE_KIND,
+        s::SOURCE_FILE,
+        s::SOURCE_LINE,
+        s::ENTRY,
+        s::POP,
+        s::HOST,
+        s::PATH,
+        s::EDGE_STATUS,
+        s::ORIGIN_STATUS,
+        s::REQUEST_ID,
+        s::ERROR,
+        s::MESSAGE,
+        s::BODY,
+        s::CONTENT_TYPE,
+        s::SERVER,
+        s::REDIRECT_URL,
+        s::CLIENT_IP,
+        s::USER_AGENT,
+    ];
+    let file = File::open(events).map_err(|e| Error::io(events, e))?;
+    let mut df = polars::prelude::ParquetReader::new(file)
+        .with_columns(Some(cols.iter().map(|c| (*c).into()).collect()))
+        .finish()?;
+    crate::signatures::classify(&mut df)?;
+    let join = crate::join::join(&df, crate::join::JoinParams::default())?;
+    crate::report::users::build(&df, &join, timeline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_refuses_what_the_model_cannot_use() {
+        assert!(Method::new(60, 0.01, 180, None).is_ok());
+        assert!(Method::new(0, 0.01, 180, None).is_err());
+        assert!(Method::new(60, f64::NAN, 180, None).is_err());
+    }
+}
