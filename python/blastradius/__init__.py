@@ -20,7 +20,7 @@ import io
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -66,6 +66,16 @@ class InputError(BlastradiusError):
         self.reason = reason
 
 
+def _record(cls, d: Dict[str, Any]):
+    """A record from the core's JSON, tolerant of fields a newer core adds (kept in ``extra``
+    when the record has one, else dropped) and of fields it leaves out (their defaults)."""
+    names = {f.name for f in fields(cls)}
+    known = {k: v for k, v in d.items() if k in names and k != "extra"}
+    if "extra" in names:
+        known["extra"] = {k: v for k, v in d.items() if k not in names}
+    return cls(**known)
+
+
 @dataclass(frozen=True)
 class Reject:
     """A rejected (or duplicate) line: 1-based line in its decompressed file, and why."""
@@ -90,6 +100,9 @@ class FileAccount:
     duplicates: int = 0
     error: Optional[str] = None
     note: Optional[str] = None
+    not_a_log: bool = False
+    #: Fields a newer core reports that this package does not know yet.
+    extra: Dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -127,10 +140,10 @@ class Accounting:
             events=d.get("events", 0),
             rejected=d.get("rejected", 0),
             duplicates=d.get("duplicates", 0),
-            files=[FileAccount(**f) for f in d.get("files", [])],
+            files=[_record(FileAccount, f) for f in d.get("files", [])],
             reject_kinds=dict(d.get("reject_kinds", {})),
-            rejects=[Reject(**r) for r in d.get("rejects", [])],
-            duplicate_examples=[Reject(**r) for r in d.get("duplicate_examples", [])],
+            rejects=[_record(Reject, r) for r in d.get("rejects", [])],
+            duplicate_examples=[_record(Reject, r) for r in d.get("duplicate_examples", [])],
             dedup_ids=d.get("dedup_ids", 0),
         )
 

@@ -386,11 +386,12 @@ fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
             println!("{}", sig.info().doc.trim_end());
         }
         None => {
+            let width = signatures::REGISTRY.iter().map(|s| s.signature.id().len()).max().unwrap_or(0);
             for s in signatures::REGISTRY {
                 let first = s.doc.lines().next().unwrap_or("");
                 // A signature that blames no tier shows `-` (its rows say `unknown`).
                 let blame = if s.blame == signatures::Blame::Unknown { "-" } else { s.blame.id() };
-                println!("{:<18} {:<7} {}", s.signature.id(), blame, first.replace('`', ""));
+                println!("{:<width$}  {:<7} {}", s.signature.id(), blame, first.replace('`', ""));
             }
         }
     }

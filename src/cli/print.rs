@@ -70,8 +70,9 @@ fn thousands(n: u64) -> String {
 /// Prints the accounting summary on stderr: the balance, reasons, first rejected lines and
 /// files that failed.
 pub fn accounting(acc: &Accounting) {
-    let files = acc.files.len();
-    let bytes: u64 = acc.files.iter().map(|f| f.bytes).sum();
+    // Files skipped as plainly not logs (a truth.json, a README) are in accounting.json only.
+    let files = acc.files.iter().filter(|f| !f.not_a_log).count();
+    let bytes: u64 = acc.files.iter().filter(|f| !f.not_a_log).map(|f| f.bytes).sum();
     eprintln!(
         "read {files} file{} ({} bytes): {} lines = {} events + {} rejected + {} duplicates",
         if files == 1 { "" } else { "s" },
@@ -94,7 +95,7 @@ pub fn accounting(acc: &Accounting) {
             eprintln!("  ... {} more (use --quarantine FILE to keep them all)", thousands(acc.rejected - 5));
         }
     }
-    for f in &acc.files {
+    for f in acc.files.iter().filter(|f| !f.not_a_log) {
         if let Some(e) = &f.error {
             eprintln!("error: {}: {}", for_terminal(&f.file), for_terminal(e));
         } else if let Some(n) = &f.note {
@@ -103,10 +104,59 @@ pub fn accounting(acc: &Accounting) {
     }
 }
 
+/// The width tables and wrapped text fit: the terminal's, else `COLUMNS`, else 120.
+fn width() -> u16 {
+    let from_env = || std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
+    let probe = Table::new();
+    let tty = if std::io::stdout().is_terminal() { probe.width() } else { None };
+    tty.or_else(from_env).unwrap_or(120).clamp(60, 400)
+}
+
 fn table() -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(width());
     t
+}
+
+/// Renders a table so that no word is broken: each column is at least as wide as its longest
+/// word; the table narrows by wrapping at spaces.
+fn render(t: &mut Table) -> String {
+    let cols = t.column_count();
+    for c in 0..cols {
+        let longest = t
+            .column_cells_with_header_iter(c)
+            .flatten()
+            .flat_map(|cell| cell.content().split_whitespace().map(|w| w.chars().count()).collect::<Vec<_>>())
+            .max()
+            .unwrap_or(1);
+        // The boundary counts the cell padding, one space each side.
+        let w = u16::try_from(longest + 2).unwrap_or(u16::MAX);
+        if let Some(col) = t.column_mut(c) {
+            col.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(w)));
+        }
+    }
+    t.to_string()
+}
+
+/// Wraps `text` at word boundaries to the table width, every line after the first indented.
+fn wrap(text: &str, indent: usize) -> String {
+    let limit = usize::from(width()).saturating_sub(1).max(indent + 20);
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if line_len > indent && line_len + 1 + w > limit {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            line_len = indent;
+        } else if !out.is_empty() {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += w;
+    }
+    out
 }
 
 /// Renders a rates table for the terminal.
@@ -128,16 +178,44 @@ pub fn rates_table(r: &RatesTable) -> String {
             .collect();
         t.add_row(cells);
     }
-    t.to_string()
+    render(&mut t)
 }
 
 fn opt_time(t: Option<&String>) -> String {
     t.map(|s| s.get(11..19).unwrap_or(s).to_string()).unwrap_or_default()
 }
 
-/// Renders a timeline for the terminal: incidents, then regions, then POPs.
+/// A time as `2025-11-18 11:19:54` (UTC), which a narrow column wraps at the space only.
+fn day_time(t: Option<&String>) -> String {
+    t.map(|s| format!("{} {}", s.get(..10).unwrap_or(s), s.get(11..19).unwrap_or(""))).unwrap_or_default()
+}
+
+/// Renders a timeline for the terminal: incidents (their reasons and hosts under the table),
+/// then regions, then POPs, each with what its numbers mean.
 pub fn timeline(tl: &blastradius::timeline::Timeline) -> String {
     let mut out = String::new();
+    if tl.incidents.is_empty() {
+        out.push_str("no incident found\n");
+    } else {
+        out.push_str(&incidents(tl));
+    }
+    out.push_str(&places("region", &tl.regions));
+    let mut pops = tl.pops.clone();
+    pops.sort_by(|a, b| b.affected.cmp(&a.affected).then(a.onset.cmp(&b.onset)).then(a.pop.cmp(&b.pop)));
+    out.push_str(&places("POP", &pops));
+    out.push_str(&wrap(
+        "aff.: affected; onset, peak, recovery: UTC; 5xx %: the highest share of edge 5xx in one bucket (at \
+         peak); flapping: failing↔healthy transitions × their typical period; requests: in the whole input; \
+         P(aff.): the probability that the POP (region: any of its POPs) was affected.",
+        0,
+    ));
+    out.push('\n');
+    out
+}
+
+/// The incidents table, then each incident's reason and hosts as wrapped text.
+fn incidents(tl: &blastradius::timeline::Timeline) -> String {
+    use blastradius::timeline::model::Pattern;
     let mut t = table();
     t.set_header(vec![
         "incident",
@@ -145,83 +223,77 @@ pub fn timeline(tl: &blastradius::timeline::Timeline) -> String {
         "scope",
         "onset (UTC)",
         "recovery (UTC)",
-        "epicenter / onsets",
+        "epicenter",
         "POPs",
         "hosts",
-        "why",
     ]);
     for i in &tl.incidents {
         t.add_row(vec![
-            Cell::new(&i.id),
+            Cell::new(for_terminal(&i.id)),
             Cell::new(format!("{:?}", i.attribution).to_lowercase()),
             Cell::new(format!("{:?}", i.scope).to_lowercase()),
-            Cell::new(i.onset.as_deref().unwrap_or("")),
-            Cell::new(i.recovery.as_deref().unwrap_or("")),
+            Cell::new(day_time(i.onset.as_ref())),
+            Cell::new(day_time(i.recovery.as_ref())),
             Cell::new(for_terminal(&match i.onset_pattern {
-                blastradius::timeline::model::Pattern::Simultaneous => "simultaneous".to_string(),
-                blastradius::timeline::model::Pattern::Censored => "before the input".to_string(),
+                Pattern::Simultaneous => "none: simultaneous".to_string(),
+                Pattern::Censored => "before the input".to_string(),
                 _ => i.epicenter.join(" "),
             })),
-            Cell::new(i.pops.len()),
-            Cell::new(for_terminal(&i.hosts.iter().take(4).cloned().collect::<Vec<_>>().join(" "))),
-            Cell::new(for_terminal(&i.evidence.reason)),
+            Cell::new(i.pops.len()).set_alignment(CellAlignment::Right),
+            Cell::new(i.hosts.len()).set_alignment(CellAlignment::Right),
         ]);
     }
-    if tl.incidents.is_empty() {
-        out.push_str("no incident found\n");
-    } else {
-        out.push_str(&t.to_string());
+    let mut out = render(&mut t);
+    out.push('\n');
+    for i in &tl.incidents {
+        let id = for_terminal(&i.id);
+        let indent = id.chars().count() + 2;
+        out.push_str(&wrap(&format!("{id}: {}", for_terminal(&i.evidence.reason)), indent));
+        out.push('\n');
+        let mut hosts: Vec<String> = i.hosts.iter().take(6).map(|h| for_terminal(h).into_owned()).collect();
+        if i.hosts.len() > 6 {
+            hosts.push(format!("and {} more (report.md lists them)", i.hosts.len() - 6));
+        }
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&wrap(&format!("hosts: {}", hosts.join(" ")), indent).trim_start());
         out.push('\n');
     }
-    let rows = |title: &str, rows: &[blastradius::timeline::model::PopTimeline]| {
-        let mut t = table();
-        let with_region = title != "region";
-        let mut header = vec![title, "region"];
-        if !with_region {
-            header.pop();
+    out
+}
+
+/// The region or POP table.
+fn places(title: &str, rows: &[blastradius::timeline::model::PopTimeline]) -> String {
+    let mut t = table();
+    let with_region = title != "region";
+    let mut header = vec![title];
+    if with_region {
+        header.push("region");
+    }
+    header.extend(["aff.", "onset", "peak", "5xx %", "recovery", "flapping", "signature", "requests", "P(aff.)"]);
+    t.set_header(header);
+    for p in rows {
+        let mut cells = vec![Cell::new(for_terminal(&p.pop))];
+        if with_region {
+            cells.push(Cell::new(for_terminal(&p.region)));
         }
-        header.extend([
-            "affected",
-            "onset",
-            "peak",
-            "peak 5xx %",
-            "recovery",
-            "flapping",
-            "signature",
-            "requests",
-            "P(aff.)",
+        cells.extend([
+            Cell::new(if p.affected { "yes" } else { "" }),
+            Cell::new(opt_time(p.onset.as_ref())),
+            Cell::new(opt_time(p.peak.as_ref())),
+            Cell::new(p.peak_error_rate.map_or(String::new(), |r| format!("{:.1}", r * 100.0)))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(opt_time(p.recovery.as_ref())),
+            Cell::new(
+                p.flapping.period_seconds.map_or(String::new(), |s| format!("{}×~{s:.0}s", p.flapping.transitions)),
+            ),
+            Cell::new(p.dominant_signature.as_deref().unwrap_or("")),
+            Cell::new(thousands(p.requests)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.2}", p.confidence)).set_alignment(CellAlignment::Right),
         ]);
-        t.set_header(header);
-        for p in rows {
-            let mut cells = vec![Cell::new(for_terminal(&p.pop))];
-            if with_region {
-                cells.push(Cell::new(for_terminal(&p.region)));
-            }
-            cells.extend([
-                Cell::new(if p.affected { "yes" } else { "" }),
-                Cell::new(opt_time(p.onset.as_ref())),
-                Cell::new(opt_time(p.peak.as_ref())),
-                Cell::new(p.peak_error_rate.map_or(String::new(), |r| format!("{:.1}", r * 100.0)))
-                    .set_alignment(CellAlignment::Right),
-                Cell::new(opt_time(p.recovery.as_ref())),
-                Cell::new(
-                    p.flapping
-                        .period_seconds
-                        .map_or(String::new(), |s| format!("{}× ~{s:.0}s", p.flapping.transitions)),
-                ),
-                Cell::new(p.dominant_signature.as_deref().unwrap_or("")),
-                Cell::new(thousands(p.requests)).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{:.2}", p.confidence)).set_alignment(CellAlignment::Right),
-            ]);
-            t.add_row(cells);
-        }
-        t.to_string()
-    };
-    out.push_str(&rows("region", &tl.regions));
+        t.add_row(cells);
+    }
+    let mut out = render(&mut t);
     out.push('\n');
-    let mut pops = tl.pops.clone();
-    pops.sort_by(|a, b| b.affected.cmp(&a.affected).then(a.onset.cmp(&b.onset)).then(a.pop.cmp(&b.pop)));
-    out.push_str(&rows("POP", &pops));
     out
 }
 
@@ -255,7 +327,7 @@ pub fn classify_table(rows: &[blastradius::classify::Row]) -> String {
         ];
         t.add_row(cells.iter().map(|c| Cell::new(for_terminal(c))));
     }
-    t.to_string()
+    render(&mut t)
 }
 
 /// Prints what the join of user-side failures to the edge found, on stderr.
@@ -314,6 +386,18 @@ pub fn batch(x: &blastradius::report::batch::Index) -> String {
             }),
             Cell::new(r.dominant_signature.as_deref().unwrap_or("")),
         ]);
+        for o in &r.others {
+            t.add_row(vec![
+                Cell::new(format!("↳ {}", for_terminal(&o.id))),
+                Cell::new(""),
+                Cell::new(format!("{:?}", o.attribution).to_lowercase()),
+                Cell::new(format!("{:?}", o.scope).to_lowercase()),
+                Cell::new(o.onset.as_deref().map_or(String::new(), blastradius::report::html::datetime)),
+                Cell::new(o.duration_seconds.map_or(String::new(), blastradius::report::html::duration)),
+                Cell::new(format!("{}/{}", o.pops, r.pops_total)),
+                Cell::new(o.dominant_signature.as_deref().unwrap_or("")),
+            ]);
+        }
     }
-    t.to_string()
+    render(&mut t)
 }

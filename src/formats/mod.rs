@@ -235,6 +235,12 @@ impl FormatSet {
         v.join("; or ")
     }
 
+    /// The formats' names only (each description up to its colon), for one-line messages.
+    pub fn expected_brief(&self) -> String {
+        let v: Vec<&str> = self.candidates().map(|f| f.expected().split(": ").next().unwrap_or_default()).collect();
+        v.join(", ")
+    }
+
     /// Detects the format of a file from its (decompressed) head: a format recognised by the
     /// file's shape (HAR) first; then the format that recognises the most of the first non-blank
     /// lines (the earlier one on a tie), so one garbled line does not hide a good file; then

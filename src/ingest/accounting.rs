@@ -30,6 +30,11 @@ pub struct FileAccount {
     pub error: Option<String>,
     /// A note that is not an error (an empty file; a file in a directory that fits no format).
     pub note: Option<String>,
+    /// A file met in a directory that is plainly not a log (a JSON document such as a
+    /// `truth.json`, a README, a bucket's ownership-challenge file): skipped without a word on
+    /// the terminal, listed here.
+    #[serde(default)]
+    pub not_a_log: bool,
 }
 
 /// One rejected line.

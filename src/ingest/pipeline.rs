@@ -118,6 +118,8 @@ enum Payload<D, R> {
         format: Option<&'static str>,
         error: Option<String>,
         note: Option<String>,
+        /// Skipped as plainly not a log (no word on the terminal).
+        not_a_log: bool,
     },
 }
 
@@ -316,11 +318,12 @@ where
                             let _ = tx.try_send(buf);
                         }
                     }
-                    Payload::End { bytes, compression, format, error, note } => {
+                    Payload::End { bytes, compression, format, error, note, not_a_log } => {
                         fa.bytes = bytes;
                         fa.compression = compression.map(|c| format!("{c:?}").to_lowercase());
                         fa.format = format.map(str::to_string);
                         fa.error = error;
+                        fa.not_a_log = not_a_log;
                         fa.note =
                             note.or_else(|| (fa.error.is_none() && fa.lines == 0).then(|| "empty file".to_string()));
                         nf += 1;
@@ -590,7 +593,7 @@ impl<D, R> SendFile<'_, D, R> {
 }
 
 fn end<D, R>(error: Option<String>, note: Option<String>) -> Payload<D, R> {
-    Payload::End { bytes: 0, compression: None, format: None, error, note }
+    Payload::End { bytes: 0, compression: None, format: None, error, note, not_a_log: false }
 }
 
 /// Reads one input into line-aligned chunks. `Err` only when the run is being torn down.
@@ -706,16 +709,22 @@ fn produce<D, R>(
                         format: None,
                         error,
                         note: Some("empty file".into()),
+                        not_a_log: false,
                     }
                 } else {
-                    let msg = format!("fits no known format (expected {})", formats.expected());
+                    let msg = format!(
+                        "fits no known format (expected {}; name one with --input-format)",
+                        formats.expected_brief()
+                    );
                     if from_walk {
+                        let what = source::not_a_log(input, buf.get(..filled).unwrap_or_default());
                         Payload::End {
                             bytes: total,
                             compression: Some(compression),
                             format: None,
                             error: None,
-                            note: Some(format!("skipped: {msg}")),
+                            note: Some(what.map_or_else(|| format!("skipped: {msg}"), |w| format!("not a log: {w}"))),
+                            not_a_log: what.is_some(),
                         }
                     } else {
                         Payload::End {
@@ -724,6 +733,7 @@ fn produce<D, R>(
                             format: None,
                             error: Some(msg),
                             note: None,
+                            not_a_log: false,
                         }
                     }
                 };
@@ -789,6 +799,7 @@ fn produce<D, R>(
         format: format.as_ref().map(|f| f.id()),
         error,
         note: None,
+        not_a_log: false,
     })
 }
 

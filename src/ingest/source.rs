@@ -198,3 +198,28 @@ pub fn total_size(inputs: &[Input]) -> u64 {
         })
         .sum()
 }
+/// What a file met in a directory is when it is plainly not a log, judged by its name and
+/// head: a pretty-printed JSON document (a log is one record per line; a HAR, which is a
+/// document, is recognised before this is asked), a README, licence or change log, or the
+/// ownership-challenge file a log push leaves in its bucket.
+pub fn not_a_log(input: &Input, head: &[u8]) -> Option<&'static str> {
+    let name = match input {
+        Input::File { path, .. } => path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()),
+        Input::Stdin => None,
+    }
+    .unwrap_or_default();
+    let first = head.split(|b| *b == b'\n').map(crate::formats::trim_line).find(|l| !l.is_empty());
+    if matches!(first, Some(b"{" | b"[")) {
+        return Some("a JSON document");
+    }
+    let stem = name.split('.').next().unwrap_or_default();
+    if matches!(stem, "readme" | "license" | "licence" | "changelog" | "notice" | "copying")
+        || std::path::Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))
+    {
+        return Some("documentation");
+    }
+    if name.starts_with("ownership-challenge") {
+        return Some("a log push ownership challenge");
+    }
+    None
+}

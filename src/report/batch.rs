@@ -51,12 +51,55 @@ pub struct IndexRow {
     pub dominant_signature: Option<String>,
     /// Events read.
     pub events: u64,
+    /// The directory's other incidents, largest first (the main one is the row itself).
+    pub others: Vec<IndexIncident>,
+}
+
+/// One more incident of a directory, for the index.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexIncident {
+    /// Its id in the directory's report.
+    pub id: String,
+    /// Its attribution.
+    pub attribution: Attribution,
+    /// Its scope.
+    pub scope: Scope,
+    /// Its onset, RFC 3339.
+    pub onset: Option<String>,
+    /// Its duration, seconds.
+    pub duration_seconds: Option<i64>,
+    /// POPs it affected.
+    pub pops: usize,
+    /// Regions of the affected POPs.
+    pub regions: Vec<String>,
+    /// Its dominant signature.
+    pub dominant_signature: Option<String>,
+    /// Its errors.
+    pub errors: u64,
 }
 
 impl IndexRow {
     /// The row of a finished report; `error` lists inputs that could not be read.
     pub fn from_report(r: &Report, error: Option<String>) -> IndexRow {
-        let main = r.incidents.iter().min_by(|a, b| b.pops.cmp(&a.pops).then(a.onset.cmp(&b.onset)));
+        // Largest first: most POPs, then most errors, then earliest.
+        let mut ranked: Vec<&super::incidents::IncidentSummary> = r.incidents.iter().collect();
+        ranked.sort_by(|a, b| b.pops.cmp(&a.pops).then(b.errors.cmp(&a.errors)).then(a.onset.cmp(&b.onset)));
+        let main = ranked.first().copied();
+        let others = ranked
+            .iter()
+            .skip(1)
+            .map(|i| IndexIncident {
+                id: i.id.clone(),
+                attribution: i.attribution,
+                scope: i.scope,
+                onset: i.onset.clone(),
+                duration_seconds: i.duration_seconds,
+                pops: i.pops,
+                regions: i.regions.clone(),
+                dominant_signature: i.dominant_signature.clone(),
+                errors: i.errors,
+            })
+            .collect();
         IndexRow {
             name: r.name.clone(),
             status: if error.is_some() { Status::Partial } else { Status::Ok },
@@ -72,6 +115,7 @@ impl IndexRow {
             regions: main.map(|i| i.regions.clone()).unwrap_or_default(),
             dominant_signature: main.and_then(|i| i.dominant_signature.clone()),
             events: r.accounting.events,
+            others,
         }
     }
 
@@ -92,6 +136,7 @@ impl IndexRow {
             regions: Vec::new(),
             dominant_signature: None,
             events: 0,
+            others: Vec::new(),
         }
     }
 }
@@ -177,10 +222,29 @@ pub fn markdown(x: &Index) -> String {
             r.dominant_signature.as_deref().map_or_else(|| "—".to_string(), md_code),
             r.events
         );
+        for o in &r.others {
+            let _ = writeln!(
+                s,
+                "| ↳ {} | | {} | {} | {} | {} | {} of {} | {} | {} | |",
+                e(&o.id),
+                blame(&format!("{:?}", o.attribution).to_lowercase()),
+                format!("{:?}", o.scope).to_lowercase(),
+                o.onset.as_deref().map_or_else(|| "—".to_string(), datetime),
+                o.duration_seconds.map_or_else(|| "—".to_string(), duration),
+                o.pops,
+                r.pops_total,
+                if o.regions.is_empty() {
+                    "—".to_string()
+                } else {
+                    o.regions.iter().map(|g| e(g)).collect::<Vec<_>>().join(", ")
+                },
+                o.dominant_signature.as_deref().map_or_else(|| "—".to_string(), md_code),
+            );
+        }
     }
     let _ = writeln!(
         s,
-        "\nEach row is the directory's main incident (the one affecting the most POPs); its report has the others.\n"
+        "\nEach directory's incidents are listed largest first (most POPs, then most errors); the first row is its main incident.\n"
     );
     let _ = writeln!(s, "Produced with: {}", md_code(&x.command));
     s

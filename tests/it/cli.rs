@@ -172,17 +172,32 @@ fn analyze_reads_a_folder_of_mixed_vendors_in_one_command() {
     ] {
         std::fs::copy(fixture(from), logs.join(to)).unwrap();
     }
-    std::fs::write(logs.join("README.txt"), "notes from the call\n").unwrap();
+    std::fs::write(logs.join("README.txt"), "what these logs are\n").unwrap();
+    std::fs::write(logs.join("truth.json"), "{\n  \"incidents\": []\n}\n").unwrap();
+    std::fs::write(logs.join("call-notes.txt"), "notes from the call\n").unwrap();
     let out = dir.path().join("report");
     let run = bin().arg("analyze").arg(&logs).arg("--out").arg(&out).output().unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("2 header or comment lines"), "{stderr}");
-    assert!(stderr.contains("README.txt") && stderr.contains("fits no known format"), "{stderr}");
+    // A file that fits no format is named in one short line; plain non-logs are not named at all.
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note:")).collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].contains("call-notes.txt") && notes[0].contains("fits no known format"), "{stderr}");
+    assert!(notes[0].len() < 400, "{}", notes[0]);
+    assert!(!stderr.contains("README.txt") && !stderr.contains("truth.json"), "{stderr}");
     for f in ["report.md", "timeline.json", "events.parquet", "accounting.json"] {
         assert!(out.join(f).exists(), "{f}");
     }
     let acc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("accounting.json")).unwrap()).unwrap();
+    let quiet: Vec<&str> = acc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["not_a_log"] == true)
+        .map(|f| f["file"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(quiet, ["README.txt", "truth.json"]);
     let formats: Vec<&str> = acc["files"].as_array().unwrap().iter().filter_map(|f| f["format"].as_str()).collect();
     for id in ["cloudfront_standard", "combined", "akamai_datastream2", "fastly_json", "cloudflare_logpush"] {
         assert!(formats.contains(&id), "{id} not in {formats:?}");
