@@ -322,7 +322,7 @@ fn batch_cmd(a: &BatchArgs) -> anyhow::Result<ExitCode> {
     write_file(&root.join("index.md"), blastradius::report::batch::markdown(&index).as_bytes())?;
     match a.output_format {
         TimelineFormat::Json => {
-            println!("{}", blastradius::text::for_terminal_lines(&serde_json::to_string_pretty(&index)?))
+            println!("{}", blastradius::text::for_terminal_lines(&serde_json::to_string_pretty(&index)?));
         }
         TimelineFormat::Table => println!("{}", print::batch(&index)),
     }
@@ -377,23 +377,20 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn explain(id: Option<&str>) -> anyhow::Result<ExitCode> {
-    match id {
-        Some(id) => {
-            let Some(sig) = signatures::Signature::from_id(id) else {
-                let ids: Vec<&str> = signatures::ALL.iter().map(|s| s.id()).collect();
-                bail!("unknown signature `{id}` (known: {})", ids.join(", "));
-            };
-            println!("{}", sig.info().doc.trim_end());
-        }
-        None => {
-            let width = signatures::REGISTRY.iter().map(|s| s.signature.id().len()).max().unwrap_or(0);
-            for s in signatures::REGISTRY {
-                let first = s.doc.lines().next().unwrap_or("");
-                // A signature that blames no tier shows `-` (its rows say `unknown`).
-                let blame = if s.blame == signatures::Blame::Unknown { "-" } else { s.blame.id() };
-                println!("{:<width$}  {:<7} {}", s.signature.id(), blame, first.replace('`', ""));
-            }
-        }
+    if let Some(id) = id {
+        let Some(sig) = signatures::Signature::from_id(id) else {
+            let ids: Vec<&str> = signatures::ALL.iter().map(|s| s.id()).collect();
+            bail!("unknown signature `{id}` (known: {})", ids.join(", "));
+        };
+        println!("{}", sig.info().doc.trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = signatures::REGISTRY.iter().map(|s| s.signature.id().len()).max().unwrap_or(0);
+    for s in signatures::REGISTRY {
+        let first = s.doc.lines().next().unwrap_or("");
+        // A signature that blames no tier shows `-` (its rows say `unknown`).
+        let blame = if s.blame == signatures::Blame::Unknown { "-" } else { s.blame.id() };
+        println!("{:<width$}  {:<7} {}", s.signature.id(), blame, first.replace('`', ""));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -255,7 +255,7 @@ fn incidents(tl: &blastradius::timeline::Timeline) -> String {
             hosts.push(format!("and {} more (report.md lists them)", i.hosts.len() - 6));
         }
         out.push_str(&" ".repeat(indent));
-        out.push_str(&wrap(&format!("hosts: {}", hosts.join(" ")), indent).trim_start());
+        out.push_str(wrap(&format!("hosts: {}", hosts.join(" ")), indent).trim_start());
         out.push('\n');
     }
     out
