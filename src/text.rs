@@ -1,4 +1,5 @@
-//! Making untrusted log text safe to show.
+//! Text for people: untrusted log text made safe to show, and the number, duration and time
+//! forms every writer (terminal, Markdown, HTML, SVG) shares.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -43,6 +44,48 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
 /// a terminal).
 pub fn for_terminal_lines(s: &str) -> String {
     s.split('\n').map(for_terminal).collect::<Vec<_>>().join("\n")
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Seconds as `5 h 43 min`, `12 min 5 s` or `40 s`.
+pub fn duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h} h {m:02} min")
+    } else if m > 0 && s > 0 {
+        format!("{m} min {s} s")
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM:SS`.
+pub fn datetime(t: &str) -> String {
+    t.get(..19).unwrap_or(t).replace('T', " ")
+}
+
+/// An RFC 3339 time as `HH:MM:SS`.
+pub fn hms(t: &str) -> String {
+    t.get(11..19).unwrap_or(t).to_string()
+}
+
+/// A time (ns since the epoch) as RFC 3339 UTC with milliseconds: `2025-11-18T11:20:00.000Z`.
+pub fn rfc3339(ns: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use blastradius::ingest::{Accounting, Progress};
 use blastradius::rates::{output, RatesTable};
-use blastradius::text::for_terminal;
+use blastradius::text::{for_terminal, thousands};
 
 /// Prints an error and its causes on stderr.
 pub fn error(e: &anyhow::Error) {
@@ -53,18 +53,6 @@ impl Progress for Bar {
             pb.inc(n);
         }
     }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Prints the accounting summary on stderr: the balance, reasons, first rejected lines and
@@ -377,8 +365,8 @@ pub fn batch(x: &blastradius::report::batch::Index) -> String {
             }),
             Cell::new(r.attribution.map_or(String::new(), |a| format!("{a:?}").to_lowercase())),
             Cell::new(r.scope.map_or(String::new(), |s| format!("{s:?}").to_lowercase())),
-            Cell::new(r.onset.as_deref().map_or(String::new(), blastradius::report::html::datetime)),
-            Cell::new(r.duration_seconds.map_or(String::new(), blastradius::report::html::duration)),
+            Cell::new(r.onset.as_deref().map_or(String::new(), blastradius::text::datetime)),
+            Cell::new(r.duration_seconds.map_or(String::new(), blastradius::text::duration)),
             Cell::new(if r.status == Status::Failed {
                 String::new()
             } else {
@@ -392,8 +380,8 @@ pub fn batch(x: &blastradius::report::batch::Index) -> String {
                 Cell::new(""),
                 Cell::new(format!("{:?}", o.attribution).to_lowercase()),
                 Cell::new(format!("{:?}", o.scope).to_lowercase()),
-                Cell::new(o.onset.as_deref().map_or(String::new(), blastradius::report::html::datetime)),
-                Cell::new(o.duration_seconds.map_or(String::new(), blastradius::report::html::duration)),
+                Cell::new(o.onset.as_deref().map_or(String::new(), blastradius::text::datetime)),
+                Cell::new(o.duration_seconds.map_or(String::new(), blastradius::text::duration)),
                 Cell::new(format!("{}/{}", o.pops, r.pops_total)),
                 Cell::new(o.dominant_signature.as_deref().unwrap_or("")),
             ]);

@@ -31,8 +31,7 @@ pub fn bucket_label(ns: i64) -> String {
 
 /// Formats a time as RFC 3339 UTC with milliseconds; `None` for the sentinel of an empty min/max.
 pub fn rfc3339(ns: i64) -> Option<String> {
-    (ns != i64::MAX && ns != i64::MIN)
-        .then(|| chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    (ns != i64::MAX && ns != i64::MIN).then(|| crate::text::rfc3339(ns))
 }
 
 /// The header of the rates table.

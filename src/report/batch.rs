@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::{md_code, md_escape as e, Report};
+use super::common::{md_code, md_escape as e, path_segment};
+use super::Report;
 use crate::timeline::model::{Attribution, Scope};
 
 /// How an incident directory's run ended.
@@ -163,22 +164,10 @@ impl Index {
     }
 }
 
-/// Percent-encodes a directory name for use in a relative link.
-pub fn path_segment(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 /// Renders the index as Markdown.
 pub fn markdown(x: &Index) -> String {
-    use super::html::{blame, datetime, duration};
+    use super::common::blame;
+    use crate::text::{datetime, duration};
     let mut s = String::new();
     let _ = writeln!(s, "# Incident index\n");
     let _ = writeln!(

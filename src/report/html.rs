@@ -6,6 +6,7 @@ use minijinja::{context, AutoEscape, Environment};
 
 use super::svg::RenderedCharts;
 use super::Report;
+use crate::text::{datetime, duration, hms, thousands};
 
 const REPORT: &str = include_str!("templates/report.html");
 const INDEX: &str = include_str!("templates/index.html");
@@ -15,53 +16,6 @@ fn as_f64(v: &Value) -> Option<f64> {
         return None;
     }
     f64::try_from(v.clone()).ok()
-}
-
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Seconds as `5 h 43 min`, `12 min 5 s` or `40 s`.
-pub fn duration(secs: i64) -> String {
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    if h > 0 {
-        format!("{h} h {m:02} min")
-    } else if m > 0 && s > 0 {
-        format!("{m} min {s} s")
-    } else if m > 0 {
-        format!("{m} min")
-    } else {
-        format!("{s} s")
-    }
-}
-
-/// An RFC 3339 time as `YYYY-MM-DD HH:MM:SS`.
-pub fn datetime(t: &str) -> String {
-    t.get(..19).unwrap_or(t).replace('T', " ")
-}
-
-/// An RFC 3339 time as `HH:MM:SS`.
-pub fn hms(t: &str) -> String {
-    t.get(11..19).unwrap_or(t).to_string()
-}
-
-/// The label of an attribution id.
-pub fn blame(a: &str) -> &'static str {
-    match a {
-        "edge" => "Edge (CDN)",
-        "origin" => "Origin",
-        "mixed" => "Mixed edge and origin",
-        _ => "Unknown",
-    }
 }
 
 /// A template environment that escapes every value for HTML (and SVG) and drops control
@@ -92,8 +46,8 @@ fn env() -> Environment<'static> {
     env.add_filter("dur", |v: Value| as_f64(&v).map_or_else(|| "—".to_string(), |x| duration(x as i64)));
     env.add_filter("datetime", |v: Value| v.as_str().map_or_else(|| "—".to_string(), datetime));
     env.add_filter("hms", |v: Value| v.as_str().map_or_else(|| "—".to_string(), hms));
-    env.add_filter("pathseg", |v: Value| super::batch::path_segment(v.as_str().unwrap_or("")));
-    env.add_filter("blame", |v: Value| blame(v.as_str().unwrap_or("")).to_string());
+    env.add_filter("pathseg", |v: Value| super::common::path_segment(v.as_str().unwrap_or("")));
+    env.add_filter("blame", |v: Value| super::common::blame(v.as_str().unwrap_or("")).to_string());
     env
 }
 

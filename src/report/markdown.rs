@@ -2,13 +2,15 @@
 
 use std::fmt::Write;
 
+use super::common::{md_code, md_escape as e};
 use super::model::{Entry, EntryKind, IncidentSummary};
-use super::{md_code, md_escape as e, Report};
+use super::Report;
+use crate::text::thousands;
 use crate::timeline::model::{Attribution, PopTimeline};
 
 fn hms(t: Option<&String>) -> String {
     // RFC 3339 → "YYYY-MM-DD HH:MM:SS" (UTC); the text is our own, not log content.
-    t.map_or_else(|| "—".to_string(), |s| super::html::datetime(s))
+    t.map_or_else(|| "—".to_string(), |s| crate::text::datetime(s))
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -38,7 +40,7 @@ fn verdict(i: &IncidentSummary) -> String {
         format!("{:?}", i.scope).to_lowercase(),
         hms(i.onset.as_ref()),
         hms(i.recovery.as_ref()),
-        i.duration_seconds.map_or_else(|| "—".to_string(), super::html::duration),
+        i.duration_seconds.map_or_else(|| "—".to_string(), crate::text::duration),
         i.pops,
         i.regions.len(),
         e(&i.onset_shape),
@@ -64,7 +66,7 @@ fn entry(x: &Entry) -> String {
             "{} {} failing (+{} after the first)",
             list(&x.pops),
             if x.pops.len() > 1 { "start" } else { "starts" },
-            super::html::duration(x.lag_seconds.unwrap_or(0.0).round() as i64)
+            crate::text::duration(x.lag_seconds.unwrap_or(0.0).round() as i64)
         ),
         EntryKind::PopsRecovered => {
             format!("{} {}", list(&x.pops), if x.pops.len() > 1 { "recover" } else { "recovers" })
@@ -125,7 +127,7 @@ pub fn render(r: &Report) -> String {
         }
     }
     for x in &r.entries {
-        let time = if r.entries_date.is_some() { super::html::hms(&x.time) } else { hms(Some(&x.time)) };
+        let time = if r.entries_date.is_some() { crate::text::hms(&x.time) } else { hms(Some(&x.time)) };
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");
@@ -135,21 +137,21 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         s,
         "From rates: sum(status_5xx) / sum(requests) per region × {} bucket.\n",
-        super::html::duration(r.charts.axis.bucket_seconds)
+        crate::text::duration(r.charts.axis.bucket_seconds)
     );
     let _ = writeln!(s, "## Propagation\n");
     let _ = writeln!(s, "![Affected POPs by onset, from onset to recovery](propagation.svg)\n");
     let _ = writeln!(
         s,
         "Affected POPs in onset order (from the timeline), a bar from onset to recovery; the shading inside is from rates: sum(edge_500 + edge_502) / sum(requests) per POP × {} bucket, so flapping shows as alternating shades.\n",
-        super::html::duration(r.charts.propagation_axis.bucket_seconds)
+        crate::text::duration(r.charts.propagation_axis.bucket_seconds)
     );
     let _ = writeln!(s, "## Signatures over time\n");
     let _ = writeln!(s, "![Events per signature over time, stacked](signatures.svg)\n");
     let _ = writeln!(
         s,
         "From rates: sum(events) per signature × {} bucket, stacked.\n",
-        super::html::duration(r.charts.axis.bucket_seconds)
+        crate::text::duration(r.charts.axis.bucket_seconds)
     );
     if !r.charts.signatures.is_empty() {
         let _ = writeln!(s, "| signature | events |\n|---|---:|");
@@ -379,8 +381,4 @@ fn code_block(text: &str) -> String {
     }
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}text\n{clean}\n{fence}")
-}
-
-fn thousands(n: u64) -> String {
-    super::html::thousands(n)
 }

@@ -3,6 +3,7 @@
 //! timeline and the accounting.
 
 pub mod batch;
+pub mod common;
 pub mod html;
 pub mod incidents;
 pub mod markdown;
@@ -117,56 +118,5 @@ impl Report {
         files.extend(charts.files().map(|(f, _)| f));
         files.extend(["timeline.json", "accounting.json"]);
         Ok(files)
-    }
-}
-
-/// Escapes text from logs for Markdown table cells and prose: characters with Markdown or HTML
-/// meaning become entities or escapes, and control characters are dropped.
-pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '`' | '*' | '_' | '[' | ']' | '\\' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text for a Markdown code span: backticks (which would close it) become quotes, pipes are
-/// escaped for tables, control characters are dropped.
-pub fn md_code(s: &str) -> String {
-    let mut out = String::from("`");
-    for c in s.chars() {
-        match c {
-            '`' => out.push('\''),
-            '|' => out.push_str("\\|"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out.push('`');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_escaping() {
-        assert_eq!(md_escape("a|b"), "a\\|b");
-        assert_eq!(md_escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
-        assert_eq!(md_escape("[x](javascript:y)"), "\\[x\\](javascript:y)");
-        assert_eq!(md_escape("a\u{1b}[31mb"), "a\\[31mb");
     }
 }

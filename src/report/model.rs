@@ -2,6 +2,7 @@
 //! the merged rates table, the timeline and the accounting. Each derived table says in its
 //! documentation which query over the rates it is.
 
+use crate::text::rfc3339;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -178,10 +179,6 @@ pub struct Charts {
     pub propagation: Vec<PropagationRow>,
     /// Affected POPs left out of the propagation chart.
     pub propagation_hidden: usize,
-}
-
-fn rfc3339(ns: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 pub(super) fn parse_ns(s: &str) -> Option<i64> {

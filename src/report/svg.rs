@@ -242,7 +242,7 @@ fn propagation(r: &Report) -> Chart {
             right + 8.0,
             y + row / 2.0 + 4.0,
             "start",
-            format!("+{}", super::html::duration(p.lag_seconds.round() as i64)),
+            format!("+{}", crate::text::duration(p.lag_seconds.round() as i64)),
         );
     }
     time_axis(&mut c, axis, left, right, top, bottom);

@@ -147,9 +147,7 @@ impl Params {
     }
 }
 
-pub(crate) fn rfc3339(ns: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+pub(crate) use crate::text::rfc3339;
 
 /// The healthy reference of a family of series: the lower quartile of each series' quietest
 /// tenth of buckets (pooled), between the floor and the cap. Read from the sparse cells: a bucket
