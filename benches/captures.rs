@@ -5,8 +5,8 @@
 //!
 //! `cargo bench --bench captures -- [SEEDS] [SCALE]` (default: 10 seeds, scale 0.2).
 
+use blastradius::eval::captures::{score, FamilyScore};
 use blastradius::ingest::{discover, IngestOptions};
-use blastradius::simulate::captures::{score, FamilyScore};
 use blastradius::simulate::{Scenario, SimOptions};
 
 fn main() {

@@ -35,6 +35,7 @@ pub mod signatures;
 pub mod simulate;
 pub mod text;
 pub mod timeline;
+pub mod vocab;
 
 pub use error::{Error, Result};
 

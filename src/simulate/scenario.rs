@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use super::clock::Date;
 use super::world::{self, Pop, HOSTS};
 use super::Scenario;
-use crate::timeline::model::{Attribution, Pattern, Scope};
+use crate::vocab::timeline::{Attribution, Pattern, Scope};
 
 /// One bad spell: the failing share rises linearly over `ramp` seconds from `start`, holds, and
 /// falls linearly over the last `fade` seconds before `end`. Times are unix seconds.

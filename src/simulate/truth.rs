@@ -9,8 +9,8 @@ use super::delivery::Written;
 use super::record::Request;
 use super::scenario::{self, Plan};
 use super::world::{Pop, HOSTS};
-use crate::signatures::{self, Blame, Signature};
-use crate::timeline::model::{
+use crate::vocab::signature::{self as signatures, Signature};
+use crate::vocab::timeline::{
     Attribution, Evidence, Flapping, Incident, InputSummary, Pattern, PopTimeline, Propagation, Timeline,
 };
 
@@ -31,6 +31,20 @@ struct Extent {
     signatures: SignatureCounts,
     /// Per host: saw edge- or origin-blamed errors.
     hosts_with_errors: [bool; HOSTS.len()],
+}
+
+/// The signature of a request as the simulator wrote it: its own definition from the statuses it
+/// chose (an edge fault writes origin status 0, an origin fault the origin's status), kept apart
+/// from the classifier so that the truth does not grade the classifier by itself.
+fn written_signature(edge: u16, origin: u16) -> Option<Signature> {
+    Some(match (edge, origin) {
+        (429, _) => Signature::RateLimited,
+        (e, _) if e < 500 => return None,
+        (_, o) if o >= 500 => Signature::Origin5xx,
+        (520..=527, 0) => Signature::Cf52x,
+        (502 | 504, _) => Signature::Edge502,
+        _ => Signature::Edge500,
+    })
 }
 
 /// Counts over the events written (lines that parse and are not duplicates).
@@ -106,7 +120,7 @@ impl Tally {
             slot.0 += 1;
             slot.1 += u32::from(error);
         }
-        let sig = Signature::of_status(Some(r.edge_status), Some(r.origin_status));
+        let sig = written_signature(r.edge_status, r.origin_status);
         for x in &mut self.extents {
             let inside = (x.from..x.to).contains(&secs)
                 && x.pops.get(r.pop).copied().unwrap_or(false)
@@ -120,7 +134,7 @@ impl Tally {
                 if let Some(c) = x.signatures.get_mut(s.index()) {
                     *c += 1;
                 }
-                if s.info().blame != Blame::Policy {
+                if s != Signature::RateLimited {
                     if let Some(h) = x.hosts_with_errors.get_mut(r.host) {
                         *h = true;
                     }
@@ -143,7 +157,7 @@ impl Tally {
     fn dominant(counts: &SignatureCounts) -> Option<String> {
         let mut best: Option<(Signature, u64)> = None;
         for (s, n) in signatures::ALL.iter().zip(counts) {
-            if s.info().is_error && *n > 0 && best.is_none_or(|(_, m)| *n > m) {
+            if *s != Signature::RateLimited && *n > 0 && best.is_none_or(|(_, m)| *n > m) {
                 best = Some((*s, *n));
             }
         }

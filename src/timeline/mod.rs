@@ -53,7 +53,8 @@ pub mod detect;
 pub mod flap;
 pub mod hmm;
 pub mod incidents;
-pub mod model;
+/// The timeline's output types (a leaf shared with the simulator's ground truth).
+pub use crate::vocab::timeline as model;
 pub mod naive;
 pub mod places;
 pub mod refine;

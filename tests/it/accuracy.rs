@@ -138,7 +138,7 @@ fn nothing_is_detected_on_a_quiet_day() {
 /// clock skew recovered by the join with the edge logs.
 #[test]
 fn user_side_signatures_and_attribution_on_simulated_captures() {
-    use blastradius::simulate::captures::score as score_captures;
+    use blastradius::eval::captures::score as score_captures;
     for seed in [11, 12] {
         let dir = tempfile::tempdir().unwrap();
         let opts = SimOptions { scenario: Scenario::Nov18, seed, scale: 0.05 };

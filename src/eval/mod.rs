@@ -3,6 +3,8 @@
 //! depends on the analysis and on the simulator; neither depends on it. Used by the accuracy
 //! tests and `benches/accuracy.rs` (the figures in `BENCHMARKS.md`).
 
+pub mod captures;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::timeline::model::{Attribution, Pattern, PopTimeline, Timeline};
@@ -468,6 +470,21 @@ pub fn evaluate(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_crates_own_reader_agrees_with_the_simulators_truth() {
+        use crate::ingest::{discover, IngestOptions, NoProgress};
+        use crate::simulate::{simulate, Scenario, SimOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let truth = simulate(&SimOptions { scenario: Scenario::Origin, seed: 3, scale: 0.05 }, dir.path()).unwrap();
+        let (inputs, unreadable) = discover(&[dir.path().join("logs")]);
+        assert!(unreadable.is_empty());
+        let (_, acc) = crate::rates::compute(&inputs, &IngestOptions::default(), &NoProgress, 60, false).unwrap();
+        assert_eq!(
+            (acc.files.len() as u64, acc.lines, acc.events, acc.rejected, acc.duplicates),
+            (truth.input.files, truth.input.lines, truth.input.events, truth.input.rejected, truth.input.duplicates)
+        );
+    }
+
     use super::*;
     use crate::timeline::model::{Incident, PopTimeline};
 

@@ -1,0 +1,6 @@
+//! The program's shared vocabulary: plain types with no behaviour beyond naming themselves,
+//! imported by the analysis, the writers and the simulator alike, so that none of those has to
+//! import another for its words.
+
+pub mod signature;
+pub mod timeline;
