@@ -33,7 +33,34 @@ use polars::prelude::*;
 use crate::schema;
 pub use crate::vocab::signature::{Blame, Signature, ALL, COUNT, USER};
 
-/// A registered signature and its documentation.
+/// How a signature is decided.
+#[derive(Debug, Clone, Copy)]
+pub enum Detector {
+    /// From an edge or server event's statuses (and the vendor's typed origin-failure evidence),
+    /// by the signature's own `detect`; rules are tried in [`Info::precedence`] order and the
+    /// first that fires decides.
+    Status(fn(&Statuses) -> bool),
+    /// From one user-side event's evidence (its error, message, page, body), by
+    /// [`user::verdict`], which reads each piece of evidence once and asks the signatures' own
+    /// matchers.
+    Evidence,
+    /// Over a session's events together ([`oauth_loop::detect`]).
+    Sessions,
+}
+
+/// What status signatures read of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statuses {
+    /// The status the edge (or server) sent.
+    pub edge: u16,
+    /// The origin's status: null when the log does not record one, 0 when the origin did not
+    /// answer.
+    pub origin: Option<u16>,
+    /// The vendor's error detail says the origin could not be reached.
+    pub origin_failure: bool,
+}
+
+/// A registered signature: who it blames, how it is decided, its documentation.
 #[derive(Debug, Clone, Copy)]
 pub struct Info {
     /// The signature.
@@ -42,6 +69,10 @@ pub struct Info {
     pub blame: Blame,
     /// Whether it counts as an error (5xx) in error rates.
     pub is_error: bool,
+    /// Among status rules, lower runs first (0 for the others).
+    pub precedence: u8,
+    /// How it is decided.
+    pub detector: Detector,
     /// Its documentation.
     pub doc: &'static str,
 }
@@ -49,32 +80,181 @@ pub struct Info {
 /// Every signature with its documentation: the status signatures in index order, then
 /// [`USER`].
 pub const REGISTRY: [Info; COUNT + 13] = [
-    Info { signature: Signature::Edge500, blame: Blame::Edge, is_error: true, doc: edge_500::DOC },
-    Info { signature: Signature::Edge502, blame: Blame::Edge, is_error: true, doc: edge_502::DOC },
-    Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
-    Info { signature: Signature::Cf52x, blame: Blame::Origin, is_error: true, doc: cf_52x::DOC },
-    Info { signature: Signature::RateLimited, blame: Blame::Policy, is_error: false, doc: rate_limited::DOC },
+    Info {
+        signature: Signature::Edge500,
+        blame: Blame::Edge,
+        is_error: true,
+        precedence: 70,
+        detector: Detector::Status(edge_500::detect),
+        doc: edge_500::DOC,
+    },
+    Info {
+        signature: Signature::Edge502,
+        blame: Blame::Edge,
+        is_error: true,
+        precedence: 60,
+        detector: Detector::Status(edge_502::detect),
+        doc: edge_502::DOC,
+    },
+    Info {
+        signature: Signature::Origin5xx,
+        blame: Blame::Origin,
+        is_error: true,
+        precedence: 20,
+        detector: Detector::Status(origin_5xx::detect),
+        doc: origin_5xx::DOC,
+    },
+    Info {
+        signature: Signature::Cf52x,
+        blame: Blame::Origin,
+        is_error: true,
+        precedence: 30,
+        detector: Detector::Status(cf_52x::detect),
+        doc: cf_52x::DOC,
+    },
+    Info {
+        signature: Signature::RateLimited,
+        blame: Blame::Policy,
+        is_error: false,
+        precedence: 10,
+        detector: Detector::Status(rate_limited::detect),
+        doc: rate_limited::DOC,
+    },
     Info {
         signature: Signature::OriginUnreachable,
         blame: Blame::Origin,
         is_error: true,
+        precedence: 50,
+        detector: Detector::Status(origin_unreachable::detect),
         doc: origin_unreachable::DOC,
     },
-    Info { signature: Signature::Unattributed5xx, blame: Blame::Unknown, is_error: true, doc: unattributed_5xx::DOC },
-    Info { signature: Signature::TlsChain, blame: Blame::Client, is_error: true, doc: tls_chain::DOC },
-    Info { signature: Signature::TlsCert, blame: Blame::Client, is_error: true, doc: tls_cert::DOC },
-    Info { signature: Signature::TlsHandshake, blame: Blame::Client, is_error: true, doc: tls_handshake::DOC },
-    Info { signature: Signature::OauthLoop, blame: Blame::Origin, is_error: true, doc: oauth_loop::DOC },
-    Info { signature: Signature::StreamSevered, blame: Blame::Unknown, is_error: true, doc: stream_severed::DOC },
-    Info { signature: Signature::ConnReset, blame: Blame::Unknown, is_error: true, doc: conn_reset::DOC },
-    Info { signature: Signature::ConnTimeout, blame: Blame::Unknown, is_error: true, doc: conn_timeout::DOC },
-    Info { signature: Signature::DnsFailure, blame: Blame::Client, is_error: true, doc: dns_failure::DOC },
-    Info { signature: Signature::Http5xx, blame: Blame::Unknown, is_error: true, doc: http_5xx::DOC },
-    Info { signature: Signature::Challenge, blame: Blame::Policy, is_error: false, doc: challenge::DOC },
-    Info { signature: Signature::WorkerError, blame: Blame::Origin, is_error: true, doc: worker_error::DOC },
-    Info { signature: Signature::Overloaded, blame: Blame::Origin, is_error: true, doc: overloaded::DOC },
-    Info { signature: Signature::ConnFailed, blame: Blame::Unknown, is_error: true, doc: conn_failed::DOC },
+    Info {
+        signature: Signature::Unattributed5xx,
+        blame: Blame::Unknown,
+        is_error: true,
+        precedence: 40,
+        detector: Detector::Status(unattributed_5xx::detect),
+        doc: unattributed_5xx::DOC,
+    },
+    Info {
+        signature: Signature::TlsChain,
+        blame: Blame::Client,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: tls_chain::DOC,
+    },
+    Info {
+        signature: Signature::TlsCert,
+        blame: Blame::Client,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: tls_cert::DOC,
+    },
+    Info {
+        signature: Signature::TlsHandshake,
+        blame: Blame::Client,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: tls_handshake::DOC,
+    },
+    Info {
+        signature: Signature::OauthLoop,
+        blame: Blame::Origin,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Sessions,
+        doc: oauth_loop::DOC,
+    },
+    Info {
+        signature: Signature::StreamSevered,
+        blame: Blame::Unknown,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: stream_severed::DOC,
+    },
+    Info {
+        signature: Signature::ConnReset,
+        blame: Blame::Unknown,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: conn_reset::DOC,
+    },
+    Info {
+        signature: Signature::ConnTimeout,
+        blame: Blame::Unknown,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: conn_timeout::DOC,
+    },
+    Info {
+        signature: Signature::DnsFailure,
+        blame: Blame::Client,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: dns_failure::DOC,
+    },
+    Info {
+        signature: Signature::Http5xx,
+        blame: Blame::Unknown,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: http_5xx::DOC,
+    },
+    Info {
+        signature: Signature::Challenge,
+        blame: Blame::Policy,
+        is_error: false,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: challenge::DOC,
+    },
+    Info {
+        signature: Signature::WorkerError,
+        blame: Blame::Origin,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: worker_error::DOC,
+    },
+    Info {
+        signature: Signature::Overloaded,
+        blame: Blame::Origin,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: overloaded::DOC,
+    },
+    Info {
+        signature: Signature::ConnFailed,
+        blame: Blame::Unknown,
+        is_error: true,
+        precedence: 0,
+        detector: Detector::Evidence,
+        doc: conn_failed::DOC,
+    },
 ];
+
+/// The status rules, in precedence order.
+type Rule = (Signature, fn(&Statuses) -> bool);
+static STATUS_RULES: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
+    let mut rules: Vec<(u8, Rule)> = REGISTRY
+        .iter()
+        .filter_map(|i| match i.detector {
+            Detector::Status(f) => Some((i.precedence, (i.signature, f))),
+            _ => None,
+        })
+        .collect();
+    rules.sort_by_key(|r| r.0);
+    rules.into_iter().map(|(_, r)| r).collect()
+});
 
 impl Signature {
     /// Looks a signature up by id.
@@ -89,6 +269,8 @@ impl Signature {
             signature: self,
             blame: Blame::Edge,
             is_error: true,
+            precedence: 0,
+            detector: Detector::Evidence,
             doc: "",
         })
     }
@@ -103,21 +285,8 @@ impl Signature {
     /// `None` when healthy. A null origin status means the log does not record one: a 5xx is then
     /// `unattributed_5xx`, never guessed to be the edge's.
     pub fn of_event(edge: Option<u16>, origin: Option<u16>, unreachable: bool) -> Option<Signature> {
-        let e = edge?;
-        if e == 429 {
-            return Some(Signature::RateLimited);
-        }
-        if e < 500 {
-            return None;
-        }
-        Some(match origin {
-            Some(o) if o >= 500 => Signature::Origin5xx,
-            _ if (520..=527).contains(&e) && origin.is_none_or(|o| o == 0) => Signature::Cf52x,
-            None => Signature::Unattributed5xx,
-            Some(0) if unreachable => Signature::OriginUnreachable,
-            Some(_) if matches!(e, 502 | 504) => Signature::Edge502,
-            Some(_) => Signature::Edge500,
-        })
+        let seen = Statuses { edge: edge?, origin, origin_failure: unreachable };
+        STATUS_RULES.iter().find(|(_, fires)| fires(&seen)).map(|(s, _)| *s)
     }
 }
 
@@ -301,6 +470,16 @@ mod tests {
             }
             assert!(info.doc.contains(s.id()));
             assert_eq!(Signature::from_id(s.id()), Some(*s));
+        }
+        // Each status signature decides by its own rule, at a precedence of its own; the others
+        // are decided from evidence or over sessions.
+        let mut precedences = std::collections::BTreeSet::new();
+        for info in &REGISTRY {
+            let status = ALL.contains(&info.signature);
+            assert_eq!(matches!(info.detector, Detector::Status(_)), status, "{}", info.signature.id());
+            if status {
+                assert!(precedences.insert(info.precedence), "{} shares a precedence", info.signature.id());
+            }
         }
         for code in 520..=527 {
             assert!(cf_52x::DOC.contains(&code.to_string()));

@@ -13,3 +13,9 @@ pub fn evidence(error: Option<&str>) -> bool {
         || crate::formats::akamai::is_origin_failure(e)
         || crate::formats::fastly::is_origin_failure(e)
 }
+
+/// Fires on a 5xx with origin status 0 when the vendor's error detail says the origin could not
+/// be reached.
+pub fn detect(s: &super::Statuses) -> bool {
+    s.edge >= 500 && s.origin == Some(0) && s.origin_failure
+}

@@ -7,6 +7,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::user::{evidence, Seen, Verdict};
+use super::Signature;
+
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|(?i:peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)").ok()
 });
@@ -14,4 +17,46 @@ static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// The text in `text` that is this signature's evidence, if any.
 pub fn find(text: &str) -> Option<&str> {
     PATTERN.as_ref()?.find(text).map(|m| m.as_str())
+}
+
+/// A user-side event whose response had begun and was cut: an error on a started stream (its
+/// content type says so), an error after a 200 began, or a phrase of a cut body.
+pub fn detect(s: Seen<'_>) -> Option<Verdict> {
+    let (error, message) = (s.error.unwrap_or_default(), s.message.unwrap_or_default());
+    cut(s, error, message).map(|ev| Verdict::new(Signature::StreamSevered, ev, "moderate"))
+}
+
+fn cut(s: Seen<'_>, error: &str, message: &str) -> Option<String> {
+    let stream = s.content_type.is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("event-stream") || c.contains("ndjson") || c.contains("stream")
+    });
+    // A stream's content type means its response had begun.
+    if !error.is_empty() && !error.contains("ERR_ABORTED") && stream {
+        return Some(format!("error on a started stream ({}): {}", s.content_type.unwrap_or_default(), error));
+    }
+    if !error.is_empty() && !error.contains("ERR_ABORTED") && s.status == Some(200) && error.starts_with("net::") {
+        return Some(format!("error after a 200 response began: {error}"));
+    }
+    for (field, text) in [("error", error), ("message", message)] {
+        if let Some(m) = find(text) {
+            // "terminated" alone is a stream cut only in a record that speaks of a stream.
+            // undici's `TypeError: terminated` is its body stream cut.
+            let undici = text.contains("TypeError: terminated");
+            if m.eq_ignore_ascii_case("terminated")
+                && !undici
+                && !text.to_ascii_lowercase().contains("stream")
+                && !stream
+            {
+                continue;
+            }
+            return Some(evidence(field, m));
+        }
+        if text.to_ascii_lowercase().contains("network error")
+            && (stream || text.to_ascii_lowercase().contains("stream"))
+        {
+            return Some(evidence(field, "network error mid-stream"));
+        }
+    }
+    None
 }

@@ -7,8 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{
-    cf_1xxx, conn_failed, conn_reset, conn_timeout, dns_failure, stream_severed, tls_cert, tls_chain, tls_handshake,
-    Blame, Signature,
+    cf_1xxx, conn_failed, conn_reset, conn_timeout, dns_failure, tls_cert, tls_chain, tls_handshake, Blame, Signature,
 };
 use crate::evidence::{Code, Page, Source};
 
@@ -39,13 +38,6 @@ static CDN_PAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// A Cloudflare 52x page (its title says `| 52x:` or its error code is 52x).
-static CF_52X_PAGE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)\|\s*52[0-7]:|error code:?\s*52[0-7]|cf-error-code[^0-9]{0,40}52[0-7]").ok());
-
-/// A Heroku router error (`at=error code=H12 desc="Request timeout"`), as the reader records it.
-static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^H\d{1,2}\b").ok());
-
 /// An application's own body: JSON, or an API error printed with its JSON.
 static APP_BODY: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"\{\s*["'](?:type|error|message|detail|code|status)["']\s*:"#).ok());
@@ -53,7 +45,7 @@ static APP_BODY: LazyLock<Option<Regex>> =
 /// A body that is JSON from its first byte.
 static JSON_START: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"^\s*(?:\{\s*["}]|\[\s*[{\]])"#).ok());
 
-fn evidence(field: &str, text: &str) -> String {
+pub(super) fn evidence(field: &str, text: &str) -> String {
     let t = crate::formats::norm::prefix(text, 120);
     format!("{field}: {t}")
 }
@@ -72,9 +64,16 @@ pub struct Verdict {
     pub confidence: &'static str,
 }
 
+impl Verdict {
+    /// A verdict that blames what the signature blames.
+    pub fn new(signature: Signature, evidence: String, confidence: &'static str) -> Verdict {
+        Verdict { signature, evidence, blame: None, confidence }
+    }
+}
+
 #[expect(clippy::unnecessary_wraps, reason = "a verdict is always returned as its caller's Option")]
 fn v(signature: Signature, evidence: String, confidence: &'static str) -> Option<Verdict> {
-    Some(Verdict { signature, evidence, blame: None, confidence })
+    Some(Verdict::new(signature, evidence, confidence))
 }
 
 /// The signature of one user-side event and the evidence that decided it; `None` when healthy
@@ -106,16 +105,58 @@ pub fn verdict(s: Seen<'_>) -> Option<Verdict> {
     Some(found)
 }
 
+/// What one step made of an event.
+enum Reading {
+    /// This step's signature fits: the verdict.
+    Found(Verdict),
+    /// The evidence says this is not an outage signature (a 403 block page, a configuration
+    /// 1xxx code): stop, healthy.
+    NotAnOutage,
+    /// Nothing for this step: ask the next.
+    Next,
+}
+
+impl From<Option<Verdict>> for Reading {
+    fn from(v: Option<Verdict>) -> Self {
+        v.map_or(Reading::Next, Reading::Found)
+    }
+}
+
+/// The steps, in precedence order: each is a signature's own rule (in its module) or a reading of
+/// one piece of evidence that decides among several (a CDN's page, the certificate faults, the
+/// connection failures, a 5xx's body). The error and message come before the body: a 522 page
+/// says "Connection timed out".
+const STEPS: [fn(Seen<'_>) -> Reading; 9] = [
+    |s| certificate(s).into(),
+    cdn_page_step,
+    |s| super::cf_52x::from_page(s).into(),
+    |s| super::overloaded::detect(s).into(),
+    |s| super::origin_5xx::from_router(s).into(),
+    |s| super::stream_severed::detect(s).into(),
+    |s| connection(s.error.unwrap_or_default(), s.message.unwrap_or_default()).into(),
+    |s| rate_limited_status(s).into(),
+    |s| s.status.filter(|st| (500..600).contains(st)).and_then(|st| server_error(s, st)).into(),
+];
+
 fn decide(s: Seen<'_>) -> Option<Verdict> {
-    let error = s.error.unwrap_or_default();
-    let message = s.message.unwrap_or_default();
-    // The error first, then the message; never the body (a 522 page says "Connection timed out").
-    for (field, text) in [("error", error), ("message", message)] {
+    for step in STEPS {
+        match step(s) {
+            Reading::Found(v) => return Some(v),
+            Reading::NotAnOutage => return None,
+            Reading::Next => {}
+        }
+    }
+    None
+}
+
+/// The certificate faults, the specific ones first (Python reports an expired certificate as
+/// `CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired`), in the error
+/// then in the message.
+fn certificate(s: Seen<'_>) -> Option<Verdict> {
+    for (field, text) in [("error", s.error.unwrap_or_default()), ("message", s.message.unwrap_or_default())] {
         if text.is_empty() {
             continue;
         }
-        // The specific certificate faults first: Python reports an expired certificate as
-        // `CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired`.
         if let Some(m) = tls_cert::find(text) {
             return v(Signature::TlsCert, evidence(field, m), "strong");
         }
@@ -126,49 +167,20 @@ fn decide(s: Seen<'_>) -> Option<Verdict> {
             return v(Signature::TlsHandshake, evidence(field, m), "strong");
         }
     }
-    if let Some(page) = Page::parse(error) {
-        match cdn_page(s.status, page) {
-            Some(PageSays::Verdict(found)) => return Some(found),
-            Some(PageSays::NotAnOutage) => return None,
-            None => {}
-        }
+    None
+}
+
+fn cdn_page_step(s: Seen<'_>) -> Reading {
+    match Page::parse(s.error.unwrap_or_default()).and_then(|page| cdn_page(s.status, page)) {
+        Some(PageSays::Verdict(found)) => Reading::Found(found),
+        Some(PageSays::NotAnOutage) => Reading::NotAnOutage,
+        None => Reading::Next,
     }
-    // A Cloudflare 52x page says "Connection timed out" in its title: the status decides.
-    if let Some(st @ 520..=527) = s.status {
-        let page = s.body.filter(|b| !b.is_empty()).unwrap_or(message);
-        let why = CF_52X_PAGE.as_ref().and_then(|r| r.find(page)).map_or_else(
-            || format!("status {st}, a Cloudflare-only code"),
-            |m| format!("status {st}, Cloudflare 52x page: {}", m.as_str()),
-        );
-        return v(Signature::Cf52x, why, "strong");
-    }
-    if s.status == Some(529) || error == "overloaded_error" {
-        let what = match (s.status, error) {
-            (Some(st), "overloaded_error") => format!("status {st} and an overloaded_error body"),
-            (Some(st), _) => format!("status {st}"),
-            _ => "an overloaded_error body".to_string(),
-        };
-        return v(Signature::Overloaded, format!("{what}: the origin is over capacity"), "strong");
-    }
-    // Heroku's router answered for an app that failed it (H12 request timeout, H10 app crashed):
-    // server evidence of the origin.
-    if let Some(st @ 500..=599) = s.status.filter(|_| HEROKU_ROUTER.as_ref().is_some_and(|r| r.is_match(error))) {
-        return v(Signature::Origin5xx, format!("status {st}, Heroku's router: {error} (the app failed it)"), "strong");
-    }
-    if let Some(ev) = severed(s, error, message) {
-        return v(Signature::StreamSevered, ev, "moderate");
-    }
-    if let Some(decided) = connection(error, message) {
-        return Some(decided);
-    }
-    let status = s.status?;
-    if status == 429 {
-        return v(Signature::RateLimited, "status 429".into(), "moderate");
-    }
-    if !(500..600).contains(&status) {
-        return None;
-    }
-    server_error(s, status, message)
+}
+
+/// A 429 that nothing above explained.
+fn rate_limited_status(s: Seen<'_>) -> Option<Verdict> {
+    (s.status == Some(429)).then(|| Verdict::new(Signature::RateLimited, "status 429".into(), "moderate"))
 }
 
 /// Failures below HTTP, by the error code or phrase of the record.
@@ -259,7 +271,8 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<PageSays> {
 }
 
 /// A 5xx: the CDN's own page, the application's body, or no evidence of who generated it.
-fn server_error(s: Seen<'_>, status: u16, message: &str) -> Option<Verdict> {
+fn server_error(s: Seen<'_>, status: u16) -> Option<Verdict> {
+    let message = s.message.unwrap_or_default();
     let body = s.body.unwrap_or_default();
     let page = if body.is_empty() { message } else { body };
     if let Some(m) = CDN_PAGE.as_ref().and_then(|r| r.find(page)) {
@@ -292,41 +305,6 @@ fn server_error(s: Seen<'_>, status: u16, message: &str) -> Option<Verdict> {
         format!("status {status}, no evidence of who generated it{}", server.unwrap_or_default()),
         "weak",
     )
-}
-
-fn severed(s: Seen<'_>, error: &str, message: &str) -> Option<String> {
-    let stream = s.content_type.is_some_and(|c| {
-        let c = c.to_ascii_lowercase();
-        c.contains("event-stream") || c.contains("ndjson") || c.contains("stream")
-    });
-    // A stream's content type means its response had begun.
-    if !error.is_empty() && !error.contains("ERR_ABORTED") && stream {
-        return Some(format!("error on a started stream ({}): {}", s.content_type.unwrap_or_default(), error));
-    }
-    if !error.is_empty() && !error.contains("ERR_ABORTED") && s.status == Some(200) && error.starts_with("net::") {
-        return Some(format!("error after a 200 response began: {error}"));
-    }
-    for (field, text) in [("error", error), ("message", message)] {
-        if let Some(m) = stream_severed::find(text) {
-            // "terminated" alone is a stream cut only in a record that speaks of a stream.
-            // undici's `TypeError: terminated` is its body stream cut.
-            let undici = text.contains("TypeError: terminated");
-            if m.eq_ignore_ascii_case("terminated")
-                && !undici
-                && !text.to_ascii_lowercase().contains("stream")
-                && !stream
-            {
-                continue;
-            }
-            return Some(evidence(field, m));
-        }
-        if text.to_ascii_lowercase().contains("network error")
-            && (stream || text.to_ascii_lowercase().contains("stream"))
-        {
-            return Some(evidence(field, "network error mid-stream"));
-        }
-    }
-    None
 }
 
 #[cfg(test)]
