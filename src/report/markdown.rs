@@ -94,11 +94,19 @@ fn pop_row(p: &PopTimeline) -> String {
     )
 }
 
-/// Renders the report as Markdown; the charts are linked as the SVG files written beside it.
-#[expect(clippy::too_many_lines, reason = "one section after another, in reading order")]
+/// Renders the report as Markdown, one section after another in reading order; the charts are
+/// linked as the SVG files written beside it.
 pub fn render(r: &Report) -> String {
-    let t = &r.timeline;
     let mut s = String::new();
+    for section in [header, verdicts, entries, charts, regions, pops, users, evidence, accounting, provenance] {
+        section(&mut s, r);
+    }
+    s
+}
+
+/// The title and what the report is made of.
+fn header(s: &mut String, r: &Report) {
+    let t = &r.timeline;
     let _ = writeln!(s, "# Incident report: {}\n", e(&r.name));
     let _ = writeln!(
         s,
@@ -108,7 +116,10 @@ pub fn render(r: &Report) -> String {
         thousands(t.input.events),
         thousands(t.input.files)
     );
+}
 
+/// One line per incident.
+fn verdicts(s: &mut String, r: &Report) {
     let _ = writeln!(s, "## Verdict\n");
     if r.incidents.is_empty() {
         let _ = writeln!(s, "No incident: no POP's edge-error rate and no host's origin-error rate rose above its own baseline for long enough.\n");
@@ -116,7 +127,10 @@ pub fn render(r: &Report) -> String {
     for i in &r.incidents {
         let _ = writeln!(s, "- {}", verdict(i));
     }
+}
 
+/// The timeline of onsets and recoveries.
+fn entries(s: &mut String, r: &Report) {
     let _ = writeln!(s, "\n## Timeline (UTC)\n");
     match &r.entries_date {
         Some(d) => {
@@ -131,7 +145,10 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");
+}
 
+/// The charts, linked as the SVG files beside the report, and the signature totals.
+fn charts(s: &mut String, r: &Report) {
     let _ = writeln!(s, "## Error rate by region\n");
     let _ = writeln!(s, "![5xx error rate by region and time](heatmap.svg)\n");
     let _ = writeln!(
@@ -160,7 +177,11 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(s);
     }
+}
 
+/// The per-region table.
+fn regions(s: &mut String, r: &Report) {
+    let t = &r.timeline;
     let _ = writeln!(s, "## Impact by region\n");
     let _ = writeln!(s, "| region | affected | onset | peak | peak 5xx rate | recovery | flapping | dominant signature | requests | P(affected) |\n|---|---|---|---|---:|---|---|---|---:|---:|");
     for g in &t.regions {
@@ -185,84 +206,92 @@ pub fn render(r: &Report) -> String {
         s,
         "\nFrom the timeline: per-region series of edge-blamed errors (rates summed over the region's POPs).\n"
     );
+}
 
+/// The per-POP table.
+fn pops(s: &mut String, r: &Report) {
+    let t = &r.timeline;
     let _ = writeln!(s, "## Impact by POP\n");
     let _ = writeln!(s, "| POP | city | region | affected | onset | peak | peak 5xx rate | recovery | flapping | signature | requests | P(affected) |\n|---|---|---|---|---|---|---:|---|---|---|---:|---:|");
     for p in &t.pops {
         let _ = writeln!(s, "{}", pop_row(p));
     }
     let _ = writeln!(s, "\nFrom the timeline: each POP's hidden Markov model over edge-blamed errors per bucket.\n");
+}
 
-    if let Some(u) = &r.users {
-        let _ = writeln!(s, "## What users saw\n");
+/// What users saw, when the input held their captures.
+fn users(s: &mut String, r: &Report) {
+    let Some(u) = &r.users else { return };
+    let _ = writeln!(s, "## What users saw\n");
+    let _ = writeln!(
+        s,
+        "{} user-side events (browser captures and client logs); {} failures, {} of them matched to the edge's logs, {} explained by the edge, {} inside an incident's window.\n",
+        thousands(u.events),
+        thousands(u.failures),
+        thousands(u.matched),
+        thousands(u.explained_by_edge),
+        thousands(u.during_incidents)
+    );
+    if let Some(g) = u.detection_gap_s {
+        let _ = writeln!(s, "Detection gap: the first user-visible failure the edge explains came {g:.0} s after the incident's onset.\n");
+    }
+    let _ = writeln!(s, "| signature | failures | blames by itself | explained by the edge |\n|---|---:|---|---:|");
+    for x in &u.signatures {
         let _ = writeln!(
             s,
-            "{} user-side events (browser captures and client logs); {} failures, {} of them matched to the edge's logs, {} explained by the edge, {} inside an incident's window.\n",
-            thousands(u.events),
-            thousands(u.failures),
-            thousands(u.matched),
-            thousands(u.explained_by_edge),
-            thousands(u.during_incidents)
+            "| {} | {} | {} | {} |",
+            md_code(&x.id),
+            thousands(x.events),
+            e(&x.blame),
+            thousands(x.explained_by_edge)
         );
-        if let Some(g) = u.detection_gap_s {
-            let _ = writeln!(s, "Detection gap: the first user-visible failure the edge explains came {g:.0} s after the incident's onset.\n");
-        }
-        let _ = writeln!(s, "| signature | failures | blames by itself | explained by the edge |\n|---|---:|---|---:|");
-        for x in &u.signatures {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} |",
-                md_code(&x.id),
-                thousands(x.events),
-                e(&x.blame),
-                thousands(x.explained_by_edge)
-            );
-        }
-        if !u.pops.is_empty() {
-            let _ = writeln!(s, "\n| POP | user-visible failures | explained by the edge |\n|---|---:|---:|");
-            for p in &u.pops {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} |",
-                    e(&p.pop),
-                    thousands(p.user_failures),
-                    thousands(p.explained_by_edge)
-                );
-            }
-        }
-        if !u.clock_skews.is_empty() {
-            let _ = writeln!(s, "\n| source | clock skew | request-id matches |\n|---|---:|---:|");
-            for k in &u.clock_skews {
-                let _ = writeln!(s, "| {} | {:+.1} s | {} |", e(&k.file), k.skew_s, thousands(k.pairs));
-            }
-        }
-        let _ = writeln!(s, "\nFirst failures (those inside an incident first):\n");
-        let _ = writeln!(s, "| time (user's clock) | where | signature | evidence | edge verdict | incident |\n|---|---|---|---|---|---|");
-        for f in &u.examples {
-            let verdict = match (&f.edge_verdict, &f.joined_by) {
-                (Some(v), Some(by)) => format!("{} (by {})", e(v), e(by)),
-                _ => "—".to_string(),
-            };
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {verdict} | {} |",
-                f.time.as_deref().map_or_else(|| "—".to_string(), e),
-                e(&f.place),
-                md_code(&f.signature),
-                e(&f.evidence),
-                f.incident.as_deref().map_or_else(|| "—".to_string(), e),
-            );
-        }
-        if u.more > 0 {
-            let _ = writeln!(
-                s,
-                "\n{} more failures: `blastradius classify --failures-only` lists them all.",
-                thousands(u.more)
-            );
-        }
-        let _ = writeln!(s, "\nFrom the events whose source_kind is har or client, classified by their evidence (`blastradius explain ID`), and joined to the edge's events by request id, else by host within ±60 s; incident windows from the timeline, after correcting each source's clock.\n");
     }
+    if !u.pops.is_empty() {
+        let _ = writeln!(s, "\n| POP | user-visible failures | explained by the edge |\n|---|---:|---:|");
+        for p in &u.pops {
+            let _ =
+                writeln!(s, "| {} | {} | {} |", e(&p.pop), thousands(p.user_failures), thousands(p.explained_by_edge));
+        }
+    }
+    if !u.clock_skews.is_empty() {
+        let _ = writeln!(s, "\n| source | clock skew | request-id matches |\n|---|---:|---:|");
+        for k in &u.clock_skews {
+            let _ = writeln!(s, "| {} | {:+.1} s | {} |", e(&k.file), k.skew_s, thousands(k.pairs));
+        }
+    }
+    let _ = writeln!(s, "\nFirst failures (those inside an incident first):\n");
+    let _ = writeln!(
+        s,
+        "| time (user's clock) | where | signature | evidence | edge verdict | incident |\n|---|---|---|---|---|---|"
+    );
+    for f in &u.examples {
+        let verdict = match (&f.edge_verdict, &f.joined_by) {
+            (Some(v), Some(by)) => format!("{} (by {})", e(v), e(by)),
+            _ => "—".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {verdict} | {} |",
+            f.time.as_deref().map_or_else(|| "—".to_string(), e),
+            e(&f.place),
+            md_code(&f.signature),
+            e(&f.evidence),
+            f.incident.as_deref().map_or_else(|| "—".to_string(), e),
+        );
+    }
+    if u.more > 0 {
+        let _ = writeln!(
+            s,
+            "\n{} more failures: `blastradius classify --failures-only` lists them all.",
+            thousands(u.more)
+        );
+    }
+    let _ = writeln!(s, "\nFrom the events whose source_kind is har or client, classified by their evidence (`blastradius explain ID`), and joined to the edge's events by request id, else by host within ±60 s; incident windows from the timeline, after correcting each source's clock.\n");
+}
 
+/// Each incident's evidence, and events by source kind.
+fn evidence(s: &mut String, r: &Report) {
+    let t = &r.timeline;
     let _ = writeln!(s, "## Evidence\n");
     for i in &t.incidents {
         let _ = writeln!(s, "### {}: {}\n", e(&i.id), attribution(i.attribution));
@@ -295,7 +324,10 @@ pub fn render(r: &Report) -> String {
             thousands(x.status_4xx)
         );
     }
+}
 
+/// Where every input line went.
+fn accounting(s: &mut String, r: &Report) {
     let a = &r.accounting;
     let _ = writeln!(s, "\n## Input accounting\n");
     let _ = writeln!(
@@ -362,11 +394,13 @@ pub fn render(r: &Report) -> String {
         }
     }
     let _ = writeln!(s, "\nFrom the accounting: every non-blank line read is an event, a rejected line or a duplicate; per file in accounting.json.");
+}
 
+/// The command that produced the report.
+fn provenance(s: &mut String, r: &Report) {
     let _ = writeln!(s, "\n## Provenance\n");
     let _ = writeln!(s, "Produced by blastradius {} with:\n", e(&r.version));
     let _ = writeln!(s, "{}", code_block(&r.command));
-    s
 }
 
 /// A fenced code block that the text cannot close: the fence is longer than any run of
