@@ -128,7 +128,11 @@ pub fn analyze(
     let mut full = accounting.clone();
     full.files.extend(unreadable.iter().cloned());
     let mut report = Report::build(meta, &table, tl, full, &sources);
-    let user_side = accounting.files.iter().any(|f| matches!(f.format.as_deref(), Some("har" | "client_log")));
+    let user_side = accounting
+        .files
+        .iter()
+        .filter_map(|f| crate::formats::by_id(f.format.as_deref()?))
+        .any(|f| f.source_kind().is_user_side());
     if user_side {
         report.users = users_section(&events_path, &report.timeline)?;
     }
@@ -157,7 +161,7 @@ fn read(
         |(events, part), ctx, off| {
             let mut chunk = RatesTable::new(bucket_ns, true);
             part.merge_into(&mut chunk);
-            sources.add(ctx.format.source_kind(), &chunk);
+            sources.add(ctx.format.source_kind().id(), &chunk);
             table.merge(chunk);
             sink.push(events, off)
         },

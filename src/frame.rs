@@ -177,7 +177,7 @@ impl Collector for EventCollector {
         let cols = vec![
             time_col,
             time(s::END_TIME, p.end),
-            constant(s::SOURCE_KIND, ctx.format.source_kind(), n),
+            constant(s::SOURCE_KIND, ctx.format.source_kind().id(), n),
             constant(s::PROVIDER, ctx.format.provider(), n),
             constant(s::SOURCE_FORMAT, ctx.format.id(), n),
             pop,
@@ -214,7 +214,7 @@ impl Collector for EventCollector {
             frame: DataFrame::new(n, cols)?,
             lines: p.lines,
             abs_lines: p.abs_lines,
-            har_entries: ctx.format.source_kind() == "har",
+            har_entries: ctx.format.source_kind() == crate::vocab::source::SourceKind::Har,
         })
     }
 

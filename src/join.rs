@@ -123,7 +123,7 @@ pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
     let time: Vec<Option<i64>> = df.column(s::TIME)?.datetime()?.physical().iter().collect();
     let (kind, rid, host, pop, sig) =
         (strs(df, s::SOURCE_KIND), strs(df, s::REQUEST_ID), strs(df, s::HOST), strs(df, s::POP), strs(df, SIGNATURE));
-    let user = |i: usize| matches!(get(&kind, i), Some("har" | "client"));
+    let user = |i: usize| crate::vocab::source::SourceKind::user_side_id(get(&kind, i));
     let failures: Vec<usize> = (0..n).filter(|i| user(*i) && get(&sig, *i).is_some()).collect();
     // Edge rows for the ids and hosts the failures name.
     // Every user-side request id: healthy matches tell a clock's offset too.

@@ -264,8 +264,8 @@ impl LineFormat for Combined {
     fn provider(&self) -> &'static str {
         "nginx_apache"
     }
-    fn source_kind(&self) -> &'static str {
-        "server"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Server
     }
     fn expected(&self) -> &'static str {
         "an nginx or Apache access log, combined or common: `client - user [25/Oct/2016:14:49:33 +0200] \"GET / HTTP/1.1\" 200 612 \"referer\" \"agent\"`"

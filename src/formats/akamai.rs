@@ -145,8 +145,8 @@ impl LineFormat for DataStream2 {
     fn provider(&self) -> &'static str {
         "akamai"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         "Akamai DataStream 2 JSON: one object per line with string fields such as reqTimeSec, statusCode, reqHost, reqId"

@@ -303,8 +303,8 @@ impl LineFormat for Columns {
     fn provider(&self) -> &'static str {
         "aws_cloudfront"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         CloudFront.expected()
@@ -327,8 +327,8 @@ impl LineFormat for CloudFront {
     fn provider(&self) -> &'static str {
         "aws_cloudfront"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         "AWS CloudFront standard logs: `#Version: 1.0` and `#Fields: date time x-edge-location ...` headers, then tab-separated lines"
@@ -369,8 +369,8 @@ impl LineFormat for CloudFrontRealtime {
     fn provider(&self) -> &'static str {
         "aws_cloudfront"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         "AWS CloudFront real-time logs: tab-separated, `timestamp` (epoch with milliseconds) first, fields in the documented order"
@@ -402,8 +402,8 @@ impl LineFormat for Realtime {
     fn provider(&self) -> &'static str {
         "aws_cloudfront"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         CloudFrontRealtime.expected()

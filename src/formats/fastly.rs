@@ -195,8 +195,8 @@ impl LineFormat for FastlyJson {
     fn provider(&self) -> &'static str {
         "fastly"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         "Fastly JSON logging: one object per line with fields such as timestamp, fastly_server or pop, response_status, response_state"
@@ -280,8 +280,8 @@ impl LineFormat for FastlySyslog {
     fn provider(&self) -> &'static str {
         "fastly"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         "Fastly syslog messages: `<134>2016-07-04T22:37:04Z cache-sjc3128 name[1]: ` then a common-log line"

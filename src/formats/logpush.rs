@@ -138,8 +138,8 @@ impl LineFormat for Logpush {
     fn provider(&self) -> &'static str {
         "cloudflare"
     }
-    fn source_kind(&self) -> &'static str {
-        "cdn"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Cdn
     }
     fn expected(&self) -> &'static str {
         "Cloudflare Logpush http_requests NDJSON: one JSON object per line with fields such as EdgeStartTimestamp, EdgeColoCode, EdgeResponseStatus, RayID"

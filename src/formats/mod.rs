@@ -105,7 +105,7 @@ pub trait LineFormat: Sync + Send {
     /// The vendor or tool (the `provider` column).
     fn provider(&self) -> &'static str;
     /// The kind of source (the `source_kind` column).
-    fn source_kind(&self) -> &'static str;
+    fn source_kind(&self) -> crate::vocab::source::SourceKind;
     /// What a file of this format looks like, for error messages.
     fn expected(&self) -> &'static str;
     /// Whether one non-blank line from the head of a file looks like this format.

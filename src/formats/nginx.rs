@@ -259,8 +259,8 @@ impl LineFormat for LogFormat {
     fn provider(&self) -> &'static str {
         "nginx"
     }
-    fn source_kind(&self) -> &'static str {
-        "server"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Server
     }
     fn expected(&self) -> &'static str {
         "lines of the nginx log_format given with --log-format"

@@ -297,7 +297,7 @@ impl Collector for RatesCollector {
         RatesPart {
             // What users captured (HAR, client logs) is evidence of what they saw, not edge
             // traffic: it does not enter the per-POP rates.
-            user_side: matches!(ctx.format.source_kind(), "har" | "client"),
+            user_side: ctx.format.source_kind().is_user_side(),
             pops: FxHashMap::default(),
             hosts: FxHashMap::default(),
             slots: FxHashMap::default(),

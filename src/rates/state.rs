@@ -470,7 +470,7 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let mut t = RatesTable::new(bucket_ns, true);
     for i in 0..n {
         let Some(ns) = time.get(i).copied().flatten() else { continue };
-        if matches!(kind.get(i).and_then(Option::as_deref), Some("har" | "client")) {
+        if crate::vocab::source::SourceKind::user_side_id(kind.get(i).and_then(Option::as_deref)) {
             continue;
         }
         let key = (ns.div_euclid(bucket_ns) * bucket_ns, pop.get(i).cloned().flatten(), host.get(i).cloned().flatten());

@@ -20,9 +20,6 @@ use crate::rates::RatesTable;
 use crate::timeline::Timeline;
 use model::{Charts, Entry, IncidentSummary, InputReport, SourceCounts, SourceSummary};
 
-/// Source kinds whose events are what users saw (browser captures, client logs).
-pub const USER_SOURCE_KINDS: [&str; 2] = ["har", "client"];
-
 /// Everything a report shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -51,7 +48,7 @@ pub struct Report {
     pub charts: Charts,
     /// Counts per source kind.
     pub sources: Vec<SourceSummary>,
-    /// The "what users saw" section: user-side events ([`USER_SOURCE_KINDS`]), their
+    /// The "what users saw" section: user-side events ([`crate::vocab::source::SourceKind::is_user_side`]), their
     /// signatures and the edge's verdicts (none when there is no such evidence).
     pub users: Option<users::UsersSection>,
 }

@@ -88,7 +88,7 @@ fn ns(t: Option<&String>) -> Option<i64> {
 pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<Option<UsersSection>> {
     let kind = strs(df, s::SOURCE_KIND);
     let user: Vec<usize> = (0..df.height())
-        .filter(|i| matches!(kind.get(*i).and_then(Option::as_deref), Some("har" | "client")))
+        .filter(|i| crate::vocab::source::SourceKind::user_side_id(kind.get(*i).and_then(Option::as_deref)))
         .collect();
     if user.is_empty() {
         return Ok(None);

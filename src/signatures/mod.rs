@@ -361,7 +361,8 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
     let mut hops = Vec::new();
     for i in 0..n {
         let k = at(kind.as_ref(), i).unwrap_or_default();
-        let user_side = matches!(k, "har" | "client");
+        let kind = crate::vocab::source::SourceKind::from_id(k);
+        let user_side = kind.is_some_and(crate::vocab::source::SourceKind::is_user_side);
         let decided = if user_side {
             user::verdict(user::Seen {
                 status: edge.get(i),
@@ -388,7 +389,11 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         // A HAR file is one browser's session (a loop's redirects are navigations, so they
         // change pages). Edge logs have only the client's IP and user agent, which many users
         // share behind one NAT: a sign-in loop is never taken from them.
-        let session = if k == "har" { at(file.as_ref(), i).map(str::to_string) } else { None };
+        let session = if kind == Some(crate::vocab::source::SourceKind::Har) {
+            at(file.as_ref(), i).map(str::to_string)
+        } else {
+            None
+        };
         if let (Some(session), Some(p), Some(t)) = (session, at(path.as_ref(), i), time.get(i)) {
             hops.push(oauth_loop::Hop { row: i, session, time: t, path: p, redirect: at(redirect.as_ref(), i) });
         }

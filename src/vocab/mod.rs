@@ -3,4 +3,5 @@
 //! import another for its words.
 
 pub mod signature;
+pub mod source;
 pub mod timeline;

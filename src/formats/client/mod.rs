@@ -58,8 +58,8 @@ impl LineFormat for ClientLog {
     fn provider(&self) -> &'static str {
         "client"
     }
-    fn source_kind(&self) -> &'static str {
-        "client"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Client
     }
     fn expected(&self) -> &'static str {
         "a client or SDK log: text with HTTP errors, error codes, stack traces or tracebacks"

@@ -41,8 +41,8 @@ impl LineFormat for Har {
     fn provider(&self) -> &'static str {
         "browser"
     }
-    fn source_kind(&self) -> &'static str {
-        "har"
+    fn source_kind(&self) -> crate::vocab::source::SourceKind {
+        crate::vocab::source::SourceKind::Har
     }
     fn expected(&self) -> &'static str {
         "a HAR 1.2 archive: a JSON object whose first key is `log`, holding an `entries` list"
