@@ -130,7 +130,7 @@ fn words(name: &str) -> Vec<String> {
 
 /// `;name=value` path parameters (`;jsessionid=…`) whose names are secret.
 static PATH_PARAM: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?P<k>;[A-Za-z0-9_.%-]{1,64}=)(?P<v>[^/?#;&\s]+)").ok());
+    LazyLock::new(|| crate::text::regex(r"(?P<k>;[A-Za-z0-9_.%-]{1,64}=)(?P<v>[^/?#;&\s]+)"));
 
 /// Replaces the credentials of a URL (`user:password@`), the values of secret path parameters
 /// (`;jsessionid=…`) and the values of secret query (and fragment) parameters of a URL or path.
@@ -255,7 +255,7 @@ fn percent_decode_lossy(s: &str) -> Cow<'_, str> {
 /// Token-like values in free text: bearer/basic credentials, API keys of the common shapes,
 /// secret `name=value` pairs, `Cookie:`/`Authorization:` header lines and JWTs.
 static TOKENS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(concat!(
+    crate::text::regex(concat!(
         // An authorization scheme and its credential.
         r"(?i)(?P<a>\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}",
         // Secret headers written as `Name: value` up to the end of the line.
@@ -272,12 +272,11 @@ static TOKENS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // JSON Web Tokens.
         r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     ))
-    .ok()
 });
 
 /// `name=value` pairs after `?`, `&` or `;` in free text (URLs inside a log line, a JSON string).
 static TEXT_PARAM: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"(?P<k>[?&;][A-Za-z0-9_.%-]{1,64}=)(?P<v>[^&\s"',;#<>\\]+)"#).ok());
+    LazyLock::new(|| crate::text::regex(r#"(?P<k>[?&;][A-Za-z0-9_.%-]{1,64}=)(?P<v>[^&\s"',;#<>\\]+)"#));
 
 /// [`text`], then every secret query or path parameter in the text ([`is_secret_query_param`]):
 /// for whole raw lines (a rejected edge log line in a quarantine file, a reason quoting one).

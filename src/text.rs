@@ -8,8 +8,16 @@ use regex::Regex;
 
 static ANSI: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \), and two-byte ESC sequences.
-    Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]").ok()
+    regex(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
 });
+
+/// Compiles a regular expression: every pattern of the program goes through here. A pattern
+/// that does not compile yields `None` (its matcher then finds nothing; never a panic), and the
+/// test `every_pattern_in_the_source_compiles` compiles each pattern written in the source, so a
+/// typo fails the tests instead of silently disabling a detector.
+pub fn regex(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
 
 /// Removes terminal escape sequences and control characters (keeping none: tabs and newlines
 /// become spaces) so that log content printed to a terminal cannot move the cursor, change

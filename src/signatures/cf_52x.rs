@@ -29,4 +29,4 @@ pub fn from_page(s: Seen<'_>) -> Option<Verdict> {
 
 /// A Cloudflare 52x page (its title says `| 52x:` or its error code is 52x).
 static PAGE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)\|\s*52[0-7]:|error code:?\s*52[0-7]|cf-error-code[^0-9]{0,40}52[0-7]").ok());
+    LazyLock::new(|| crate::text::regex(r"(?i)\|\s*52[0-7]:|error code:?\s*52[0-7]|cf-error-code[^0-9]{0,40}52[0-7]"));

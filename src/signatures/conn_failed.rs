@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"APIConnectionError|ConnectError|(?i:\bconnection error\b|\bfetch failed\b|failed to fetch|network error|unable to connect to api)").ok()
+    crate::text::regex(
+        r"APIConnectionError|ConnectError|(?i:\bconnection error\b|\bfetch failed\b|failed to fetch|network error|unable to connect to api)",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"ECONNRESET|(?i:socket hang up)|\bEPIPE\b|ECONNABORTED|ECONNREFUSED|UND_ERR_SOCKET|ERR_CONNECTION_RESET|ERR_CONNECTION_CLOSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_REFUSED|ERR_CONNECTION_ABORTED|ERR_HTTP2_PROTOCOL_ERROR|ERR_QUIC_PROTOCOL_ERROR|ConnectionResetError|RemoteDisconnected|ServerDisconnectedError|curl: \((?:7|52|56)\)|(?i:connection reset by peer|connection refused|couldn't connect to server|server disconnected without sending a response|empty reply from server)").ok()
+    crate::text::regex(
+        r"ECONNRESET|(?i:socket hang up)|\bEPIPE\b|ECONNABORTED|ECONNREFUSED|UND_ERR_SOCKET|ERR_CONNECTION_RESET|ERR_CONNECTION_CLOSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_REFUSED|ERR_CONNECTION_ABORTED|ERR_HTTP2_PROTOCOL_ERROR|ERR_QUIC_PROTOCOL_ERROR|ConnectionResetError|RemoteDisconnected|ServerDisconnectedError|curl: \((?:7|52|56)\)|(?i:connection reset by peer|connection refused|couldn't connect to server|server disconnected without sending a response|empty reply from server)",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

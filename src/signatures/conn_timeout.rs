@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"ETIMEDOUT|ESOCKETTIMEDOUT|ERR_TIMED_OUT|ERR_CONNECTION_TIMED_OUT|UND_ERR_[A-Z_]*TIMEOUT|APITimeoutError|ReadTimeout|ConnectTimeout|WriteTimeout|PoolTimeout|TimeoutError|curl: \(28\)|(?i:timed out|\btimeout(?:$|[\s.,:;)\]]))").ok()
+    crate::text::regex(
+        r"ETIMEDOUT|ESOCKETTIMEDOUT|ERR_TIMED_OUT|ERR_CONNECTION_TIMED_OUT|UND_ERR_[A-Z_]*TIMEOUT|APITimeoutError|ReadTimeout|ConnectTimeout|WriteTimeout|PoolTimeout|TimeoutError|curl: \(28\)|(?i:timed out|\btimeout(?:$|[\s.,:;)\]]))",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

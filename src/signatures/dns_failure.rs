@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"ENOTFOUND|EAI_AGAIN|ERR_NAME_NOT_RESOLVED|NameResolutionError|(?i:getaddrinfo|could not resolve host|name or service not known|nodename nor servname|temporary failure in name resolution|no address associated with hostname|\bno such host\b)|curl: \(6\)").ok()
+    crate::text::regex(
+        r"ENOTFOUND|EAI_AGAIN|ERR_NAME_NOT_RESOLVED|NameResolutionError|(?i:getaddrinfo|could not resolve host|name or service not known|nodename nor servname|temporary failure in name resolution|no address associated with hostname|\bno such host\b)|curl: \(6\)",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

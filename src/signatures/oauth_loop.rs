@@ -23,9 +23,9 @@ impl Default for LoopParams {
     }
 }
 
-static CALLBACK: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)callback|/signin-oidc").ok());
+static CALLBACK: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(r"(?i)callback|/signin-oidc"));
 static AUTHORIZE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)/authorize\b|/oauth2?/auth\b|/o/oauth2/|/login\b|/signin\b|/sign-in\b|/sso\b").ok()
+    crate::text::regex(r"(?i)/authorize\b|/oauth2?/auth\b|/o/oauth2/|/login\b|/signin\b|/sign-in\b|/sso\b")
 });
 
 /// The step of a sign-in flow a request path is.

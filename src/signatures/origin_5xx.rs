@@ -15,7 +15,7 @@ use regex::Regex;
 use super::user::{Seen, Verdict};
 
 /// A Heroku router error (`at=error code=H12 desc="Request timeout"`), as the reader records it.
-static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^H\d{1,2}\b").ok());
+static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(r"^H\d{1,2}\b"));
 
 /// A user-side 5xx that Heroku's router answered for an app that failed it (H12 request
 /// timeout, H10 app crashed): server evidence of the origin.

@@ -11,7 +11,9 @@ use super::user::{evidence, Seen, Verdict};
 use super::Signature;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|(?i:peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)").ok()
+    crate::text::regex(
+        r"ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|(?i:peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_GET_ISSUER_CERT\b|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|(?i:unable to get local issuer certificate|certificate signed by unknown authority)|CERTIFICATE_VERIFY_FAILED|(?i:certificate verify failed)|curl: \(60\)|ERR_CERT_AUTHORITY_INVALID|SEC_ERROR_UNKNOWN_ISSUER|MOZILLA_PKIX_ERROR_MITM_DETECTED").ok()
+    crate::text::regex(
+        r"UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_GET_ISSUER_CERT\b|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|(?i:unable to get local issuer certificate|certificate signed by unknown authority)|CERTIFICATE_VERIFY_FAILED|(?i:certificate verify failed)|curl: \(60\)|ERR_CERT_AUTHORITY_INVALID|SEC_ERROR_UNKNOWN_ISSUER|MOZILLA_PKIX_ERROR_MITM_DETECTED",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

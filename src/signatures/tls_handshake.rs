@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"ERR_SSL_PROTOCOL_ERROR|ERR_SSL_VERSION_OR_CIPHER_MISMATCH|SSL_ERROR_[A-Z_]+|\bEPROTO\b|(?i:handshake failure|wrong version number|sslv3 alert|tlsv1 alert|ssl handshake failed)|curl: \(35\)").ok()
+    crate::text::regex(
+        r"ERR_SSL_PROTOCOL_ERROR|ERR_SSL_VERSION_OR_CIPHER_MISMATCH|SSL_ERROR_[A-Z_]+|\bEPROTO\b|(?i:handshake failure|wrong version number|sslv3 alert|tlsv1 alert|ssl handshake failed)|curl: \(35\)",
+    )
 });
 
 /// The text in `text` that is this signature's evidence, if any.

@@ -18,6 +18,7 @@ mod formats;
 mod hostile;
 mod ingest;
 mod pasted;
+mod patterns;
 mod props;
 mod report;
 mod signatures;

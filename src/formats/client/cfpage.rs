@@ -17,11 +17,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::evidence::{Code, Page, Source, Strength};
+use crate::text::regex as re;
 
-fn re(s: &str) -> Option<Regex> {
-    Regex::new(s).ok()
-}
+use crate::evidence::{Code, Page, Source, Strength};
 
 /// Cheap pre-check: any of the markers below.
 static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {

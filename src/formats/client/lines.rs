@@ -5,11 +5,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::fields::{line_time, EXCEPTION_LINE};
+use crate::text::regex as re;
 
-fn re(s: &str) -> Option<Regex> {
-    Regex::new(s).ok()
-}
+use super::fields::{line_time, EXCEPTION_LINE};
 
 static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔■]\s+|##\[[a-z]+\])")

@@ -37,6 +37,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::regex as re;
+
 use super::norm::Record;
 use super::{FrameOptions, LineFormat, Need, Reject};
 use crate::event::Event;
@@ -89,10 +91,6 @@ impl ClientLog {
         let text = String::from_utf8_lossy(head);
         SNIFF.as_ref().is_some_and(|re| re.is_match(&text))
     }
-}
-
-fn re(s: &str) -> Option<Regex> {
-    Regex::new(s).ok()
 }
 
 static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
