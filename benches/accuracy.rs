@@ -7,9 +7,8 @@
 //! `cargo bench --bench accuracy -- [SEEDS] [SCALE...]` (default: 20 seeds, scale 1), every
 //! scenario including `partial` (small effects at a dozen POPs) and `push` (one global
 //! configuration push), and an outage-only slice of Nov 18 (13:10–14:20, onsets censored).
-//! Seeds 1..=SEEDS; the tests of the new shapes use seeds 31–32, outside that range, so that
-//! these figures are not those the tests were tuned on (the older tests' seeds 11–13 fall inside
-//! it, at scales 1.5–3).
+//! Seeds 1..=SEEDS; the accuracy tests use seeds 21–22, 31–32 and 41–43, all outside that range,
+//! so that these figures are not those of the seeds the tests hold the method to.
 
 use blastradius::eval::{evaluate, evaluate_slice, quantile, score, Score};
 use blastradius::simulate::{Scenario, SimOptions};

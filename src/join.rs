@@ -117,123 +117,165 @@ fn median(v: &mut [i64]) -> Option<i64> {
     v.get(v.len() / 2).copied()
 }
 
-/// Joins the user-side failures of a classified frame to its edge events.
-pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
-    let n = df.height();
-    let time: Vec<Option<i64>> = df.column(s::TIME)?.datetime()?.physical().iter().collect();
-    let (kind, rid, host, pop, sig) =
-        (strs(df, s::SOURCE_KIND), strs(df, s::REQUEST_ID), strs(df, s::HOST), strs(df, s::POP), strs(df, SIGNATURE));
-    let user = |i: usize| crate::vocab::source::SourceKind::user_side_id(get(&kind, i));
-    let failures: Vec<usize> = (0..n).filter(|i| user(*i) && get(&sig, *i).is_some()).collect();
-    // Edge rows for the ids and hosts the failures name.
+/// The columns the join reads, taken once from the frame.
+struct Cols {
+    time: Vec<Option<i64>>,
+    kind: Vec<Option<String>>,
+    rid: Vec<Option<String>>,
+    host: Vec<Option<String>>,
+    pop: Vec<Option<String>>,
+    sig: Vec<Option<String>>,
+    file: Vec<Option<String>>,
+}
+
+impl Cols {
+    fn user(&self, i: usize) -> bool {
+        crate::vocab::source::SourceKind::user_side_id(get(&self.kind, i))
+    }
+    fn time(&self, i: usize) -> Option<i64> {
+        self.time.get(i).copied().flatten()
+    }
+}
+
+/// The edge's events the failures may join to: by request id, and by host as (time, the
+/// edge-blamed signature) sorted by time; and the edge's first error.
+struct EdgeIndex<'a> {
+    by_id: HashMap<&'a str, usize>,
+    by_host: HashMap<&'a str, Vec<(i64, Option<&'a str>)>>,
+    first_error: Option<i64>,
+}
+
+fn edge_index<'a>(c: &'a Cols, failures: &[usize]) -> EdgeIndex<'a> {
+    let n = c.time.len();
     // Every user-side request id: healthy matches tell a clock's offset too.
-    let want_ids: HashSet<&str> = (0..n).filter(|i| user(*i)).filter_map(|i| get(&rid, i)).collect();
-    let want_hosts: HashSet<&str> = failures.iter().filter_map(|i| get(&host, *i)).collect();
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    let mut by_host: HashMap<&str, Vec<(i64, Option<&str>)>> = HashMap::new();
-    let mut first_edge_error: Option<i64> = None;
-    for i in (0..n).filter(|i| !user(*i)) {
-        let t = time.get(i).copied().flatten();
-        let blamed = edge_blamed(get(&sig, i));
-        if blamed {
-            if let Some(t) = t {
-                first_edge_error = Some(first_edge_error.map_or(t, |f| f.min(t)));
-            }
+    let want_ids: HashSet<&str> = (0..n).filter(|i| c.user(*i)).filter_map(|i| get(&c.rid, i)).collect();
+    let want_hosts: HashSet<&str> = failures.iter().filter_map(|i| get(&c.host, *i)).collect();
+    let mut x = EdgeIndex { by_id: HashMap::new(), by_host: HashMap::new(), first_error: None };
+    for i in (0..n).filter(|i| !c.user(*i)) {
+        let t = c.time(i);
+        let blamed = edge_blamed(get(&c.sig, i));
+        if let Some(t) = t.filter(|_| blamed) {
+            x.first_error = Some(x.first_error.map_or(t, |f| f.min(t)));
         }
-        if let Some(r) = get(&rid, i).filter(|r| want_ids.contains(r)) {
-            by_id.entry(r).or_insert(i);
+        if let Some(r) = get(&c.rid, i).filter(|r| want_ids.contains(r)) {
+            x.by_id.entry(r).or_insert(i);
         }
-        if let (Some(h), Some(t)) = (get(&host, i).filter(|h| want_hosts.contains(h)), t) {
-            by_host.entry(h).or_default().push((t, get(&sig, i).filter(|_| blamed)));
+        if let (Some(h), Some(t)) = (get(&c.host, i).filter(|h| want_hosts.contains(h)), t) {
+            x.by_host.entry(h).or_default().push((t, get(&c.sig, i).filter(|_| blamed)));
         }
     }
-    for v in by_host.values_mut() {
-        v.sort_unstable_by_key(|x| x.0);
+    for v in x.by_host.values_mut() {
+        v.sort_unstable_by_key(|e| e.0);
     }
-    // Clock skew per file from id matches.
-    let file = strs(df, s::SOURCE_FILE);
+    x
+}
+
+/// Each user-side file's clock skew: the median offset of its request-id matches.
+fn clock_skews<'a>(c: &'a Cols, x: &EdgeIndex<'_>) -> (HashMap<&'a str, i64>, Vec<FileSkew>) {
     let mut offsets: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for i in (0..n).filter(|i| user(*i)) {
-        let Some(e) = get(&rid, i).and_then(|r| by_id.get(r)) else { continue };
-        if let (Some(u), Some(t), Some(f)) =
-            (time.get(i).copied().flatten(), time.get(*e).copied().flatten(), get(&file, i))
-        {
+    for i in (0..c.time.len()).filter(|i| c.user(*i)) {
+        let Some(e) = get(&c.rid, i).and_then(|r| x.by_id.get(r)) else { continue };
+        if let (Some(u), Some(t), Some(f)) = (c.time(i), c.time(*e), get(&c.file, i)) {
             offsets.entry(f).or_default().push(u.saturating_sub(t));
         }
     }
-    let mut skews: HashMap<&str, i64> = HashMap::new();
-    let mut clock_skews = Vec::new();
+    let mut skews = HashMap::new();
+    let mut out = Vec::new();
     for (f, mut v) in offsets {
         if let Some(m) = median(&mut v) {
             skews.insert(f, m);
-            clock_skews.push(FileSkew { file: f.to_string(), skew_s: m as f64 / 1e9, pairs: v.len() as u64 });
+            out.push(FileSkew { file: f.to_string(), skew_s: m as f64 / 1e9, pairs: v.len() as u64 });
         }
     }
-    let skew_of = |i: usize| get(&file, i).and_then(|f| skews.get(f)).copied();
+    (skews, out)
+}
+
+/// A failure without a request-id match, joined to the edge's events for its host within the
+/// window around its (clock-corrected) time: explained when enough of them are edge-blamed.
+fn by_host_and_time(
+    c: &Cols,
+    x: &EdgeIndex<'_>,
+    i: usize,
+    t: i64,
+    client_side: bool,
+    p: JoinParams,
+) -> Option<Verdict> {
+    let events = x.by_host.get(get(&c.host, i)?)?;
+    let lo = events.partition_point(|e| e.0 < t.saturating_sub(p.window_ns));
+    let hi = events.partition_point(|e| e.0 <= t.saturating_add(p.window_ns));
+    let window = events.get(lo..hi).filter(|w| !w.is_empty())?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in window.iter().filter_map(|e| e.1) {
+        *counts.entry(s).or_default() += 1;
+    }
+    let blamed: usize = counts.values().sum();
+    let share = blamed as f64 / window.len() as f64;
+    let explained = !client_side && blamed >= 2 && share >= p.min_edge_share;
+    let dominant = counts.into_iter().max_by_key(|(s, n)| (*n, std::cmp::Reverse(*s))).map(|(s, _)| s);
+    Some(Verdict {
+        row: i,
+        joined_by: JoinedBy::HostAndTime,
+        edge_signature: if explained { dominant.map(str::to_string) } else { None },
+        explained_by_edge: explained,
+        pop: get(&c.pop, i).map(str::to_string),
+        edge_events: window.len() as u64,
+    })
+}
+
+/// Joins the user-side failures of a classified frame to its edge events: by request id, else
+/// by host and time after correcting each file's clock.
+pub fn join(df: &DataFrame, p: JoinParams) -> crate::Result<Join> {
+    let c = Cols {
+        time: df.column(s::TIME)?.datetime()?.physical().iter().collect(),
+        kind: strs(df, s::SOURCE_KIND),
+        rid: strs(df, s::REQUEST_ID),
+        host: strs(df, s::HOST),
+        pop: strs(df, s::POP),
+        sig: strs(df, SIGNATURE),
+        file: strs(df, s::SOURCE_FILE),
+    };
+    let failures: Vec<usize> = (0..c.time.len()).filter(|i| c.user(*i) && get(&c.sig, *i).is_some()).collect();
+    let x = edge_index(&c, &failures);
+    let (skews, clock_skews) = clock_skews(&c, &x);
+    let skew_of = |i: usize| get(&c.file, i).and_then(|f| skews.get(f)).copied();
     let mut verdicts = Vec::new();
     let mut pops: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut first_user: Option<i64> = None;
     for &i in &failures {
-        let ut = time.get(i).copied().flatten().map(|t| t.saturating_sub(skew_of(i).unwrap_or(0)));
+        let ut = c.time(i).map(|t| t.saturating_sub(skew_of(i).unwrap_or(0)));
         // The client's own failures (its trust store, its resolver) are never the edge's.
-        let client_side = get(&sig, i).and_then(Signature::from_id).is_some_and(|s| s.info().blame == Blame::Client);
-        let verdict = if let Some(&e) = get(&rid, i).and_then(|r| by_id.get(r)) {
-            let es = get(&sig, e).map(str::to_string);
+        let client_side = get(&c.sig, i).and_then(Signature::from_id).is_some_and(|s| s.info().blame == Blame::Client);
+        let verdict = if let Some(&e) = get(&c.rid, i).and_then(|r| x.by_id.get(r)) {
+            let es = get(&c.sig, e).map(str::to_string);
             Some(Verdict {
                 row: i,
                 joined_by: JoinedBy::RequestId,
                 explained_by_edge: !client_side && edge_blamed(es.as_deref()),
                 edge_signature: es,
-                pop: get(&pop, e).or(get(&pop, i)).map(str::to_string),
+                pop: get(&c.pop, e).or(get(&c.pop, i)).map(str::to_string),
                 edge_events: 1,
             })
-        } else if let (Some(h), Some(t)) = (get(&host, i), ut) {
-            by_host.get(h).and_then(|events| {
-                let lo = events.partition_point(|x| x.0 < t.saturating_sub(p.window_ns));
-                let hi = events.partition_point(|x| x.0 <= t.saturating_add(p.window_ns));
-                let window = events.get(lo..hi)?;
-                if window.is_empty() {
-                    return None;
-                }
-                let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-                for s in window.iter().filter_map(|x| x.1) {
-                    *counts.entry(s).or_default() += 1;
-                }
-                let blamed: usize = counts.values().sum();
-                let share = blamed as f64 / window.len() as f64;
-                let explained = !client_side && blamed >= 2 && share >= p.min_edge_share;
-                let dominant = counts.into_iter().max_by_key(|(s, c)| (*c, std::cmp::Reverse(*s))).map(|(s, _)| s);
-                Some(Verdict {
-                    row: i,
-                    joined_by: JoinedBy::HostAndTime,
-                    edge_signature: if explained { dominant.map(str::to_string) } else { None },
-                    explained_by_edge: explained,
-                    pop: get(&pop, i).map(str::to_string),
-                    edge_events: window.len() as u64,
-                })
-            })
         } else {
-            None
+            ut.and_then(|t| by_host_and_time(&c, &x, i, t, client_side, p))
         };
-        if let (Some(t), true) = (ut, verdict.as_ref().is_some_and(|v| v.explained_by_edge)) {
+        let explained = verdict.as_ref().is_some_and(|v| v.explained_by_edge);
+        if let Some(t) = ut.filter(|_| explained) {
             first_user = Some(first_user.map_or(t, |f| f.min(t)));
         }
-        let pop_of = verdict.as_ref().and_then(|v| v.pop.clone()).or_else(|| get(&pop, i).map(str::to_string));
+        let pop_of = verdict.as_ref().and_then(|v| v.pop.clone()).or_else(|| get(&c.pop, i).map(str::to_string));
         if let Some(pp) = pop_of {
             let e = pops.entry(pp).or_default();
             e.0 += 1;
-            e.1 += u64::from(verdict.as_ref().is_some_and(|v| v.explained_by_edge));
+            e.1 += u64::from(explained);
         }
-        if let Some(v) = verdict {
-            verdicts.push(v);
-        }
+        verdicts.extend(verdict);
     }
     let to_s = |ns: i64| ns as f64 / 1e9;
     Ok(Join {
         user_failures: failures.len() as u64,
         verdicts,
         clock_skews,
-        detection_gap_s: match (first_user, first_edge_error) {
+        detection_gap_s: match (first_user, x.first_error) {
             (Some(u), Some(e)) => Some(to_s(u.saturating_sub(e))),
             _ => None,
         },

@@ -83,6 +83,52 @@ fn ns(t: Option<&String>) -> Option<i64> {
     crate::formats::time::parse_str(t).ok()
 }
 
+/// One failure's row: where it is (file and entry or line), when (the user's clock), what, the
+/// edge's verdict and the incident it falls in.
+fn failure(
+    file: String,
+    (entry, line): (Option<u64>, Option<u64>),
+    time: Option<i64>,
+    signature: String,
+    evidence: String,
+    verdict: Option<&crate::join::Verdict>,
+    incident: Option<String>,
+) -> Failure {
+    let place = match (entry, line) {
+        (Some(e), _) => format!("{file} entry {e}"),
+        (None, Some(l)) => format!("{file}:{l}"),
+        _ => file,
+    };
+    Failure {
+        time: time.and_then(crate::rates::output::rfc3339),
+        place,
+        signature,
+        evidence,
+        edge_verdict: verdict.map(|v| v.edge_signature.clone().unwrap_or_else(|| "healthy".to_string())),
+        joined_by: verdict.map(|v| {
+            match v.joined_by {
+                JoinedBy::RequestId => "request id",
+                JoinedBy::HostAndTime => "host and time",
+            }
+            .to_string()
+        }),
+        incident,
+    }
+}
+
+/// Failures and those the edge explains, per signature, most failures first.
+fn signature_counts(counts: BTreeMap<String, (u64, u64)>) -> Vec<SignatureCount> {
+    let mut signatures: Vec<SignatureCount> = counts
+        .into_iter()
+        .map(|(id, (events, explained_by_edge))| {
+            let blame = Signature::from_id(&id).map_or("unknown", |s| s.info().blame.id());
+            SignatureCount { id, events, blame: blame.to_string(), explained_by_edge }
+        })
+        .collect();
+    signatures.sort_by(|a, b| b.events.cmp(&a.events).then(a.id.cmp(&b.id)));
+    signatures
+}
+
 /// Builds the section from a classified frame, its join and the timeline; `None` when the frame
 /// holds no user-side event.
 pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<Option<UsersSection>> {
@@ -129,29 +175,9 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
             }
         }
         during += u64::from(incident.is_some());
-        let place = match (entry.get(i).copied().flatten(), line.get(i).copied().flatten()) {
-            (Some(e), _) => format!("{f} entry {e}"),
-            (None, Some(l)) => format!("{f}:{l}"),
-            _ => f,
-        };
-        failures.push((
-            true_t,
-            Failure {
-                time: t.and_then(crate::rates::output::rfc3339),
-                place,
-                signature: id,
-                evidence: ev.get(i).cloned().flatten().unwrap_or_default(),
-                edge_verdict: v.map(|v| v.edge_signature.clone().unwrap_or_else(|| "healthy".to_string())),
-                joined_by: v.map(|v| {
-                    match v.joined_by {
-                        JoinedBy::RequestId => "request id",
-                        JoinedBy::HostAndTime => "host and time",
-                    }
-                    .to_string()
-                }),
-                incident,
-            },
-        ));
+        let at = (entry.get(i).copied().flatten(), line.get(i).copied().flatten());
+        let evidence = ev.get(i).cloned().flatten().unwrap_or_default();
+        failures.push((true_t, failure(f, at, t, id, evidence, v.copied(), incident)));
     }
     // Those inside an incident first, each group in time order.
     failures.sort_by(|a, b| {
@@ -162,14 +188,7 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
         ))
     });
     let total = failures.len() as u64;
-    let mut signatures: Vec<SignatureCount> = counts
-        .into_iter()
-        .map(|(id, (events, explained_by_edge))| {
-            let blame = Signature::from_id(&id).map_or("unknown", |s| s.info().blame.id());
-            SignatureCount { id, events, blame: blame.to_string(), explained_by_edge }
-        })
-        .collect();
-    signatures.sort_by(|a, b| b.events.cmp(&a.events).then(a.id.cmp(&b.id)));
+    let signatures = signature_counts(counts);
     Ok(Some(UsersSection {
         events: user.len() as u64,
         failures: total,

@@ -40,8 +40,9 @@ fn pooled(scenario: Scenario, runs: &[(u64, f64)]) -> (Score, Vec<Option<f64>>) 
 
 /// Timing targets are asserted where POPs carry realistic volumes (tens to hundreds of requests
 /// a minute); the low-volume runs below check detection and attribution only (their timing
-/// figures are in BENCHMARKS.md).
-const RUNS: [(u64, f64); 3] = [(11, 1.5), (12, 2.0), (13, 3.0)];
+/// figures are in BENCHMARKS.md). Seeds 41–43, outside the benchmark's 1..=20, so that the
+/// figures in BENCHMARKS.md are not those of the seeds the tests hold the method to.
+const RUNS: [(u64, f64); 3] = [(41, 1.5), (42, 2.0), (43, 3.0)];
 const LOW_VOLUME: [(u64, f64); 2] = [(21, 0.3), (22, 0.6)];
 
 fn assert_times(s: &Score) {
@@ -167,7 +168,7 @@ fn user_side_signatures_and_attribution_on_simulated_captures() {
     }
 }
 
-// The new shapes below use seeds 31 and 32, disjoint from the seeds above (11–13, 21–22) and
+// The new shapes below use seeds 31 and 32, disjoint from the seeds above (41–43, 21–22) and
 // from those of `benches/accuracy.rs` (1..=20), so that the benchmark's figures are not the
 // ones the tests were tuned on.
 const NEW_SHAPES: [(u64, f64); 2] = [(31, 1.0), (32, 1.0)];
