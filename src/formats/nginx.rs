@@ -269,13 +269,10 @@ impl LineFormat for LogFormat {
         self.parse_fields(line, Need::Counts).is_ok()
     }
 
-    #[allow(clippy::too_many_lines, reason = "one match over the variables reads best in one place")]
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
         let mut e = Event::default();
         let mut pos = 0usize;
-        let mut time_ns = None;
-        let mut body_bytes = None;
-        let mut upstream_silent = false;
+        let mut st = Scan::default();
         let mut it = self.items.iter().peekable();
         while let Some(item) = it.next() {
             let rest = line.get(pos..).unwrap_or_default();
@@ -310,73 +307,95 @@ impl LineFormat for LogFormat {
                     let v = rest.get(..end).unwrap_or_default();
                     pos += end;
                     let val = dash(v);
-                    match var {
-                        Var::TimeLocal => {
-                            time_ns = Some(time::clf(v).ok_or_else(|| bad_time(v))?);
-                        }
-                        Var::TimeIso => {
-                            let s = std::str::from_utf8(v).map_err(|_| bad_time(v))?;
-                            time_ns = Some(time::parse_str(s).map_err(|_| bad_time(v))?);
-                        }
-                        Var::Msec => {
-                            let s = std::str::from_utf8(v).map_err(|_| bad_time(v))?;
-                            let f: f64 = s.parse().map_err(|_| bad_time(v))?;
-                            time_ns = Some(time::from_epoch_float(f).map_err(|_| bad_time(v))?);
-                        }
-                        Var::Status => {
-                            e.edge_status = Some(status(v).ok_or_else(|| {
-                                Reject::new("bad status", format!("`{}` is not a 3-digit status", text(v)))
-                            })?);
-                        }
-                        Var::UpstreamStatus => {
-                            // Recorded: `-` means no upstream answered.
-                            e.origin_status = Some(val.map_or(Some(0), |x| status(last_of(x))).unwrap_or(0));
-                        }
-                        Var::UpstreamResponseTime => e.origin_duration_ms = val.and_then(|x| seconds_ms(last_of(x))),
-                        Var::UpstreamHeaderTime | Var::UpstreamConnectTime => {
-                            upstream_silent |= val.is_none_or(|x| last_of(x) == b"-");
-                        }
-                        Var::RequestTime => e.duration_ms = val.and_then(seconds_ms),
-                        Var::BodyBytes => body_bytes = Some(val.and_then(|x| uint(x, 19)).unwrap_or(0)),
-                        Var::Bytes => e.bytes = val.and_then(|x| uint(x, 19)),
-                        Var::Host => e.host = val.map(|x| text(strip_port(x))),
-                        Var::Hostname => e.pop = val.map(text),
-                        Var::RequestId => e.request_id = val.map(text),
-                        _ if need == Need::Counts => {}
-                        Var::UpstreamAddr => e.origin_ip = val.map(|x| text(strip_port(last_of(x)))),
-                        Var::Request => {
-                            let (m, p, h) = val.map_or((None, None, None), request_parts);
-                            e.method = m.map(text);
-                            e.path = p.map(unescape);
-                            e.http_protocol = h.map(text);
-                        }
-                        Var::Method => e.method = val.map(text),
-                        Var::Uri => e.path = val.map(unescape),
-                        Var::Protocol => e.http_protocol = val.map(text),
-                        Var::RemoteAddr => e.client_ip = val.map(text),
-                        Var::UserAgent => e.user_agent = val.map(unescape),
-                        Var::SslProtocol => e.tls_protocol = val.map(text),
-                        Var::CacheStatus => e.cache_status = val.map(text),
-                        Var::ContentType => e.content_type = val.map(text),
-                        Var::Country => e.client_country = val.map(|x| text(x).to_ascii_uppercase().into()),
-                        Var::Other => {}
-                    }
+                    assign(&mut e, &mut st, *var, v, val, need)?;
                 }
             }
         }
-        e.time_ns = time_ns.ok_or_else(|| Reject::new("missing field", "time (the line ends before it)"))?;
+        e.time_ns = st.time_ns.ok_or_else(|| Reject::new("missing field", "time (the line ends before it)"))?;
         if e.edge_status.is_none() {
             return Err(Reject::new("missing field", "status (the line ends before it)"));
         }
-        if body_bytes.is_some() {
-            e.bytes = body_bytes;
+        if st.body_bytes.is_some() {
+            e.bytes = st.body_bytes;
         }
-        if upstream_silent && matches!(e.origin_status, Some(502 | 504)) {
+        if st.upstream_silent && matches!(e.origin_status, Some(502 | 504)) {
             e.origin_status = Some(0);
             e.error = Some(NO_RESPONSE.into());
         }
         Ok(e)
     }
+}
+
+/// What a line's variables leave to decide after the last one.
+#[derive(Default)]
+struct Scan {
+    time_ns: Option<i64>,
+    body_bytes: Option<u64>,
+    upstream_silent: bool,
+}
+
+/// Puts one variable's value (`v`, and `val`: `None` for `-`) into the event.
+#[inline]
+fn assign<'a>(
+    e: &mut Event<'a>,
+    st: &mut Scan,
+    var: Var,
+    v: &'a [u8],
+    val: Option<&'a [u8]>,
+    need: Need,
+) -> Result<(), Reject> {
+    match var {
+        Var::TimeLocal => {
+            st.time_ns = Some(time::clf(v).ok_or_else(|| bad_time(v))?);
+        }
+        Var::TimeIso => {
+            let s = std::str::from_utf8(v).map_err(|_| bad_time(v))?;
+            st.time_ns = Some(time::parse_str(s).map_err(|_| bad_time(v))?);
+        }
+        Var::Msec => {
+            let s = std::str::from_utf8(v).map_err(|_| bad_time(v))?;
+            let f: f64 = s.parse().map_err(|_| bad_time(v))?;
+            st.time_ns = Some(time::from_epoch_float(f).map_err(|_| bad_time(v))?);
+        }
+        Var::Status => {
+            e.edge_status = Some(
+                status(v).ok_or_else(|| Reject::new("bad status", format!("`{}` is not a 3-digit status", text(v))))?,
+            );
+        }
+        Var::UpstreamStatus => {
+            // Recorded: `-` means no upstream answered.
+            e.origin_status = Some(val.map_or(Some(0), |x| status(last_of(x))).unwrap_or(0));
+        }
+        Var::UpstreamResponseTime => e.origin_duration_ms = val.and_then(|x| seconds_ms(last_of(x))),
+        Var::UpstreamHeaderTime | Var::UpstreamConnectTime => {
+            st.upstream_silent |= val.is_none_or(|x| last_of(x) == b"-");
+        }
+        Var::RequestTime => e.duration_ms = val.and_then(seconds_ms),
+        Var::BodyBytes => st.body_bytes = Some(val.and_then(|x| uint(x, 19)).unwrap_or(0)),
+        Var::Bytes => e.bytes = val.and_then(|x| uint(x, 19)),
+        Var::Host => e.host = val.map(|x| text(strip_port(x))),
+        Var::Hostname => e.pop = val.map(text),
+        Var::RequestId => e.request_id = val.map(text),
+        _ if need == Need::Counts => {}
+        Var::UpstreamAddr => e.origin_ip = val.map(|x| text(strip_port(last_of(x)))),
+        Var::Request => {
+            let (m, p, h) = val.map_or((None, None, None), request_parts);
+            e.method = m.map(text);
+            e.path = p.map(unescape);
+            e.http_protocol = h.map(text);
+        }
+        Var::Method => e.method = val.map(text),
+        Var::Uri => e.path = val.map(unescape),
+        Var::Protocol => e.http_protocol = val.map(text),
+        Var::RemoteAddr => e.client_ip = val.map(text),
+        Var::UserAgent => e.user_agent = val.map(unescape),
+        Var::SslProtocol => e.tls_protocol = val.map(text),
+        Var::CacheStatus => e.cache_status = val.map(text),
+        Var::ContentType => e.content_type = val.map(text),
+        Var::Country => e.client_country = val.map(|x| text(x).to_ascii_uppercase().into()),
+        Var::Other => {}
+    }
+    Ok(())
 }
 
 fn bad_time(v: &[u8]) -> Reject {
