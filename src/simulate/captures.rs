@@ -209,11 +209,17 @@ impl Captures {
         user.entries.push((t, entry, sig));
     }
 
-    /// What users see that the edge never logs.
+    /// What users see that the edge never logs: in their browsers, then in their clients' logs.
     fn extras(&mut self, t: i64, incident: bool) {
         let roll: f64 = self.rng.random();
         let u = self.rng.random_range(0..USERS);
         let at = t + self.rng.random_range(0..60_000) * 1_000_000;
+        self.browser_extras(roll, u, at, incident);
+        self.client_log_extras(at);
+    }
+
+    /// A browser's failures below HTTP, a sign-in, a redirect chain.
+    fn browser_extras(&mut self, roll: f64, u: usize, at: i64, incident: bool) {
         if roll < 0.05 {
             // A user behind a TLS-inspecting proxy.
             self.simple(
@@ -258,36 +264,43 @@ impl Captures {
                 Some("dns_failure"),
             );
         } else if roll < 0.16 {
-            // A sign-in: a loop during the incident, once and done otherwise.
-            let loops = incident && self.rng.random::<f64>() < 0.7;
-            let trips = if loops { self.rng.random_range(4..8) } else { 1 };
-            let sig = if loops { Some("oauth_loop") } else { None };
-            let mut x = at;
-            for _ in 0..trips {
-                self.simple(
-                    u,
-                    x,
-                    "https://auth.example.com/authorize?client_id=web&state=s",
-                    302,
-                    None,
-                    "https://app.example.com/api/auth/callback?code=c",
-                    sig,
-                );
-                x += self.rng.random_range(300..1500) * 1_000_000;
-                let next =
-                    if loops { "https://auth.example.com/authorize?client_id=web" } else { "https://app.example.com/" };
-                self.simple(u, x, "https://app.example.com/api/auth/callback?code=c&state=s", 302, None, next, sig);
-                x += self.rng.random_range(300..1500) * 1_000_000;
-            }
-            if !loops {
-                self.simple(u, x, "https://app.example.com/", 200, None, "", None);
-            }
+            self.sign_in(u, at, incident);
         } else if roll < 0.19 {
             // http→https→www: a redirect chain, healthy.
             self.simple(u, at, "http://example.com/", 301, None, "https://example.com/", None);
             self.simple(u, at + 80_000_000, "https://example.com/", 301, None, "https://www.example.com/", None);
         }
-        // Client logs.
+    }
+
+    /// A sign-in: a loop during the incident, once and done otherwise.
+    fn sign_in(&mut self, u: usize, at: i64, incident: bool) {
+        let loops = incident && self.rng.random::<f64>() < 0.7;
+        let trips = if loops { self.rng.random_range(4..8) } else { 1 };
+        let sig = if loops { Some("oauth_loop") } else { None };
+        let mut x = at;
+        for _ in 0..trips {
+            self.simple(
+                u,
+                x,
+                "https://auth.example.com/authorize?client_id=web&state=s",
+                302,
+                None,
+                "https://app.example.com/api/auth/callback?code=c",
+                sig,
+            );
+            x += self.rng.random_range(300..1500) * 1_000_000;
+            let next =
+                if loops { "https://auth.example.com/authorize?client_id=web" } else { "https://app.example.com/" };
+            self.simple(u, x, "https://app.example.com/api/auth/callback?code=c&state=s", 302, None, next, sig);
+            x += self.rng.random_range(300..1500) * 1_000_000;
+        }
+        if !loops {
+            self.simple(u, x, "https://app.example.com/", 200, None, "", None);
+        }
+    }
+
+    /// Node and Python client log records, failing and healthy.
+    fn client_log_extras(&mut self, at: i64) {
         let roll: f64 = self.rng.random();
         let stamp = rfc3339(at);
         let py_stamp = stamp.replace('T', " ");
