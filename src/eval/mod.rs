@@ -174,6 +174,62 @@ pub fn quantile(v: &[f64], q: f64) -> Option<f64> {
     s.get(rank - 1).copied()
 }
 
+/// Within 10 minutes of each other: an incident found and one in truth are the same.
+fn overlaps(a0: Option<f64>, a1: Option<f64>, b0: Option<f64>, b1: Option<f64>) -> bool {
+    match (a0, b0) {
+        (Some(a0), Some(b0)) => {
+            let a1 = a1.unwrap_or(f64::INFINITY);
+            let b1 = b1.unwrap_or(f64::INFINITY);
+            a0 <= b1 + 600.0 && b0 <= a1 + 600.0
+        }
+        _ => false,
+    }
+}
+
+/// A true edge incident against the found incidents overlapping it: its epicenter named exactly,
+/// contained, and its onset pattern.
+fn score_edge_incident(
+    sc: &mut Score,
+    ti: &crate::timeline::model::Incident,
+    matching: &[&crate::timeline::model::Incident],
+) {
+    if ti.onset_censored {
+        // Which POP failed first, and how the onsets were laid out, lie before the input.
+        return;
+    }
+    sc.edge_incidents += 1;
+    let named = |f: &&crate::timeline::model::Incident| {
+        let mut a: Vec<&String> = f.epicenter.iter().collect();
+        let mut b: Vec<&String> = ti.epicenter.iter().collect();
+        a.sort();
+        b.sort();
+        a == b
+    };
+    if matching.iter().any(|f| f.attribution != Attribution::Origin && named(f)) {
+        sc.epicenters_named += 1;
+    }
+    if matching
+        .iter()
+        .any(|f| f.attribution != Attribution::Origin && ti.epicenter.iter().all(|e| f.epicenter.contains(e)))
+    {
+        sc.epicenters_within += 1;
+    }
+    if ti.pops.len() >= 2 {
+        sc.pattern_incidents += 1;
+        let want = if ti.onset_pattern == Pattern::Simultaneous {
+            sc.push_incidents += 1;
+            Pattern::Simultaneous
+        } else {
+            Pattern::Propagating
+        };
+        let right = matching.iter().any(|f| f.attribution != Attribution::Origin && f.onset_pattern == want);
+        sc.patterns_right += usize::from(right);
+        if want == Pattern::Simultaneous {
+            sc.pushes_right += usize::from(right);
+        }
+    }
+}
+
 /// Scores `found` against `truth`.
 pub fn score(truth: &Timeline, found: &Timeline) -> Score {
     let mut sc = Score::default();
@@ -193,16 +249,6 @@ pub fn score(truth: &Timeline, found: &Timeline) -> Score {
     }
     sc.false_positives = f_aff.keys().filter(|p| !t_aff.contains_key(*p)).count();
 
-    let overlaps = |a0: Option<f64>, a1: Option<f64>, b0: Option<f64>, b1: Option<f64>| -> bool {
-        match (a0, b0) {
-            (Some(a0), Some(b0)) => {
-                let a1 = a1.unwrap_or(f64::INFINITY);
-                let b1 = b1.unwrap_or(f64::INFINITY);
-                a0 <= b1 + 600.0 && b0 <= a1 + 600.0
-            }
-            _ => false,
-        }
-    };
     for ti in &truth.incidents {
         let (t0, t1) = (ts(ti.onset.as_ref()), ts(ti.recovery.as_ref()));
         let matching: Vec<_> = found
@@ -220,41 +266,7 @@ pub fn score(truth: &Timeline, found: &Timeline) -> Score {
                 sc.origin_attributed += 1;
             }
         } else {
-            if ti.onset_censored {
-                // Which POP failed first, and how the onsets were laid out, lie before the input.
-                continue;
-            }
-            sc.edge_incidents += 1;
-            let named = |f: &&&crate::timeline::model::Incident| {
-                let mut a: Vec<&String> = f.epicenter.iter().collect();
-                let mut b: Vec<&String> = ti.epicenter.iter().collect();
-                a.sort();
-                b.sort();
-                a == b
-            };
-            if matching.iter().any(|f| f.attribution != Attribution::Origin && named(&f)) {
-                sc.epicenters_named += 1;
-            }
-            if matching
-                .iter()
-                .any(|f| f.attribution != Attribution::Origin && ti.epicenter.iter().all(|e| f.epicenter.contains(e)))
-            {
-                sc.epicenters_within += 1;
-            }
-            if ti.pops.len() >= 2 {
-                sc.pattern_incidents += 1;
-                let want = if ti.onset_pattern == Pattern::Simultaneous {
-                    sc.push_incidents += 1;
-                    Pattern::Simultaneous
-                } else {
-                    Pattern::Propagating
-                };
-                let right = matching.iter().any(|f| f.attribution != Attribution::Origin && f.onset_pattern == want);
-                sc.patterns_right += usize::from(right);
-                if want == Pattern::Simultaneous {
-                    sc.pushes_right += usize::from(right);
-                }
-            }
+            score_edge_incident(&mut sc, ti, &matching);
         }
     }
     sc.spurious_incidents = found
