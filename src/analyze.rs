@@ -4,6 +4,17 @@
 //!
 //! Front ends turn their raw arguments into a checked [`Method`] and [`IngestOptions`] once, then
 //! call [`analyze`]; nothing here parses a command line or prints.
+//!
+//! ```no_run
+//! use blastradius::analyze::{analyze, incident_name, Method};
+//! use blastradius::ingest::{IngestOptions, NoProgress};
+//! let paths = vec![std::path::PathBuf::from("samples")];
+//! let method = Method::new(60, 0.01, 180, None)?; // bucket s, min excess, min failing s, baseline
+//! let meta = blastradius::report::Meta { name: incident_name(&paths), command: "my-tool".into(), version: blastradius::VERSION.into() };
+//! let done = analyze(&paths, "reports/samples".as_ref(), &method, &IngestOptions::default(), &NoProgress, meta)?;
+//! println!("{} incidents", done.report.map_or(0, |r| r.incidents.len()));
+//! # Ok::<(), blastradius::Error>(())
+//! ```
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
