@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use minijinja::{AutoEscape, Environment, Value};
+
 /// Escapes text from logs for Markdown table cells and prose: characters with Markdown or HTML
 /// meaning become entities or escapes, and control characters are dropped.
 pub fn md_escape(s: &str) -> String {
@@ -63,6 +65,36 @@ pub fn path_segment(name: &str) -> String {
         }
     }
     out
+}
+
+/// A template environment that escapes every value for HTML (and SVG) and drops control
+/// characters from it; only values marked safe (the rendered charts) pass as they are.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_formatter(|out, state, value| {
+        if let Some(s) = value.as_str().filter(|s| !value.is_safe() && s.chars().any(char::is_control)) {
+            let clean: String = s
+                .chars()
+                .filter_map(|c| if c == '\n' || c == '\t' { Some(' ') } else { (!c.is_control()).then_some(c) })
+                .collect();
+            return minijinja::escape_formatter(out, state, &Value::from(clean));
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env
+}
+
+/// A time in RFC 3339, ns since the epoch.
+pub(super) fn parse_ns(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s).ok().and_then(|t| t.timestamp_nanos_opt())
+}
+
+/// `a / b`, or `None` when `b` is 0.
+pub(super) fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
 }
 
 #[cfg(test)]

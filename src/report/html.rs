@@ -2,8 +2,9 @@
 //! template that escapes every value by default. The filters below only format values.
 
 use minijinja::value::Value;
-use minijinja::{context, AutoEscape, Environment};
+use minijinja::{context, Environment};
 
+use super::common::environment;
 use super::svg::RenderedCharts;
 use super::Report;
 use crate::text::{datetime, duration, hms, thousands};
@@ -16,26 +17,6 @@ fn as_f64(v: &Value) -> Option<f64> {
         return None;
     }
     f64::try_from(v.clone()).ok()
-}
-
-/// A template environment that escapes every value for HTML (and SVG) and drops control
-/// characters from it; only values marked safe (the rendered charts) pass as they are.
-pub fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.set_formatter(|out, state, value| {
-        if let Some(s) = value.as_str().filter(|s| !value.is_safe() && s.chars().any(char::is_control)) {
-            let clean: String = s
-                .chars()
-                .filter_map(|c| if c == '\n' || c == '\t' { Some(' ') } else { (!c.is_control()).then_some(c) })
-                .collect();
-            return minijinja::escape_formatter(out, state, &Value::from(clean));
-        }
-        minijinja::escape_formatter(out, state, value)
-    });
-    env
 }
 
 fn env() -> Environment<'static> {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::model::{parse_ns, ratio};
+use super::common::{parse_ns, ratio};
 use crate::timeline::model::{Attribution, Incident, Scope};
 use crate::timeline::Timeline;
 

@@ -13,6 +13,7 @@ use crate::rates::{Counts, RatesTable};
 use crate::signatures::{self, Signature};
 use crate::timeline::Timeline;
 
+use super::common::{parse_ns, ratio};
 use super::incidents::onset_order;
 pub use super::incidents::{entries, summaries, Entry, EntryKind, IncidentSummary};
 
@@ -179,14 +180,6 @@ pub struct Charts {
     pub propagation: Vec<PropagationRow>,
     /// Affected POPs left out of the propagation chart.
     pub propagation_hidden: usize,
-}
-
-pub(super) fn parse_ns(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s).ok().and_then(|t| t.timestamp_nanos_opt())
-}
-
-pub(super) fn ratio(a: u64, b: u64) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
 }
 
 /// `a / b` rounded up, for `a ≥ 0` and `b ≥ 1`.

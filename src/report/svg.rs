@@ -302,7 +302,7 @@ fn signatures(r: &Report) -> Chart {
 }
 
 fn render(chart: &Chart) -> crate::Result<String> {
-    let env = super::html::environment();
+    let env = super::common::environment();
     Ok(env.render_str(TEMPLATE, chart)?)
 }
 

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::user::{Seen, Verdict};
+use super::seen::{Seen, Verdict};
 use super::Signature;
 
 /// A Cloudflare 52x page says "Connection timed out" in its title: for a user-side event the

@@ -20,6 +20,7 @@ pub mod origin_5xx;
 pub mod origin_unreachable;
 pub mod overloaded;
 pub mod rate_limited;
+pub mod seen;
 pub mod stream_severed;
 pub mod tls_cert;
 pub mod tls_chain;

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::user::{Seen, Verdict};
+use super::seen::{Seen, Verdict};
 
 /// A Heroku router error (`at=error code=H12 desc="Request timeout"`), as the reader records it.
 static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(r"^H\d{1,2}\b"));

@@ -3,7 +3,7 @@
 /// The documentation printed by `blastradius explain overloaded`.
 pub const DOC: &str = include_str!("docs/overloaded.md");
 
-use super::user::{Seen, Verdict};
+use super::seen::{Seen, Verdict};
 use super::Signature;
 
 /// A user-side event of an origin over capacity: status 529 or an `overloaded_error` body.

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::user::{evidence, Seen, Verdict};
+use super::seen::{evidence, Seen, Verdict};
 use super::Signature;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {

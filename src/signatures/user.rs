@@ -11,22 +11,7 @@ use super::{
 };
 use crate::evidence::{Code, Page, Source};
 
-/// The fields of one user-side event that decide its signature.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Seen<'a> {
-    /// HTTP status (0: no response).
-    pub status: Option<u16>,
-    /// Error code or text.
-    pub error: Option<&'a str>,
-    /// The record's message.
-    pub message: Option<&'a str>,
-    /// Body prefix.
-    pub body: Option<&'a str>,
-    /// Response content type.
-    pub content_type: Option<&'a str>,
-    /// `server` header.
-    pub server: Option<&'a str>,
-}
+pub use super::seen::{evidence, Seen, Verdict};
 
 /// A CDN's own error page: markers its edge writes into the pages it builds.
 static CDN_PAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -43,32 +28,6 @@ static APP_BODY: LazyLock<Option<Regex>> =
 
 /// A body that is JSON from its first byte.
 static JSON_START: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(r#"^\s*(?:\{\s*["}]|\[\s*[{\]])"#));
-
-pub(super) fn evidence(field: &str, text: &str) -> String {
-    let t = crate::formats::norm::prefix(text, 120);
-    format!("{field}: {t}")
-}
-
-/// The signature of one user-side event, the evidence that decided it, the tier it blames when
-/// the evidence names one (else the signature's), and how sure the evidence makes the reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    /// The signature.
-    pub signature: Signature,
-    /// What decided it.
-    pub evidence: String,
-    /// The tier the event's own evidence blames, when it names one.
-    pub blame: Option<Blame>,
-    /// `strong`, `moderate` or `weak`.
-    pub confidence: &'static str,
-}
-
-impl Verdict {
-    /// A verdict that blames what the signature blames.
-    pub fn new(signature: Signature, evidence: String, confidence: &'static str) -> Verdict {
-        Verdict { signature, evidence, blame: None, confidence }
-    }
-}
 
 #[expect(clippy::unnecessary_wraps, reason = "a verdict is always returned as its caller's Option")]
 fn v(signature: Signature, evidence: String, confidence: &'static str) -> Option<Verdict> {

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::clock;
 use super::record::{Encoding, Request};
-use super::truth::Tally;
+use super::truth::{Tally, Written};
 use super::world::Pop;
 use crate::{Error, Result};
 
@@ -34,15 +34,6 @@ const DUPLICATE: f64 = 0.002;
 const TRUNCATED: f64 = 0.0005;
 /// Gzip level: fixed, so that output is byte-identical run to run.
 const GZIP_LEVEL: u32 = 6;
-
-/// What was written, for the truth's input accounting.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Written {
-    pub files: u64,
-    pub lines: u64,
-    pub duplicates: u64,
-    pub truncated: u64,
-}
 
 /// Writes batches in order.
 pub(super) struct Delivery {

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::clock::{self, NS};
-use super::delivery::Written;
 use super::record::Request;
 use super::scenario::{self, Plan};
 use super::world::{Pop, HOSTS};
@@ -16,6 +15,15 @@ use crate::vocab::timeline::{
 
 /// Signature counts, indexed like [`signatures::ALL`].
 type SignatureCounts = [u64; signatures::COUNT];
+
+/// What was written, for the truth's input accounting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Written {
+    pub files: u64,
+    pub lines: u64,
+    pub duplicates: u64,
+    pub truncated: u64,
+}
 
 /// An incident's extent (time, POPs, host) and the events counted in it.
 struct Extent {
