@@ -15,8 +15,11 @@
 //! # Ok::<(), blastradius::Error>(())
 //! ```
 
+pub mod changes;
 pub mod classify;
 pub mod cli;
+pub mod cohorts;
+pub mod compare;
 pub mod duration;
 pub mod error;
 pub mod eval;

@@ -169,7 +169,7 @@ fn method(
         return Err(PyValueError::new_err("min_failing must be at least 0 s"));
     }
     let baseline = baseline.map(blastradius::cli::parse_period).transpose().map_err(PyValueError::new_err)?;
-    let m = blastradius::cli::MethodArgs { bucket, min_excess, min_failing, baseline };
+    let m = blastradius::cli::MethodArgs { bucket, min_excess, min_failing, baseline, changes: None };
     m.params().map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(m)
 }

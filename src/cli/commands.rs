@@ -33,11 +33,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Timeline(a) => timeline_cmd(&a),
         Command::Simulate(a) => simulate_cmd(&a),
         Command::Classify(a) => classify_cmd(&a),
+        Command::Cohorts(a) => super::extra::cohorts_cmd(&a),
+        Command::Compare(a) => super::extra::compare_cmd(&a),
     }
 }
 
 /// Expands paths, recording the ones that cannot be read as failed files.
-fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
+pub(super) fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
     let (inputs, errors) = discover(paths);
     let failed = errors
         .into_iter()
@@ -47,7 +49,7 @@ fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
 }
 
 /// Adds unreadable paths to the accounting, prints it, and decides the exit code.
-fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
     acc.files.extend(unreadable);
     if !quiet || acc.events == 0 || acc.failed_files().next().is_some() {
         print::accounting(&acc);
@@ -138,7 +140,7 @@ fn default_sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
+pub(super) fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
     InputSummary {
         files: (acc.files.len() + unreadable) as u64,
         lines: acc.lines,
@@ -156,7 +158,10 @@ fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     bar.finish();
     let (table, acc) = result?;
     if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params()?);
+        let mut tl = timeline::build(&table, summary(&acc, unreadable.len()), &a.method.params()?);
+        if let Some(path) = &a.method.changes {
+            crate::changes::attach(&mut tl, &crate::changes::read(path)?);
+        }
         match a.output_format {
             TimelineFormat::Json => println!("{}", serde_json::to_string_pretty(&tl)?),
             TimelineFormat::Table => println!("{}", print::timeline(&tl)),
@@ -305,17 +310,20 @@ fn analyse_as(
     let bucket_ns = method.bucket * 1_000_000_000;
     let mut table = RatesTable::new(bucket_ns, true);
     let mut sources = SourceCounts::default();
-    let collector = (EventCollector, RatesCollector { bucket_ns, by_host: true });
+    let mut cohort_table = crate::cohorts::CohortTable::new(bucket_ns);
+    let collector =
+        (EventCollector, (RatesCollector { bucket_ns, by_host: true }, crate::cohorts::CohortCollector { bucket_ns }));
     let acc = ingest::run(
         &inputs,
         opts,
         progress,
         &collector,
-        |(events, part), ctx, off| {
+        |(events, (part, cohorts)), ctx, off| {
             let mut chunk = RatesTable::new(bucket_ns, true);
             part.merge_into(&mut chunk);
             sources.add(ctx.format.source_kind(), &chunk);
             table.merge(chunk);
+            cohorts.merge_into(&mut cohort_table);
             sink.push(events, off)
         },
         None,
@@ -323,7 +331,8 @@ fn analyse_as(
     sink.finish()?;
     let mut report = None;
     if acc.events > 0 {
-        let tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params()?);
+        let mut tl = timeline::build(&table, summary(&acc, unreadable.len()), &method.params()?);
+        super::extra::enrich(&mut tl, &cohort_table, method)?;
         let mut accounting = acc.clone();
         accounting.files.extend(unreadable.iter().cloned());
         let meta = Meta { name, command, version: env!("CARGO_PKG_VERSION").to_string() };

@@ -9,6 +9,7 @@ use super::delivery::Written;
 use super::record::Request;
 use super::scenario::{self, Plan};
 use super::world::{Pop, HOSTS};
+use crate::cohorts::model::{Cohort, IncidentCohorts};
 use crate::signatures::{self, Blame, Signature};
 use crate::timeline::model::{
     Attribution, Evidence, Flapping, Incident, InputSummary, Pattern, PopTimeline, Propagation, Timeline,
@@ -284,6 +285,14 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
                 pops: pop_codes,
                 flapping,
                 onset_pattern: pattern,
+                cohorts: inc.cohort.as_ref().map(|(dimension, values)| IncidentCohorts {
+                    headline: Some(Cohort {
+                        dimension: (*dimension).to_owned(),
+                        values: values.iter().map(|v| (*v).to_owned()).collect(),
+                        ..Cohort::default()
+                    }),
+                    ..IncidentCohorts::default()
+                }),
                 ..Incident::default()
             },
         ));
@@ -338,7 +347,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
         })
         .collect();
 
-    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation }
+    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation, changes: Vec::new() }
 }
 
 #[cfg(test)]
