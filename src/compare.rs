@@ -2,8 +2,8 @@
 //! from inputs) reduced to their main incident, side by side.
 //!
 //! The main incident is the one that failed the most requests (then the earliest). Its shape is
-//! `flapping` (two or more transitions at one POP), `step` (every POP's onset within two
-//! minutes) or `ramp` (onsets spread wider: a failure that spread).
+//! `flapping` (two or more transitions at one POP), `step` (every POP at once: a simultaneous
+//! onset, or onsets within two minutes) or `ramp` (onsets spread wider: a failure that spread).
 
 use std::fmt::Write as _;
 
@@ -79,7 +79,9 @@ fn ns(t: Option<&String>) -> Option<i64> {
 pub fn shape(i: &Incident) -> &'static str {
     if i.flapping.transitions >= 2 {
         "flapping"
-    } else if i.onset_spread_seconds.is_none_or(|s| s <= STEP_SECONDS) {
+    } else if matches!(i.onset_pattern, Pattern::Simultaneous | Pattern::Single)
+        || i.onset_spread_seconds.is_none_or(|s| s <= STEP_SECONDS)
+    {
         "step"
     } else {
         "ramp"
@@ -218,7 +220,12 @@ mod tests {
 
     #[test]
     fn shapes_and_rows() {
-        let mut i = Incident { id: "I1".into(), onset_spread_seconds: Some(20.0), ..Incident::default() };
+        let mut i = Incident {
+            id: "I1".into(),
+            onset_spread_seconds: Some(20.0),
+            onset_pattern: Pattern::Propagating,
+            ..Incident::default()
+        };
         assert_eq!(shape(&i), "step");
         i.onset_spread_seconds = Some(900.0);
         assert_eq!(shape(&i), "ramp");

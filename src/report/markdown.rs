@@ -159,6 +159,8 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s);
     }
 
+    s.push_str(&super::forensics::cohorts_markdown(r));
+    s.push_str(&super::forensics::changes_markdown(r));
     let _ = writeln!(s, "## Impact by region\n");
     let _ = writeln!(s, "| region | affected | onset | peak | peak 5xx rate | recovery | flapping | dominant signature | requests | P(affected) |\n|---|---|---|---|---:|---|---|---|---:|---:|");
     for g in &t.regions {

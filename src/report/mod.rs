@@ -3,6 +3,7 @@
 //! timeline and the accounting.
 
 pub mod batch;
+pub mod forensics;
 pub mod html;
 pub mod incidents;
 pub mod markdown;
