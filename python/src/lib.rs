@@ -461,7 +461,7 @@ fn explain(id: Option<&str>) -> PyResult<Vec<(String, String, String)>> {
 
 /// Writes the report directory; returns whether a report was written, and the accounting.
 #[pyfunction]
-#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None, baseline=None))]
+#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None, baseline=None, changes=None))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -473,9 +473,11 @@ fn report(
     min_failing_secs: i64,
     command: Option<String>,
     baseline: Option<&str>,
+    changes: Option<PathBuf>,
 ) -> PyResult<(bool, String)> {
     let opts = options(opts)?;
-    let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
+    let mut m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
+    m.changes = changes;
     let command = command.unwrap_or_else(|| "blastradius.report(...)".to_string());
     let (written, acc) =
         py.detach(|| blastradius::cli::analyze_into(&paths, &out_dir, &m, &opts, command)).map_err(|e| any_err(&e))?;
@@ -581,6 +583,72 @@ fn check_bucket(secs: i128) -> PyResult<i64> {
         .map_err(PyValueError::new_err)
 }
 
+/// The timeline of paths with who was hit in each incident (cohorts) and, given a changes file,
+/// the changes ranked against each onset (JSON), and the accounting.
+#[pyfunction]
+#[pyo3(signature = (paths, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, baseline=None, changes=None))]
+#[allow(clippy::too_many_arguments)]
+fn cohorts_of_paths(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    opts: Option<&Bound<'_, PyDict>>,
+    bucket_secs: i64,
+    min_excess: f64,
+    min_failing_secs: i64,
+    baseline: Option<&str>,
+    changes: Option<PathBuf>,
+) -> PyResult<(Option<String>, String)> {
+    let opts = options(opts)?;
+    let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
+    let (inputs, unreadable) = inputs(paths);
+    let n_unreadable = unreadable.len();
+    let (tl, acc) = py
+        .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
+            let changes = changes.as_deref().map(blastradius::changes::read).transpose()?;
+            let (table, cohorts, acc) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, m.bucket)?;
+            if acc.events == 0 {
+                return Ok((None, acc));
+            }
+            let mut tl = timeline::build(&table, summary(&acc, n_unreadable), &m.params().unwrap_or_default());
+            blastradius::cohorts::analysis::attach(&mut tl, &cohorts);
+            if let Some(c) = &changes {
+                blastradius::changes::attach(&mut tl, c);
+            }
+            Ok((Some(to_json(&tl)?), acc))
+        })
+        .map_err(err)?;
+    Ok((tl, with_unreadable(acc, unreadable)?))
+}
+
+/// A timeline document (JSON) with a changes file placed in it (JSON).
+#[pyfunction]
+fn attach_changes(timeline_json: &str, changes: PathBuf) -> PyResult<String> {
+    let mut tl: blastradius::timeline::Timeline = serde_json::from_str(timeline_json).map_err(err)?;
+    let c = blastradius::changes::read(&changes).map_err(err)?;
+    blastradius::changes::attach(&mut tl, &c);
+    to_json(&tl).map_err(err)
+}
+
+/// A changes file read (JSON list of changes).
+#[pyfunction]
+fn read_changes(path: PathBuf) -> PyResult<String> {
+    to_json(&blastradius::changes::read(&path).map_err(err)?).map_err(err)
+}
+
+/// Two timeline documents compared: `format` is `json`, `markdown` or `html`.
+#[pyfunction]
+fn compare(a_name: &str, a_json: &str, b_name: &str, b_json: &str, format: &str) -> PyResult<String> {
+    let a: blastradius::timeline::Timeline = serde_json::from_str(a_json).map_err(err)?;
+    let b: blastradius::timeline::Timeline = serde_json::from_str(b_json).map_err(err)?;
+    let c = blastradius::compare::compare((a_name, &a), (b_name, &b));
+    match format {
+        "json" => to_json(&c).map_err(err),
+        "markdown" => Ok(blastradius::compare::markdown(&c)),
+        "html" => blastradius::compare::html(&c).map_err(err),
+        other => Err(PyValueError::new_err(format!("unknown format `{other}` (json, markdown or html)"))),
+    }
+}
+
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -605,5 +673,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(duration_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(cohorts_of_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(attach_changes, m)?)?;
+    m.add_function(wrap_pyfunction!(read_changes, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
     Ok(())
 }

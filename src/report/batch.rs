@@ -51,6 +51,12 @@ pub struct IndexRow {
     pub dominant_signature: Option<String>,
     /// Events read.
     pub events: u64,
+    /// Its shape: `step`, `flapping` or `ramp` ([`crate::compare::shape`]).
+    #[serde(default)]
+    pub shape: Option<String>,
+    /// Who was hit: its headline cohort in one sentence.
+    #[serde(default)]
+    pub cohort: Option<String>,
 }
 
 impl IndexRow {
@@ -72,6 +78,12 @@ impl IndexRow {
             regions: main.map(|i| i.regions.clone()).unwrap_or_default(),
             dominant_signature: main.and_then(|i| i.dominant_signature.clone()),
             events: r.accounting.events,
+            shape: main
+                .and_then(|m| r.timeline.incidents.iter().find(|i| i.id == m.id))
+                .map(|i| crate::compare::shape(i).to_string()),
+            cohort: main
+                .and_then(|m| r.timeline.incidents.iter().find(|i| i.id == m.id))
+                .and_then(|i| i.cohorts.as_ref()?.headline.as_ref().map(|h| h.summary.clone())),
         }
     }
 
@@ -92,6 +104,8 @@ impl IndexRow {
             regions: Vec::new(),
             dominant_signature: None,
             events: 0,
+            shape: None,
+            cohort: None,
         }
     }
 }
@@ -143,8 +157,8 @@ pub fn markdown(x: &Index) -> String {
         x.failed,
         e(&x.version)
     );
-    let _ = writeln!(s, "| incident | status | attribution | scope | onset (UTC) | duration | POPs affected | regions | dominant signature | events |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|---:|---|---|---:|");
+    let _ = writeln!(s, "| incident | status | attribution | scope | onset (UTC) | duration | POPs affected | regions | dominant signature | events | shape | who was hit |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---:|---|---|---:|---|---|");
     for r in &x.rows {
         let attribution = r.attribution.map(|a| format!("{a:?}").to_lowercase());
         let name = match r.status {
@@ -153,7 +167,7 @@ pub fn markdown(x: &Index) -> String {
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             name,
             match r.status {
                 Status::Ok => "ok".to_string(),
@@ -175,7 +189,9 @@ pub fn markdown(x: &Index) -> String {
                 r.regions.iter().map(|g| e(g)).collect::<Vec<_>>().join(", ")
             },
             r.dominant_signature.as_deref().map_or_else(|| "—".to_string(), md_code),
-            r.events
+            r.events,
+            r.shape.as_deref().unwrap_or("—"),
+            r.cohort.as_deref().map_or_else(|| "—".to_string(), e)
         );
     }
     let _ = writeln!(

@@ -127,8 +127,17 @@ fn cohorts_changes_and_compare_through_the_binary() {
     let out =
         bin().args(["report", "-q", "--out"]).arg(&report).arg("--changes").arg(&changes).arg(&logs).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let tl: blastradius::timeline::Timeline =
-        serde_json::from_str(&std::fs::read_to_string(report.join("timeline.json")).unwrap()).unwrap();
+    let text = std::fs::read_to_string(report.join("timeline.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/timeline.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(doc["incidents"][0]["cohorts"]["headline"]["summary"].is_string());
+    let tl: blastradius::timeline::Timeline = serde_json::from_str(&text).unwrap();
     assert_eq!(tl.changes.len(), 2);
     let main = tl.incidents.iter().max_by_key(|i| i.failed_requests).unwrap();
     assert_eq!(main.onset_pattern, Pattern::Simultaneous);
