@@ -25,6 +25,31 @@ const MAX_SPARED: usize = 8;
 /// Most POPs named as spared.
 const MAX_POPS_NAMED: usize = 20;
 
+/// A value from the logs as the model carries it: no control characters, and no script scheme
+/// (`javascript:` and the like keep their colon percent-encoded), so that no writer can turn it
+/// into a link.
+fn inert(v: &str) -> String {
+    let mut out: String = v.chars().filter(|c| !c.is_control()).collect();
+    for scheme in ["javascript:", "vbscript:", "data:"] {
+        let lower = out.to_ascii_lowercase();
+        if lower.contains(scheme) {
+            let mut fixed = String::with_capacity(out.len() + 8);
+            let mut rest = out.as_str();
+            let mut rest_lower = lower.as_str();
+            while let Some(i) = rest_lower.find(scheme) {
+                let cut = i + scheme.len() - 1;
+                fixed.push_str(rest.get(..cut).unwrap_or(""));
+                fixed.push_str("%3A");
+                rest = rest.get(cut + 1..).unwrap_or("");
+                rest_lower = rest_lower.get(cut + 1..).unwrap_or("");
+            }
+            fixed.push_str(rest);
+            out = fixed;
+        }
+    }
+    out
+}
+
 fn ns(t: Option<&String>) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(t?).ok()?.timestamp_nanos_opt()
 }
@@ -157,7 +182,7 @@ fn value_row(s: &Sums<'_>, dim: u8, value: &str, c: &CohortCounts) -> CohortValu
         s.pops.get(&(dim, value)).map_or((0, 0, Vec::new()), |m| pop_spread(m.iter().map(|(p, c)| (*p, *c))));
     CohortValue {
         dimension: DIMENSIONS.get(usize::from(dim)).copied().unwrap_or("").to_string(),
-        value: value.to_string(),
+        value: inert(value),
         requests: c.requests,
         failures: c.failures,
         error_rate: rate(c),
@@ -255,7 +280,7 @@ fn headline(s: &Sums<'_>, whole: CohortCounts) -> Option<Cohort> {
     }
     let mut cohort = Cohort {
         dimension: DIMENSIONS.get(dim).copied().unwrap_or("").to_string(),
-        values: values.iter().map(ToString::to_string).collect(),
+        values: values.iter().map(|v| inert(v)).collect(),
         requests: c.requests,
         failures: c.failures,
         error_rate: rate(&c),
@@ -349,7 +374,7 @@ fn spared(s: &Sums<'_>, headline: Option<&Cohort>) -> Vec<CohortValue> {
         .filter(|(_, x)| x.requests >= min && rate(x) < 0.1 * c.error_rate)
         .map(|(p, x)| CohortValue {
             dimension: "path".to_string(),
-            value: p.to_string(),
+            value: inert(p),
             requests: x.requests,
             failures: x.failures,
             error_rate: rate(&x),
@@ -394,6 +419,12 @@ mod tests {
         assert!(h.summary.contains("every request"), "{}", h.summary);
         assert!((c.error_rate - 0.1).abs() < 1e-9);
         assert_eq!(c.top.first().unwrap().value, "/checkout");
+    }
+
+    #[test]
+    fn values_are_inert() {
+        assert_eq!(inert("a\u{1b}[2J JavaScript:alert(1) data:x"), "a[2J JavaScript%3Aalert(1) data%3Ax");
+        assert_eq!(inert("example.net"), "example.net");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{md_code, md_escape as e, Report};
+use super::{md_escape as e, Report};
 use crate::changes::Fit;
 
 fn pct(x: f64) -> String {
@@ -47,7 +47,7 @@ pub fn cohorts_markdown(r: &Report) -> String {
                     s,
                     "| {} | {} | {} | {} | {} | {} | {} | {} of {} | {} |",
                     e(&v.dimension),
-                    md_code(&v.value),
+                    e(&v.value),
                     super::html::thousands(v.requests),
                     super::html::thousands(v.failures),
                     pct(v.error_rate),
@@ -62,11 +62,8 @@ pub fn cohorts_markdown(r: &Report) -> String {
             let _ = writeln!(s);
         }
         if !c.spared.is_empty() {
-            let kept: Vec<String> = c
-                .spared
-                .iter()
-                .map(|v| format!("{} ({} of {} failed)", md_code(&v.value), v.failures, v.requests))
-                .collect();
+            let kept: Vec<String> =
+                c.spared.iter().map(|v| format!("{} ({} of {} failed)", e(&v.value), v.failures, v.requests)).collect();
             let _ = writeln!(s, "Still answering inside the cohort: {}.\n", kept.join(", "));
         }
     }

@@ -148,7 +148,8 @@ fn cohorts_changes_and_compare_through_the_binary() {
     assert_eq!((scl.fit, scl.failed_first), (Fit::Contradicts, Some(false)));
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
     assert!(md.contains("## Who was hit") && md.contains("## Changes"), "{md}");
-    assert!(md.contains("every request but `/cdn-cgi/trace` failed") || md.contains("every request failed"), "{md}");
+    assert!(md.contains("every request but /cdn-cgi/trace failed") || md.contains("every request failed"), "{md}");
+    assert!(md.contains("Still answering inside the cohort: /cdn-cgi/trace"), "{md}");
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(html.contains("<h2>Who was hit</h2>") && html.contains("<h2>Changes</h2>"));
 
