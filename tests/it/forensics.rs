@@ -167,3 +167,32 @@ fn cohorts_changes_and_compare_through_the_binary() {
         assert!(text.contains("who was hit"), "{format}: {text}");
     }
 }
+
+/// Cohort counts merge like the rates: per-file tables merged in any order equal one run over
+/// every file (de-duplication off, as it is the one step that does not merge per file).
+#[test]
+fn cohort_tables_merge_per_file_into_the_whole() {
+    use blastradius::ingest::{discover, IngestOptions, NoProgress};
+    let dir = tempfile::tempdir().unwrap();
+    blastradius::simulate::simulate(&SimOptions { scenario: Scenario::Dec5, seed: 45, scale: 0.2 }, dir.path())
+        .unwrap();
+    let (inputs, _) = discover(&[dir.path().join("logs")]);
+    let opts = IngestOptions { dedup: false, ..IngestOptions::default() };
+    let (_, whole, _) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, 60).unwrap();
+    let parts: Vec<_> = inputs
+        .iter()
+        .map(|i| blastradius::cohorts::compute(std::slice::from_ref(i), &opts, &NoProgress, 60).unwrap().1)
+        .collect();
+    assert!(parts.len() > 10);
+    let mut forward = blastradius::cohorts::CohortTable::new(60_000_000_000);
+    for p in parts.iter().cloned() {
+        forward.merge(p);
+    }
+    let mut backward = blastradius::cohorts::CohortTable::new(60_000_000_000);
+    for p in parts.into_iter().rev() {
+        backward.merge(p);
+    }
+    assert_eq!(forward.rows, whole.rows);
+    assert_eq!(backward.rows, whole.rows);
+    assert!(whole.rows.keys().any(|k| k.3 == "/cdn-cgi/trace"));
+}
