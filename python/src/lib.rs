@@ -620,6 +620,45 @@ fn cohorts_of_paths(
     Ok((tl, with_unreadable(acc, unreadable)?))
 }
 
+/// One file's cohort counts as a frame (`bucket, pop, dimension, value, requests, failures`; see
+/// `blastradius::cohorts::to_frame`), with `file_index` first; frames of many files merge by
+/// summing the counts per key.
+#[pyfunction]
+#[pyo3(signature = (path, file_index, opts=None, bucket_secs=60))]
+fn file_cohorts(
+    py: Python<'_>,
+    path: PathBuf,
+    file_index: i64,
+    opts: Option<&Bound<'_, PyDict>>,
+    bucket_secs: i64,
+) -> PyResult<ArrowStream> {
+    let opts = options(opts)?;
+    blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)?;
+    let df = py
+        .detach(|| -> blastradius::Result<DataFrame> {
+            let (inputs, _) = discover(std::slice::from_ref(&path));
+            let (_, table, _) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, bucket_secs)?;
+            let mut df = blastradius::cohorts::to_frame(&table)?;
+            let n = df.height();
+            df.insert_column(0, polars::prelude::Column::new("file_index".into(), vec![file_index; n]))?;
+            Ok(df)
+        })
+        .map_err(err)?;
+    Ok(export(df, CompatLevel::oldest()))
+}
+
+/// A timeline document (JSON) with who was hit attached from a merged cohort frame.
+#[pyfunction]
+#[pyo3(signature = (timeline_json, cohorts, bucket_secs=60))]
+fn attach_cohorts(timeline_json: &str, cohorts: &Bound<'_, PyAny>, bucket_secs: i64) -> PyResult<String> {
+    let mut tl: blastradius::timeline::Timeline = serde_json::from_str(timeline_json).map_err(err)?;
+    let df = import(cohorts)?;
+    let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
+    let table = blastradius::cohorts::from_frame(&df, bucket_ns).map_err(err)?;
+    blastradius::cohorts::analysis::attach(&mut tl, &table);
+    to_json(&tl).map_err(err)
+}
+
 /// A timeline document (JSON) with a changes file placed in it (JSON).
 #[pyfunction]
 fn attach_changes(timeline_json: &str, changes: PathBuf) -> PyResult<String> {
@@ -677,5 +716,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(attach_changes, m)?)?;
     m.add_function(wrap_pyfunction!(read_changes, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(file_cohorts, m)?)?;
+    m.add_function(wrap_pyfunction!(attach_cohorts, m)?)?;
     Ok(())
 }

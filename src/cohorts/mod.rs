@@ -319,3 +319,70 @@ pub fn compute(
     )?;
     Ok((rates, cohorts, acc))
 }
+
+/// The cohort table as a frame: `bucket` (ns), `pop`, `dimension`, `value`, `requests`,
+/// `failures`, one row per cell. Frames of different files merge by summing `requests` and
+/// `failures` per (`bucket`, `pop`, `dimension`, `value`), as a distributed engine does;
+/// [`from_frame`] reads the merged frame back.
+pub fn to_frame(t: &CohortTable) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::{Column, DataFrame};
+    let n = t.rows.len();
+    let (mut bucket, mut pop, mut dim, mut value, mut req, mut fail) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for ((b, p, d, v), c) in &t.rows {
+        bucket.push(*b);
+        pop.push(p.as_str());
+        dim.push(DIMENSIONS.get(usize::from(*d)).copied().unwrap_or(""));
+        value.push(v.as_str());
+        req.push(c.requests as i64);
+        fail.push(c.failures as i64);
+    }
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new("bucket".into(), bucket),
+            Column::new("pop".into(), pop),
+            Column::new("dimension".into(), dim),
+            Column::new("value".into(), value),
+            Column::new("requests".into(), req),
+            Column::new("failures".into(), fail),
+        ],
+    )?)
+}
+
+/// A cohort frame ([`to_frame`], or the sum of several) read back; rows of an unknown dimension
+/// are skipped, rows with the same key merged.
+pub fn from_frame(df: &polars::prelude::DataFrame, bucket_ns: i64) -> Result<CohortTable> {
+    use polars::prelude::DataType;
+    let int = |name: &str| -> Result<Vec<Option<i64>>> {
+        Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.iter().collect())
+    };
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = df.column(name)?.cast(&DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(ToString::to_string)).collect())
+    };
+    let (bucket, pop, dim, value, req, fail) =
+        (int("bucket")?, text("pop")?, text("dimension")?, text("value")?, int("requests")?, int("failures")?);
+    let mut t = CohortTable::new(bucket_ns);
+    for i in 0..df.height() {
+        let get = |v: &Vec<Option<i64>>| v.get(i).copied().flatten();
+        let Some(b) = get(&bucket) else { continue };
+        let Some(d) = dim.get(i).cloned().flatten().and_then(|d| DIMENSIONS.iter().position(|x| *x == d)) else {
+            continue;
+        };
+        let Some(v) = value.get(i).cloned().flatten() else { continue };
+        let p = pop.get(i).cloned().flatten().unwrap_or_default();
+        let c = CohortCounts {
+            requests: get(&req).unwrap_or(0).max(0) as u64,
+            failures: get(&fail).unwrap_or(0).max(0) as u64,
+        };
+        t.add((b, p, d as u8, v), &c);
+    }
+    Ok(t)
+}

@@ -194,5 +194,21 @@ fn cohort_tables_merge_per_file_into_the_whole() {
     }
     assert_eq!(forward.rows, whole.rows);
     assert_eq!(backward.rows, whole.rows);
+    // Through the frame a distributed engine exchanges: the per-file frames stacked and read
+    // back (rows of one key are summed as they are read).
+    use polars::prelude::DataFrame;
+    let frames: Vec<DataFrame> = inputs
+        .iter()
+        .map(|i| {
+            let t = blastradius::cohorts::compute(std::slice::from_ref(i), &opts, &NoProgress, 60).unwrap().1;
+            blastradius::cohorts::to_frame(&t).unwrap()
+        })
+        .collect();
+    let mut summed = frames[0].clone();
+    for f in &frames[1..] {
+        summed.vstack_mut(f).unwrap();
+    }
+    let back = blastradius::cohorts::from_frame(&summed, 60_000_000_000).unwrap();
+    assert_eq!(back.rows, whole.rows);
     assert!(whole.rows.keys().any(|k| k.3 == "/cdn-cgi/trace"));
 }
