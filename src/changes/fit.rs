@@ -246,11 +246,11 @@ pub fn for_incident(tl: &Timeline, inc: &Incident, changes: &[Change]) -> Incide
     let verdict = match ranked.first() {
         None => "no recorded change".to_string(),
         Some(f) if f.before_onset && f.fit == Fit::Fits => format!(
-            "most likely cause: \"{}\" at {}, {} {} the onset; {}",
+            "most likely cause: \"{}\" at {}, {} {}; {}",
             f.change.what,
             f.change.time,
             secs(f.lag_seconds),
-            if f.lag_seconds >= 0.0 { "before" } else { "after (within the onset's uncertainty)" },
+            if f.lag_seconds >= 0.0 { "before the onset" } else { "after the onset, within its uncertainty" },
             f.evidence.get(1).map_or("", String::as_str)
         ),
         Some(f) if f.before_onset => format!(

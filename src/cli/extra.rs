@@ -119,6 +119,24 @@ pub fn cohorts_text(tl: &Timeline) -> String {
                 .collect();
             let _ = writeln!(out, "still answering inside the cohort: {}", kept.join(", "));
         }
+        if let Some(ch) = &i.changes {
+            let _ = writeln!(out, "changes: {}", for_terminal(&ch.verdict));
+            let mut t = table();
+            t.set_header(vec!["change", "time", "scope", "lag to onset", "expected", "verdict", "evidence"]);
+            for f in &ch.ranked {
+                let scope = if f.change.pops.is_empty() { "global".to_string() } else { f.change.pops.join(", ") };
+                t.add_row(vec![
+                    for_terminal(&f.change.what).into_owned(),
+                    f.change.time.clone(),
+                    for_terminal(&scope).into_owned(),
+                    format!("{:.0} s", f.lag_seconds),
+                    f.expected.clone(),
+                    format!("{:?}", f.fit).to_lowercase(),
+                    for_terminal(&f.evidence.join("; ")).into_owned(),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
         out.push('\n');
     }
     out
