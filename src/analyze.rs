@@ -19,12 +19,13 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use crate::cohorts::CohortTable;
 use crate::frame::{EventCollector, ParquetSink};
 use crate::ingest::{self, discover, Accounting, FileAccount, IngestOptions, Input, Progress};
 use crate::rates::{RatesCollector, RatesTable};
 use crate::report::model::SourceCounts;
 use crate::report::{Meta, Report};
-use crate::timeline::{self, model::InputSummary, Params};
+use crate::timeline::{self, model::InputSummary, Params, Timeline};
 use crate::{Error, Result};
 
 /// How the timeline is built: the bucket width and the change model's parameters, checked.
@@ -32,6 +33,7 @@ use crate::{Error, Result};
 pub struct Method {
     bucket_secs: i64,
     params: Params,
+    changes: Vec<crate::changes::Change>,
 }
 
 impl Method {
@@ -45,7 +47,7 @@ impl Method {
         }
         let params = Params { min_excess, min_failing_secs, baseline, ..Params::default() };
         params.validate().map_err(Error::Invalid)?;
-        Ok(Method { bucket_secs, params })
+        Ok(Method { bucket_secs, params, changes: Vec::new() })
     }
 
     /// The bucket width, seconds.
@@ -57,11 +59,31 @@ impl Method {
     pub fn params(&self) -> &Params {
         &self.params
     }
+
+    /// With recorded changes to place against each incident ([`crate::changes`]).
+    #[must_use]
+    pub fn with_changes(mut self, changes: Vec<crate::changes::Change>) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    /// The timeline of a rates table, with who was hit (when the cohorts were counted) and the
+    /// recorded changes placed against each incident.
+    pub fn timeline(&self, table: &RatesTable, cohorts: Option<&CohortTable>, input: InputSummary) -> Timeline {
+        let mut tl = timeline::build(table, input, &self.params);
+        if let Some(c) = cohorts {
+            crate::cohorts::analysis::attach(&mut tl, c);
+        }
+        if !self.changes.is_empty() {
+            crate::changes::attach(&mut tl, &self.changes);
+        }
+        tl
+    }
 }
 
 impl Default for Method {
     fn default() -> Self {
-        Method { bucket_secs: 60, params: Params::default() }
+        Method { bucket_secs: 60, params: Params::default(), changes: Vec::new() }
     }
 }
 
@@ -129,13 +151,13 @@ pub fn analyze(
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let (inputs, unreadable) = inputs(paths);
     let events_path = out.join("events.parquet");
-    let (table, sources, accounting) = read(&inputs, &events_path, method, opts, progress)?;
+    let (table, cohorts, sources, accounting) = read(&inputs, &events_path, method, opts, progress)?;
     if accounting.events == 0 {
         let _ = std::fs::remove_file(&events_path);
         let _ = std::fs::remove_dir(out); // only when empty
         return Ok(Analysis { report: None, accounting, unreadable });
     }
-    let tl = timeline::build(&table, summary(&accounting, unreadable.len()), method.params());
+    let tl = method.timeline(&table, Some(&cohorts), summary(&accounting, unreadable.len()));
     let mut full = accounting.clone();
     full.files.extend(unreadable.iter().cloned());
     let mut report = Report::build(meta, &table, tl, full, &sources);
@@ -151,35 +173,39 @@ pub fn analyze(
     Ok(Analysis { report: Some(report), accounting, unreadable })
 }
 
-/// One pass over the inputs: events to `events_path` as Parquet, rates by host, source counts.
+/// One pass over the inputs: events to `events_path` as Parquet, rates by host, who was hit
+/// (cohort counts), source counts.
 fn read(
     inputs: &[Input],
     events_path: &Path,
     method: &Method,
     opts: &IngestOptions,
     progress: &dyn Progress,
-) -> Result<(RatesTable, SourceCounts, Accounting)> {
+) -> Result<(RatesTable, CohortTable, SourceCounts, Accounting)> {
     let mut sink = ParquetSink::create(events_path)?;
     let bucket_ns = method.bucket_secs * 1_000_000_000;
     let mut table = RatesTable::new(bucket_ns, true);
+    let mut cohorts = CohortTable::new(bucket_ns);
     let mut sources = SourceCounts::default();
-    let collector = (EventCollector, RatesCollector { bucket_ns, by_host: true });
+    let collector =
+        (EventCollector, (RatesCollector { bucket_ns, by_host: true }, crate::cohorts::CohortCollector { bucket_ns }));
     let acc = ingest::run(
         inputs,
         opts,
         progress,
         &collector,
-        |(events, part), ctx, off| {
+        |(events, (part, counted)), ctx, off| {
             let mut chunk = RatesTable::new(bucket_ns, true);
             part.merge_into(&mut chunk);
             sources.add(ctx.format.source_kind().id(), &chunk);
             table.merge(chunk);
+            counted.merge_into(&mut cohorts);
             sink.push(events, off)
         },
         None,
     )?;
     sink.finish()?;
-    Ok((table, sources, acc))
+    Ok((table, cohorts, sources, acc))
 }
 
 /// The "what users saw" section: the written event frame read back (only the columns the

@@ -16,12 +16,16 @@
 //! ```
 
 pub mod analyze;
+pub mod changes;
 pub mod classify;
+pub mod cohorts;
+pub mod compare;
 pub mod duration;
 pub mod error;
 pub mod eval;
 pub mod event;
 pub mod evidence;
+pub mod forensic_eval;
 pub mod formats;
 pub mod frame;
 pub mod geo;

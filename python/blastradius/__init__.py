@@ -38,9 +38,12 @@ __all__ = [
     "Reject",
     "Timeline",
     "classify",
+    "cohorts",
+    "compare",
     "explain",
     "iter_events",
     "rates",
+    "read_changes",
     "read_events",
     "report",
     "timeline",
@@ -319,6 +322,18 @@ _PLACES: Dict[str, Any] = {
     "excess_error_rate": pl.Float64, "failed_requests": pl.Int64, "confidence": pl.Float64,
 }
 _PROPAGATION: Dict[str, Any] = {"pop": pl.String, "onset": _TIME, "lag_seconds": pl.Float64}
+_COHORTS: Dict[str, Any] = {
+    "incident": pl.String, "dimension": pl.String, "value": pl.String, "requests": pl.Int64,
+    "failures": pl.Int64, "error_rate": pl.Float64, "baseline_error_rate": pl.Float64,
+    "share_of_failures": pl.Float64, "lift": pl.Float64, "explained": pl.Int64,
+    "pops_with_traffic": pl.Int64, "pops_failing": pl.Int64, "traffic_shift": pl.Float64,
+    "spared": pl.Boolean, "headline": pl.Boolean,
+}
+_CHANGES: Dict[str, Any] = {
+    "incident": pl.String, "rank": pl.Int64, "time": pl.String, "what": pl.String, "pops": pl.List(pl.String),
+    "lag_seconds": pl.Float64, "before_onset": pl.Boolean, "expected": pl.String, "fit": pl.String,
+    "failed_first": pl.Boolean, "others_followed": pl.Boolean, "evidence": pl.List(pl.String),
+}
 
 
 class Timeline:
@@ -360,7 +375,52 @@ class Timeline:
 
     @property
     def incidents(self) -> pl.DataFrame:
-        return self._part(self._doc["incidents"], _INCIDENTS)
+        rows = [{k: v for k, v in i.items() if k not in ("cohorts", "changes")} for i in self._doc["incidents"]]
+        return self._part(rows, _INCIDENTS)
+
+    @property
+    def headlines(self) -> Dict[str, Optional[Dict[str, Any]]]:
+        """Who was hit, in one sentence and its numbers, per incident id: the set of values of one
+        dimension that separates the failing requests from the healthy ones (``None`` when no value
+        stands out, or when the timeline was built without cohorts)."""
+        return {i["id"]: (i.get("cohorts") or {}).get("headline") for i in self._doc["incidents"]}
+
+    @property
+    def cohorts(self) -> pl.DataFrame:
+        """The values that stand out in each incident: one row per (incident, dimension, value)
+        with requests, failures, error rate, share of failures, lift against the rest of the window,
+        baseline error rate, POPs failing and ``traffic_shift``; ``headline`` marks the values of the
+        headline cohort, ``spared`` paths that kept answering inside it."""
+        rows = []
+        for i in self._doc["incidents"]:
+            c = i.get("cohorts") or {}
+            head = c.get("headline") or {}
+            for kind in ("top", "spared"):
+                for v in c.get(kind) or []:
+                    rows.append({"incident": i["id"], **v, "spared": kind == "spared",
+                                 "headline": kind == "top" and v["dimension"] == head.get("dimension")
+                                 and v["value"] in head.get("values", [])})
+        return self._part(rows, _COHORTS)
+
+    @property
+    def changes(self) -> pl.DataFrame:
+        """The changes ranked against each incident's onset (with ``changes=``): one row per
+        (incident, change) in rank order, with the lag to the onset, what the change's scope
+        predicts (``expected``), the verdict (``fit``: fits, contradicts, unclear) and its evidence."""
+        rows = []
+        for i in self._doc["incidents"]:
+            for rank, f in enumerate((i.get("changes") or {}).get("ranked") or [], 1):
+                ch = f["change"]
+                rows.append({"incident": i["id"], "rank": rank, "time": ch["time"], "what": ch["what"],
+                             "pops": ch.get("pops") or [], "lag_seconds": f["lag_seconds"],
+                             "before_onset": f["before_onset"], "expected": f["expected"], "fit": f["fit"],
+                             "failed_first": f.get("failed_first"), "others_followed": f.get("others_followed"),
+                             "evidence": f["evidence"]})
+        df = self._part(rows, _CHANGES)
+        if rows:
+            df = df.with_columns(pl.col("time").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns",
+                                                                   time_zone="UTC", strict=False))
+        return df
 
     @property
     def pops(self) -> pl.DataFrame:
@@ -528,9 +588,11 @@ def explain(id: Optional[str] = None) -> Union[str, pl.DataFrame]:
 def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: Union[int, str] = "1m",
            min_excess: float = 0.01, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
            log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False,
-           baseline: Optional[Union[str, Tuple[Any, Any]]] = None) -> Accounting:
+           baseline: Optional[Union[str, Tuple[Any, Any]]] = None,
+           changes: Optional[Union[str, "os.PathLike[str]"]] = None) -> Accounting:
     """Writes the incident report directory (report.html, report.md, timeline.json,
-    events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``.
+    events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``; with
+    ``changes`` (a CSV, JSON or audit-log file) the changes are placed against each incident.
 
     >>> br.report("samples/nov18", "reports/nov18")    # doctest: +SKIP
     """
@@ -538,8 +600,61 @@ def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: U
                                      _opts(format, log_format, keep_secrets=keep_secrets),
                                      _bucket(bucket), min_excess, _seconds(min_failing, "min_failing"),
                                      f"blastradius.report({_paths(paths)!r}, {os.fspath(out_dir)!r})",
-                                     _period(baseline))
+                                     _period(baseline), None if changes is None else os.fspath(changes))
     acc = _check(Accounting.from_json(acc_json), strict)
     if not written:
         raise InputError(f"nothing could be read: {acc.why_nothing()}")
     return acc
+
+
+def cohorts(paths: PathArg, *, bucket: Union[int, str] = "1m", min_excess: float = 0.01,
+            min_failing: Union[int, str] = "3m", format: Optional[str] = None, log_format: Optional[str] = None,
+            dedup: bool = True, strict: bool = False, threads: int = 0,
+            baseline: Optional[Union[str, Tuple[Any, Any]]] = None,
+            changes: Optional[Union[str, "os.PathLike[str]"]] = None) -> Timeline:
+    """The timeline with who was hit in each incident, as ``blastradius cohorts``: the values of
+    zone, host, path prefix, security action, cache status, protocol, TLS version, country and
+    method that separate the failing requests from the healthy ones (``Timeline.headlines``,
+    ``Timeline.cohorts``). With ``changes`` (CSV, JSON or a Cloudflare audit-log export) each
+    incident also ranks the changes by lag to its onset and tests the fit of its onset pattern
+    (``Timeline.changes``).
+
+    >>> tl = br.cohorts("dec5/logs")                    # doctest: +SKIP
+    >>> tl.headlines["I1"]["summary"]                   # doctest: +SKIP
+    'zone example.net and example.org: every request but /cdn-cgi/trace failed at ...'
+    """
+    doc, acc_json = _core.cohorts_of_paths(_paths(paths), _opts(format, log_format, dedup, threads=threads),
+                                           _bucket(bucket), min_excess, _seconds(min_failing, "min_failing"),
+                                           _period(baseline), None if changes is None else os.fspath(changes))
+    acc = _check(Accounting.from_json(acc_json), strict)
+    if doc is None:
+        raise InputError(f"nothing could be read: {acc.why_nothing()}")
+    return Timeline(json.loads(doc), acc)
+
+
+def read_changes(path: Union[str, "os.PathLike[str]"]) -> List[Dict[str, Any]]:
+    """A changes file (CSV, JSON, or a Cloudflare audit-log export) as a list of changes: time,
+    what, pops (empty for the whole fleet), zones, period_seconds, actor, source."""
+    return json.loads(_core.read_changes(os.fspath(path)))
+
+
+def _timeline_doc(x: Any) -> Tuple[str, str]:
+    if isinstance(x, Timeline):
+        return "timeline", x.to_json(None)
+    p = Path(os.fspath(x))
+    if (p / "timeline.json").is_file():
+        return p.resolve().name, (p / "timeline.json").read_text(encoding="utf-8")
+    return p.resolve().name, cohorts(p).to_json(None)
+
+
+def compare(a: Union[Timeline, str, "os.PathLike[str]"], b: Union[Timeline, str, "os.PathLike[str]"], *,
+            format: str = "dict") -> Union[Dict[str, Any], str]:
+    """Two incidents side by side, as ``blastradius compare``: shape (step, flapping, ramp),
+    duration, share of traffic and of POPs, epicenter, regions, signatures, who was hit and the
+    changes' verdict. ``a`` and ``b`` are :class:`Timeline` objects, report directories (their
+    ``timeline.json``) or inputs (analysed with :func:`cohorts`). ``format`` is ``dict``,
+    ``json``, ``markdown`` or ``html``."""
+    (na, ja), (nb, jb) = _timeline_doc(a), _timeline_doc(b)
+    if format == "dict":
+        return json.loads(_core.compare(na, ja, nb, jb, "json"))
+    return _core.compare(na, ja, nb, jb, format)

@@ -154,6 +154,44 @@ def partials(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int,
     return listing.mapInArrow(_partials(seed, opts, _bucket(bucket)), SCHEMA)
 
 
+#: The Spark schema of the cohort frame (one file's cohort counts; merged by summing per key).
+COHORT_SCHEMA: str = ("file_index long, bucket long, pop string, dimension string, value string, "
+                      "requests long, failures long")
+
+
+def _cohort_partials(opts: dict, bucket_secs: int):
+    import pyarrow as pa
+
+    def run(batches: Iterator["pa.RecordBatch"]) -> Iterator["pa.RecordBatch"]:
+        target = None
+        for b in batches:
+            for idx, path in zip(b.column("file_index").to_pylist(), b.column("path").to_pylist()):
+                with _local_copy(path) as local:
+                    table = pa.table(_core.file_cohorts(local, idx, opts, bucket_secs))
+                if target is None:
+                    target = pa.schema([pa.field(f.name, pa.string() if pa.types.is_large_string(f.type)
+                                                 or pa.types.is_string_view(f.type) else f.type)
+                                        for f in table.schema])
+                yield from table.cast(target).to_batches()
+
+    return run
+
+
+def cohort_partials(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, str] = "1m",
+                    partitions: Optional[int] = None, format: Optional[str] = None, dedup: bool = True) -> Any:
+    """Every file's cohort counts (requests and 5xx per bucket × POP × dimension × value), as a
+    Spark DataFrame: sum ``requests`` and ``failures`` per (bucket, pop, dimension, value) to
+    merge. Each file is de-duplicated on its own; copies of a request in two files are counted
+    twice here (the rates are exact)."""
+    files = list_files(paths)
+    if not files:
+        raise InputError(f"nothing could be read: no files under {paths!r}")
+    n = partitions or min(len(files), max(1, spark.sparkContext.defaultParallelism) * 4)
+    listing = spark.createDataFrame(list(enumerate(files)), "file_index long, path string").repartition(n)
+    return listing.mapInArrow(_cohort_partials(_opts(format, dedup=dedup, threads=1), _bucket(bucket)),
+                              COHORT_SCHEMA)
+
+
 def _arrow(df: Any) -> Optional[Any]:
     table = df.toArrow()
     return table if table.num_rows > 0 else None
@@ -162,13 +200,16 @@ def _arrow(df: Any) -> Optional[Any]:
 def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, str] = "1m",
             min_excess: float = 0.01, min_failing: Union[int, str] = "3m", partitions: Optional[int] = None,
             format: Optional[str] = None, dedup: bool = True, strict: bool = False,
-            seed: Optional[int] = None) -> Timeline:
+            seed: Optional[int] = None, cohorts: bool = False) -> Timeline:
     """Reads every file under ``paths`` on the cluster and reconstructs the timeline.
 
     The answer is the CLI's (``blastradius timeline``) on the same files: same incidents, POPs,
     regions, propagation and input accounting. ``partitions`` sets how many tasks share the
     files (default: four per core of the cluster). ``dedup=False`` sends no key rows through
-    the shuffle and gives the CLI's ``--no-dedup`` answer.
+    the shuffle and gives the CLI's ``--no-dedup`` answer. ``cohorts=True`` reads every file a
+    second time for its cohort counts (every field parsed), sums them on the cluster and adds who
+    was hit to each incident (``Timeline.headlines``, ``Timeline.cohorts``), as ``blastradius
+    cohorts`` does (copies of a request in two files are counted twice there).
 
     >>> tl = brs.analyze(session, "s3://logs/20251118/", partitions=256)            # doctest: +SKIP
     >>> tl.pops.filter(pl.col("affected")).sort("onset")                            # doctest: +SKIP
@@ -197,4 +238,11 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
     doc, acc_json = _core.combine_partials(rates_tbl, removals_tbl, accounts, secs, min_excess,
                                            _seconds(min_failing, "min_failing"))
     acc = _check(Accounting.from_json(acc_json), strict)  # nothing read: InputError
+    if cohorts and doc is not None:
+        merged = (cohort_partials(spark, paths, bucket=secs, partitions=partitions, format=format, dedup=dedup)
+                  .groupBy("bucket", "pop", "dimension", "value")
+                  .agg(F.sum("requests").alias("requests"), F.sum("failures").alias("failures")))
+        table = _arrow(merged)
+        if table is not None:
+            doc = _core.attach_cohorts(doc, table, secs)
     return Timeline(json.loads(doc), acc)

@@ -430,7 +430,7 @@ fn explain(id: Option<&str>) -> PyResult<Vec<(String, String, String)>> {
 
 /// Writes the report directory; returns whether a report was written, and the accounting.
 #[pyfunction]
-#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None, baseline=None))]
+#[pyo3(signature = (paths, out_dir, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, command=None, baseline=None, changes=None))]
 #[allow(clippy::too_many_arguments)]
 fn report(
     py: Python<'_>,
@@ -442,9 +442,13 @@ fn report(
     min_failing_secs: i64,
     command: Option<String>,
     baseline: Option<&str>,
+    changes: Option<PathBuf>,
 ) -> PyResult<(bool, String)> {
     let opts = options(opts)?;
-    let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
+    let mut m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
+    if let Some(path) = changes {
+        m = m.with_changes(blastradius::changes::read(&path).map_err(err)?);
+    }
     let command = command.unwrap_or_else(|| "blastradius.report(...)".to_string());
     let meta = Meta { name: incident_name(&paths), command, version: blastradius::VERSION.to_string() };
     let analysis = py.detach(|| analyze(&paths, &out_dir, &m, &opts, &NoProgress, meta)).map_err(err)?;
@@ -550,6 +554,109 @@ fn check_bucket(secs: i128) -> PyResult<i64> {
         .map_err(PyValueError::new_err)
 }
 
+/// The timeline of paths with who was hit in each incident (cohorts) and, given a changes file,
+/// the changes ranked against each onset (JSON), and the accounting.
+#[pyfunction]
+#[pyo3(signature = (paths, opts=None, bucket_secs=60, min_excess=0.01, min_failing_secs=180, baseline=None, changes=None))]
+#[allow(clippy::too_many_arguments)]
+fn cohorts_of_paths(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    opts: Option<&Bound<'_, PyDict>>,
+    bucket_secs: i64,
+    min_excess: f64,
+    min_failing_secs: i64,
+    baseline: Option<&str>,
+    changes: Option<PathBuf>,
+) -> PyResult<(Option<String>, String)> {
+    let opts = options(opts)?;
+    let mut m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
+    if let Some(path) = changes {
+        m = m.with_changes(blastradius::changes::read(&path).map_err(err)?);
+    }
+    let (inputs, unreadable) = inputs(&paths);
+    let n_unreadable = unreadable.len();
+    let (tl, acc) = py
+        .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
+            let (table, cohorts, acc) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, m.bucket_secs())?;
+            if acc.events == 0 {
+                return Ok((None, acc));
+            }
+            let tl = m.timeline(&table, Some(&cohorts), summary(&acc, n_unreadable));
+            Ok((Some(to_json(&tl)?), acc))
+        })
+        .map_err(err)?;
+    Ok((tl, with_unreadable(acc, unreadable)?))
+}
+
+/// One file's cohort counts as a frame (`bucket, pop, dimension, value, requests, failures`; see
+/// `blastradius::cohorts::to_frame`), with `file_index` first; frames of many files merge by
+/// summing the counts per key.
+#[pyfunction]
+#[pyo3(signature = (path, file_index, opts=None, bucket_secs=60))]
+fn file_cohorts(
+    py: Python<'_>,
+    path: PathBuf,
+    file_index: i64,
+    opts: Option<&Bound<'_, PyDict>>,
+    bucket_secs: i64,
+) -> PyResult<ArrowStream> {
+    let opts = options(opts)?;
+    blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)?;
+    let df = py
+        .detach(|| -> blastradius::Result<DataFrame> {
+            let (inputs, _) = discover(std::slice::from_ref(&path));
+            let (_, table, _) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, bucket_secs)?;
+            let mut df = blastradius::cohorts::to_frame(&table)?;
+            let n = df.height();
+            df.insert_column(0, polars::prelude::Column::new("file_index".into(), vec![file_index; n]))?;
+            Ok(df)
+        })
+        .map_err(err)?;
+    Ok(export(df, CompatLevel::oldest()))
+}
+
+/// A timeline document (JSON) with who was hit attached from a merged cohort frame.
+#[pyfunction]
+#[pyo3(signature = (timeline_json, cohorts, bucket_secs=60))]
+fn attach_cohorts(timeline_json: &str, cohorts: &Bound<'_, PyAny>, bucket_secs: i64) -> PyResult<String> {
+    let mut tl: blastradius::timeline::Timeline = serde_json::from_str(timeline_json).map_err(err)?;
+    let df = import(cohorts)?;
+    let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
+    let table = blastradius::cohorts::from_frame(&df, bucket_ns).map_err(err)?;
+    blastradius::cohorts::analysis::attach(&mut tl, &table);
+    to_json(&tl).map_err(err)
+}
+
+/// A timeline document (JSON) with a changes file placed in it (JSON).
+#[pyfunction]
+fn attach_changes(timeline_json: &str, changes: PathBuf) -> PyResult<String> {
+    let mut tl: blastradius::timeline::Timeline = serde_json::from_str(timeline_json).map_err(err)?;
+    let c = blastradius::changes::read(&changes).map_err(err)?;
+    blastradius::changes::attach(&mut tl, &c);
+    to_json(&tl).map_err(err)
+}
+
+/// A changes file read (JSON list of changes).
+#[pyfunction]
+fn read_changes(path: PathBuf) -> PyResult<String> {
+    to_json(&blastradius::changes::read(&path).map_err(err)?).map_err(err)
+}
+
+/// Two timeline documents compared: `format` is `json`, `markdown` or `html`.
+#[pyfunction]
+fn compare(a_name: &str, a_json: &str, b_name: &str, b_json: &str, format: &str) -> PyResult<String> {
+    let a: blastradius::timeline::Timeline = serde_json::from_str(a_json).map_err(err)?;
+    let b: blastradius::timeline::Timeline = serde_json::from_str(b_json).map_err(err)?;
+    let c = blastradius::compare::compare((a_name, &a), (b_name, &b));
+    match format {
+        "json" => to_json(&c).map_err(err),
+        "markdown" => Ok(blastradius::compare::markdown(&c)),
+        "html" => blastradius::compare::html(&c).map_err(err),
+        other => Err(PyValueError::new_err(format!("unknown format `{other}` (json, markdown or html)"))),
+    }
+}
+
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -574,5 +681,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(duration_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(cohorts_of_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(attach_changes, m)?)?;
+    m.add_function(wrap_pyfunction!(read_changes, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(file_cohorts, m)?)?;
+    m.add_function(wrap_pyfunction!(attach_cohorts, m)?)?;
     Ok(())
 }

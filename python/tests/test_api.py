@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 import threading
 from pathlib import Path
 
@@ -267,3 +268,38 @@ def test_a_named_quiet_period_and_checked_parameters(cli: str) -> None:
         br.timeline(LOGS, baseline="2025-11-18T11:00:00Z..2025-11-18T10:00:00Z")
     with pytest.raises(ValueError):
         br.timeline(LOGS, min_excess=float("nan"))
+
+
+@pytest.fixture(scope="module")
+def dec5(tmp_path_factory: pytest.TempPathFactory, cli: str) -> Path:
+    d = tmp_path_factory.mktemp("dec5") / "dec5-44"
+    subprocess.run([cli, "simulate", "--scenario", "dec5", "--seed", "44", "--out", str(d)],
+                   check=True, capture_output=True)
+    return d
+
+
+def test_cohorts_name_who_was_hit_as_the_cli_does(cli: str, dec5: Path) -> None:
+    changes = REPO / "tests" / "fixtures" / "changes" / "changes.json"
+    tl = br.cohorts(dec5 / "logs", changes=changes)
+    want = json.loads(run_cli(cli, "cohorts", "-q", "-f", "json", "--changes", str(changes), str(dec5 / "logs")))
+    main = max(tl.to_dict()["incidents"], key=lambda i: i["failed_requests"])
+    assert [w["cohorts"] for w in want if w["incident"] == main["id"]] == [main["cohorts"]]
+    head = tl.headlines[main["id"]]
+    assert head["dimension"] == "zone" and sorted(head["values"]) == ["example.net", "example.org"]
+    rows = tl.cohorts.filter(pl.col("incident") == main["id"])
+    assert set(rows.filter(pl.col("headline"))["value"].to_list()) == {"example.net", "example.org"}
+    assert "/cdn-cgi/trace" in rows.filter(pl.col("spared"))["value"].to_list()
+    ch = tl.changes.filter(pl.col("incident") == main["id"])
+    assert ch["rank"].to_list()[0] == 1 and ch["fit"].to_list()[0] == "fits"
+    assert "cohorts" not in tl.incidents.columns
+    assert br.read_changes(changes)[0]["what"] == "maintenance window in Santiago"
+
+
+def test_compare_takes_timelines_report_directories_and_inputs(tmp_path: Path, dec5: Path) -> None:
+    out = tmp_path / "report"
+    br.report(dec5 / "logs", out)
+    c = br.compare(out, br.timeline(LOGS))
+    rows = {r[0]: (r[1], r[2]) for r in c["rows"]}
+    assert rows["shape"][0] == "step" and rows["who was hit"][0].startswith("zone ")
+    assert "| shape |" in br.compare(out, dec5 / "logs", format="markdown")
+    assert "<table>" in br.compare(out, out, format="html")

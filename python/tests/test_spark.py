@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -135,3 +136,14 @@ def test_object_storage_prefixes_are_listed_and_read_like_local_files() -> None:
     assert [a["lines"] for a in accounts] == [json.loads(a)["lines"] for a in
                                               want.column("account").to_pylist() if a is not None]
     assert set(os.listdir(tempfile.gettempdir())) - before == set()  # fetched copies removed
+
+
+def test_who_was_hit_on_the_cluster_equals_the_core(spark, cli: str, tmp_path: Path) -> None:
+    d = tmp_path / "dec5"
+    subprocess.run([cli, "simulate", "--scenario", "dec5", "--seed", "46", "--scale", "0.5", "--out", str(d)],
+                   check=True, capture_output=True)
+    local = br.cohorts(d / "logs", dedup=False)
+    cluster = brs.analyze(spark, str(d / "logs"), partitions=3, dedup=False, cohorts=True)
+    assert cluster.to_dict()["incidents"] == local.to_dict()["incidents"]
+    heads = [h for h in cluster.headlines.values() if h]
+    assert heads and sorted(heads[0]["values"]) == ["example.net", "example.org"]

@@ -32,11 +32,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Timeline(a) => timeline_cmd(&a),
         Command::Simulate(a) => simulate_cmd(&a),
         Command::Classify(a) => classify_cmd(&a),
+        Command::Cohorts(a) => super::extra::cohorts_cmd(&a),
+        Command::Compare(a) => super::extra::compare_cmd(&a),
     }
 }
 
 /// Adds unreadable paths to the accounting, prints it, and decides the exit code.
-fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
     acc.files.extend(unreadable);
     if !quiet || acc.events == 0 || acc.failed_files().next().is_some() {
         print::accounting(&acc);
@@ -135,7 +137,10 @@ fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     bar.finish();
     let (table, acc) = result?;
     if acc.events > 0 {
-        let tl = timeline::build(&table, analyze::summary(&acc, unreadable.len()), a.method.method()?.params());
+        let mut tl = timeline::build(&table, analyze::summary(&acc, unreadable.len()), a.method.method()?.params());
+        if let Some(path) = &a.method.changes {
+            blastradius::changes::attach(&mut tl, &blastradius::changes::read(path)?);
+        }
         match a.output_format {
             TimelineFormat::Json => println!("{}", serde_json::to_string_pretty(&tl)?),
             TimelineFormat::Table => println!("{}", print::timeline(&tl)),

@@ -1,6 +1,7 @@
 //! The command line: argument definitions, and the only code that prints.
 
 mod commands;
+mod extra;
 
 mod print;
 
@@ -72,6 +73,16 @@ pub enum Command {
     /// index comparing them (`index.html`, `index.md`).
     #[command(after_help = EXIT_CODES)]
     Batch(BatchArgs),
+    /// Who was hit: per incident, the values (zone, host, path prefix, security action, cache
+    /// status, protocol, TLS version, country, method) that separate failing requests from
+    /// healthy ones, with their share of the failures, error rate, lift and POPs.
+    #[command(after_help = EXIT_CODES)]
+    Cohorts(CohortsArgs),
+    /// Compare two incidents side by side: shape, duration, share of traffic and of POPs,
+    /// signatures, cohorts, regions. A and B are report directories (their `timeline.json`)
+    /// or inputs (analysed first).
+    #[command(after_help = EXIT_CODES)]
+    Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     Completions {
         /// The shell.
@@ -195,23 +206,32 @@ pub struct MethodArgs {
     /// input's healthy stretches and what healthy POPs show.
     #[arg(long, value_name = "FROM..TO", value_parser = blastradius::duration::parse_period)]
     pub baseline: Option<blastradius::duration::Period>,
+    /// Recorded changes to place against each incident: CSV or JSON (time, what, scope/POPs,
+    /// optional zones and `period_seconds`) or a Cloudflare audit-log export. Each incident ranks
+    /// them by lag to its onset and says whether its onset pattern fits each one's scope.
+    #[arg(long, value_name = "FILE")]
+    pub changes: Option<PathBuf>,
 }
 
 impl Default for MethodArgs {
     fn default() -> Self {
-        MethodArgs { bucket: 60, min_excess: 0.01, min_failing: 180, baseline: None }
+        MethodArgs { bucket: 60, min_excess: 0.01, min_failing: 180, baseline: None, changes: None }
     }
 }
 
 impl MethodArgs {
     /// The checked method (NaN, infinities and out-of-range values refused).
     pub fn method(&self) -> Result<blastradius::analyze::Method, blastradius::Error> {
-        blastradius::analyze::Method::new(
+        let m = blastradius::analyze::Method::new(
             self.bucket,
             self.min_excess,
             self.min_failing,
             self.baseline.map(|b| (b.from, b.to)),
-        )
+        )?;
+        Ok(match &self.changes {
+            Some(path) => m.with_changes(blastradius::changes::read(path)?),
+            None => m,
+        })
     }
 }
 
@@ -282,7 +302,7 @@ pub enum TimelineFormat {
 /// `blastradius simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario: nov18, regional, origin, quiet, partial or push.
+    /// Scenario: nov18, regional, origin, quiet, partial, push or dec5.
     #[arg(long, value_parser = parse_scenario)]
     pub scenario: blastradius::simulate::Scenario,
     /// Directory to write (created).
@@ -347,6 +367,59 @@ pub struct AnalyzeArgs {
     /// Shared reading options.
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// `blastradius cohorts`.
+#[derive(Debug, Args)]
+pub struct CohortsArgs {
+    /// Files or directories (walked recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format: tables, or the incidents' cohorts as JSON.
+    #[arg(long = "format", short = 'f', value_enum, default_value_t = TimelineFormat::Table, id = "output_format")]
+    pub output_format: TimelineFormat,
+    /// Method options.
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `blastradius compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first incident: a report directory or inputs (a file or directory of logs).
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The second incident.
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    /// Output format.
+    #[arg(long = "format", short = 'f', value_enum, default_value_t = CompareFormat::Table, id = "output_format")]
+    pub output_format: CompareFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Method options (for inputs that are analysed).
+    #[command(flatten)]
+    pub method: MethodArgs,
+    /// Shared reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// A table for the terminal.
+    Table,
+    /// Markdown.
+    Markdown,
+    /// A self-contained HTML page.
+    Html,
+    /// JSON.
+    Json,
 }
 
 /// Parses a byte size with an optional K/M/G suffix (powers of 1024).

@@ -54,6 +54,12 @@ pub struct IndexRow {
     pub events: u64,
     /// The directory's other incidents, largest first (the main one is the row itself).
     pub others: Vec<IndexIncident>,
+    /// Its shape: `step`, `flapping` or `ramp` ([`crate::compare::shape`]).
+    #[serde(default)]
+    pub shape: Option<String>,
+    /// Who was hit: its headline cohort in one sentence.
+    #[serde(default)]
+    pub cohort: Option<String>,
 }
 
 /// One more incident of a directory, for the index.
@@ -117,6 +123,12 @@ impl IndexRow {
             dominant_signature: main.and_then(|i| i.dominant_signature.clone()),
             events: r.accounting.events,
             others,
+            shape: main
+                .and_then(|m| r.timeline.incidents.iter().find(|i| i.id == m.id))
+                .map(|i| crate::compare::shape(i).to_string()),
+            cohort: main
+                .and_then(|m| r.timeline.incidents.iter().find(|i| i.id == m.id))
+                .and_then(|i| i.cohorts.as_ref()?.headline.as_ref().map(|h| h.summary.clone())),
         }
     }
 
@@ -138,6 +150,8 @@ impl IndexRow {
             dominant_signature: None,
             events: 0,
             others: Vec::new(),
+            shape: None,
+            cohort: None,
         }
     }
 }
@@ -177,8 +191,8 @@ pub fn markdown(x: &Index) -> String {
         x.failed,
         e(&x.version)
     );
-    let _ = writeln!(s, "| incident | status | attribution | scope | onset (UTC) | duration | POPs affected | regions | dominant signature | events |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|---:|---|---|---:|");
+    let _ = writeln!(s, "| incident | status | attribution | scope | onset (UTC) | duration | POPs affected | regions | dominant signature | events | shape | who was hit |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---:|---|---|---:|---|---|");
     for r in &x.rows {
         let attribution = r.attribution.map(|a| format!("{a:?}").to_lowercase());
         let name = match r.status {
@@ -187,7 +201,7 @@ pub fn markdown(x: &Index) -> String {
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             name,
             match r.status {
                 Status::Ok => "ok".to_string(),
@@ -209,12 +223,14 @@ pub fn markdown(x: &Index) -> String {
                 r.regions.iter().map(|g| e(g)).collect::<Vec<_>>().join(", ")
             },
             r.dominant_signature.as_deref().map_or_else(|| "—".to_string(), md_code),
-            r.events
+            r.events,
+            r.shape.as_deref().unwrap_or("—"),
+            r.cohort.as_deref().map_or_else(|| "—".to_string(), e)
         );
         for o in &r.others {
             let _ = writeln!(
                 s,
-                "| ↳ {} | | {} | {} | {} | {} | {} of {} | {} | {} | |",
+                "| ↳ {} | | {} | {} | {} | {} | {} of {} | {} | {} | | | |",
                 e(&o.id),
                 blame(&format!("{:?}", o.attribution).to_lowercase()),
                 format!("{:?}", o.scope).to_lowercase(),

@@ -98,7 +98,9 @@ fn pop_row(p: &PopTimeline) -> String {
 /// linked as the SVG files written beside it.
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
-    for section in [header, verdicts, entries, charts, regions, pops, users, evidence, accounting, provenance] {
+    for section in
+        [header, verdicts, entries, charts, forensics, regions, pops, users, evidence, accounting, provenance]
+    {
         section(&mut s, r);
     }
     s
@@ -177,6 +179,12 @@ fn charts(s: &mut String, r: &Report) {
         }
         let _ = writeln!(s);
     }
+}
+
+/// Who was hit, and the recorded changes placed against each onset.
+fn forensics(s: &mut String, r: &Report) {
+    s.push_str(&super::forensics::cohorts_markdown(r));
+    s.push_str(&super::forensics::changes_markdown(r));
 }
 
 /// The per-region table.

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod common;
+pub mod forensics;
 pub mod html;
 pub mod incidents;
 pub mod markdown;

@@ -82,6 +82,14 @@
 //!   request for `www.example.com` and `api.example.com` gets an edge 500 (origin status 0).
 //!   One global revert at 09:12:00: each POP recovers within 45 s. The truth's incident is
 //!   `simultaneous`, with no epicenter. Exercises the onset pattern.
+//! - [`Scenario::Dec5`] (2025-12-05, 07:00–11:00): the 5 Dec 2025 outage's shape. A global push
+//!   between 08:47 and 08:57 (drawn) reaches every POP but those of one region (drawn) within
+//!   20 s; from then on every request of the zones `example.net` and `example.org` (about a
+//!   quarter of the traffic, 28 % with retries) gets an edge 500 (origin status 0) for 25
+//!   minutes, while `GET /cdn-cgi/trace` (about 1 % of every zone's requests, answered by the
+//!   edge) keeps answering 200. The truth's incident names the cohort (`cohorts.headline`:
+//!   dimension `zone`, values `example.net`, `example.org`). Exercises cohorts and the onset
+//!   pattern of a global change.
 //!
 //! # The truth
 //!
@@ -134,14 +142,24 @@ pub enum Scenario {
     /// One global configuration push (2025-12-05 style): every POP but one region's fails
     /// within 45 s for 25 minutes, ended by one global revert.
     Push,
+    /// The 2025-12-05 outage's shape: a global push makes every request of two zones fail at
+    /// every POP but one region's for 25 minutes, while `/cdn-cgi/trace` keeps answering.
+    Dec5,
 }
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 6] =
-        [Scenario::Nov18, Scenario::Regional, Scenario::Origin, Scenario::Quiet, Scenario::Partial, Scenario::Push];
+    pub const ALL: [Scenario; 7] = [
+        Scenario::Nov18,
+        Scenario::Regional,
+        Scenario::Origin,
+        Scenario::Quiet,
+        Scenario::Partial,
+        Scenario::Push,
+        Scenario::Dec5,
+    ];
 
-    /// The scenario's name (`nov18`, `regional`, `origin`, `quiet`, `partial`, `push`).
+    /// The scenario's name (`nov18`, `regional`, `origin`, `quiet`, `partial`, `push`, `dec5`).
     pub fn name(&self) -> &'static str {
         match self {
             Scenario::Nov18 => "nov18",
@@ -150,6 +168,7 @@ impl Scenario {
             Scenario::Quiet => "quiet",
             Scenario::Partial => "partial",
             Scenario::Push => "push",
+            Scenario::Dec5 => "dec5",
         }
     }
 

@@ -136,6 +136,8 @@ pub(super) struct IncidentPlan {
     pub span: Option<(i64, i64)>,
     /// How the POPs' onsets are laid out (a push: simultaneous, no epicenter).
     pub pattern: Pattern,
+    /// The cohort that failed, as (dimension, values), when only part of the traffic did.
+    pub cohort: Option<(&'static str, Vec<&'static str>)>,
 }
 
 /// A whole scenario.
@@ -149,6 +151,9 @@ pub(super) struct Plan {
     pub pops: Vec<PopPlan>,
     pub host_faults: Vec<HostFault>,
     pub incidents: Vec<IncidentPlan>,
+    /// Share of requests that are `GET /cdn-cgi/trace`, answered by the edge itself and never
+    /// failing (0: no such requests, and no random draw for them).
+    pub trace_share: f64,
 }
 
 impl Plan {
@@ -159,6 +164,7 @@ impl Plan {
             pops: vec![PopPlan::default(); pops.len()],
             host_faults: Vec::new(),
             incidents: Vec::new(),
+            trace_share: 0.0,
         };
         for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
             if p.code == world::NOISY_POP {
@@ -178,6 +184,7 @@ pub(super) fn plan(scenario: Scenario, pops: &[Pop], rng: &mut ChaCha8Rng) -> Pl
         Scenario::Quiet => quiet(pops, rng),
         Scenario::Partial => partial(pops, rng),
         Scenario::Push => push(pops, rng),
+        Scenario::Dec5 => dec5(pops, rng),
     }
 }
 
@@ -234,6 +241,7 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         host: None,
         span: None,
         pattern: Pattern::Propagating,
+        cohort: None,
     });
     let t0 = DAY.at(11, 20, 0);
     let steady = DAY.at(13, 5, 0);
@@ -290,6 +298,7 @@ fn regional(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         host: None,
         span: None,
         pattern: Pattern::Propagating,
+        cohort: None,
     });
     let t0 = DAY.at(13, 10, 0);
     for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
@@ -331,6 +340,7 @@ fn origin(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             host: Some(host),
             span: Some((start, end)),
             pattern: Pattern::Simultaneous,
+            cohort: None,
         });
         plan.host_faults.push(HostFault {
             host,
@@ -358,6 +368,7 @@ fn partial(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         host: None,
         span: None,
         pattern: Pattern::Propagating,
+        cohort: None,
     });
     let eligible = |p: &Pop, busy: bool| p.code != world::NOISY_POP && (p.peak_per_minute >= 30.0) == busy;
     let mut chosen = Vec::new();
@@ -425,6 +436,7 @@ fn push(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         host: None,
         span: None,
         pattern: Pattern::Simultaneous,
+        cohort: None,
     });
     let t = DAY.at(8, 47, 0);
     let revert = t + 25 * 60;
@@ -441,6 +453,51 @@ fn push(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             spells: vec![spell],
             severity: 1.0,
             retry: rng.random_range(1.1..1.4),
+            codes: PUSH_CODES,
+            period: None,
+            hosts: hosts.clone(),
+        });
+    }
+    plan
+}
+
+/// The 2025-12-05 shape: a configuration pushed to the whole fleet within seconds at 08:47 makes
+/// every request for two zones (`example.net`, `example.org`: a quarter of the traffic) fail
+/// with an edge 500 for 25 minutes, at every POP but those of one region drawn at random, while
+/// `GET /cdn-cgi/trace` (answered by the edge itself, about 1 % of requests) keeps answering.
+fn dec5(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
+    const DAY: Date = Date { year: 2025, month: 12, day: 5 };
+    const ZONES: [&str; 2] = ["example.net", "example.org"];
+    let mut plan = Plan::new(DAY, 7, 11, pops);
+    plan.trace_share = 0.01;
+    let mut regions: Vec<&str> = pops.iter().map(|p| p.region).collect();
+    regions.sort_unstable();
+    regions.dedup();
+    let untouched = regions.get(rng.random_range(0..regions.len().max(1))).copied().unwrap_or("");
+    plan.incidents.push(IncidentPlan {
+        attribution: Attribution::Edge,
+        scope: Scope::Global,
+        host: None,
+        span: None,
+        pattern: Pattern::Simultaneous,
+        cohort: Some(("zone", ZONES.to_vec())),
+    });
+    let t = DAY.at(8, 47, 0) + rng.random_range(0..=600);
+    let revert = t + 25 * 60;
+    let hosts: Vec<usize> =
+        (0..HOSTS.len()).filter(|&i| HOSTS.get(i).is_some_and(|h| ZONES.contains(&h.zone))).collect();
+    for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
+        if p.region == untouched {
+            continue;
+        }
+        let onset = t + rng.random_range(0..=20);
+        let recovery = revert + rng.random_range(0..=20);
+        let spell = Spell { start: onset, end: recovery, ramp: rng.random_range(0..=3), fade: rng.random_range(0..=3) };
+        pp.fault = Some(EdgeFault {
+            incident: 0,
+            spells: vec![spell],
+            severity: 1.0,
+            retry: rng.random_range(1.1..1.3),
             codes: PUSH_CODES,
             period: None,
             hosts: hosts.clone(),

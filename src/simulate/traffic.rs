@@ -233,7 +233,10 @@ impl<'a> Traffic<'a> {
             _ => ("HTTP/1.1", "TLSv1.2"),
         };
 
-        let fate = self.fate(pop_index, t, host_index, hit, route);
+        // `/cdn-cgi/trace` is answered by the edge itself: no fault reaches it.
+        let trace = self.plan.trace_share > 0.0 && rng.random::<f64>() < self.plan.trace_share;
+        let (uri, cache, hit) = if trace { ("/cdn-cgi/trace".to_owned(), "dynamic", true) } else { (uri, cache, hit) };
+        let fate = if trace { Fate::Served(200) } else { self.fate(pop_index, t, host_index, hit, route) };
         let rng = &mut self.rng;
         let json = route.content_type == "application/json";
         let origin_ms = {
@@ -325,6 +328,11 @@ impl<'a> Traffic<'a> {
                     r.ttfb_ms = origin_ms + rng.random_range(1..=12);
                 }
             }
+        }
+        if trace {
+            r.method = "GET";
+            r.content_type = "text/plain";
+            r.bytes = rng.random_range(250..=400);
         }
         let transfer_ns = r.bytes as f64 * rng.random_range(2.0..80.0);
         r.end_ns = start_ns + i64::from(r.ttfb_ms) * 1_000_000 + transfer_ns as i64 + rng.random_range(0..1_000_000);

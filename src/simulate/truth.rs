@@ -8,6 +8,7 @@ use super::clock::{self, NS};
 use super::record::Request;
 use super::scenario::{self, Plan};
 use super::world::{Pop, HOSTS};
+use crate::vocab::cohorts::{Cohort, IncidentCohorts};
 use crate::vocab::signature::{self as signatures, Signature};
 use crate::vocab::timeline::{
     Attribution, Evidence, Flapping, Incident, InputSummary, Pattern, PopTimeline, Propagation, Timeline,
@@ -306,6 +307,14 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
                 pops: pop_codes,
                 flapping,
                 onset_pattern: pattern,
+                cohorts: inc.cohort.as_ref().map(|(dimension, values)| IncidentCohorts {
+                    headline: Some(Cohort {
+                        dimension: (*dimension).to_owned(),
+                        values: values.iter().map(|v| (*v).to_owned()).collect(),
+                        ..Cohort::default()
+                    }),
+                    ..IncidentCohorts::default()
+                }),
                 ..Incident::default()
             },
         ));
@@ -360,7 +369,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
         })
         .collect();
 
-    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation }
+    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation, changes: Vec::new() }
 }
 
 #[cfg(test)]

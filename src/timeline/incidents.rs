@@ -165,6 +165,8 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
         pops,
         flapping: Flapping::default(),
         evidence: model::Evidence::default(),
+        cohorts: None,
+        changes: None,
     }
 }
 

@@ -259,11 +259,19 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let spans: BTreeMap<String, Span> = hit.into_iter().map(|(k, (s, _))| (k, s)).collect();
     let regions = places::regions(&pops_out, &all.pops, &spans, &axis);
     let propagation = incidents::propagation(&incidents);
-    Timeline { input, incidents: incidents.into_iter().map(|(i, _)| i).collect(), pops: pops_out, regions, propagation }
+    Timeline {
+        input,
+        incidents: incidents.into_iter().map(|(i, _)| i).collect(),
+        pops: pops_out,
+        regions,
+        propagation,
+        changes: Vec::new(),
+    }
 }
 
 /// A POP's span placed with its hosts; `true` when it is host-specific (almost all its errors
-/// from one host that carries less than half the POP's requests).
+/// from one host that carries less than half the POP's requests, with some origin-blamed errors
+/// beside them).
 fn place_edge(pop: &str, span: Span, s: &series::Sparse, all: &AllSeries, p: &Params) -> (Placed, bool) {
     let mut by_host: Vec<(String, u64, u64)> = all
         .pop_host
@@ -284,6 +292,9 @@ fn place_edge(pop: &str, span: Span, s: &series::Sparse, all: &AllSeries, p: &Pa
             && errors > 0
             && *e as f64 >= p.host_concentration * errors as f64
             && (*r as f64) < 0.5 * requests as f64
+            // Errors the edge generated with no sign of the origin (no origin-blamed errors at
+            // all) are the edge failing for some customers, not one origin failing.
+            && origin_errors as f64 >= 0.1 * errors as f64
     });
     let hosts: Vec<String> = by_host.iter().filter(|h| h.1 > 0).map(|h| h.0.clone()).collect();
     let placed = Placed { key: pop.to_string(), pop: None, span, hosts, edge_errors: errors, origin_errors };

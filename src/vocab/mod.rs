@@ -2,6 +2,7 @@
 //! imported by the analysis, the writers and the simulator alike, so that none of those has to
 //! import another for its words.
 
+pub mod cohorts;
 pub mod signature;
 pub mod source;
 pub mod timeline;

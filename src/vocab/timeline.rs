@@ -122,6 +122,14 @@ pub struct Incident {
     /// What the attribution rests on.
     #[serde(default)]
     pub evidence: Evidence,
+    /// Who was hit: the values that separate the window's failing requests from its healthy
+    /// ones (absent when the analysis had no event fields to split by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohorts: Option<crate::cohorts::model::IncidentCohorts>,
+    /// The recorded changes ranked against this incident's onset, with the verdict on whether
+    /// the onset pattern fits each (absent without `--changes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::changes::IncidentChanges>,
 }
 
 /// The counts behind an incident's attribution, over its POPs (edge) or host (origin) and time.
@@ -232,4 +240,7 @@ pub struct Timeline {
     pub regions: Vec<PopTimeline>,
     /// Affected POPs in onset order.
     pub propagation: Vec<Propagation>,
+    /// Recorded changes (`--changes`), in time order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<crate::changes::Change>,
 }

@@ -14,6 +14,7 @@
 mod accuracy;
 mod cli;
 mod corpus;
+mod forensics;
 mod formats;
 mod hostile;
 mod ingest;

@@ -1,0 +1,389 @@
+//! Who was hit: requests and failures per time bucket × POP × dimension × value, mergeable like
+//! the rates, and per incident the values that separate its failing requests from its healthy
+//! ones ([`analysis`]).
+//!
+//! A failure is an edge status of 500 or more. The dimensions are the event frame's columns that
+//! can single out a group of customers or requests: [`DIMENSIONS`]. The path is reduced to its
+//! first two segments, without query string, with id-like segments collapsed to `:id` (paths are
+//! already redacted when the event is read). One more dimension, `host_path` (host, a space, the
+//! path prefix), lets the analysis say what kept working inside a failing cohort
+//! (`/cdn-cgi/trace` on 5 Dec 2025); it is never ranked itself.
+//!
+//! Memory is bounded: each chunk and each merged table keeps at most [`MAX_VALUES`] distinct
+//! values per dimension; later values are folded into `(other)` and counted in
+//! [`CohortTable::folded`]. Fields a log does not carry are not counted for that dimension.
+
+pub mod analysis;
+/// The cohorts' output types (a leaf shared with the simulator's ground truth).
+pub use crate::vocab::cohorts as model;
+mod path;
+
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+use crate::event::Event;
+use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input, Progress};
+use crate::rates::{RatesCollector, RatesPart, RatesTable};
+use crate::{Error, Result};
+
+pub use path::prefix as path_prefix;
+
+/// The dimensions, in the order ties are broken (coarser first). The last, `host_path`, is
+/// internal: what kept working inside a cohort.
+pub const DIMENSIONS: [&str; 10] =
+    ["zone", "host", "path", "security", "cache", "protocol", "tls", "country", "method", "host_path"];
+/// Number of dimensions.
+pub const DIMS: usize = DIMENSIONS.len();
+/// Index of the internal `host_path` dimension.
+pub const HOST_PATH: usize = DIMS - 1;
+/// Most distinct values kept per dimension, per chunk and per merged table.
+pub const MAX_VALUES: usize = 4096;
+/// The value past the cap.
+pub const OTHER: &str = "(other)";
+
+/// Requests and failures of one cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CohortCounts {
+    /// Requests.
+    pub requests: u64,
+    /// Of which edge status ≥ 500.
+    pub failures: u64,
+}
+
+impl CohortCounts {
+    /// Adds another cell (associative, commutative).
+    pub fn merge(&mut self, o: &CohortCounts) {
+        self.requests += o.requests;
+        self.failures += o.failures;
+    }
+}
+
+/// The key of a cohort row: bucket start (ns), POP (empty when unknown), dimension index into
+/// [`DIMENSIONS`], value.
+pub type CohortKey = (i64, String, u8, String);
+
+/// A merged cohort table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CohortTable {
+    /// Bucket width, ns.
+    pub bucket_ns: i64,
+    /// The rows.
+    pub rows: BTreeMap<CohortKey, CohortCounts>,
+    /// Requests folded into `(other)` per dimension because the dimension had reached
+    /// [`MAX_VALUES`].
+    pub folded: [u64; DIMS],
+    distinct: Vec<FxHashSet<String>>,
+}
+
+impl CohortTable {
+    /// An empty table.
+    pub fn new(bucket_ns: i64) -> Self {
+        CohortTable { bucket_ns: bucket_ns.max(1), ..Default::default() }
+    }
+
+    /// Adds one row, folding a new value into `(other)` when its dimension is full.
+    pub fn add(&mut self, key: CohortKey, c: &CohortCounts) {
+        let (bucket, pop, dim, value) = key;
+        if self.distinct.len() < DIMS {
+            self.distinct.resize_with(DIMS, FxHashSet::default);
+        }
+        let d = usize::from(dim).min(DIMS - 1);
+        let value = match self.distinct.get_mut(d) {
+            Some(seen) if !seen.contains(&value) && value != OTHER => {
+                if seen.len() >= MAX_VALUES {
+                    if let Some(f) = self.folded.get_mut(d) {
+                        *f += c.requests;
+                    }
+                    OTHER.to_string()
+                } else {
+                    seen.insert(value.clone());
+                    value
+                }
+            }
+            _ => value,
+        };
+        self.rows.entry((bucket, pop, dim, value)).or_default().merge(c);
+    }
+
+    /// Merges another table of the same bucket width into this one.
+    pub fn merge(&mut self, other: CohortTable) {
+        for (a, b) in self.folded.iter_mut().zip(other.folded) {
+            *a += b;
+        }
+        for (k, c) in other.rows {
+            self.add(k, &c);
+        }
+    }
+}
+
+/// A chunk's partial cohort counts, with interned POPs and values.
+pub struct CohortPart {
+    user_side: bool,
+    pops: FxHashMap<Box<str>, u32>,
+    values: Vec<FxHashMap<Box<str>, u32>>,
+    folded: [u64; DIMS],
+    slots: FxHashMap<(i64, u32, u8, u32), u32>,
+    counts: Vec<CohortCounts>,
+    scratch: String,
+    joined: String,
+}
+
+/// One counted event: its slot per dimension (`u32::MAX` for none), to take a duplicate back.
+#[derive(Debug, Clone, Copy)]
+pub struct CohortRow {
+    slots: [u32; DIMS],
+    failed: bool,
+}
+
+const NONE_ID: u32 = u32::MAX;
+
+/// Builds [`CohortTable`]s from events.
+pub struct CohortCollector {
+    /// Bucket width, ns.
+    pub bucket_ns: i64,
+}
+
+fn intern(map: &mut FxHashMap<Box<str>, u32>, v: &str, folded: &mut u64) -> u32 {
+    if let Some(id) = map.get(v) {
+        return *id;
+    }
+    if map.len() >= MAX_VALUES {
+        *folded += 1;
+        return intern_other(map);
+    }
+    let id = map.len() as u32;
+    map.insert(v.into(), id);
+    id
+}
+
+fn intern_other(map: &mut FxHashMap<Box<str>, u32>) -> u32 {
+    if let Some(id) = map.get(OTHER) {
+        return *id;
+    }
+    let id = map.len() as u32;
+    map.insert(OTHER.into(), id);
+    id
+}
+
+impl CohortPart {
+    fn count(&mut self, bucket: i64, pop: u32, dim: usize, value: Option<&str>, failed: bool) -> u32 {
+        let (Some(v), Some(map), Some(folded)) = (value, self.values.get_mut(dim), self.folded.get_mut(dim)) else {
+            return NONE_ID;
+        };
+        if v.is_empty() {
+            return NONE_ID;
+        }
+        let id = intern(map, v, folded);
+        let next = self.counts.len() as u32;
+        let slot = *self.slots.entry((bucket, pop, dim as u8, id)).or_insert(next);
+        if slot == next {
+            self.counts.push(CohortCounts::default());
+        }
+        if let Some(c) = self.counts.get_mut(slot as usize) {
+            c.requests += 1;
+            c.failures += u64::from(failed);
+        }
+        slot
+    }
+
+    /// Merges this chunk's counts into a table.
+    pub fn merge_into(self, t: &mut CohortTable) {
+        let names = |m: &FxHashMap<Box<str>, u32>| {
+            let mut v: Vec<String> = vec![String::new(); m.len()];
+            for (k, id) in m {
+                if let Some(x) = v.get_mut(*id as usize) {
+                    *x = k.to_string();
+                }
+            }
+            v
+        };
+        let pops = names(&self.pops);
+        let values: Vec<Vec<String>> = self.values.iter().map(names).collect();
+        for (a, b) in t.folded.iter_mut().zip(self.folded) {
+            *a += b;
+        }
+        for ((bucket, pop, dim, id), slot) in self.slots {
+            let Some(c) = self.counts.get(slot as usize).filter(|c| c.requests > 0) else { continue };
+            let pop = pops.get(pop as usize).cloned().unwrap_or_default();
+            let Some(value) = values.get(usize::from(dim)).and_then(|v| v.get(id as usize)).cloned() else {
+                continue;
+            };
+            t.add((bucket, pop, dim, value), c);
+        }
+    }
+}
+
+impl Collector for CohortCollector {
+    type Part = CohortPart;
+    type Done = CohortPart;
+    type Row = CohortRow;
+
+    fn new_part(&self, ctx: &ChunkCtx<'_>) -> CohortPart {
+        CohortPart {
+            user_side: ctx.format.source_kind().is_user_side(),
+            pops: FxHashMap::default(),
+            values: vec![FxHashMap::default(); DIMS],
+            folded: [0; DIMS],
+            slots: FxHashMap::default(),
+            counts: Vec::new(),
+            scratch: String::new(),
+            joined: String::new(),
+        }
+    }
+
+    fn push(&self, p: &mut CohortPart, ev: &Event<'_>, _local_line: u32) -> CohortRow {
+        let mut row = CohortRow { slots: [NONE_ID; DIMS], failed: false };
+        if p.user_side || ev.time_unknown {
+            return row;
+        }
+        let bucket = ev.time_ns.div_euclid(self.bucket_ns) * self.bucket_ns;
+        let mut ignored = 0;
+        let pop = intern(&mut p.pops, ev.pop.as_deref().unwrap_or(""), &mut ignored);
+        let failed = ev.edge_status.is_some_and(|s| s >= 500);
+        row.failed = failed;
+        let mut scratch = std::mem::take(&mut p.scratch);
+        scratch.clear();
+        let has_path = ev.path.as_deref().is_some_and(|raw| path::prefix_into(raw, &mut scratch));
+        let fields = [
+            ev.zone.as_deref(),
+            ev.host.as_deref(),
+            has_path.then_some(scratch.as_str()),
+            ev.security_action.as_deref(),
+            ev.cache_status.as_deref(),
+            ev.http_protocol.as_deref(),
+            ev.tls_protocol.as_deref(),
+            ev.client_country.as_deref(),
+            ev.method.as_deref(),
+        ];
+        for (d, v) in fields.iter().enumerate() {
+            if let Some(s) = row.slots.get_mut(d) {
+                *s = p.count(bucket, pop, d, *v, failed);
+            }
+        }
+        if let (Some(host), true) = (ev.host.as_deref(), has_path) {
+            let mut joined = std::mem::take(&mut p.joined);
+            joined.clear();
+            joined.push_str(host);
+            joined.push(' ');
+            joined.push_str(&scratch);
+            if let Some(s) = row.slots.get_mut(HOST_PATH) {
+                *s = p.count(bucket, pop, HOST_PATH, Some(joined.as_str()), failed);
+            }
+            p.joined = joined;
+        }
+        p.scratch = scratch;
+        row
+    }
+
+    fn finish(&self, p: CohortPart, _ctx: &ChunkCtx<'_>) -> Result<CohortPart> {
+        Ok(p)
+    }
+
+    fn remove(&self, p: &mut CohortPart, rows: &[CohortRow]) -> Result<()> {
+        for r in rows {
+            for s in r.slots {
+                if let Some(c) = p.counts.get_mut(s as usize) {
+                    c.requests = c.requests.saturating_sub(1);
+                    c.failures = c.failures.saturating_sub(u64::from(r.failed));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `inputs` into a rates table split by host and a cohort table, both with buckets of
+/// `bucket_secs` seconds.
+pub fn compute(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    bucket_secs: i64,
+) -> Result<(RatesTable, CohortTable, Accounting)> {
+    let bucket_ns = crate::duration::check_seconds(bucket_secs).map_err(Error::Invalid)? * 1_000_000_000;
+    let collector = (RatesCollector { bucket_ns, by_host: true }, CohortCollector { bucket_ns });
+    let mut rates = RatesTable::new(bucket_ns, true);
+    let mut cohorts = CohortTable::new(bucket_ns);
+    let acc = ingest::run(
+        inputs,
+        opts,
+        progress,
+        &collector,
+        |(r, c): (RatesPart, CohortPart), _ctx, _off| {
+            r.merge_into(&mut rates);
+            c.merge_into(&mut cohorts);
+            Ok(())
+        },
+        None,
+    )?;
+    Ok((rates, cohorts, acc))
+}
+
+/// The cohort table as a frame: `bucket` (ns), `pop`, `dimension`, `value`, `requests`,
+/// `failures`, one row per cell. Frames of different files merge by summing `requests` and
+/// `failures` per (`bucket`, `pop`, `dimension`, `value`), as a distributed engine does;
+/// [`from_frame`] reads the merged frame back.
+pub fn to_frame(t: &CohortTable) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::{Column, DataFrame};
+    let n = t.rows.len();
+    let (mut bucket, mut pop, mut dim, mut value, mut req, mut fail) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for ((b, p, d, v), c) in &t.rows {
+        bucket.push(*b);
+        pop.push(p.as_str());
+        dim.push(DIMENSIONS.get(usize::from(*d)).copied().unwrap_or(""));
+        value.push(v.as_str());
+        req.push(c.requests as i64);
+        fail.push(c.failures as i64);
+    }
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new("bucket".into(), bucket),
+            Column::new("pop".into(), pop),
+            Column::new("dimension".into(), dim),
+            Column::new("value".into(), value),
+            Column::new("requests".into(), req),
+            Column::new("failures".into(), fail),
+        ],
+    )?)
+}
+
+/// A cohort frame ([`to_frame`], or the sum of several) read back; rows of an unknown dimension
+/// are skipped, rows with the same key merged.
+pub fn from_frame(df: &polars::prelude::DataFrame, bucket_ns: i64) -> Result<CohortTable> {
+    use polars::prelude::DataType;
+    let int = |name: &str| -> Result<Vec<Option<i64>>> {
+        Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.iter().collect())
+    };
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = df.column(name)?.cast(&DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(ToString::to_string)).collect())
+    };
+    let (bucket, pop, dim, value, req, fail) =
+        (int("bucket")?, text("pop")?, text("dimension")?, text("value")?, int("requests")?, int("failures")?);
+    let mut t = CohortTable::new(bucket_ns);
+    for i in 0..df.height() {
+        let get = |v: &Vec<Option<i64>>| v.get(i).copied().flatten();
+        let Some(b) = get(&bucket) else { continue };
+        let Some(d) = dim.get(i).cloned().flatten().and_then(|d| DIMENSIONS.iter().position(|x| *x == d)) else {
+            continue;
+        };
+        let Some(v) = value.get(i).cloned().flatten() else { continue };
+        let p = pop.get(i).cloned().flatten().unwrap_or_default();
+        let c = CohortCounts {
+            requests: get(&req).unwrap_or(0).max(0) as u64,
+            failures: get(&fail).unwrap_or(0).max(0) as u64,
+        };
+        t.add((b, p, d as u8, v), &c);
+    }
+    Ok(t)
+}
