@@ -33,6 +33,7 @@ pub mod report;
 pub mod schema;
 pub mod signatures;
 pub mod simulate;
+pub mod store;
 pub mod text;
 pub mod timeline;
 

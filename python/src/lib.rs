@@ -195,6 +195,7 @@ fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
         events: acc.events,
         rejected: acc.rejected,
         duplicates: acc.duplicates,
+        filtered: acc.filtered,
     }
 }
 
@@ -390,10 +391,10 @@ fn timeline_of_frame(
             _ => state::table_from_frame(&df, bucket_ns)?,
         };
         let input = if let Some((files, lines, events, rejected, duplicates)) = input {
-            InputSummary { files, lines, events, rejected, duplicates }
+            InputSummary { files, lines, events, rejected, duplicates, filtered: 0 }
         } else {
             let n = table.total().requests;
-            InputSummary { files: 0, lines: n, events: n, rejected: 0, duplicates: 0 }
+            InputSummary { files: 0, lines: n, events: n, rejected: 0, duplicates: 0, filtered: 0 }
         };
         to_json(&timeline::build(&table, input, &m.params().unwrap_or_default()))
     })

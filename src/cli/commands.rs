@@ -36,14 +36,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Expands paths, recording the ones that cannot be read as failed files.
-fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
-    let (inputs, errors) = discover(paths);
+/// Expands paths (listing URLs, pruning by the time window), recording the ones that cannot be
+/// read as failed files.
+fn inputs(paths: &[PathBuf], opts: &crate::ingest::IngestOptions) -> (Vec<Input>, Vec<FileAccount>) {
+    inputs_pruned(paths, opts).0
+}
+
+/// [`inputs`], with the number of objects, files and day folders pruned by the window.
+fn inputs_pruned(paths: &[PathBuf], opts: &crate::ingest::IngestOptions) -> ((Vec<Input>, Vec<FileAccount>), u64) {
+    let d = ingest::discover_in(paths, opts);
+    let (inputs, errors, pruned) = (d.inputs, d.errors, d.pruned);
     let failed = errors
         .into_iter()
         .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
         .collect();
-    (inputs, failed)
+    ((inputs, failed), pruned)
 }
 
 /// Adds unreadable paths to the accounting, prints it, and decides the exit code.
@@ -61,7 +68,7 @@ fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> a
 fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut opts = a.read.options();
     opts.keep_rejected_lines = a.quarantine.is_some();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let mut quarantine = match &a.quarantine {
         Some(p) => Some(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
@@ -118,7 +125,7 @@ fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyh
 
 fn rates_cmd(a: &RatesArgs) -> anyhow::Result<ExitCode> {
     let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let result = rates::compute(&inputs, &opts, &bar, a.bucket, a.by_host);
     bar.finish();
@@ -145,12 +152,13 @@ fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
         events: acc.events,
         rejected: acc.rejected,
         duplicates: acc.duplicates,
+        filtered: acc.filtered,
     }
 }
 
 fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let result = rates::compute(&inputs, &opts, &bar, a.method.bucket, true);
     bar.finish();
@@ -190,7 +198,7 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         bail!("--format parquet needs an output file (-o FILE)");
     }
     let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let (mut df, acc) = crate::frame::read_events(&inputs, &opts)?;
     let params = signatures::oauth_loop::LoopParams {
         round_trips: usize::try_from(a.oauth_round_trips).unwrap_or(3),
@@ -243,6 +251,12 @@ fn command_line() -> String {
 
 /// The name of an incident: the first input's directory (or file) name.
 fn incident_name(paths: &[PathBuf]) -> String {
+    if let Some(url) = paths.first().and_then(|p| p.to_str()).filter(|p| crate::store::is_url(p)) {
+        // The prefix's last segment (`s3://logs/zone/20251118/` is `20251118`), else the bucket.
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let path = rest.split(['?', '#']).next().unwrap_or(rest);
+        return path.split('/').rfind(|s| !s.is_empty()).unwrap_or("incident").to_string();
+    }
     paths
         .first()
         .and_then(|p| p.canonicalize().ok())
@@ -300,7 +314,7 @@ fn analyse_as(
     command: String,
 ) -> anyhow::Result<Analysis> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let (inputs, unreadable) = inputs(paths);
+    let ((inputs, unreadable), pruned) = inputs_pruned(paths, opts);
     let mut sink = ParquetSink::create(&out.join("events.parquet"))?;
     let bucket_ns = method.bucket * 1_000_000_000;
     let mut table = RatesTable::new(bucket_ns, true);
@@ -320,6 +334,7 @@ fn analyse_as(
         },
         None,
     )?;
+    let acc = Accounting { pruned, ..acc };
     sink.finish()?;
     let mut report = None;
     if acc.events > 0 {
@@ -384,7 +399,9 @@ fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode
     let name = incident_name(&paths);
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name));
     let opts = a.read.options();
-    let size = ingest::source_size(&discover(&paths).0);
+    // URLs are listed once, when read: the bar then has no total.
+    let local = !paths.iter().any(|p| p.to_str().is_some_and(crate::store::is_url));
+    let size = if local { ingest::source_size(&ingest::discover_in(&paths, &opts).inputs) } else { 0 };
     let bar = print::Bar::new(size, a.read.quiet);
     let result = analyse(&paths, name, &out, &a.method, &opts, &bar);
     bar.finish();

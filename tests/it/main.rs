@@ -22,6 +22,7 @@ mod props;
 mod report;
 mod signatures;
 mod state;
+mod store;
 mod timeline;
 mod users;
 
