@@ -153,6 +153,18 @@ fn options(d: Option<&Bound<'_, PyDict>>) -> PyResult<IngestOptions> {
     if let Some(v) = get::<usize>(d, "max_reject_records")? {
         o.max_reject_records = v;
     }
+    let time = |key: &str| -> PyResult<Option<i64>> {
+        get::<String>(d, key)?
+            .map(|t| blastradius::ingest::parse_time(&t).map_err(|e| PyValueError::new_err(format!("{key}: {e}"))))
+            .transpose()
+    };
+    o.window = blastradius::ingest::Window { since: time("since")?, until: time("until")? };
+    o.store.endpoint = get::<String>(d, "endpoint")?;
+    o.store.region = get::<String>(d, "region")?;
+    o.store.retries = get::<usize>(d, "retries")?.unwrap_or(0);
+    if let Some(extra) = get::<std::collections::BTreeMap<String, String>>(d, "storage_options")? {
+        o.store.options = extra.into_iter().collect();
+    }
     o.validate().map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(o)
 }
@@ -174,8 +186,9 @@ fn method(
     Ok(m)
 }
 
-fn inputs(paths: Vec<PathBuf>) -> (Vec<Input>, Vec<FileAccount>) {
-    let (inputs, errors) = discover(&paths);
+fn inputs(paths: Vec<PathBuf>, opts: &IngestOptions) -> (Vec<Input>, Vec<FileAccount>) {
+    let found = blastradius::ingest::discover_in(&paths, opts);
+    let (inputs, errors) = (found.inputs, found.errors);
     let failed = errors
         .into_iter()
         .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
@@ -211,7 +224,7 @@ fn read_events(
     window_secs: i64,
 ) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(paths, &opts);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             if classify {
@@ -298,7 +311,7 @@ impl EventBatches {
 #[pyo3(signature = (paths, opts=None))]
 fn iter_events(paths: Vec<PathBuf>, opts: Option<&Bound<'_, PyDict>>) -> PyResult<EventBatches> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(paths, &opts);
     let (tx, rx) = bounded::<Batch>(2);
     std::thread::spawn(move || {
         let result = blastradius::ingest::run(
@@ -328,7 +341,7 @@ fn rates(
     by_host: bool,
 ) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(paths, &opts);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, bucket_secs, by_host)?;
@@ -352,7 +365,7 @@ fn timeline_of_paths(
 ) -> PyResult<(Option<String>, String)> {
     let opts = options(opts)?;
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(paths, &opts);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
         .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
@@ -414,7 +427,7 @@ fn classify(
     window_secs: i64,
 ) -> PyResult<(String, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(paths, &opts);
     let (rows, acc) = py
         .detach(|| -> blastradius::Result<(String, Accounting)> {
             let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
@@ -484,8 +497,9 @@ fn report(
 }
 
 /// One file's partial state for a distributed run (the exchange frame of
-/// `blastradius::rates::state`), with plain (not view) string columns. `name` is the file's name
-/// in the accounting when `path` is a local copy of it (an object fetched from a bucket).
+/// `blastradius::rates::state`), with plain (not view) string columns. `path` is a local path or
+/// an object storage URL (streamed, never copied); `name`, when given, names the file in the
+/// accounting instead.
 #[pyfunction]
 #[pyo3(signature = (path, file_index, seed, opts=None, bucket_secs=60, name=None))]
 fn file_partial(
@@ -501,7 +515,11 @@ fn file_partial(
     let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
     let df = py
         .detach(|| -> blastradius::Result<DataFrame> {
-            let (inputs, errors) = discover(std::slice::from_ref(&path));
+            // An object the driver listed is read as it is, without listing it again.
+            let (inputs, errors) = match path.to_str().filter(|p| blastradius::store::is_url(p)) {
+                Some(url) => (vec![Input::Object { url: url.to_string(), size: None, from_walk: false }], Vec::new()),
+                None => discover(std::slice::from_ref(&path)),
+            };
             let mut partial = match (inputs.first(), errors.first()) {
                 (Some(input), _) => state::file_partial(input, &opts, &NoProgress, bucket_ns, seed)?,
                 (None, e) => state::FilePartial {
@@ -582,6 +600,22 @@ fn check_bucket(secs: i128) -> PyResult<i64> {
         .map_err(PyValueError::new_err)
 }
 
+/// Expands paths and object storage URLs into the inputs to read, pruned by the options'
+/// `since`/`until` as the core prunes them: (inputs by name, paths that could not be read or
+/// listed with why, objects/files/day folders pruned).
+#[pyfunction]
+#[pyo3(signature = (paths, opts=None))]
+#[allow(clippy::type_complexity, reason = "a plain tuple for Python")]
+fn list_inputs(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    opts: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Vec<String>, Vec<(String, String)>, u64)> {
+    let opts = options(opts)?;
+    let found = py.detach(|| blastradius::ingest::discover_in(&paths, &opts));
+    Ok((found.inputs.iter().map(Input::display).collect(), found.errors, found.pruned))
+}
+
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -606,5 +640,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(duration_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
     Ok(())
 }
