@@ -298,12 +298,13 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "\n## Input accounting\n");
     let _ = writeln!(
         s,
-        "{} files, {} lines = {} events + {} rejected + {} duplicates.\n",
+        "{} files, {} lines = {} events + {} rejected + {} duplicates{}.\n",
         thousands(a.files.len() as u64),
         thousands(a.lines),
         thousands(a.events),
         thousands(a.rejected),
-        thousands(a.duplicates)
+        thousands(a.duplicates),
+        window_note(a)
     );
     let _ = writeln!(
         s,
@@ -383,4 +384,16 @@ fn code_block(text: &str) -> String {
 
 fn thousands(n: u64) -> String {
     super::html::thousands(n)
+}
+
+/// The part of the accounting sentence about the `--since`/`--until` window (empty without one).
+fn window_note(a: &crate::ingest::Accounting) -> String {
+    if a.filtered == 0 && a.pruned == 0 {
+        return String::new();
+    }
+    format!(
+        " + {} events outside the --since/--until window ({} objects, files or day folders outside it not read)",
+        thousands(a.filtered),
+        thousands(a.pruned)
+    )
 }
