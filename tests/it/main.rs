@@ -44,7 +44,7 @@ pub fn read(paths: &[PathBuf], opts: &IngestOptions) -> (polars::prelude::DataFr
 
 /// Checks the accounting invariant and returns the accounting.
 pub fn balanced(acc: Accounting) -> Accounting {
-    assert!(acc.balanced(), "lines != events + rejected + duplicates: {acc:#?}");
+    assert!(acc.balanced(), "lines != events + rejected + duplicates + filtered: {acc:#?}");
     acc
 }
 
