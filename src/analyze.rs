@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cohorts::CohortTable;
 use crate::frame::{EventCollector, ParquetSink};
-use crate::ingest::{self, discover, Accounting, FileAccount, IngestOptions, Input, Progress};
+use crate::ingest::{self, Accounting, FileAccount, IngestOptions, Input, Progress};
 use crate::rates::{RatesCollector, RatesTable};
 use crate::report::model::SourceCounts;
 use crate::report::{Meta, Report};
@@ -87,14 +87,21 @@ impl Default for Method {
     }
 }
 
-/// Expands paths into inputs; the paths that cannot be read at all become failed files.
-pub fn inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileAccount>) {
-    let (inputs, errors) = discover(paths);
-    let failed = errors
+/// Expands paths and URLs into inputs (listing prefixes, pruning by the options' time window);
+/// the paths that cannot be read at all become failed files.
+pub fn inputs(paths: &[PathBuf], opts: &IngestOptions) -> (Vec<Input>, Vec<FileAccount>) {
+    inputs_pruned(paths, opts).0
+}
+
+/// [`inputs`], with the number of objects, files and day folders the time window pruned.
+pub fn inputs_pruned(paths: &[PathBuf], opts: &IngestOptions) -> ((Vec<Input>, Vec<FileAccount>), u64) {
+    let d = ingest::discover_in(paths, opts);
+    let failed = d
+        .errors
         .into_iter()
         .map(|(file, e)| FileAccount { file, error: Some(format!("cannot read: {e}")), ..Default::default() })
         .collect();
-    (inputs, failed)
+    ((d.inputs, failed), d.pruned)
 }
 
 /// What the timeline says of its input: the accounting's totals, unreadable paths among the files.
@@ -105,11 +112,18 @@ pub fn summary(acc: &Accounting, unreadable: usize) -> InputSummary {
         events: acc.events,
         rejected: acc.rejected,
         duplicates: acc.duplicates,
+        filtered: acc.filtered,
     }
 }
 
-/// The name of an incident: the first input's directory (or file) name.
+/// The name of an incident: the first input's directory (or file) name; for a URL, its
+/// prefix's last segment (`s3://logs/zone/20251118/` is `20251118`), else the bucket.
 pub fn incident_name(paths: &[PathBuf]) -> String {
+    if let Some(url) = paths.first().and_then(|p| p.to_str()).filter(|p| crate::store::is_url(p)) {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let path = rest.split(['?', '#']).next().unwrap_or(rest);
+        return path.split('/').rfind(|s| !s.is_empty()).unwrap_or("incident").to_string();
+    }
     paths
         .first()
         .and_then(|p| p.canonicalize().ok())
@@ -149,9 +163,10 @@ pub fn analyze(
     meta: Meta,
 ) -> Result<Analysis> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let (inputs, unreadable) = inputs(paths);
+    let ((inputs, unreadable), pruned) = inputs_pruned(paths, opts);
     let events_path = out.join("events.parquet");
     let (table, cohorts, sources, accounting) = read(&inputs, &events_path, method, opts, progress)?;
+    let accounting = Accounting { pruned, ..accounting };
     if accounting.events == 0 {
         let _ = std::fs::remove_file(&events_path);
         let _ = std::fs::remove_dir(out); // only when empty

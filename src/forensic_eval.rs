@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::ingest::{discover, IngestOptions, NoProgress};
 use crate::simulate::SimOptions;
-use crate::timeline::model::{Incident, InputSummary};
+use crate::timeline::model::Incident;
 use crate::timeline::{Params, Timeline};
 
 /// One scenario run: the truth and the analysis with cohorts.
@@ -22,13 +22,7 @@ pub fn evaluate_cohorts(opts: &SimOptions, dir: &Path, params: &Params) -> crate
     let truth = crate::simulate::simulate(opts, dir)?;
     let (inputs, _) = discover(&[dir.join("logs")]);
     let (rates, cohorts, acc) = crate::cohorts::compute(&inputs, &IngestOptions::default(), &NoProgress, 60)?;
-    let input = InputSummary {
-        files: acc.files.len() as u64,
-        lines: acc.lines,
-        events: acc.events,
-        rejected: acc.rejected,
-        duplicates: acc.duplicates,
-    };
+    let input = crate::analyze::summary(&acc, 0);
     let mut found = crate::timeline::build(&rates, input, params);
     crate::cohorts::analysis::attach(&mut found, &cohorts);
     Ok(CohortRun { truth, found })

@@ -37,6 +37,7 @@ pub mod report;
 pub mod schema;
 pub mod signatures;
 pub mod simulate;
+pub mod store;
 pub mod text;
 pub mod timeline;
 pub mod vocab;

@@ -10,7 +10,17 @@ interface without copies, and the GIL is released while the core works.
 >>> tl.incidents.select("id", "attribution", "onset", "recovery")  # doctest: +SKIP
 
 Every function that reads also accounts for every input line: lines read = events + rejected
-+ duplicates (see :class:`Accounting`). Nothing readable raises :class:`InputError`; with
++ duplicates + filtered (see :class:`Accounting`).
+
+Paths may be object storage URLs (``s3://bucket/prefix/``, ``r2://``, ``gs://``, ``az://``,
+``https://``), read as streams by the core. ``since`` and ``until`` (RFC 3339 strings or
+datetimes, naive ones taken as UTC) read only a time window: day folders and Logpush objects
+named for other times are never listed or downloaded, and events outside it are counted as
+``filtered``. ``storage`` sets ``endpoint``, ``region``, ``retries`` and any ``object_store``
+option (``aws_access_key_id``, ``google_service_account``, ``azure_storage_account_key``...);
+credentials otherwise come from each provider's environment and files.
+
+>>> tl = br.timeline("s3://logs/zone/", since="2025-11-18T11:00Z", until="2025-11-18T17:00Z")  # doctest: +SKIP Nothing readable raises :class:`InputError`; with
 ``strict=True`` so does the first rejected line, naming its file and line.
 """
 
@@ -101,6 +111,7 @@ class FileAccount:
     events: int = 0
     rejected: int = 0
     duplicates: int = 0
+    filtered: int = 0
     error: Optional[str] = None
     note: Optional[str] = None
     not_a_log: bool = False
@@ -110,7 +121,9 @@ class FileAccount:
 
 @dataclass(frozen=True)
 class Accounting:
-    """Where every input line went: ``lines == events + rejected + duplicates``.
+    """Where every input line went: ``lines == events + rejected + duplicates + filtered``
+    (``filtered``: events outside ``since``/``until``; ``pruned``: objects, files and day
+    folders outside the window that were not read).
 
     >>> acc = br.read_events("samples/nov18/logs", with_accounting=True)[1]  # doctest: +SKIP
     >>> acc.balanced, acc.lines, acc.events, acc.rejected, acc.duplicates  # doctest: +SKIP
@@ -122,6 +135,8 @@ class Accounting:
     events: int = 0
     rejected: int = 0
     duplicates: int = 0
+    filtered: int = 0
+    pruned: int = 0
     files: List[FileAccount] = field(default_factory=list)
     reject_kinds: Dict[str, int] = field(default_factory=dict)
     rejects: List[Reject] = field(default_factory=list)
@@ -130,9 +145,9 @@ class Accounting:
 
     @property
     def balanced(self) -> bool:
-        """Whether lines read = events + rejected + duplicates, in total and per file."""
-        return self.lines == self.events + self.rejected + self.duplicates and all(
-            f.lines == f.events + f.rejected + f.duplicates for f in self.files)
+        """Whether lines read = events + rejected + duplicates + filtered, in total and per file."""
+        return self.lines == self.events + self.rejected + self.duplicates + self.filtered and all(
+            f.lines == f.events + f.rejected + f.duplicates + f.filtered for f in self.files)
 
     @classmethod
     def from_json(cls, text: str) -> "Accounting":
@@ -143,6 +158,8 @@ class Accounting:
             events=d.get("events", 0),
             rejected=d.get("rejected", 0),
             duplicates=d.get("duplicates", 0),
+            filtered=d.get("filtered", 0),
+            pruned=d.get("pruned", 0),
             files=[_record(FileAccount, f) for f in d.get("files", [])],
             reject_kinds=dict(d.get("reject_kinds", {})),
             rejects=[_record(Reject, r) for r in d.get("rejects", [])],
@@ -154,9 +171,13 @@ class Accounting:
         """Why a run produced no events, file by file."""
         reasons = [f"{f.file}: {f.error or f.note}" for f in self.files if f.error or f.note]
         if not self.files:
+            if self.pruned:
+                return f"no input files in the since/until window ({self.pruned} outside it were not read)"
             return "no input files"
         if self.lines > 0:
             reasons.append(f"{self.lines} lines read, {self.rejected} rejected, {self.duplicates} duplicates")
+        if self.filtered > 0:
+            reasons.append(f"{self.filtered} events outside the since/until window")
         return "; ".join(reasons) if reasons else "the inputs are empty"
 
 
@@ -169,14 +190,37 @@ def _paths(paths: PathArg) -> List[str]:
     return out
 
 
+TimeArg = Union[str, "datetime.datetime", None]
+
+
+def _time(v: TimeArg, what: str) -> Optional[str]:
+    """A ``since``/``until`` value as the core parses it (naive datetimes are UTC)."""
+    import datetime as dt
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)).isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, str):
+        return v
+    raise TypeError(f"{what} must be a string or a datetime, not {type(v).__name__}")
+
+
 def _opts(format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
           keep_secrets: bool = False, threads: int = 0, max_line_bytes: Optional[int] = None,
           max_record_bytes: Optional[int] = None, max_file_bytes: Optional[int] = None,
-          chunk_bytes: Optional[int] = None) -> Dict[str, Any]:
+          chunk_bytes: Optional[int] = None, since: TimeArg = None, until: TimeArg = None,
+          storage: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    store = dict(storage or {})
+    endpoint, region, retries = store.pop("endpoint", None), store.pop("region", None), store.pop("retries", None)
     return {
         "format": format, "log_format": log_format, "dedup": dedup, "keep_secrets": keep_secrets,
         "threads": threads, "max_line_bytes": max_line_bytes, "max_record_bytes": max_record_bytes,
         "max_file_bytes": max_file_bytes, "chunk_bytes": chunk_bytes,
+        "since": _time(since, "since"), "until": _time(until, "until"),
+        "endpoint": endpoint, "region": region, "retries": retries,
+        "storage_options": {str(k): str(v) for k, v in store.items()} or None,
     }
 
 
@@ -201,7 +245,7 @@ def read_events(paths: PathArg, format: Optional[str] = None, *, log_format: Opt
                 dedup: bool = True, keep_secrets: bool = False, classify: bool = False,
                 strict: bool = False, threads: int = 0, max_line_bytes: Optional[int] = None,
                 max_record_bytes: Optional[int] = None, with_accounting: bool = False,
-                ) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
+                since: TimeArg = None, until: TimeArg = None, storage: Optional[Dict[str, Any]] = None) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
     """Reads files or directories into one event frame (one row per event).
 
     ``format`` forces an input format (``logpush``, ``cloudfront``, ``har``...; detected per
@@ -211,7 +255,8 @@ def read_events(paths: PathArg, format: Optional[str] = None, *, log_format: Opt
     >>> df = br.read_events("samples/nov18/logs")                      # doctest: +SKIP
     >>> df.group_by("pop").agg(pl.len()).sort("len", descending=True)  # doctest: +SKIP
     """
-    opts = _opts(format, log_format, dedup, keep_secrets, threads, max_line_bytes, max_record_bytes)
+    opts = _opts(format, log_format, dedup, keep_secrets, threads, max_line_bytes, max_record_bytes,
+                 since=since, until=until, storage=storage)
     stream, acc_json = _core.read_events(_paths(paths), opts, classify)
     acc = _check(Accounting.from_json(acc_json), strict)
     df = _frame(stream)
@@ -253,14 +298,16 @@ class EventBatches:
 
 def iter_events(paths: PathArg, format: Optional[str] = None, *, log_format: Optional[str] = None,
                 dedup: bool = True, keep_secrets: bool = False, strict: bool = False,
-                threads: int = 0, chunk_bytes: Optional[int] = None) -> EventBatches:
+                threads: int = 0, chunk_bytes: Optional[int] = None,
+                since: TimeArg = None, until: TimeArg = None, storage: Optional[Dict[str, Any]] = None) -> EventBatches:
     """Like :func:`read_events`, but yields one frame per chunk of input, in bounded memory.
 
     >>> batches = br.iter_events("big-bucket/", chunk_bytes=64 << 20)            # doctest: +SKIP
     >>> per_pop = pl.concat(b.group_by("pop").agg(pl.len()) for b in batches)     # doctest: +SKIP
     >>> per_pop.group_by("pop").agg(pl.col("len").sum())                          # doctest: +SKIP
     """
-    opts = _opts(format, log_format, dedup, keep_secrets, threads, chunk_bytes=chunk_bytes)
+    opts = _opts(format, log_format, dedup, keep_secrets, threads, chunk_bytes=chunk_bytes,
+                 since=since, until=until, storage=storage)
     return EventBatches(_core.iter_events(_paths(paths), opts), strict)
 
 
@@ -284,7 +331,8 @@ def _bucket(v: Union[int, str]) -> int:
 def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = False,
           format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
           strict: bool = False, threads: int = 0,
-          with_accounting: bool = False) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
+          with_accounting: bool = False,
+          since: TimeArg = None, until: TimeArg = None, storage: Optional[Dict[str, Any]] = None) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
     """Requests and errors per bucket × POP (× host): the table an SRE looks at first.
 
     Columns: ``bucket`` (UTC), ``pop``, [``host``], ``requests``, ``status_5xx``, ``edge_5xx``,
@@ -294,7 +342,8 @@ def rates(paths: PathArg, bucket: Union[int, str] = "1m", *, by_host: bool = Fal
     >>> r = br.rates("samples/nov18/logs", "1m")                                # doctest: +SKIP
     >>> r.with_columns(rate=pl.col("status_5xx") / pl.col("requests"))         # doctest: +SKIP
     """
-    stream, acc_json = _core.rates(_paths(paths), _opts(format, log_format, dedup, threads=threads),
+    stream, acc_json = _core.rates(_paths(paths), _opts(format, log_format, dedup, threads=threads, since=since,
+                                                        until=until, storage=storage),
                                    _bucket(bucket), by_host)
     acc = _check(Accounting.from_json(acc_json), strict)
     df = _frame(stream)
@@ -492,7 +541,8 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
              min_excess: float = 0.01, min_failing: Union[int, str] = "3m",
              format: Optional[str] = None, log_format: Optional[str] = None, dedup: bool = True,
              strict: bool = False, threads: int = 0, accounting: Optional[Accounting] = None,
-             baseline: Optional[Union[str, Tuple[Any, Any]]] = None) -> Timeline:
+             baseline: Optional[Union[str, Tuple[Any, Any]]] = None,
+             since: TimeArg = None, until: TimeArg = None, storage: Optional[Dict[str, Any]] = None) -> Timeline:
     """Reconstructs the timeline per POP and region: onset, peak, recovery, flapping and its
     period, propagation from the epicenter, and edge-versus-origin attribution.
 
@@ -512,7 +562,8 @@ def timeline(source: Union[PathArg, pl.DataFrame, Any], *, bucket: Optional[Unio
     frame = _as_frame(source)
     if frame is None:
         secs = given or 60
-        doc, acc_json = _core.timeline_of_paths(_paths(source), _opts(format, log_format, dedup, threads=threads),
+        opts = _opts(format, log_format, dedup, threads=threads, since=since, until=until, storage=storage)
+        doc, acc_json = _core.timeline_of_paths(_paths(source), opts,
                                                 secs, min_excess, fail, _period(baseline))
         acc = _check(Accounting.from_json(acc_json), strict)
         return Timeline(json.loads(doc), acc)
@@ -550,7 +601,8 @@ _CLASSIFIED: Dict[str, Any] = {
 def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: int = 3,
              oauth_window: Union[int, str] = "60s", format: Optional[str] = None,
              log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False,
-             with_accounting: bool = False) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
+             with_accounting: bool = False,
+             since: TimeArg = None, until: TimeArg = None, storage: Optional[Dict[str, Any]] = None) -> Union[pl.DataFrame, Tuple[pl.DataFrame, Accounting]]:
     """One row per event with its failure signature and the evidence for it (the rows of
     ``blastradius classify``): ``file``, ``line`` or ``entry``, ``time``, ``pop``, ``host``,
     ``status``, ``request_id``, ``signature``, ``evidence``, and for user-side failures the
@@ -558,7 +610,8 @@ def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: 
 
     >>> br.classify("captures/", failures_only=True).group_by("signature").len()  # doctest: +SKIP
     """
-    rows, acc_json = _core.classify(_paths(paths), _opts(format, log_format, keep_secrets=keep_secrets),
+    rows, acc_json = _core.classify(_paths(paths), _opts(format, log_format, keep_secrets=keep_secrets,
+                                                         since=since, until=until, storage=storage),
                                     failures_only, oauth_round_trips, _seconds(oauth_window, "oauth_window"))
     acc = _check(Accounting.from_json(acc_json), strict)
     if rows:
@@ -589,7 +642,8 @@ def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: U
            min_excess: float = 0.01, min_failing: Union[int, str] = "3m", format: Optional[str] = None,
            log_format: Optional[str] = None, keep_secrets: bool = False, strict: bool = False,
            baseline: Optional[Union[str, Tuple[Any, Any]]] = None,
-           changes: Optional[Union[str, "os.PathLike[str]"]] = None) -> Accounting:
+           changes: Optional[Union[str, "os.PathLike[str]"]] = None,
+           since: TimeArg = None, until: TimeArg = None, storage: Optional[Dict[str, Any]] = None) -> Accounting:
     """Writes the incident report directory (report.html, report.md, timeline.json,
     events.parquet, accounting.json, SVG charts), as ``blastradius analyze --out``; with
     ``changes`` (a CSV, JSON or audit-log file) the changes are placed against each incident.
@@ -597,7 +651,8 @@ def report(paths: PathArg, out_dir: Union[str, "os.PathLike[str]"], *, bucket: U
     >>> br.report("samples/nov18", "reports/nov18")    # doctest: +SKIP
     """
     written, acc_json = _core.report(_paths(paths), os.fspath(out_dir),
-                                     _opts(format, log_format, keep_secrets=keep_secrets),
+                                     _opts(format, log_format, keep_secrets=keep_secrets, since=since,
+                                           until=until, storage=storage),
                                      _bucket(bucket), min_excess, _seconds(min_failing, "min_failing"),
                                      f"blastradius.report({_paths(paths)!r}, {os.fspath(out_dir)!r})",
                                      _period(baseline), None if changes is None else os.fspath(changes))

@@ -21,23 +21,27 @@ merged rows to the same timeline function the CLI uses, so the answer equals
 >>> tl = brs.analyze(session, ["samples/nov18/logs"])                      # doctest: +SKIP
 >>> tl.incidents.select("id", "attribution", "onset", "recovery")          # doctest: +SKIP
 
-Paths are listed on the driver (directories and URL prefixes are walked); each task reads its
-files from a path every executor can open (a shared file system or a mount of the bucket). URLs
-with a scheme (``s3://``, ``gs://``, ``abfs://``...) are listed and fetched through ``fsspec``
-(with the scheme's driver installed): the task copies each object into a temporary local file,
-reads it and deletes it; the accounting names the file by its URL.
+Paths are listed on the driver by the core, as the CLI lists them (directories walked, URL
+prefixes listed folder by folder); each task then reads its files from a path every executor can
+open (a shared file system), or its objects straight from object storage (``s3://``, ``r2://``,
+``gs://``, ``az://``, ``abfs://``, ``https://``) as streams, with no temporary copy: a cluster
+needs only the wheel and the provider's credentials (its environment or files on every
+executor, or ``storage={...}``). ``since``/``until`` prune day folders and Logpush objects by
+name on the driver, before any task starts, and filter events in the tasks; the accounting names
+each object by its URL.
+
+>>> tl = brs.analyze(session, "s3://logs/zone/", since="2025-11-18T11:00Z",    # doctest: +SKIP
+...                  until="2025-11-18T17:00Z", partitions=64)
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
-import tempfile
-from typing import Any, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
-from . import Accounting, InputError, Timeline, _check, _core, _bucket, _opts, _seconds
+from . import Accounting, InputError, TimeArg, Timeline, _check, _core, _bucket, _opts, _seconds
 
 #: The counts of the exchange frame (after kind, file_index, key, bucket, pop, host).
 COUNT_COLUMNS: List[str] = [
@@ -60,62 +64,22 @@ SCHEMA: str = ", ".join(
 )
 
 
-def list_files(paths: Union[str, Sequence[str]]) -> List[str]:
-    """The files under ``paths``, sorted: local directories are walked, and so are URL prefixes
-    (``s3://bucket/20251118/``) through ``fsspec`` when it is installed.
+def list_files(paths: Union[str, Sequence[str]], *, since: TimeArg = None, until: TimeArg = None,
+               storage: Optional[Dict[str, Any]] = None) -> List[str]:
+    """The files and objects under ``paths``, as the core lists them: local directories walked
+    in name order, URL prefixes (``s3://bucket/zone/``) listed, day folders and Logpush names
+    outside ``since``/``until`` left out. A path that cannot be read or listed is kept, so that
+    its task accounts for it as a failed file.
 
-    >>> brs.list_files(["samples/nov18/logs", "s3://logs/20251118/"])        # doctest: +SKIP
+    >>> brs.list_files(["samples/nov18/logs", "s3://logs/zone/"], since="2025-11-18")  # doctest: +SKIP
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    out: List[str] = []
-    for p in paths:
-        p = os.fspath(p)
-        if "://" in p and not p.startswith("file://"):
-            out.extend(_list_remote(p))
-            continue
-        p = p[len("file://"):] if p.startswith("file://") else p
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                out.extend(os.path.join(root, f) for f in sorted(files))
-        else:
-            out.append(p)
-    return out
-
-
-def _fsspec() -> Any:
-    try:
-        import fsspec
-    except ImportError as e:
-        raise ImportError("reading URLs (s3://, gs://, abfs://...) needs fsspec and the scheme's "
-                          "driver: pip install fsspec s3fs (or gcsfs, adlfs)") from e
-    return fsspec
-
-
-def _list_remote(url: str) -> List[str]:
-    """The objects under a URL prefix, or the URL itself when it names one object."""
-    fs, root = _fsspec().core.url_to_fs(url)
-    if not fs.isdir(root):
-        return [url]
-    return [fs.unstrip_protocol(f) for f in sorted(fs.find(root))]
-
-
-@contextlib.contextmanager
-def _local_copy(path: str) -> Iterator[str]:
-    """A local path for ``path``: the path itself, or for a URL a temporary copy of the object,
-    removed afterwards."""
-    if "://" not in path:
-        yield path
-        return
-    fs, remote = _fsspec().core.url_to_fs(path)
-    fd, local = tempfile.mkstemp(suffix="-" + os.path.basename(remote))
-    os.close(fd)
-    try:
-        fs.get(remote, local)
-        yield local
-    finally:
-        os.unlink(local)
+    local = [p[len("file://"):] if p.startswith("file://") else p for p in map(os.fspath, paths)]
+    if not local:
+        return []
+    names, errors, _pruned = _core.list_inputs(local, _opts(since=since, until=until, storage=storage))
+    return list(names) + [path for path, _ in errors]
 
 
 def _partials(seed: int, opts: dict, bucket_secs: int):
@@ -125,8 +89,8 @@ def _partials(seed: int, opts: dict, bucket_secs: int):
         target = None
         for b in batches:
             for idx, path in zip(b.column("file_index").to_pylist(), b.column("path").to_pylist()):
-                with _local_copy(path) as local:
-                    table = pa.table(_core.file_partial(local, idx, seed, opts, bucket_secs, path))
+                # Objects are streamed from their store by the core: no temporary copy.
+                table = pa.table(_core.file_partial(path, idx, seed, opts, bucket_secs))
                 if target is None:
                     target = pa.schema([pa.field(f.name, pa.string() if pa.types.is_large_string(f.type)
                                                  or pa.types.is_string_view(f.type) else f.type)
@@ -138,19 +102,20 @@ def _partials(seed: int, opts: dict, bucket_secs: int):
 
 def partials(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, str] = "1m",
              partitions: Optional[int] = None, seed: Optional[int] = None, format: Optional[str] = None,
-             dedup: bool = True) -> Any:
+             dedup: bool = True, since: TimeArg = None, until: TimeArg = None,
+             storage: Optional[Dict[str, Any]] = None) -> Any:
     """The exchange frame of every file, as a Spark DataFrame (one task per partition of files).
 
     >>> parts = brs.partials(session, "samples/nov18/logs", partitions=4)          # doctest: +SKIP
     >>> parts.groupBy("kind").count().show()                                       # doctest: +SKIP
     """
-    files = list_files(paths)
+    files = list_files(paths, since=since, until=until, storage=storage)
     if not files:
         raise InputError(f"nothing could be read: no files under {paths!r}")
     seed = random.getrandbits(63) if seed is None else seed
     n = partitions or min(len(files), max(1, spark.sparkContext.defaultParallelism) * 4)
     listing = spark.createDataFrame(list(enumerate(files)), "file_index long, path string").repartition(n)
-    opts = _opts(format, dedup=dedup, threads=1)
+    opts = _opts(format, dedup=dedup, threads=1, since=since, until=until, storage=storage)
     return listing.mapInArrow(_partials(seed, opts, _bucket(bucket)), SCHEMA)
 
 
@@ -200,7 +165,8 @@ def _arrow(df: Any) -> Optional[Any]:
 def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, str] = "1m",
             min_excess: float = 0.01, min_failing: Union[int, str] = "3m", partitions: Optional[int] = None,
             format: Optional[str] = None, dedup: bool = True, strict: bool = False,
-            seed: Optional[int] = None, cohorts: bool = False) -> Timeline:
+            seed: Optional[int] = None, cohorts: bool = False, since: TimeArg = None, until: TimeArg = None,
+            storage: Optional[Dict[str, Any]] = None) -> Timeline:
     """Reads every file under ``paths`` on the cluster and reconstructs the timeline.
 
     The answer is the CLI's (``blastradius timeline``) on the same files: same incidents, POPs,
@@ -219,7 +185,7 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
 
     secs = _bucket(bucket)
     parts = partials(spark, paths, bucket=secs, partitions=partitions, seed=seed, format=format,
-                     dedup=dedup).persist()
+                     dedup=dedup, since=since, until=until, storage=storage).persist()
     try:
         sums = [F.sum(c).alias(c) for c in COUNT_COLUMNS]
         times = [(F.min if c.startswith("first") else F.max)(c).alias(c) for c in TIME_COLUMNS]

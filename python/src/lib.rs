@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use blastradius::analyze::{analyze, incident_name, inputs, summary, Method};
-use blastradius::ingest::{discover, Accounting, FileAccount, IngestOptions, NoProgress};
+use blastradius::ingest::{discover, Accounting, FileAccount, IngestOptions, Input, NoProgress};
 use blastradius::rates::{state, RatesTable};
 use blastradius::report::Meta;
 use blastradius::timeline::{self, model::InputSummary};
@@ -151,6 +151,18 @@ fn options(d: Option<&Bound<'_, PyDict>>) -> PyResult<IngestOptions> {
     if let Some(v) = get::<usize>(d, "max_reject_records")? {
         o.max_reject_records = v;
     }
+    let time = |key: &str| -> PyResult<Option<i64>> {
+        get::<String>(d, key)?
+            .map(|t| blastradius::ingest::parse_time(&t).map_err(|e| PyValueError::new_err(format!("{key}: {e}"))))
+            .transpose()
+    };
+    o.window = blastradius::ingest::Window { since: time("since")?, until: time("until")? };
+    o.store.endpoint = get::<String>(d, "endpoint")?;
+    o.store.region = get::<String>(d, "region")?;
+    o.store.retries = get::<usize>(d, "retries")?.unwrap_or(0);
+    if let Some(extra) = get::<std::collections::BTreeMap<String, String>>(d, "storage_options")? {
+        o.store.options = extra.into_iter().collect();
+    }
     o.validate().map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(o)
 }
@@ -179,7 +191,7 @@ fn read_events(
     window_secs: i64,
 ) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(&paths);
+    let (inputs, unreadable) = inputs(&paths, &opts);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             if classify {
@@ -266,7 +278,7 @@ impl EventBatches {
 #[pyo3(signature = (paths, opts=None))]
 fn iter_events(paths: Vec<PathBuf>, opts: Option<&Bound<'_, PyDict>>) -> PyResult<EventBatches> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(&paths);
+    let (inputs, unreadable) = inputs(&paths, &opts);
     let (tx, rx) = bounded::<Batch>(2);
     std::thread::spawn(move || {
         let result = blastradius::ingest::run(
@@ -296,7 +308,7 @@ fn rates(
     by_host: bool,
 ) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(&paths);
+    let (inputs, unreadable) = inputs(&paths, &opts);
     let (df, acc) = py
         .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, bucket_secs, by_host)?;
@@ -320,7 +332,7 @@ fn timeline_of_paths(
 ) -> PyResult<(Option<String>, String)> {
     let opts = options(opts)?;
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
-    let (inputs, unreadable) = inputs(&paths);
+    let (inputs, unreadable) = inputs(&paths, &opts);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
         .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
@@ -359,10 +371,10 @@ fn timeline_of_frame(
             _ => state::table_from_frame(&df, bucket_ns)?,
         };
         let input = if let Some((files, lines, events, rejected, duplicates)) = input {
-            InputSummary { files, lines, events, rejected, duplicates }
+            InputSummary { files, lines, events, rejected, duplicates, filtered: 0 }
         } else {
             let n = table.total().requests;
-            InputSummary { files: 0, lines: n, events: n, rejected: 0, duplicates: 0 }
+            InputSummary { files: 0, lines: n, events: n, rejected: 0, duplicates: 0, filtered: 0 }
         };
         to_json(&timeline::build(&table, input, m.params()))
     })
@@ -382,7 +394,7 @@ fn classify(
     window_secs: i64,
 ) -> PyResult<(String, String)> {
     let opts = options(opts)?;
-    let (inputs, unreadable) = inputs(&paths);
+    let (inputs, unreadable) = inputs(&paths, &opts);
     let (rows, acc) = py
         .detach(|| -> blastradius::Result<(String, Accounting)> {
             let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
@@ -456,8 +468,9 @@ fn report(
 }
 
 /// One file's partial state for a distributed run (the exchange frame of
-/// `blastradius::rates::state`), with plain (not view) string columns. `name` is the file's name
-/// in the accounting when `path` is a local copy of it (an object fetched from a bucket).
+/// `blastradius::rates::state`), with plain (not view) string columns. `path` is a local path or
+/// an object storage URL (streamed, never copied); `name`, when given, names the file in the
+/// accounting instead.
 #[pyfunction]
 #[pyo3(signature = (path, file_index, seed, opts=None, bucket_secs=60, name=None))]
 fn file_partial(
@@ -473,7 +486,11 @@ fn file_partial(
     let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
     let df = py
         .detach(|| -> blastradius::Result<DataFrame> {
-            let (inputs, errors) = discover(std::slice::from_ref(&path));
+            // An object the driver listed is read as it is, without listing it again.
+            let (inputs, errors) = match path.to_str().filter(|p| blastradius::store::is_url(p)) {
+                Some(url) => (vec![Input::Object { url: url.to_string(), size: None, from_walk: false }], Vec::new()),
+                None => discover(std::slice::from_ref(&path)),
+            };
             let mut partial = match (inputs.first(), errors.first()) {
                 (Some(input), _) => state::file_partial(input, &opts, &NoProgress, bucket_ns, seed)?,
                 (None, e) => state::FilePartial {
@@ -574,7 +591,7 @@ fn cohorts_of_paths(
     if let Some(path) = changes {
         m = m.with_changes(blastradius::changes::read(&path).map_err(err)?);
     }
-    let (inputs, unreadable) = inputs(&paths);
+    let (inputs, unreadable) = inputs(&paths, &opts);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
         .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
@@ -605,7 +622,10 @@ fn file_cohorts(
     blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)?;
     let df = py
         .detach(|| -> blastradius::Result<DataFrame> {
-            let (inputs, _) = discover(std::slice::from_ref(&path));
+            let (inputs, _) = match path.to_str().filter(|p| blastradius::store::is_url(p)) {
+                Some(url) => (vec![Input::Object { url: url.to_string(), size: None, from_walk: false }], Vec::new()),
+                None => discover(std::slice::from_ref(&path)),
+            };
             let (_, table, _) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, bucket_secs)?;
             let mut df = blastradius::cohorts::to_frame(&table)?;
             let n = df.height();
@@ -657,6 +677,22 @@ fn compare(a_name: &str, a_json: &str, b_name: &str, b_json: &str, format: &str)
     }
 }
 
+/// Expands paths and object storage URLs into the inputs to read, pruned by the options'
+/// `since`/`until` as the core prunes them: (inputs by name, paths that could not be read or
+/// listed with why, objects/files/day folders pruned).
+#[pyfunction]
+#[pyo3(signature = (paths, opts=None))]
+#[allow(clippy::type_complexity, reason = "a plain tuple for Python")]
+fn list_inputs(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    opts: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Vec<String>, Vec<(String, String)>, u64)> {
+    let opts = options(opts)?;
+    let found = py.detach(|| blastradius::ingest::discover_in(&paths, &opts));
+    Ok((found.inputs.iter().map(Input::display).collect(), found.errors, found.pruned))
+}
+
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -687,5 +723,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(file_cohorts, m)?)?;
     m.add_function(wrap_pyfunction!(attach_cohorts, m)?)?;
+    m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
     Ok(())
 }

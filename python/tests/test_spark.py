@@ -108,34 +108,22 @@ def test_without_deduplication_no_keys_cross_the_shuffle(spark, cli: str) -> Non
     assert brs.analyze(spark, LOGS, dedup=False, partitions=3).to_dict() == expected
 
 
-def test_object_storage_prefixes_are_listed_and_read_like_local_files() -> None:
-    """A task reads `s3://`-style URLs through fsspec (its in-memory file system here): the
-    prefix lists the same objects, and each object's partial equals the local file's."""
-    fsspec = pytest.importorskip("fsspec")
-    import pyarrow as pa
+def test_spark_tasks_read_objects_straight_from_s3_with_a_window(spark, s3, cli: str) -> None:
+    """The driver lists the bucket with the window; each task streams its objects from the S3
+    server (no temporary copy, no fsspec): only the selected objects are downloaded, and the
+    answer is the CLI's on the local directory with the same window."""
+    from test_store import SINCE, UNTIL, URL, selected
 
-    local = brs.list_files(LOGS)
-    fs = fsspec.filesystem("memory")
-    for f in local:
-        fs.pipe(f"/bucket/logs/{os.path.relpath(f, LOGS)}", Path(f).read_bytes())
-    remote = brs.list_files("memory://bucket/logs/")
-    assert [u.split("bucket/logs/", 1)[-1] for u in remote] == [os.path.relpath(f, LOGS) for f in local]
-    assert all(u.startswith("memory://") for u in remote)
-
-    def run(files: list) -> pa.Table:
-        listing = pa.record_batch([pa.array(range(len(files)), pa.int64()), pa.array(files)],
-                                  names=["file_index", "path"])
-        task = brs._partials(7, br._opts(dedup=True, threads=1), 60)
-        return pa.Table.from_batches(list(task(iter([listing]))))
-
+    listed = brs.list_files(URL, since=SINCE, until=UNTIL, storage=s3.storage)
+    assert sorted(u.replace("s3://", "", 1) for u in listed) == selected(SINCE, UNTIL)
     before = set(os.listdir(tempfile.gettempdir()))
-    got, want = run(remote), run(local)
-    assert got.drop_columns(["account"]).equals(want.drop_columns(["account"]))
-    accounts = [json.loads(a) for a in got.column("account").to_pylist() if a is not None]
-    assert [a["file"] for a in accounts] == remote  # named by their URLs, not the local copies
-    assert [a["lines"] for a in accounts] == [json.loads(a)["lines"] for a in
-                                              want.column("account").to_pylist() if a is not None]
-    assert set(os.listdir(tempfile.gettempdir())) - before == set()  # fetched copies removed
+    mark = s3.mark()
+    tl = brs.analyze(spark, URL, since=SINCE, until=UNTIL, storage=s3.storage, partitions=5)
+    assert sorted(s3.object_gets(mark)) == selected(SINCE, UNTIL)
+    assert tl.to_dict() == cli_timeline(cli, "--since", SINCE, "--until", UNTIL, LOGS)
+    assert tl.accounting.balanced and tl.accounting.filtered > 0
+    assert all(f.file.startswith(URL) for f in tl.accounting.files)
+    assert set(os.listdir(tempfile.gettempdir())) - before == set()  # nothing copied
 
 
 def test_who_was_hit_on_the_cluster_equals_the_core(spark, cli: str, tmp_path: Path) -> None:

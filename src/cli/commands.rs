@@ -52,7 +52,7 @@ pub(super) fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet:
 fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut opts = a.read.options();
     opts.keep_rejected_lines = a.quarantine.is_some();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let mut quarantine = match &a.quarantine {
         Some(p) => Some(BufWriter::new(File::create(p).with_context(|| format!("creating {}", p.display()))?)),
@@ -109,7 +109,7 @@ fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyh
 
 fn rates_cmd(a: &RatesArgs) -> anyhow::Result<ExitCode> {
     let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let result = rates::compute(&inputs, &opts, &bar, a.bucket, a.by_host);
     bar.finish();
@@ -131,7 +131,7 @@ fn default_sample() -> PathBuf {
 
 fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
     let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let bar = print::Bar::new(ingest::source_size(&inputs), a.read.quiet);
     let result = rates::compute(&inputs, &opts, &bar, a.method.bucket, true);
     bar.finish();
@@ -174,7 +174,7 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         bail!("--format parquet needs an output file (-o FILE)");
     }
     let opts = a.read.options();
-    let (inputs, unreadable) = inputs(&a.paths);
+    let (inputs, unreadable) = inputs(&a.paths, &opts);
     let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
     let params = signatures::oauth_loop::LoopParams {
         round_trips: usize::try_from(a.oauth_round_trips).unwrap_or(3),
@@ -235,7 +235,9 @@ fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode
     let name = incident_name(&paths);
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&name));
     let opts = a.read.options();
-    let size = ingest::source_size(&discover(&paths).0);
+    // URLs are listed once, when read: the bar then has no total.
+    let local = !paths.iter().any(|p| p.to_str().is_some_and(blastradius::store::is_url));
+    let size = if local { ingest::source_size(&ingest::discover_in(&paths, &opts).inputs) } else { 0 };
     let bar = print::Bar::new(size, a.read.quiet);
     let result = analyze::analyze(&paths, &out, &a.method.method()?, &opts, &bar, meta(name));
     bar.finish();

@@ -23,7 +23,7 @@ fn analyse(
     read: &super::ReadArgs,
 ) -> anyhow::Result<(Option<Timeline>, blastradius::ingest::Accounting, Vec<blastradius::ingest::FileAccount>)> {
     let opts = read.options();
-    let (inputs, unreadable) = inputs(paths);
+    let (inputs, unreadable) = inputs(paths, &opts);
     let bar = print::Bar::new(blastradius::ingest::source_size(&inputs), read.quiet);
     let m = method.method()?;
     let result = blastradius::cohorts::compute(&inputs, &opts, &bar, m.bucket_secs());

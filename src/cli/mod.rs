@@ -128,6 +128,21 @@ pub struct ReadArgs {
     /// No progress bar and no accounting summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Read only events from this time on (RFC 3339, or `2025-11-18 11:20` in UTC): day
+    /// folders and Logpush objects or files named for earlier times are not read at all, and
+    /// earlier events are counted as filtered.
+    #[arg(long, value_name = "TIME", value_parser = blastradius::ingest::parse_time)]
+    pub since: Option<i64>,
+    /// Read only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = blastradius::ingest::parse_time)]
+    pub until: Option<i64>,
+    /// Object storage endpoint for s3:// and r2:// URLs (an S3-compatible server such as
+    /// `http://127.0.0.1:9000`), az:// (the blob endpoint) or gs:// (the API base URL).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// S3 region (default: `AWS_REGION` or the profile's; `auto` for r2://).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 impl ReadArgs {
@@ -141,6 +156,12 @@ impl ReadArgs {
             max_record_bytes: usize::try_from(self.max_record_bytes).unwrap_or(usize::MAX),
             keep_secrets: self.keep_secrets,
             log_format: self.log_format.clone(),
+            window: blastradius::ingest::Window { since: self.since, until: self.until },
+            store: blastradius::store::StoreOptions {
+                endpoint: self.endpoint.clone(),
+                region: self.region.clone(),
+                ..blastradius::store::StoreOptions::default()
+            },
             ..IngestOptions::default()
         }
     }
@@ -149,7 +170,8 @@ impl ReadArgs {
 /// `blastradius ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Files or directories (walked recursively); `-` reads stdin.
+    /// Files, directories (walked recursively) or object storage URLs (`s3://bucket/prefix/`,
+    /// `r2://`, `gs://`, `az://`, `https://`); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The Parquet file to write.
@@ -167,7 +189,8 @@ pub struct IngestArgs {
 /// `blastradius rates`.
 #[derive(Debug, Args)]
 pub struct RatesArgs {
-    /// Files or directories (walked recursively); `-` reads stdin.
+    /// Files, directories (walked recursively) or object storage URLs (`s3://bucket/prefix/`,
+    /// `r2://`, `gs://`, `az://`, `https://`); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Bucket width: 60s, 1m, 5m, 1h, or seconds.
@@ -238,7 +261,8 @@ impl MethodArgs {
 /// `blastradius classify`.
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// Files or directories (walked recursively); `-` reads stdin.
+    /// Files, directories (walked recursively) or object storage URLs (`s3://bucket/prefix/`,
+    /// `r2://`, `gs://`, `az://`, `https://`); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format: one JSON object per event, a terminal table, or Parquet (needs `-o`).
@@ -275,7 +299,8 @@ pub enum ClassifyFormat {
 /// `blastradius timeline`.
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
-    /// Files or directories (walked recursively); `-` reads stdin.
+    /// Files, directories (walked recursively) or object storage URLs (`s3://bucket/prefix/`,
+    /// `r2://`, `gs://`, `az://`, `https://`); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -355,7 +380,8 @@ pub struct BatchArgs {
 /// `blastradius analyze` and `blastradius report`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Files or directories (default: the bundled `samples/`).
+    /// Files, directories or object storage URLs (`s3://bucket/prefix/`, `r2://`, `gs://`,
+    /// `az://`, `https://`; default: the bundled `samples/`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Report directory (default: `reports/<name of the first input>`).

@@ -70,6 +70,13 @@ pub fn accounting(acc: &Accounting) {
         thousands(acc.rejected),
         thousands(acc.duplicates)
     );
+    if acc.filtered > 0 || acc.pruned > 0 {
+        eprintln!(
+            "(+ {} events outside --since/--until; {} objects, files or day folders outside it not read)",
+            thousands(acc.filtered),
+            thousands(acc.pruned)
+        );
+    }
     if acc.headers > 0 {
         eprintln!("(and {} header or comment lines, which are not records)", thousands(acc.headers));
     }

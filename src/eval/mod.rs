@@ -432,6 +432,7 @@ pub fn analyze(
         events: acc.events,
         rejected: acc.rejected,
         duplicates: acc.duplicates,
+        filtered: acc.filtered,
     };
     Ok((
         crate::timeline::build(&table, input, params),

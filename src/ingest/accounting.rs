@@ -26,6 +26,9 @@ pub struct FileAccount {
     pub rejected: u64,
     /// Lines whose request id had been seen before.
     pub duplicates: u64,
+    /// Events outside the `--since`/`--until` window, dropped (records without a time are kept).
+    #[serde(default)]
+    pub filtered: u64,
     /// Why the file could not be read (entirely), if so.
     pub error: Option<String>,
     /// A note that is not an error (an empty file; a file in a directory that fits no format).
@@ -48,7 +51,7 @@ pub struct RejectRecord {
     pub reason: String,
 }
 
-/// The accounting of a run: non-blank lines read = events + rejected + duplicates.
+/// The accounting of a run: non-blank lines read = events + rejected + duplicates + filtered.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Accounting {
     /// Input files, in reading order.
@@ -63,6 +66,10 @@ pub struct Accounting {
     pub rejected: u64,
     /// Duplicate lines dropped.
     pub duplicates: u64,
+    /// Events outside the `--since`/`--until` window, dropped.
+    pub filtered: u64,
+    /// Objects, files and day folders not read because their names lie outside the window.
+    pub pruned: u64,
     /// Rejections counted by kind.
     pub reject_kinds: BTreeMap<String, u64>,
     /// The first rejected lines, with file, line and reason (capped; all are counted).
@@ -74,10 +81,26 @@ pub struct Accounting {
 }
 
 impl Accounting {
-    /// Whether lines read = events + rejected + duplicates, in total and for every file.
+    /// Whether lines read = events + rejected + duplicates + filtered, in total and for every
+    /// file.
     pub fn balanced(&self) -> bool {
-        self.lines == self.events + self.rejected + self.duplicates
-            && self.files.iter().all(|f| f.lines == f.events + f.rejected + f.duplicates)
+        self.lines == self.events + self.rejected + self.duplicates + self.filtered
+            && self.files.iter().all(|f| f.lines == f.events + f.rejected + f.duplicates + f.filtered)
+    }
+
+    /// Adds up the files' counts into the totals.
+    pub fn total_files(&mut self) {
+        let (mut lines, mut headers, mut events, mut rejected, mut duplicates, mut filtered) = (0, 0, 0, 0, 0, 0);
+        for f in &self.files {
+            lines += f.lines;
+            headers += f.headers;
+            events += f.events;
+            rejected += f.rejected;
+            duplicates += f.duplicates;
+            filtered += f.filtered;
+        }
+        (self.lines, self.headers, self.events, self.rejected, self.duplicates, self.filtered) =
+            (lines, headers, events, rejected, duplicates, filtered);
     }
 
     /// Files that could not be read (entirely).
@@ -88,6 +111,12 @@ impl Accounting {
     /// A sentence saying why a run produced no events.
     pub fn why_nothing(&self) -> String {
         if self.files.is_empty() {
+            if self.pruned > 0 {
+                return format!(
+                    "no input files in the --since/--until window ({} objects, files or day folders outside it were not read)",
+                    self.pruned
+                );
+            }
             return "no input files were found".to_string();
         }
         let mut parts = Vec::new();
@@ -104,6 +133,9 @@ impl Accounting {
         }
         if self.duplicates > 0 {
             parts.push(format!("{} duplicate lines", self.duplicates));
+        }
+        if self.filtered > 0 {
+            parts.push(format!("{} events outside the --since/--until window", self.filtered));
         }
         if parts.is_empty() {
             parts.push(format!("{} file(s) held no lines", self.files.len()));

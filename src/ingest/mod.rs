@@ -4,16 +4,18 @@
 //! ([`crate::frame`]) and the rates table ([`crate::rates`]) are two.
 //!
 //! Accounting invariant, per file and in total: non-blank lines read = events + rejected +
-//! duplicates. Header and comment lines of formats that have them (CloudFront's `#Version` and
+//! duplicates + filtered (events outside the `--since`/`--until` window). Header and comment lines of formats that have them (CloudFront's `#Version` and
 //! `#Fields`) are not records: they are counted apart (`headers`) and not among the lines read.
 
 mod accounting;
 mod pipeline;
 mod source;
+mod window;
 
 pub use accounting::{Accounting, FileAccount, RejectRecord};
 pub use pipeline::{run, ChunkCtx, Collector};
-pub use source::{discover, total_size as source_size, Input};
+pub use source::{discover, discover_in, total_size as source_size, Discovery, Input};
+pub use window::{name_span, parse_time, Window, NAME_SLACK_NS};
 
 /// Explicit limits and switches for a run. Every limit produces a clear rejection or file
 /// error, never a crash.
@@ -45,6 +47,12 @@ pub struct IngestOptions {
     /// Keep secrets (cookies, authorization headers, token-like values) instead of redacting
     /// them in every output.
     pub keep_secrets: bool,
+    /// Read only what may fall in this time window: objects, files and day folders are pruned
+    /// by the times in their names before any download, and events outside it are counted as
+    /// `filtered` instead of kept.
+    pub window: Window,
+    /// How to reach object storage for URL inputs (`s3://`, `r2://`, `gs://`, `az://`...).
+    pub store: crate::store::StoreOptions,
 }
 
 impl Default for IngestOptions {
@@ -61,6 +69,8 @@ impl Default for IngestOptions {
             max_reject_records: 10_000,
             max_record_bytes: 64 << 20,
             keep_secrets: false,
+            window: Window::default(),
+            store: crate::store::StoreOptions::default(),
         }
     }
 }
@@ -89,6 +99,7 @@ impl IngestOptions {
         if self.chunk_bytes < 4096 {
             return Err(crate::Error::Invalid(format!("chunk size {} is below 4096 bytes", self.chunk_bytes)));
         }
+        self.window.validate()?;
         let formats = self.formats()?;
         if let Some(f) = &self.format {
             if formats.by_id(f).is_none() {

@@ -85,6 +85,8 @@ struct LinesOut<D, R> {
     /// Header and comment lines (not records).
     headers: u64,
     events: u64,
+    /// Events outside the time window.
+    filtered: u64,
     /// Lines rejected, counted by kind.
     kinds: Vec<(&'static str, u64)>,
     /// The first rejected lines with their reasons (capped at the run's record limit).
@@ -155,7 +157,9 @@ where
     let threads = opts.thread_count();
     // Up to MAX_PRODUCERS files are read (decompressed) at once; each producer owns a pool big
     // enough to keep its share of the parser threads busy.
-    let producers = threads.min(inputs.len()).clamp(1, MAX_PRODUCERS);
+    // Objects wait on the network more than on the cores: as many as allowed are read at once.
+    let remote = inputs.iter().any(|i| matches!(i, Input::Object { .. }));
+    let producers = if remote { MAX_PRODUCERS } else { threads }.min(inputs.len()).clamp(1, MAX_PRODUCERS);
     let pool_size = threads.div_ceil(producers) + 2;
     let names: Vec<String> = inputs.iter().map(Input::display).collect();
 
@@ -338,13 +342,7 @@ where
         drop(pools_tx);
     });
 
-    for f in &acc.files {
-        acc.lines += f.lines;
-        acc.headers += f.headers;
-        acc.events += f.events;
-        acc.rejected += f.rejected;
-        acc.duplicates += f.duplicates;
-    }
+    acc.total_files();
     acc.dedup_ids = seen.len() as u64;
     if let Some(e) = sink_error {
         return Err(e);
@@ -367,8 +365,18 @@ fn consume<'q, C: Collector>(
     dup_examples: &mut Vec<RejectRecord>,
     quarantine: Option<&mut (dyn Write + 'q)>,
 ) -> Result<(Option<C::Done>, u64)> {
-    let LinesOut { done, line_count, nonblank, headers, events, kinds: rej_kinds, rejects: rej, quarantined, keys } =
-        out;
+    let LinesOut {
+        done,
+        line_count,
+        nonblank,
+        headers,
+        events,
+        filtered,
+        kinds: rej_kinds,
+        rejects: rej,
+        quarantined,
+        keys,
+    } = out;
     let mut dups: Vec<C::Row> = Vec::new();
     if opts.dedup {
         for (k, local, row) in keys {
@@ -388,6 +396,7 @@ fn consume<'q, C: Collector>(
     fa.headers += headers;
     fa.events += events - dups.len() as u64;
     fa.duplicates += dups.len() as u64;
+    fa.filtered += filtered;
     for (kind, n) in rej_kinds {
         fa.rejected += n;
         *kinds.entry(kind.to_string()).or_default() += n;
@@ -439,6 +448,7 @@ fn parse_chunk<C: Collector>(
         nonblank: 0,
         headers: 0,
         events: 0,
+        filtered: 0,
         kinds: Vec::new(),
         rejects: Vec::new(),
         quarantined: Vec::new(),
@@ -496,6 +506,10 @@ fn parse_chunk<C: Collector>(
         }
         match ctx.format.parse_fields(line, need) {
             Ok(mut ev) => {
+                if !ev.time_unknown && !opts.window.contains(ev.time_ns) {
+                    out.filtered += 1;
+                    return;
+                }
                 if redact_paths {
                     if let Some(p) = ev.path.take() {
                         ev.path = Some(crate::redact::url_cow(p));
@@ -528,6 +542,7 @@ fn parse_chunk<C: Collector>(
         nonblank: out.nonblank,
         headers: out.headers,
         events: out.events,
+        filtered: out.filtered,
         kinds: out.kinds,
         rejects: out.rejects,
         quarantined: out.quarantined,
@@ -612,8 +627,8 @@ fn produce<D, R>(
     send: &mut SendFile<'_, D, R>,
     abort: &AtomicBool,
 ) -> std::result::Result<(), ()> {
-    let from_walk = matches!(input, Input::File { from_walk: true, .. });
-    let (raw, compression) = match source::open(input, progress) {
+    let from_walk = matches!(input, Input::File { from_walk: true, .. } | Input::Object { from_walk: true, .. });
+    let (raw, compression) = match source::open(input, &opts.store, progress) {
         Ok(r) => r,
         Err(e) => return send.send(end(Some(format!("cannot open: {e}")), None)),
     };

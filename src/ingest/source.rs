@@ -1,12 +1,14 @@
 //! Finding input files and opening them: directories are walked recursively (Logpush bucket
-//! layout `YYYYMMDD/<start>_<end>_<hash>.log.gz` sorts naturally), `-` is stdin, and the
-//! compression is detected from the magic bytes, not the file name.
+//! layout `YYYYMMDD/<start>_<end>_<hash>.log.gz` sorts naturally), URLs are listed in object
+//! storage ([`crate::store`]), `-` is stdin, and the compression is detected from the magic
+//! bytes, not the file name. With a time window, day folders and Logpush names outside it are
+//! skipped before anything is read.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::Progress;
+use super::{IngestOptions, Progress};
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,15 @@ pub enum Input {
         /// Found inside a directory the user named.
         from_walk: bool,
     },
+    /// An object in object storage, by URL (`s3://bucket/key`).
+    Object {
+        /// The URL.
+        url: String,
+        /// Its size in bytes, when the listing said.
+        size: Option<u64>,
+        /// Found under a prefix the user named.
+        from_walk: bool,
+    },
     /// Standard input.
     Stdin,
 }
@@ -28,51 +39,97 @@ impl Input {
     pub fn display(&self) -> String {
         match self {
             Input::File { path, .. } => path.display().to_string(),
+            Input::Object { url, .. } => url.clone(),
             Input::Stdin => "-".to_string(),
         }
     }
+}
+
+/// What the user's paths expanded into.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// The inputs to read, in order.
+    pub inputs: Vec<Input>,
+    /// Paths and URLs that could not be read or listed, with why.
+    pub errors: Vec<(String, String)>,
+    /// Objects, files and day folders left unread because their names lie outside the window.
+    pub pruned: u64,
 }
 
 /// Expands the user's paths into inputs: files as given, directories walked recursively in
 /// sorted order (hidden entries skipped), `-` as stdin. A path that cannot be read is returned
 /// with its error so the caller can account for it and go on.
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
+    let d = discover_in(paths, &IngestOptions::default());
+    (d.inputs, d.errors)
+}
+
+/// [`discover`] with URLs listed in object storage, and pruning by the options' time window:
+/// day folders (`YYYYMMDD`) and Logpush names (`<start>_<end>_<hash>`) outside it are skipped
+/// under directories and prefixes (a file or object named explicitly is always read).
+pub fn discover_in(paths: &[PathBuf], opts: &IngestOptions) -> Discovery {
+    let mut d = Discovery::default();
+    let window = opts.window;
     for p in paths {
         if p.as_os_str() == "-" {
-            if inputs.contains(&Input::Stdin) {
-                errors.push(("-".to_string(), "standard input can be read only once".to_string()));
+            if d.inputs.contains(&Input::Stdin) {
+                d.errors.push(("-".to_string(), "standard input can be read only once".to_string()));
             } else {
-                inputs.push(Input::Stdin);
+                d.inputs.push(Input::Stdin);
+            }
+            continue;
+        }
+        if let Some(url) = p.to_str().filter(|s| crate::store::is_url(s)) {
+            match crate::store::list(url, &window, &opts.store) {
+                Ok(listing) => {
+                    d.pruned += listing.pruned_objects + listing.pruned_folders;
+                    let walked = listing.objects.len() > 1 || url.ends_with('/');
+                    d.inputs.extend(listing.objects.into_iter().map(|o| Input::Object {
+                        url: o.url,
+                        size: o.size,
+                        from_walk: walked,
+                    }));
+                }
+                Err(e) => d.errors.push((url.to_string(), e)),
             }
             continue;
         }
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => {
-                let walk = walkdir::WalkDir::new(p)
-                    .follow_links(true)
-                    .sort_by_file_name()
-                    .into_iter()
-                    .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                let mut pruned = 0u64;
+                let walk =
+                    walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+                        if e.depth() == 0 {
+                            return true;
+                        }
+                        let name = e.file_name().to_string_lossy();
+                        if name.starts_with('.') {
+                            return false;
+                        }
+                        let keep =
+                            if e.file_type().is_dir() { window.keeps_folder(&name) } else { window.keeps_name(&name) };
+                        pruned += u64::from(!keep);
+                        keep
+                    });
                 for entry in walk {
                     match entry {
                         Ok(e) if e.file_type().is_file() => {
-                            inputs.push(Input::File { path: e.into_path(), from_walk: true });
+                            d.inputs.push(Input::File { path: e.into_path(), from_walk: true });
                         }
                         Ok(_) => {}
                         Err(e) => {
                             let at = e.path().map_or_else(|| p.display().to_string(), |x| x.display().to_string());
-                            errors.push((at, e.to_string()));
+                            d.errors.push((at, e.to_string()));
                         }
                     }
                 }
+                d.pruned += pruned;
             }
-            Ok(_) => inputs.push(Input::File { path: p.clone(), from_walk: false }),
-            Err(e) => errors.push((p.display().to_string(), e.to_string())),
+            Ok(_) => d.inputs.push(Input::File { path: p.clone(), from_walk: false }),
+            Err(e) => d.errors.push((p.display().to_string(), e.to_string())),
         }
     }
-    (inputs, errors)
+    d
 }
 
 /// The compression detected from a file's first bytes.
@@ -112,10 +169,16 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// Opens an input and returns a reader of its decompressed bytes.
-pub fn open<'p>(input: &Input, progress: &'p dyn Progress) -> io::Result<(Box<dyn Read + Send + 'p>, Compression)> {
+/// Opens an input and returns a reader of its decompressed bytes (objects are streamed from
+/// object storage with `store`).
+pub fn open<'p>(
+    input: &Input,
+    store: &crate::store::StoreOptions,
+    progress: &'p dyn Progress,
+) -> io::Result<(Box<dyn Read + Send + 'p>, Compression)> {
     let raw: Box<dyn Read + Send> = match input {
         Input::File { path, .. } => Box::new(File::open(path)?),
+        Input::Object { url, .. } => Box::new(crate::store::open(url, store)?),
         Input::Stdin => Box::new(io::stdin()),
     };
     let mut buf = BufReader::with_capacity(256 << 10, Counting { inner: raw, progress });
@@ -194,6 +257,7 @@ pub fn total_size(inputs: &[Input]) -> u64 {
         .iter()
         .filter_map(|i| match i {
             Input::File { path, .. } => std::fs::metadata(Path::new(path)).ok().map(|m| m.len()),
+            Input::Object { size, .. } => *size,
             Input::Stdin => None,
         })
         .sum()
@@ -205,6 +269,7 @@ pub fn total_size(inputs: &[Input]) -> u64 {
 pub fn not_a_log(input: &Input, head: &[u8]) -> Option<&'static str> {
     let name = match input {
         Input::File { path, .. } => path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()),
+        Input::Object { url, .. } => url.rsplit('/').next().map(str::to_ascii_lowercase),
         Input::Stdin => None,
     }
     .unwrap_or_default();

@@ -414,13 +414,7 @@ pub fn combine(mut rates: RatesTable, removals: &RatesTable, accounts: Vec<FileA
     }
     rates.rows.retain(|_, c| c.requests > 0);
     let mut acc = Accounting { files: accounts, ..Default::default() };
-    for f in &acc.files {
-        acc.lines += f.lines;
-        acc.headers += f.headers;
-        acc.events += f.events;
-        acc.rejected += f.rejected;
-        acc.duplicates += f.duplicates;
-    }
+    acc.total_files();
     acc.events = acc.events.saturating_sub(taken);
     acc.duplicates += taken;
     (rates, acc)

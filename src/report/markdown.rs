@@ -340,12 +340,13 @@ fn accounting(s: &mut String, r: &Report) {
     let _ = writeln!(s, "\n## Input accounting\n");
     let _ = writeln!(
         s,
-        "{} files, {} lines = {} events + {} rejected + {} duplicates.\n",
+        "{} files, {} lines = {} events + {} rejected + {} duplicates{}.\n",
         thousands(a.files.len() as u64),
         thousands(a.lines),
         thousands(a.events),
         thousands(a.rejected),
-        thousands(a.duplicates)
+        thousands(a.duplicates),
+        window_note(a)
     );
     let _ = writeln!(
         s,
@@ -423,4 +424,16 @@ fn code_block(text: &str) -> String {
     }
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}text\n{clean}\n{fence}")
+}
+
+/// The part of the accounting sentence about the `--since`/`--until` window (empty without one).
+fn window_note(a: &crate::ingest::Accounting) -> String {
+    if a.filtered == 0 && a.pruned == 0 {
+        return String::new();
+    }
+    format!(
+        " + {} events outside the --since/--until window ({} objects, files or day folders outside it not read)",
+        thousands(a.filtered),
+        thousands(a.pruned)
+    )
 }

@@ -253,6 +253,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
         events: written.lines - written.duplicates - written.truncated,
         rejected: written.truncated,
         duplicates: written.duplicates,
+        filtered: 0,
     };
     let code = |i: usize| pops.get(i).map_or_else(String::new, |p| p.code.to_owned());
     // Edge faults by POP: (POP index, the fault, onset, recovery).

@@ -16,6 +16,14 @@ pub struct InputSummary {
     pub rejected: u64,
     /// Duplicate lines.
     pub duplicates: u64,
+    /// Events outside the `--since`/`--until` window (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub filtered: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde passes fields by reference")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Who is to blame for an incident.

@@ -24,6 +24,7 @@ mod props;
 mod report;
 mod signatures;
 mod state;
+mod store;
 mod timeline;
 mod users;
 
@@ -48,7 +49,7 @@ pub fn read(paths: &[PathBuf], opts: &IngestOptions) -> (polars::prelude::DataFr
 /// also counted here, independently of the reader: its non-blank lines after decompression
 /// (line formats: lines read + header lines), or its `log.entries` (HAR).
 pub fn balanced(acc: Accounting) -> Accounting {
-    assert!(acc.balanced(), "lines != events + rejected + duplicates: {acc:#?}");
+    assert!(acc.balanced(), "lines != events + rejected + duplicates + filtered: {acc:#?}");
     let mut total = 0;
     for f in &acc.files {
         total += f.lines;

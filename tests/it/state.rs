@@ -13,6 +13,7 @@ fn summary(acc: &blastradius::ingest::Accounting) -> InputSummary {
         events: acc.events,
         rejected: acc.rejected,
         duplicates: acc.duplicates,
+        filtered: acc.filtered,
     }
 }
 
