@@ -44,6 +44,12 @@ pub struct Event<'a> {
     pub duration_ms: Option<u32>,
     /// [`crate::schema::ORIGIN_DURATION_MS`].
     pub origin_duration_ms: Option<u32>,
+    /// [`crate::schema::CLIENT_RTT_MS`].
+    pub client_rtt_ms: Option<u32>,
+    /// [`crate::schema::BOT_SCORE`].
+    pub bot_score: Option<u8>,
+    /// [`crate::schema::BOT_SCORE_SRC`].
+    pub bot_score_src: Option<Cow<'a, str>>,
     /// [`crate::schema::CACHE_STATUS`].
     pub cache_status: Option<Cow<'a, str>>,
     /// [`crate::schema::TLS_PROTOCOL`].
@@ -64,6 +70,10 @@ pub struct Event<'a> {
     pub content_type: Option<Cow<'a, str>>,
     /// [`crate::schema::SECURITY_ACTION`].
     pub security_action: Option<Cow<'a, str>>,
+    /// [`crate::schema::SECURITY_SOURCES`].
+    pub security_sources: Option<Cow<'a, str>>,
+    /// [`crate::schema::SECURITY_RULE_ID`].
+    pub security_rule_id: Option<Cow<'a, str>>,
     /// [`crate::schema::ERROR`].
     pub error: Option<Cow<'a, str>>,
     /// [`crate::schema::URL`].
@@ -86,6 +96,20 @@ impl Event<'_> {
     /// not record one) is not evidence either way.
     pub fn is_edge_5xx(&self) -> bool {
         self.edge_status.is_some_and(|s| s >= 500) && self.origin_status == Some(0)
+    }
+
+    /// The bot score was not computed: a score of 0, or a `BotScoreSrc` of `Not Computed`.
+    /// `false` when the log records no bot score at all.
+    pub fn bot_score_missing(&self) -> bool {
+        crate::signatures::bot_score_missing::missing(self.bot_score, self.bot_score_src.as_deref())
+    }
+
+    /// Latency the edge itself added, ms: time to first byte less the origin's response time
+    /// (a cache hit, origin time 0, is all edge), or, for logs without a time to first byte,
+    /// the whole duration less the origin's. `None` when the log lacks either.
+    pub fn edge_added_ms(&self) -> Option<u32> {
+        let total = self.ttfb_ms.or(self.duration_ms)?;
+        Some(total.saturating_sub(self.origin_duration_ms?))
     }
 
     /// The de-duplication key: a 16-hex-digit Ray ID is its own 64-bit value; any other id is

@@ -5,6 +5,7 @@
 //! event on the parsing threads) and by [`classify`] as a column on an event frame; a test
 //! checks that the two agree.
 
+pub mod bot_score_missing;
 pub mod cf_1xxx;
 pub mod cf_52x;
 pub mod challenge;
@@ -107,6 +108,8 @@ pub enum Signature {
     Overloaded,
     /// See [`conn_failed`].
     ConnFailed,
+    /// See [`bot_score_missing`].
+    BotScoreMissing,
 }
 
 /// Number of status signatures (the length of per-signature count arrays in aggregates).
@@ -155,8 +158,9 @@ pub struct Info {
 }
 
 /// Every signature with its documentation: the status signatures in index order, then
-/// [`USER`].
-pub const REGISTRY: [Info; COUNT + 13] = [
+/// [`USER`], then `bot_score_missing` (decided from the bot score and the security action, see
+/// [`bot_score_missing`]).
+pub const REGISTRY: [Info; COUNT + 14] = [
     Info { signature: Signature::Edge500, blame: Blame::Edge, is_error: true, doc: edge_500::DOC },
     Info { signature: Signature::Edge502, blame: Blame::Edge, is_error: true, doc: edge_502::DOC },
     Info { signature: Signature::Origin5xx, blame: Blame::Origin, is_error: true, doc: origin_5xx::DOC },
@@ -182,6 +186,7 @@ pub const REGISTRY: [Info; COUNT + 13] = [
     Info { signature: Signature::WorkerError, blame: Blame::Origin, is_error: true, doc: worker_error::DOC },
     Info { signature: Signature::Overloaded, blame: Blame::Origin, is_error: true, doc: overloaded::DOC },
     Info { signature: Signature::ConnFailed, blame: Blame::Unknown, is_error: true, doc: conn_failed::DOC },
+    Info { signature: Signature::BotScoreMissing, blame: Blame::Edge, is_error: false, doc: bot_score_missing::DOC },
 ];
 
 impl Signature {
@@ -208,6 +213,7 @@ impl Signature {
             Signature::WorkerError => "worker_error",
             Signature::Overloaded => "overloaded",
             Signature::ConnFailed => "conn_failed",
+            Signature::BotScoreMissing => "bot_score_missing",
         }
     }
 
@@ -306,6 +312,21 @@ fn str_col(df: &DataFrame, name: &str) -> Option<StringChunked> {
     df.column(name).ok().and_then(|c| c.str().ok()).map(|c| c.rechunk().into_owned())
 }
 
+/// `bot_score_missing` for a block or challenge decided on a score that was not computed.
+fn bot_verdict(score: Option<u8>, src: Option<&str>, action: Option<&str>, edge: Option<u16>) -> Option<user::Verdict> {
+    if !(bot_score_missing::missing(score, src) && bot_score_missing::decision(action, edge)) {
+        return None;
+    }
+    let score = score.map_or_else(|| "none".to_string(), |s| s.to_string());
+    let why = format!(
+        "bot_score {score} ({}), security_action {}, edge_status {}",
+        src.unwrap_or("no source"),
+        action.unwrap_or(""),
+        edge.unwrap_or(0)
+    );
+    Some(user::Verdict { signature: Signature::BotScoreMissing, evidence: why, blame: None, confidence: "moderate" })
+}
+
 /// Adds the `signature` and `evidence` columns. Edge and server events are decided by their
 /// statuses ([`Signature::of_status`]); HAR entries and client records by their evidence
 /// ([`user::classify`]); then sessions are read for sign-in loops ([`oauth_loop::detect`]), whose
@@ -325,6 +346,8 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         get(schema::SERVER),
     );
     let (path, redirect, file) = (get(schema::PATH), get(schema::REDIRECT_URL), get(schema::SOURCE_FILE));
+    let (bot_src, action) = (get(schema::BOT_SCORE_SRC), get(schema::SECURITY_ACTION));
+    let bot = df.column(schema::BOT_SCORE).ok().and_then(|c| c.u16().ok()).map(|c| c.rechunk().into_owned());
     let mut sigs: Vec<Option<&'static str>> = Vec::with_capacity(n);
     let mut evidence: Vec<Option<String>> = Vec::with_capacity(n);
     let mut blames: Vec<Option<&'static str>> = Vec::with_capacity(n);
@@ -345,12 +368,17 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         } else {
             let (e, o) = (edge.get(i), origin.get(i));
             let unreachable = origin_unreachable::evidence(at(error.as_ref(), i));
-            Signature::of_event(e, o, unreachable).map(|s| {
-                let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
-                let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
-                let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
-                user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
-            })
+            Signature::of_event(e, o, unreachable)
+                .map(|s| {
+                    let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
+                    let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
+                    let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
+                    user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
+                })
+                .or_else(|| {
+                    let score = bot.as_ref().and_then(|b| b.get(i)).and_then(|v| u8::try_from(v).ok());
+                    bot_verdict(score, at(bot_src.as_ref(), i), at(action.as_ref(), i), e)
+                })
         };
         sigs.push(decided.as_ref().map(|v| v.signature.id()));
         blames.push(decided.as_ref().map(|v| v.blame.unwrap_or(v.signature.info().blame).id()));

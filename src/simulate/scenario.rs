@@ -103,6 +103,10 @@ pub(super) struct PopPlan {
     pub blips: Vec<Blip>,
     /// Steady share of edge 502s (the noisy but healthy POP).
     pub noise: f64,
+    /// A spell during which requests get no bot score ([`super::bot`]).
+    pub bot: Option<Spell>,
+    /// A spell during which the edge adds up to this many ms to the time to first byte.
+    pub slow: Option<(Spell, u32)>,
 }
 
 /// How an origin fault shows.
@@ -149,6 +153,8 @@ pub(super) struct Plan {
     pub pops: Vec<PopPlan>,
     pub host_faults: Vec<HostFault>,
     pub incidents: Vec<IncidentPlan>,
+    /// Requests carry the security fields ([`super::bot`]).
+    pub security: bool,
 }
 
 impl Plan {
@@ -159,6 +165,7 @@ impl Plan {
             pops: vec![PopPlan::default(); pops.len()],
             host_faults: Vec::new(),
             incidents: Vec::new(),
+            security: false,
         };
         for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
             if p.code == world::NOISY_POP {
@@ -167,6 +174,11 @@ impl Plan {
         }
         plan
     }
+}
+
+/// A plan of the day's hours `from_hour..to_hour` with only the noisy POP.
+pub(super) fn empty(day: Date, from_hour: i64, to_hour: i64, pops: &[Pop]) -> Plan {
+    Plan::new(day, from_hour, to_hour, pops)
 }
 
 /// Draws the plan of a scenario.
@@ -178,6 +190,7 @@ pub(super) fn plan(scenario: Scenario, pops: &[Pop], rng: &mut ChaCha8Rng) -> Pl
         Scenario::Quiet => quiet(pops, rng),
         Scenario::Partial => partial(pops, rng),
         Scenario::Push => push(pops, rng),
+        Scenario::Bot => super::bot::plan(pops, rng),
     }
 }
 

@@ -338,7 +338,8 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
         })
         .collect();
 
-    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation }
+    let signals = super::bot::truth(pops, plan);
+    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation, signals, latency: Vec::new() }
 }
 
 #[cfg(test)]

@@ -232,4 +232,11 @@ pub struct Timeline {
     pub regions: Vec<PopTimeline>,
     /// Affected POPs in onset order.
     pub propagation: Vec<Propagation>,
+    /// Incidents of signals other than errors (missing bot scores, edge-added latency), in
+    /// onset order within each kind.
+    #[serde(default)]
+    pub signals: Vec<super::signal_model::SignalIncident>,
+    /// Edge-added latency per POP, for inputs that record it.
+    #[serde(default)]
+    pub latency: Vec<super::signal_model::PopLatency>,
 }
