@@ -59,7 +59,7 @@ pub struct Score {
     pub pushes_right: usize,
 }
 
-fn ts(s: Option<&String>) -> Option<f64> {
+pub(crate) fn ts(s: Option<&String>) -> Option<f64> {
     let s = s?;
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_nanos_opt().unwrap_or(0) as f64 / 1e9)
 }

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod duration;
 pub mod error;
 pub mod eval;
+pub mod eval_signals;
 pub mod event;
 pub mod evidence;
 pub mod formats;

@@ -378,6 +378,18 @@ pub struct RateRow {
 
 pub(crate) const NO_BIN: u16 = u16::MAX;
 
+/// The edge-added latency of a request the edge served (from cache or the origin): requests it
+/// answered itself (a block or challenge, a rate limit, a 5xx) take no time to serve content and
+/// would drag a POP's latency down while it blocks.
+pub(crate) fn served_latency(ev: &Event<'_>, sec: u8) -> Option<u32> {
+    let own = sec & security::DECISION != 0 || ev.edge_status.is_some_and(|s| s >= 500 || s == 429);
+    if own {
+        None
+    } else {
+        ev.edge_added_ms()
+    }
+}
+
 /// Builds [`RatesTable`]s from events.
 pub struct RatesCollector {
     /// Bucket width, ns.
@@ -457,7 +469,7 @@ impl Collector for RatesCollector {
             c.add_rtt(ev.client_rtt_ms);
         }
         let mut lat = NO_BIN;
-        if let Some(ms) = ev.edge_added_ms() {
+        if let Some(ms) = served_latency(ev, sec) {
             let cell = p.slot_lat.get(slot as usize).copied().unwrap_or(NONE_ID);
             if let Some(s) = p.sketches.get_mut(cell as usize) {
                 lat = sketch::bin(ms);

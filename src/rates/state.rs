@@ -573,8 +573,9 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
             origin_duration_ms: ms(&odur, i),
             ..Event::default()
         };
-        cell.add_security(ns, super::security::flags(&ev));
-        if let Some(v) = ev.edge_added_ms() {
+        let sec = super::security::flags(&ev);
+        cell.add_security(ns, sec);
+        if let Some(v) = super::served_latency(&ev, sec) {
             t.latency.entry((key.0, key.1.clone())).or_default().add(v);
         }
     }

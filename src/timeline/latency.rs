@@ -6,10 +6,13 @@
 //! change model could not tell a busy POP's sure rise from a quiet one's noise. The share of slow
 //! requests is binomial, so the model that reads errors reads it too, with the same tests and
 //! the same confidence. **Slow** means above `max(1.5 × usual p95, usual p95 + 20 ms)`, where the
-//! usual p95 is the median over the POP's buckets (of at least [`MIN_VALUES`] requests) of each
-//! bucket's p95: robust while the POP is healthy at least half of the time, and a healthy share of
+//! usual p95 is the median over the POP's buckets (pooled in runs of at least [`MIN_VALUES`]
+//! requests) of each bucket's p95: robust while the POP is healthy at least half of the time, and a healthy share of
 //! slow requests well under 5 %. The quantiles themselves come from the merged sketches
 //! ([`crate::rates::sketch`], 2 % relative error) and are reported beside.
+//!
+//! Only requests the edge served count (from cache or from the origin): a block, a challenge, a
+//! rate limit or a 5xx is answered by the edge itself and takes no time to serve content.
 //!
 //! The client's TCP round-trip time (`ClientTCPRTTMs`) is kept as a mean per cell: when it rose
 //! by at least half as much as the median edge-added latency, the incident says the network may
@@ -26,7 +29,8 @@ use crate::rates::{Counts, RatesTable};
 
 /// Smallest rise of the slow share that counts (absolute share): ten points.
 pub const MIN_EXCESS: f64 = 0.10;
-/// Buckets with fewer latencies than this do not vote for the usual p95.
+/// Buckets are pooled with their neighbours until they hold this many latencies before their
+/// p95 votes for the usual one.
 pub const MIN_VALUES: u64 = 10;
 
 /// Each POP's sketches on the axis, by bucket index.
@@ -48,10 +52,19 @@ pub fn quantiles(s: &Sketch) -> Quantiles {
     Quantiles { requests: s.count(), p50: r(0.5), p95: r(0.95), p99: r(0.99) }
 }
 
-/// The usual p95 of a POP, ms, and its slow threshold.
+/// The usual p95 of a POP, ms, and its slow threshold. Runs of consecutive buckets are pooled
+/// until they hold [`MIN_VALUES`] latencies (a quiet POP's buckets are too small alone); the
+/// usual p95 is the median of the runs' p95s.
 fn threshold(cs: &[(usize, Sketch)]) -> Option<(f64, f64)> {
-    let mut p95: Vec<f64> =
-        cs.iter().filter(|(_, s)| s.count() >= MIN_VALUES).filter_map(|(_, s)| s.quantile(0.95)).collect();
+    let mut p95: Vec<f64> = Vec::new();
+    let mut run = Sketch::default();
+    for (_, s) in cs {
+        run.merge(s);
+        if run.count() >= MIN_VALUES {
+            p95.extend(run.quantile(0.95));
+            run = Sketch::default();
+        }
+    }
     if p95.is_empty() {
         return None;
     }

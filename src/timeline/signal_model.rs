@@ -24,7 +24,7 @@ impl SignalKind {
     pub fn describe(self) -> &'static str {
         match self {
             SignalKind::BotScoreMissing => "no errors, but security decisions made on missing bot scores",
-            SignalKind::EdgeLatency => "the edge added latency: requests slowed at the edge, not at the origin",
+            SignalKind::EdgeLatency => "edge-added latency: requests slowed at the edge, not at the origin",
         }
     }
 }

@@ -20,6 +20,7 @@ mod ingest;
 mod pasted;
 mod props;
 mod report;
+mod signals;
 mod signatures;
 mod state;
 mod timeline;
