@@ -109,11 +109,13 @@ pub fn render(r: &Report) -> String {
 
     let _ = writeln!(s, "## Verdict\n");
     if r.incidents.is_empty() {
-        let _ = writeln!(s, "No incident: no POP's edge-error rate and no host's origin-error rate rose above its own baseline for long enough.\n");
+        let what = if t.signals.is_empty() { "No incident" } else { "No error incident" };
+        let _ = writeln!(s, "{what}: no POP's edge-error rate and no host's origin-error rate rose above its own baseline for long enough.\n");
     }
     for i in &r.incidents {
         let _ = writeln!(s, "- {}", verdict(i));
     }
+    s.push_str(&super::signals::verdicts(t));
 
     let _ = writeln!(s, "\n## Timeline (UTC)\n");
     match &r.entries_date {
@@ -129,6 +131,8 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");
+
+    s.push_str(&super::signals::markdown(t));
 
     let _ = writeln!(s, "## Error rate by region\n");
     let _ = writeln!(s, "![5xx error rate by region and time](heatmap.svg)\n");

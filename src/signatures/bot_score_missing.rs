@@ -13,9 +13,13 @@ pub fn missing(score: Option<u8>, source: Option<&str>) -> bool {
 }
 
 /// A security decision against the request: an action that blocks or challenges (not one that
-/// was solved, bypassed, logged or allowed), or a 403 with any security action.
+/// was solved, bypassed, logged or allowed), or a 403 with any security action. A 5xx or a 429 is
+/// the edge's own answer, whatever the action field says: it keeps its status signature.
 pub fn decision(action: Option<&str>, edge_status: Option<u16>) -> bool {
     let Some(a) = action else { return false };
+    if edge_status.is_some_and(|s| s >= 500 || s == 429) {
+        return false;
+    }
     if edge_status == Some(403) {
         return true;
     }
@@ -42,5 +46,6 @@ mod tests {
         }
         assert!(decision(Some("log"), Some(403)));
         assert!(!decision(None, Some(403)));
+        assert!(!decision(Some("block"), Some(500)));
     }
 }

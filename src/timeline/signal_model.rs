@@ -20,6 +20,14 @@ pub enum SignalKind {
 }
 
 impl SignalKind {
+    /// The id, as serialised (`bot_score_missing`, `edge_latency`).
+    pub fn id(self) -> &'static str {
+        match self {
+            SignalKind::BotScoreMissing => "bot_score_missing",
+            SignalKind::EdgeLatency => "edge_latency",
+        }
+    }
+
     /// The one-line description shown in reports.
     pub fn describe(self) -> &'static str {
         match self {
