@@ -131,3 +131,25 @@ impl Event<'_> {
         Some(h.finish())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edge_added_latency_from_each_vendor_shape() {
+        // Logpush: time to first byte less the origin's time; a cache hit is all edge.
+        let lp = Event { ttfb_ms: Some(240), origin_duration_ms: Some(40), ..Event::default() };
+        assert_eq!(lp.edge_added_ms(), Some(200));
+        let hit = Event { ttfb_ms: Some(3), origin_duration_ms: Some(0), ..Event::default() };
+        assert_eq!(hit.edge_added_ms(), Some(3));
+        // nginx: `$request_time` less `$upstream_response_time`.
+        let nginx = Event { duration_ms: Some(251), origin_duration_ms: Some(250), ..Event::default() };
+        assert_eq!(nginx.edge_added_ms(), Some(1));
+        // An origin time above the total (clocks of two hops) is no negative latency.
+        let odd = Event { ttfb_ms: Some(10), origin_duration_ms: Some(30), ..Event::default() };
+        assert_eq!(odd.edge_added_ms(), Some(0));
+        // Without the origin's time (Fastly's elapsed time alone) there is nothing to subtract.
+        assert_eq!(Event { duration_ms: Some(80), ..Event::default() }.edge_added_ms(), None);
+    }
+}

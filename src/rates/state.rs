@@ -353,16 +353,14 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let get = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten();
     let keys = if df.schema().contains("key") { int("key")? } else { vec![None; n] };
     let bins = if df.schema().contains(LATENCY_BIN) { int(LATENCY_BIN)? } else { vec![None; n] };
+    let sketches = text(LATENCY_SKETCH)?;
     for i in 0..n {
         if let Some(k) = &kinds {
             let kind = k.get(i).and_then(Option::as_deref);
             if kind == Some(KIND_LATENCY) {
                 let (Some(bucket), Some(bin)) = (get(&buckets, i), get(&keys, i)) else { continue };
                 let count = counts.first().and_then(|col| get(col, i)).unwrap_or(0);
-                let (Ok(bin), Ok(count)) = (u16::try_from(bin), u32::try_from(count)) else { continue };
-                if usize::from(bin) < super::sketch::BINS {
-                    t.latency.entry((bucket, pops.get(i).cloned().flatten())).or_default().add_bin(bin, count);
-                }
+                add_latency(&mut t, (bucket, pops.get(i).cloned().flatten()), Some((bin, count)), None)?;
                 continue;
             }
             if !matches!(kind, Some(KIND_RATES | KIND_KEY)) {
@@ -403,11 +401,8 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         c.last_bot_missing_ns = time(9, i64::MIN);
         let pop = pops.get(i).cloned().flatten();
         let host = hosts.get(i).cloned().flatten();
-        if let Some(b) =
-            get(&bins, i).and_then(|b| u16::try_from(b).ok()).filter(|b| usize::from(*b) < super::sketch::BINS)
-        {
-            t.latency.entry((bucket, pop.clone())).or_default().add_bin(b, 1);
-        }
+        let sketch = sketches.get(i).and_then(Option::as_deref);
+        add_latency(&mut t, (bucket, pop.clone()), get(&bins, i).map(|b| (b, 1)), sketch)?;
         t.rows.entry((bucket, pop, host)).or_insert(Counts::EMPTY).merge(&c);
     }
     Ok(t)
@@ -446,7 +441,50 @@ pub fn rates_frame(t: &RatesTable) -> Result<DataFrame> {
         let col = df.column(&name)?.cast(&DataType::UInt64)?;
         df.with_column(col)?;
     }
+    // Each bucket × POP's latency sketch rides on its first row (the others are null).
+    let mut last: Option<(i64, Option<&String>)> = None;
+    let sketches: StringChunked = t
+        .rows
+        .keys()
+        .map(|(b, p, _)| {
+            let cell = (*b, p.as_ref());
+            let first = last != Some(cell);
+            last = Some(cell);
+            if !first {
+                return None;
+            }
+            t.latency.get(&(*b, p.clone())).map(super::sketch::Sketch::encode)
+        })
+        .collect();
+    df.with_column(sketches.with_name(LATENCY_SKETCH.into()).into_column())?;
     Ok(df)
+}
+
+/// The column of a rates frame that carries each bucket × POP's latency sketch
+/// ([`super::sketch::Sketch::encode`]) on the first row of that bucket and POP.
+pub const LATENCY_SKETCH: &str = "latency_sketch";
+
+/// The latency a state row carries: a `latency` row's bin and count, a key row's bin, a rates
+/// frame's sketch.
+fn add_latency(
+    t: &mut RatesTable,
+    cell: (i64, Option<String>),
+    bin: Option<(i64, i64)>,
+    text: Option<&str>,
+) -> Result<()> {
+    if let Some((b, n)) = bin {
+        if let (Ok(b), Ok(n)) = (u16::try_from(b), u32::try_from(n)) {
+            if usize::from(b) < super::sketch::BINS {
+                t.latency.entry(cell.clone()).or_default().add_bin(b, n);
+            }
+        }
+    }
+    if let Some(text) = text {
+        let s = super::sketch::Sketch::decode(text)
+            .ok_or_else(|| Error::Invalid(format!("malformed {LATENCY_SKETCH}: {text:.40}")))?;
+        t.latency.entry(cell).or_default().merge(&s);
+    }
+    Ok(())
 }
 
 /// The file accounts of an exchange frame's `file` rows.
