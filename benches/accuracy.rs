@@ -11,9 +11,15 @@
 //! [SCALE]` prints only that table.
 //! Seeds 1..=SEEDS; the accuracy tests use seeds 21–22, 31–32 and 41–43, all outside that range,
 //! so that these figures are not those of the seeds the tests hold the method to.
+//!
+//! A second table scores the signals a 5xx timeline does not see (missing bot scores, edge-added
+//! latency) on every scenario: the `bot` scenario has them, the others must show none. Its tests
+//! use seeds 41–42. `only=bot,quiet` limits a run to some scenarios.
 
+use blastradius::eval::signals::{self as eval_signals, SignalScore};
 use blastradius::eval::{evaluate, evaluate_slice, quantile, score, Score};
 use blastradius::simulate::{Scenario, SimOptions};
+use blastradius::timeline::signal_model::SignalKind;
 use blastradius::timeline::Params;
 
 fn fmt(v: Option<f64>) -> String {
@@ -22,7 +28,7 @@ fn fmt(v: Option<f64>) -> String {
 
 /// Who was hit on `dec5` over `seeds` seeds: the headline cohort against the truth's.
 fn cohorts(seeds: u64, scale: f64) {
-    use blastradius::forensic_eval::{evaluate_cohorts, score_cohorts, CohortScore};
+    use blastradius::eval::cohorts::{evaluate_cohorts, score_cohorts, CohortScore};
     let mut total = CohortScore::default();
     for seed in 1..=seeds {
         let dir = tempfile::tempdir().unwrap();
@@ -48,7 +54,10 @@ fn cohorts(seeds: u64, scale: f64) {
 }
 
 fn main() {
-    let all: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let all: Vec<String> =
+        std::env::args().skip(1).filter(|a| !a.starts_with('-') && !a.starts_with("only=")).collect();
+    let only: Option<Vec<String>> =
+        std::env::args().find_map(|a| a.strip_prefix("only=").map(|v| v.split(',').map(str::to_string).collect()));
     // `cohorts [SEEDS] [SCALE]`: only the cohort table.
     let only_cohorts = all.first().is_some_and(|a| a == "cohorts");
     let args: Vec<String> = all.into_iter().skip(usize::from(only_cohorts)).collect();
@@ -65,19 +74,26 @@ fn main() {
     let nov18 = chrono::NaiveDate::from_ymd_opt(2025, 11, 18).unwrap();
     let at = |d: chrono::NaiveDate, h, m| d.and_hms_opt(h, m, 0).unwrap().and_utc().timestamp();
     let slices = [(Scenario::Nov18, "nov18 13:10–14:20 slice", at(nov18, 13, 10), at(nov18, 14, 20))];
-    for scenario in Scenario::ALL {
+    let mut signal_rows = Vec::new();
+    let chosen = Scenario::ALL.into_iter().filter(|s| only.as_ref().is_none_or(|o| o.iter().any(|x| x == s.name())));
+    for scenario in chosen.clone() {
         for &scale in &scales {
             let (mut m, mut n, mut a) = (Score::default(), Score::default(), Score::default());
+            let (mut bot, mut slow) = (SignalScore::default(), SignalScore::default());
             for seed in 1..=seeds {
                 let dir = tempfile::tempdir().unwrap();
                 let ev = evaluate(&SimOptions { scenario, seed, scale }, dir.path(), &Params::default()).unwrap();
                 m.pool(&score(&ev.truth, &ev.found));
                 n.pool(&score(&ev.truth, &ev.naive));
                 a.pool(&score(&ev.truth, &ev.alert));
+                bot.pool(&eval_signals::score(&ev.truth, &ev.found, SignalKind::BotScoreMissing));
+                slow.pool(&eval_signals::score(&ev.truth, &ev.found, SignalKind::EdgeLatency));
             }
             rows(scenario.name(), scale, &m, &n, &a);
+            signal_rows.push((scenario.name(), scale, bot, slow));
         }
     }
+    let slices = slices.into_iter().filter(|s| chosen.clone().any(|c| c == s.0));
     for (scenario, label, from, to) in slices {
         for &scale in &scales {
             let (mut m, mut n, mut a) = (Score::default(), Score::default(), Score::default());
@@ -95,6 +111,31 @@ fn main() {
     for &scale in &scales {
         cohorts(seeds, scale);
     }
+    println!();
+    println!("| scenario | scale | signal | runs found / with truth | affected-POP precision / recall / F1 | onset err median / p90 (s) | recovery err median / p90 (s) | spurious incidents |");
+    println!("|---|---:|---|---:|---|---|---|---:|");
+    for (name, scale, bot, slow) in &signal_rows {
+        for (label, s) in [("bot_score_missing", bot), ("edge_latency", slow)] {
+            signal_row(name, *scale, label, s);
+        }
+    }
+}
+
+fn signal_row(name: &str, scale: f64, label: &str, s: &SignalScore) {
+    println!(
+        "| {name} | {scale} | {label} | {}/{} of {} | {:.3} / {:.3} / {:.3} | {} / {} | {} / {} | {} |",
+        s.runs_found,
+        s.runs_with_truth,
+        s.runs,
+        s.precision(),
+        s.recall(),
+        s.f1(),
+        fmt(quantile(&s.onset_errors, 0.5)),
+        fmt(quantile(&s.onset_errors, 0.9)),
+        fmt(quantile(&s.recovery_errors, 0.5)),
+        fmt(quantile(&s.recovery_errors, 0.9)),
+        s.spurious
+    );
 }
 
 /// The table's rows for one shape: the method's and the naive baseline's.

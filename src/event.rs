@@ -44,6 +44,12 @@ pub struct Event<'a> {
     pub duration_ms: Option<u32>,
     /// [`crate::schema::ORIGIN_DURATION_MS`].
     pub origin_duration_ms: Option<u32>,
+    /// [`crate::schema::CLIENT_RTT_MS`].
+    pub client_rtt_ms: Option<u32>,
+    /// [`crate::schema::BOT_SCORE`].
+    pub bot_score: Option<u8>,
+    /// [`crate::schema::BOT_SCORE_SRC`].
+    pub bot_score_src: Option<Cow<'a, str>>,
     /// [`crate::schema::CACHE_STATUS`].
     pub cache_status: Option<Cow<'a, str>>,
     /// [`crate::schema::TLS_PROTOCOL`].
@@ -64,6 +70,10 @@ pub struct Event<'a> {
     pub content_type: Option<Cow<'a, str>>,
     /// [`crate::schema::SECURITY_ACTION`].
     pub security_action: Option<Cow<'a, str>>,
+    /// [`crate::schema::SECURITY_SOURCES`].
+    pub security_sources: Option<Cow<'a, str>>,
+    /// [`crate::schema::SECURITY_RULE_ID`].
+    pub security_rule_id: Option<Cow<'a, str>>,
     /// [`crate::schema::ERROR`].
     pub error: Option<Cow<'a, str>>,
     /// [`crate::schema::URL`].
@@ -88,6 +98,20 @@ impl Event<'_> {
         self.edge_status.is_some_and(|s| s >= 500) && self.origin_status == Some(0)
     }
 
+    /// The bot score was not computed: a score of 0, or a `BotScoreSrc` of `Not Computed`.
+    /// `false` when the log records no bot score at all.
+    pub fn bot_score_missing(&self) -> bool {
+        crate::signatures::bot_score_missing::missing(self.bot_score, self.bot_score_src.as_deref())
+    }
+
+    /// Latency the edge itself added, ms: time to first byte less the origin's response time
+    /// (a cache hit, origin time 0, is all edge), or, for logs without a time to first byte,
+    /// the whole duration less the origin's. `None` when the log lacks either.
+    pub fn edge_added_ms(&self) -> Option<u32> {
+        let total = self.ttfb_ms.or(self.duration_ms)?;
+        Some(total.saturating_sub(self.origin_duration_ms?))
+    }
+
     /// The de-duplication key: a 16-hex-digit Ray ID is its own 64-bit value; any other id is
     /// hashed. `None` when the event has no id (it is never a duplicate).
     pub fn dedup_key(&self) -> Option<u64> {
@@ -105,5 +129,27 @@ impl Event<'_> {
         let mut h = ID_HASHER.build_hasher();
         h.write(id.as_bytes());
         Some(h.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edge_added_latency_from_each_vendor_shape() {
+        // Logpush: time to first byte less the origin's time; a cache hit is all edge.
+        let lp = Event { ttfb_ms: Some(240), origin_duration_ms: Some(40), ..Event::default() };
+        assert_eq!(lp.edge_added_ms(), Some(200));
+        let hit = Event { ttfb_ms: Some(3), origin_duration_ms: Some(0), ..Event::default() };
+        assert_eq!(hit.edge_added_ms(), Some(3));
+        // nginx: `$request_time` less `$upstream_response_time`.
+        let nginx = Event { duration_ms: Some(251), origin_duration_ms: Some(250), ..Event::default() };
+        assert_eq!(nginx.edge_added_ms(), Some(1));
+        // An origin time above the total (clocks of two hops) is no negative latency.
+        let odd = Event { ttfb_ms: Some(10), origin_duration_ms: Some(30), ..Event::default() };
+        assert_eq!(odd.edge_added_ms(), Some(0));
+        // Without the origin's time (Fastly's elapsed time alone) there is nothing to subtract.
+        assert_eq!(Event { duration_ms: Some(80), ..Event::default() }.edge_added_ms(), None);
     }
 }

@@ -27,11 +27,13 @@ pub struct EventColumns {
     ttfb: Vec<Option<u32>>,
     duration: Vec<Option<u32>>,
     origin_duration: Vec<Option<u32>>,
+    client_rtt: Vec<Option<u32>>,
+    bot_score: Vec<Option<u16>>,
     lines: Vec<u32>,
 }
 
 /// The string columns filled from an [`Event`], in the order of [`EventColumns::strs`].
-const STR_COLS: [&str; 22] = [
+const STR_COLS: [&str; 25] = [
     s::POP,
     s::CLIENT_COUNTRY,
     s::HOST,
@@ -48,6 +50,9 @@ const STR_COLS: [&str; 22] = [
     s::CONTENT_TYPE,
     s::SECURITY_ACTION,
     s::ERROR,
+    s::BOT_SCORE_SRC,
+    s::SECURITY_SOURCES,
+    s::SECURITY_RULE_ID,
     s::URL,
     s::PAGE,
     s::REDIRECT_URL,
@@ -56,7 +61,7 @@ const STR_COLS: [&str; 22] = [
     s::MESSAGE,
 ];
 
-fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 22] {
+fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 25] {
     [
         ev.pop.as_deref(),
         ev.client_country.as_deref(),
@@ -74,6 +79,9 @@ fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 22] {
         ev.content_type.as_deref(),
         ev.security_action.as_deref(),
         ev.error.as_deref(),
+        ev.bot_score_src.as_deref(),
+        ev.security_sources.as_deref(),
+        ev.security_rule_id.as_deref(),
         ev.url.as_deref(),
         ev.page.as_deref(),
         ev.redirect_url.as_deref(),
@@ -121,6 +129,8 @@ impl Collector for EventCollector {
             ttfb: Vec::with_capacity(n),
             duration: Vec::with_capacity(n),
             origin_duration: Vec::with_capacity(n),
+            client_rtt: Vec::with_capacity(n),
+            bot_score: Vec::with_capacity(n),
             lines: Vec::with_capacity(n),
         }
     }
@@ -144,6 +154,8 @@ impl Collector for EventCollector {
         p.ttfb.push(ev.ttfb_ms);
         p.duration.push(ev.duration_ms);
         p.origin_duration.push(ev.origin_duration_ms);
+        p.client_rtt.push(ev.client_rtt_ms);
+        p.bot_score.push(ev.bot_score.map(u16::from));
         p.lines.push(local_line);
         row
     }
@@ -160,6 +172,7 @@ impl Collector for EventCollector {
         let (pop, country, host, method, path) = (next(), next(), next(), next(), next());
         let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) =
             (next(), next(), next(), next(), next(), next(), next(), next(), next(), next(), next());
+        let (bot_src, sec_sources, sec_rule) = (next(), next(), next());
         let (url, page, redirect, server, body, message) = (next(), next(), next(), next(), next(), next());
         let time_col = if p.no_time.is_empty() {
             Int64Chunked::from_vec(s::TIME.into(), p.time)
@@ -191,6 +204,9 @@ impl Collector for EventCollector {
             UInt32Chunked::from_slice_options(s::TTFB_MS.into(), &p.ttfb).into_column(),
             UInt32Chunked::from_slice_options(s::DURATION_MS.into(), &p.duration).into_column(),
             UInt32Chunked::from_slice_options(s::ORIGIN_DURATION_MS.into(), &p.origin_duration).into_column(),
+            UInt32Chunked::from_slice_options(s::CLIENT_RTT_MS.into(), &p.client_rtt).into_column(),
+            UInt16Chunked::from_slice_options(s::BOT_SCORE.into(), &p.bot_score).into_column(),
+            bot_src,
             cache,
             tls,
             http,
@@ -201,6 +217,8 @@ impl Collector for EventCollector {
             oip,
             ctype,
             sec,
+            sec_sources,
+            sec_rule,
             err,
             url,
             page,

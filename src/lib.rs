@@ -25,7 +25,6 @@ pub mod error;
 pub mod eval;
 pub mod event;
 pub mod evidence;
-pub mod forensic_eval;
 pub mod formats;
 pub mod frame;
 pub mod geo;

@@ -40,6 +40,13 @@ pub const TTFB_MS: &str = "ttfb_ms";
 pub const DURATION_MS: &str = "duration_ms";
 /// Time the origin took to respond, ms (`OriginResponseDurationMs`).
 pub const ORIGIN_DURATION_MS: &str = "origin_duration_ms";
+/// Client–edge TCP round-trip time, ms (`ClientTCPRTTMs`): rules the network out of a rise in
+/// edge-added latency.
+pub const CLIENT_RTT_MS: &str = "client_rtt_ms";
+/// Bot score, 1–99, 0 when not computed (`BotScore`).
+pub const BOT_SCORE: &str = "bot_score";
+/// What computed the bot score (`BotScoreSrc`: `Machine Learning`, `Heuristics`, `Not Computed`, ...).
+pub const BOT_SCORE_SRC: &str = "bot_score_src";
 /// Cache status (`CacheCacheStatus`: hit, miss, dynamic, ...).
 pub const CACHE_STATUS: &str = "cache_status";
 /// TLS protocol between client and edge (`ClientSSLProtocol`), `none` for plain HTTP.
@@ -60,6 +67,10 @@ pub const ORIGIN_IP: &str = "origin_ip";
 pub const CONTENT_TYPE: &str = "content_type";
 /// Security action taken by the edge (`SecurityAction`, else `WAFAction`), e.g. `block`.
 pub const SECURITY_ACTION: &str = "security_action";
+/// Security products that acted on the request (`SecuritySources`, comma-separated).
+pub const SECURITY_SOURCES: &str = "security_sources";
+/// Id of the security rule that decided the request (`SecurityRuleID`).
+pub const SECURITY_RULE_ID: &str = "security_rule_id";
 /// Vendor error or result detail, kept as the vendor's evidence: CloudFront's detailed result
 /// type of an `Error` (`OriginConnectError`), Akamai's `errorCode`, Fastly's error reason, nginx
 /// `upstream_no_response`; null for Logpush, which has no such field.
@@ -92,7 +103,7 @@ pub fn time_dtype() -> DataType {
 /// The canonical event schema, in column order.
 pub fn event_schema() -> Schema {
     let s = || DataType::String;
-    let cols: [(&str, DataType); 36] = [
+    let cols: [(&str, DataType); 41] = [
         (TIME, time_dtype()),
         (END_TIME, time_dtype()),
         (SOURCE_KIND, s()),
@@ -109,6 +120,9 @@ pub fn event_schema() -> Schema {
         (TTFB_MS, DataType::UInt32),
         (DURATION_MS, DataType::UInt32),
         (ORIGIN_DURATION_MS, DataType::UInt32),
+        (CLIENT_RTT_MS, DataType::UInt32),
+        (BOT_SCORE, DataType::UInt16),
+        (BOT_SCORE_SRC, s()),
         (CACHE_STATUS, s()),
         (TLS_PROTOCOL, s()),
         (HTTP_PROTOCOL, s()),
@@ -119,6 +133,8 @@ pub fn event_schema() -> Schema {
         (ORIGIN_IP, s()),
         (CONTENT_TYPE, s()),
         (SECURITY_ACTION, s()),
+        (SECURITY_SOURCES, s()),
+        (SECURITY_RULE_ID, s()),
         (ERROR, s()),
         (URL, s()),
         (PAGE, s()),

@@ -383,12 +383,47 @@ _CHANGES: Dict[str, Any] = {
     "lag_seconds": pl.Float64, "before_onset": pl.Boolean, "expected": pl.String, "fit": pl.String,
     "failed_first": pl.Boolean, "others_followed": pl.Boolean, "evidence": pl.List(pl.String),
 }
+_SIGNALS: Dict[str, Any] = {
+    "id": pl.String, "kind": pl.String, "summary": pl.String, "onset": _TIME, "recovery": _TIME,
+    "onset_censored": pl.Boolean, "recovery_censored": pl.Boolean, "scope": pl.String,
+    "onset_pattern": pl.String, "onset_spread_seconds": pl.Float64, "recovery_pattern": pl.String,
+    "epicenter": pl.List(pl.String), "pops": pl.List(pl.String), "requests": pl.Int64, "errors": pl.Int64,
+    "affected_requests": pl.Int64, "baseline_share": pl.Float64, "share": pl.Float64,
+    "security_decisions": pl.Int64, "decisions_on_missing": pl.Int64, "decision_rate_before": pl.Float64,
+    "decision_rate": pl.Float64, "p50_before_ms": pl.Float64, "p95_before_ms": pl.Float64,
+    "p50_during_ms": pl.Float64, "p95_during_ms": pl.Float64, "rtt_before_ms": pl.Float64,
+    "rtt_during_ms": pl.Float64, "network_suspected": pl.Boolean,
+}
+_SIGNAL_POPS: Dict[str, Any] = {
+    "id": pl.String, "kind": pl.String, "pop": pl.String, "onset": _TIME, "onset_interval": pl.List(_TIME),
+    "onset_censored": pl.Boolean, "recovery": _TIME, "recovery_interval": pl.List(_TIME),
+    "recovery_censored": pl.Boolean, "baseline_share": pl.Float64, "excess_share": pl.Float64,
+    "affected_requests": pl.Int64, "confidence": pl.Float64, "threshold_ms": pl.Float64,
+}
+_LATENCY: Dict[str, Any] = {
+    "pop": pl.String, "requests": pl.Int64, "p50_ms": pl.Float64, "p95_ms": pl.Float64, "p99_ms": pl.Float64,
+    "usual_p95_ms": pl.Float64, "threshold_ms": pl.Float64, "affected": pl.Boolean,
+}
+
+
+def _signal_row(i: Dict[str, Any]) -> Dict[str, Any]:
+    """A signal incident flattened: its POPs as codes, its latency evidence as columns."""
+    lat = i.get("latency") or {}
+    before, during = lat.get("before") or {}, lat.get("during") or {}
+    extra = {"pops": [p["pop"] for p in i["pops"]], "p50_before_ms": before.get("p50"),
+             "p95_before_ms": before.get("p95"), "p50_during_ms": during.get("p50"),
+             "p95_during_ms": during.get("p95"), "rtt_before_ms": lat.get("rtt_before_ms"),
+             "rtt_during_ms": lat.get("rtt_during_ms"), "network_suspected": lat.get("network_suspected")}
+    # The columns in the part's order, whatever the document's.
+    return {k: extra[k] if k in extra else i.get(k) for k in _SIGNALS}
 
 
 class Timeline:
     """A reconstructed incident timeline. Its parts are DataFrames: ``incidents``, ``pops``
     (one row per data center), ``regions`` and ``propagation`` (affected POPs in onset order,
-    with their lag behind the epicenter); ``input`` is the accounting summary.
+    with their lag behind the epicenter); ``signals`` (incidents a 5xx timeline does not see:
+    ``bot_score_missing``, ``edge_latency``), ``signal_pops`` (their POPs, one row each) and
+    ``latency`` (edge-added latency quantiles per POP); ``input`` is the accounting summary.
     ``to_json()`` gives the document ``blastradius timeline --format json`` prints.
 
     >>> tl = br.timeline("samples/nov18/logs")                          # doctest: +SKIP
@@ -483,6 +518,29 @@ class Timeline:
     @property
     def propagation(self) -> pl.DataFrame:
         return self._part(self._doc["propagation"], _PROPAGATION)
+
+    @property
+    def signals(self) -> pl.DataFrame:
+        """Incidents of missing bot scores and edge-added latency, one row each.
+
+        >>> tl.signals.filter(pl.col("kind") == "bot_score_missing")               # doctest: +SKIP
+        """
+        return self._part([_signal_row(i) for i in self._doc.get("signals", [])], _SIGNALS)
+
+    @property
+    def signal_pops(self) -> pl.DataFrame:
+        """Each signal incident's POPs with their own onset and recovery, one row per POP."""
+        rows = [{"id": i["id"], "kind": i["kind"], **p} for i in self._doc.get("signals", []) for p in i["pops"]]
+        return self._part(rows, _SIGNAL_POPS)
+
+    @property
+    def latency(self) -> pl.DataFrame:
+        """Edge-added latency per POP over the whole input (ms, within the sketch's 2 %)."""
+        rows = [{"pop": r["pop"], "requests": r["overall"]["requests"], "p50_ms": r["overall"]["p50"],
+                 "p95_ms": r["overall"]["p95"], "p99_ms": r["overall"]["p99"], "usual_p95_ms": r["usual_p95_ms"],
+                 "threshold_ms": r["threshold_ms"], "affected": r["affected"]}
+                for r in self._doc.get("latency", [])]
+        return self._part(rows, _LATENCY)
 
     def to_dict(self) -> Dict[str, Any]:
         return json.loads(json.dumps(self._doc))

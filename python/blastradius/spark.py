@@ -6,6 +6,8 @@ returns the file's *partial state* as Arrow batches:
 - ``rates`` rows: every count per 1-minute bucket × POP × host, with the first and last times;
 - ``key`` rows: one per edge event with a request id (its 64-bit key and its own counts), for
   de-duplication across files;
+- ``latency`` rows: one bin of a bucket × POP's edge-added latency sketch (the bin in ``key``,
+  its count in ``requests``); the sketch's bins are fixed, so they merge by sum;
 - one ``file`` row: the file's accounting (lines = events + rejected + duplicates).
 
 Spark then merges the partials, which are sums, minima and maxima (associative and
@@ -48,11 +50,12 @@ COUNT_COLUMNS: List[str] = [
     "requests", "status_5xx", "edge_5xx", "status_502", "status_4xx",
     "edge_500", "edge_502", "origin_5xx", "cf_52x", "rate_limited", "origin_unreachable",
     "unattributed_5xx", "bytes",
+    "bot_scored", "bot_missing", "security_decisions", "decisions_on_missing", "rtt_ms_sum", "rtt_n",
 ]
 #: Minima (first_*) and maxima (last_*), ns since the epoch.
 TIME_COLUMNS: List[str] = [
     "first_ns", "last_ns", "first_5xx_ns", "last_5xx_ns", "first_edge_ns", "last_edge_ns",
-    "first_origin_ns", "last_origin_ns",
+    "first_origin_ns", "last_origin_ns", "first_bot_missing_ns", "last_bot_missing_ns",
 ]
 KEY_COLUMNS: List[str] = ["bucket", "pop", "host"]
 
@@ -60,7 +63,7 @@ KEY_COLUMNS: List[str] = ["bucket", "pop", "host"]
 SCHEMA: str = ", ".join(
     ["kind string", "file_index long", "key long", "bucket long", "pop string", "host string"]
     + [f"{c} long" for c in COUNT_COLUMNS + TIME_COLUMNS]
-    + ["account string"]
+    + ["account string", "latency_bin long"]
 )
 
 
@@ -189,12 +192,21 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
     try:
         sums = [F.sum(c).alias(c) for c in COUNT_COLUMNS]
         times = [(F.min if c.startswith("first") else F.max)(c).alias(c) for c in TIME_COLUMNS]
-        merged = parts.filter(F.col("kind") == "rates").groupBy(*KEY_COLUMNS).agg(*sums, *times)
+        merged = (parts.filter(F.col("kind") == "rates").groupBy(*KEY_COLUMNS).agg(*sums, *times)
+                  .withColumn("kind", F.lit("rates")))
+        latency = (parts.filter(F.col("kind") == "latency").groupBy("bucket", "pop", "key")
+                   .agg(F.sum("requests").alias("requests")).withColumn("kind", F.lit("latency")))
+        merged = merged.unionByName(latency, allowMissingColumns=True)
         keys = parts.filter(F.col("kind") == "key")
         copies = (keys.groupBy("key").agg(F.count(F.lit(1)).alias("copies"), F.min("file_index").alias("owner"))
                   .filter(F.col("copies") > 1))
-        removals = (keys.join(copies, "key").filter(F.col("file_index") != F.col("owner"))
-                    .groupBy(*KEY_COLUMNS).agg(*sums))
+        lost = keys.join(copies, "key").filter(F.col("file_index") != F.col("owner"))
+        # A copy's latency leaves its bucket × POP's sketch as a latency row of count one per copy.
+        lost_latency = (lost.filter(F.col("latency_bin").isNotNull())
+                        .groupBy("bucket", "pop", F.col("latency_bin").alias("key"))
+                        .agg(F.count(F.lit(1)).alias("requests")).withColumn("kind", F.lit("latency")))
+        removals = (lost.groupBy(*KEY_COLUMNS).agg(*sums).withColumn("kind", F.lit("rates"))
+                    .unionByName(lost_latency, allowMissingColumns=True))
         accounts = [r["account"] for r in
                     parts.filter(F.col("kind") == "file").select("file_index", "account").orderBy("file_index").collect()]
         rates_tbl = _arrow(merged)

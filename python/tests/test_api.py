@@ -303,3 +303,21 @@ def test_compare_takes_timelines_report_directories_and_inputs(tmp_path: Path, d
     assert rows["shape"][0] == "step" and rows["who was hit"][0].startswith("zone ")
     assert "| shape |" in br.compare(out, dec5 / "logs", format="markdown")
     assert "<table>" in br.compare(out, out, format="html")
+def test_signal_parts_on_the_bot_scenario(cli: str, tmp_path: Path) -> None:
+    out = tmp_path / "bot"
+    run_cli(cli, "simulate", "--scenario", "bot", "--seed", "43", "--scale", "0.3", "--out", str(out))
+    truth = json.loads((out / "truth.json").read_text())
+    tl = br.timeline(str(out / "logs"))
+    assert tl.to_dict() == cli_timeline(cli, str(out / "logs"))
+    assert tl.incidents.height == 0, "no 5xx incident"
+    bot = tl.signals.filter(pl.col("kind") == "bot_score_missing")
+    assert bot.height == 1 and bot["decision_rate"][0] > 0.8
+    want = {p["pop"] for s in truth["signals"] if s["kind"] == "bot_score_missing" for p in s["pops"]}
+    assert set(bot["pops"][0]) == want
+    assert tl.signal_pops.schema["onset"] == pl.Datetime("ns", "UTC")
+    slow = tl.latency.filter(pl.col("affected"))
+    assert slow.height >= 1 and (slow["p95_ms"] > slow["usual_p95_ms"]).all()
+    # The parts keep their columns when empty.
+    quiet = br.timeline(LOGS)
+    assert quiet.signals.height == 0 and quiet.signals.schema["onset"] == pl.Datetime("ns", "UTC")
+    assert pl.concat([quiet.signal_pops, tl.signal_pops]).height == tl.signal_pops.height

@@ -175,7 +175,7 @@ fn fit_local(tl: &Timeline, inc: &Incident, c: &Change, f: &mut ChangeFit) -> Fi
 
 /// One change against one incident.
 fn fit_one(tl: &Timeline, inc: &Incident, onset: Option<i64>, c: &Change) -> ChangeFit {
-    let lag = match (onset, c.time_ns()) {
+    let lag = match (onset, super::time_ns(c)) {
         (Some(o), Some(t)) => (o - t) as f64 / 1e9,
         _ => f64::NAN,
     };

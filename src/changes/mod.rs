@@ -21,7 +21,6 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::timeline::model::Timeline;
@@ -33,83 +32,11 @@ pub const MAX_CHANGES: usize = 10_000;
 /// time resolution, the onset's uncertainty).
 const AFTER_TOLERANCE_S: f64 = 60.0;
 
-/// One recorded change.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    /// When, RFC 3339 UTC.
-    pub time: String,
-    /// What changed.
-    pub what: String,
-    /// POPs it applied to; empty for the whole fleet.
-    #[serde(default)]
-    pub pops: Vec<String>,
-    /// Zones it applied to (empty: not recorded).
-    #[serde(default)]
-    pub zones: Vec<String>,
-    /// Period of a regeneration cycle, seconds.
-    #[serde(default)]
-    pub period_seconds: Option<f64>,
-    /// Who made it.
-    #[serde(default)]
-    pub actor: Option<String>,
-    /// Where it was read from (`csv`, `json`, `audit_log`).
-    #[serde(default)]
-    pub source: String,
-}
+pub use crate::vocab::changes::{Change, ChangeFit, Fit, IncidentChanges};
 
-impl Change {
-    /// Whether the change applied everywhere.
-    pub fn is_global(&self) -> bool {
-        self.pops.is_empty()
-    }
-
-    fn time_ns(&self) -> Option<i64> {
-        parse_time(&self.time)
-    }
-}
-
-/// How well an incident's onset fits a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Fit {
-    /// The onset pattern is what the change's scope predicts.
-    Fits,
-    /// It is not.
-    Contradicts,
-    /// The data cannot tell (a censored onset, a single POP).
-    Unclear,
-}
-
-/// One change against one incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeFit {
-    /// The change.
-    pub change: Change,
-    /// Seconds from the change to the incident's onset (negative: the change came after).
-    pub lag_seconds: f64,
-    /// The change came before the onset (within a minute's tolerance).
-    pub before_onset: bool,
-    /// What the change's scope predicts: `simultaneous`, `propagating` or `flapping`.
-    pub expected: String,
-    /// The verdict.
-    pub fit: Fit,
-    /// For a local change: did one of its POPs fail first (the epicenter, or among those that
-    /// could have been first)?
-    pub failed_first: Option<bool>,
-    /// For a local change: did other POPs fail after it?
-    pub others_followed: Option<bool>,
-    /// The facts behind the verdict, one sentence each.
-    pub evidence: Vec<String>,
-}
-
-/// The changes ranked against one incident: fitting changes before the onset first (shortest
-/// lag first), then the other changes before it, then those after it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IncidentChanges {
-    /// Every change, ranked.
-    pub ranked: Vec<ChangeFit>,
-    /// One sentence: the best candidate, or why none fits.
-    pub verdict: String,
+/// When a change was made, ns.
+pub(super) fn time_ns(c: &Change) -> Option<i64> {
+    parse_time(&c.time)
 }
 
 /// Parses an RFC 3339 time, or unix seconds / milliseconds / nanoseconds.
@@ -261,7 +188,7 @@ pub fn read(path: &Path) -> Result<Vec<Change>> {
     if v.is_empty() {
         return Err(Error::Invalid(format!("{}: no change with a readable time", path.display())));
     }
-    v.sort_by_key(Change::time_ns);
+    v.sort_by_key(time_ns);
     Ok(v)
 }
 

@@ -4,6 +4,8 @@
 //! tests and `benches/accuracy.rs` (the figures in `BENCHMARKS.md`).
 
 pub mod captures;
+pub mod cohorts;
+pub mod signals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,7 +63,7 @@ pub struct Score {
     pub pushes_right: usize,
 }
 
-fn ts(s: Option<&String>) -> Option<f64> {
+pub(crate) fn ts(s: Option<&String>) -> Option<f64> {
     let s = s?;
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_nanos_opt().unwrap_or(0) as f64 / 1e9)
 }

@@ -14,6 +14,9 @@ pub trait Int: Sized + TryFrom<u64> {
     /// The largest accepted value.
     const MAX: u64;
 }
+impl Int for u8 {
+    const MAX: u64 = u8::MAX as u64;
+}
 impl Int for u16 {
     const MAX: u64 = 999; // HTTP status codes are three digits
 }
@@ -175,6 +178,58 @@ pub fn soft_int<'de, D: Deserializer<'de>, T: Int>(d: D) -> Result<Option<T>, D:
 /// booleans become their text, arrays and objects become null.
 pub fn soft_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
     d.deserialize_any(SoftVisitor(StrVisitor))
+}
+
+/// Decodes an optional list of strings (`["waf","botManagement"]`) as one comma-separated string;
+/// a plain string is kept as it is, anything else becomes null.
+pub fn soft_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    d.deserialize_any(ListVisitor)
+}
+
+struct ListVisitor;
+
+impl<'de> Visitor<'de> for ListVisitor {
+    type Value = Option<std::borrow::Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of strings")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(std::borrow::Cow::Owned(v.to_owned())))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = String::new();
+        while let Some(v) = seq.next_element::<SoftItem>()? {
+            if let Some(v) = v.0 {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(&v);
+            }
+        }
+        Ok((!out.is_empty()).then_some(std::borrow::Cow::Owned(out)))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// One item of a list: its text when it is a string (or a number), else nothing.
+struct SoftItem(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for SoftItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SoftVisitor(StrVisitor)).map(|v| SoftItem(v.map(std::borrow::Cow::into_owned)))
+    }
 }
 
 /// Wraps a visitor so that values it refuses, arrays and objects become `None`.

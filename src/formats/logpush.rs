@@ -71,6 +71,16 @@ struct Line<'a> {
     SecurityAction: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient::soft_str")]
     WAFAction: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_list")]
+    SecuritySources: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    SecurityRuleID: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    BotScore: Option<u8>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    BotScoreSrc: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    ClientTCPRTTMs: Option<u32>,
 }
 
 /// The fields aggregates need ([`Need::Counts`]): decoding only these is about twice as fast.
@@ -94,6 +104,20 @@ struct CountsLine<'a> {
     EdgeResponseBytes: Option<u64>,
     #[serde(borrow, deserialize_with = "lenient::cow_str")]
     RayID: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    BotScore: Option<u8>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    BotScoreSrc: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    SecurityAction: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    WAFAction: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    EdgeTimeToFirstByteMs: Option<u32>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    OriginResponseDurationMs: Option<u32>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    ClientTCPRTTMs: Option<u32>,
 }
 
 /// The event time (start, else end) and the duration, from the two Logpush timestamps.
@@ -171,6 +195,12 @@ impl LineFormat for Logpush {
                 origin_status: l.OriginResponseStatus,
                 bytes: l.EdgeResponseBytes,
                 request_id: nonempty(l.RayID),
+                bot_score: l.BotScore,
+                bot_score_src: nonempty(l.BotScoreSrc),
+                security_action: action(l.SecurityAction).or(action(l.WAFAction)),
+                ttfb_ms: l.EdgeTimeToFirstByteMs,
+                origin_duration_ms: l.OriginResponseDurationMs,
+                client_rtt_ms: l.ClientTCPRTTMs,
                 ..Event::default()
             });
         }
@@ -200,6 +230,11 @@ impl LineFormat for Logpush {
             origin_ip: nonempty(l.OriginIP),
             content_type: nonempty(l.EdgeResponseContentType),
             security_action: action(l.SecurityAction).or(action(l.WAFAction)),
+            security_sources: nonempty(l.SecuritySources),
+            security_rule_id: nonempty(l.SecurityRuleID),
+            bot_score: l.BotScore,
+            bot_score_src: nonempty(l.BotScoreSrc),
+            client_rtt_ms: l.ClientTCPRTTMs,
             ..Event::default()
         })
     }
@@ -237,6 +272,25 @@ mod tests {
         );
         assert_eq!(lean.client_ip, None);
         assert_eq!(Logpush.parse_fields(b"{\"EdgeColoCode\":\"SC", Need::Counts).unwrap_err().kind, "truncated JSON");
+    }
+
+    #[test]
+    fn reads_the_security_and_latency_fields() {
+        let line = br#"{"EdgeStartTimestamp":1653485126,"EdgeColoCode":"fra","BotScore":0,"BotScoreSrc":"Not Computed","SecurityAction":"block","SecuritySources":["firewallCustom","botManagement"],"SecurityRuleID":"98d93d5","EdgeTimeToFirstByteMs":240,"OriginResponseDurationMs":40,"ClientTCPRTTMs":12}"#;
+        let e = Logpush.parse(line).unwrap();
+        assert_eq!(e.bot_score, Some(0));
+        assert!(e.bot_score_missing());
+        assert_eq!(e.security_action.as_deref(), Some("block"));
+        assert_eq!(e.security_sources.as_deref(), Some("firewallCustom,botManagement"));
+        assert_eq!(e.security_rule_id.as_deref(), Some("98d93d5"));
+        assert_eq!((e.edge_added_ms(), e.client_rtt_ms), (Some(200), Some(12)));
+        let lean = Logpush.parse_fields(line, Need::Counts).unwrap();
+        assert_eq!((lean.bot_score, lean.edge_added_ms()), (Some(0), Some(200)));
+        assert_eq!(lean.security_action.as_deref(), Some("block"));
+        // A score out of range, or of the wrong type, is null: it never rejects the line.
+        let e = parse(r#"{"EdgeStartTimestamp":1653485126,"BotScore":"n/a","SecuritySources":{"a":1}}"#).unwrap();
+        assert_eq!((e.bot_score, e.security_sources.as_deref()), (None, None));
+        assert!(!e.bot_score_missing());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! of a distributed engine computes partials that combine to the same table in any order.
 
 pub mod output;
+pub mod sketch;
 pub mod state;
 
 use std::collections::BTreeMap;
@@ -54,6 +55,47 @@ pub struct Counts {
     pub first_origin_ns: i64,
     /// Latest event time with an origin-blamed signature, ns (`i64::MIN` when none).
     pub last_origin_ns: i64,
+    /// Requests whose log records a bot score.
+    pub bot_scored: u64,
+    /// Requests whose bot score was not computed (score 0, or source `Not Computed`).
+    pub bot_missing: u64,
+    /// Security decisions against the request: blocks, challenges, 403s of a security action.
+    pub security_decisions: u64,
+    /// Of which taken on a bot score that was not computed ([`Signature::BotScoreMissing`]).
+    pub decisions_on_missing: u64,
+    /// Earliest request without a computed bot score, ns (`i64::MAX` when none).
+    pub first_bot_missing_ns: i64,
+    /// Latest request without a computed bot score, ns (`i64::MIN` when none).
+    pub last_bot_missing_ns: i64,
+    /// Sum of the client–edge TCP round-trip times recorded, ms.
+    pub rtt_ms_sum: u64,
+    /// Requests with a recorded round-trip time.
+    pub rtt_n: u64,
+}
+
+/// What an event says about security decisions, as bits: see [`Counts::add_security`].
+pub mod security {
+    /// The log records a bot score.
+    pub const SCORED: u8 = 1;
+    /// The bot score was not computed.
+    pub const MISSING: u8 = 2;
+    /// A block or a challenge.
+    pub const DECISION: u8 = 4;
+
+    /// The bits of an event.
+    pub fn flags(ev: &crate::event::Event<'_>) -> u8 {
+        let mut f = 0;
+        if ev.bot_score.is_some() || ev.bot_score_src.is_some() {
+            f |= SCORED;
+        }
+        if ev.bot_score_missing() {
+            f |= MISSING;
+        }
+        if crate::signatures::bot_score_missing::decision(ev.security_action.as_deref(), ev.edge_status) {
+            f |= DECISION;
+        }
+        f
+    }
 }
 
 impl Counts {
@@ -74,7 +116,47 @@ impl Counts {
         last_edge_ns: i64::MIN,
         first_origin_ns: i64::MAX,
         last_origin_ns: i64::MIN,
+        bot_scored: 0,
+        bot_missing: 0,
+        security_decisions: 0,
+        decisions_on_missing: 0,
+        first_bot_missing_ns: i64::MAX,
+        last_bot_missing_ns: i64::MIN,
+        rtt_ms_sum: 0,
+        rtt_n: 0,
     };
+
+    /// Adds a client round-trip time, ms.
+    pub fn add_rtt(&mut self, rtt_ms: Option<u32>) {
+        if let Some(r) = rtt_ms {
+            self.rtt_ms_sum = self.rtt_ms_sum.saturating_add(u64::from(r));
+            self.rtt_n += 1;
+        }
+    }
+
+    /// Adds an event's security bits ([`security::flags`]); its request is counted by
+    /// [`Counts::add_event`].
+    pub fn add_security(&mut self, time_ns: i64, flags: u8) {
+        if flags & security::SCORED == 0 {
+            if flags & security::DECISION != 0 {
+                self.security_decisions += 1;
+            }
+            return;
+        }
+        self.bot_scored += 1;
+        let missing = flags & security::MISSING != 0;
+        if missing {
+            self.bot_missing += 1;
+            self.first_bot_missing_ns = self.first_bot_missing_ns.min(time_ns);
+            self.last_bot_missing_ns = self.last_bot_missing_ns.max(time_ns);
+        }
+        if flags & security::DECISION != 0 {
+            self.security_decisions += 1;
+            if missing {
+                self.decisions_on_missing += 1;
+            }
+        }
+    }
 
     /// Adds one event without vendor evidence of an unreachable origin.
     pub fn add(&mut self, time_ns: i64, edge: Option<u16>, origin: Option<u16>, bytes: Option<u64>) {
@@ -133,9 +215,10 @@ impl Counts {
 
     /// Takes one event back out (a duplicate found after its chunk was counted). Times are
     /// minima and maxima and stay as they are: a duplicate carries its original's time.
-    pub fn remove(&mut self, edge: Option<u16>, origin: Option<u16>, unreachable: bool, bytes: Option<u64>) {
+    pub fn remove(&mut self, edge: Option<u16>, origin: Option<u16>, unreachable: bool, bytes: Option<u64>, sec: u8) {
         let mut one = Counts::EMPTY;
         one.add_event(0, edge, origin, unreachable, bytes);
+        one.add_security(0, sec);
         self.subtract(&one);
     }
 
@@ -150,6 +233,12 @@ impl Counts {
         for (a, b) in self.signatures.iter_mut().zip(o.signatures) {
             *a = a.saturating_sub(b);
         }
+        self.bot_scored = self.bot_scored.saturating_sub(o.bot_scored);
+        self.bot_missing = self.bot_missing.saturating_sub(o.bot_missing);
+        self.security_decisions = self.security_decisions.saturating_sub(o.security_decisions);
+        self.decisions_on_missing = self.decisions_on_missing.saturating_sub(o.decisions_on_missing);
+        self.rtt_ms_sum = self.rtt_ms_sum.saturating_sub(o.rtt_ms_sum);
+        self.rtt_n = self.rtt_n.saturating_sub(o.rtt_n);
     }
 
     /// Combines two partial counts (associative and commutative).
@@ -171,6 +260,14 @@ impl Counts {
         self.last_edge_ns = self.last_edge_ns.max(o.last_edge_ns);
         self.first_origin_ns = self.first_origin_ns.min(o.first_origin_ns);
         self.last_origin_ns = self.last_origin_ns.max(o.last_origin_ns);
+        self.bot_scored += o.bot_scored;
+        self.bot_missing += o.bot_missing;
+        self.security_decisions += o.security_decisions;
+        self.decisions_on_missing += o.decisions_on_missing;
+        self.first_bot_missing_ns = self.first_bot_missing_ns.min(o.first_bot_missing_ns);
+        self.last_bot_missing_ns = self.last_bot_missing_ns.max(o.last_bot_missing_ns);
+        self.rtt_ms_sum = self.rtt_ms_sum.saturating_add(o.rtt_ms_sum);
+        self.rtt_n += o.rtt_n;
     }
 
     /// Errors whose signature blames the edge.
@@ -210,18 +307,23 @@ pub struct RatesTable {
     pub by_host: bool,
     /// The rows.
     pub rows: BTreeMap<Key, Counts>,
+    /// Edge-added latency per bucket × POP ([`sketch`]), for events whose log records it.
+    pub latency: BTreeMap<(i64, Option<String>), sketch::Sketch>,
 }
 
 impl RatesTable {
     /// An empty table.
     pub fn new(bucket_ns: i64, by_host: bool) -> Self {
-        RatesTable { bucket_ns, by_host, rows: BTreeMap::new() }
+        RatesTable { bucket_ns, by_host, rows: BTreeMap::new(), latency: BTreeMap::new() }
     }
 
     /// Merges another table of the same bucket width into this one.
     pub fn merge(&mut self, other: RatesTable) {
         for (k, c) in other.rows {
             self.rows.entry(k).or_insert(Counts::EMPTY).merge(&c);
+        }
+        for (k, s) in other.latency {
+            self.latency.entry(k).or_default().merge(&s);
         }
     }
 
@@ -232,6 +334,7 @@ impl RatesTable {
         for ((b, p, _), c) in &self.rows {
             t.rows.entry((*b, p.clone(), None)).or_insert(Counts::EMPTY).merge(c);
         }
+        t.latency = self.latency.clone();
         t
     }
 
@@ -252,6 +355,10 @@ pub struct RatesPart {
     hosts: FxHashMap<Box<str>, u32>,
     slots: FxHashMap<(i64, u32, u32), u32>,
     counts: Vec<Counts>,
+    /// Per slot, its latency cell (bucket × POP) in `sketches`.
+    slot_lat: Vec<u32>,
+    lat_cells: FxHashMap<(i64, u32), u32>,
+    sketches: Vec<sketch::Sketch>,
 }
 
 /// One counted event, kept so a duplicate can be taken back out.
@@ -262,6 +369,25 @@ pub struct RateRow {
     origin: Option<u16>,
     unreachable: bool,
     bytes: Option<u64>,
+    /// [`security::flags`].
+    sec: u8,
+    /// The latency bin counted, [`NO_BIN`] for none.
+    lat: u16,
+    rtt: Option<u32>,
+}
+
+pub(crate) const NO_BIN: u16 = u16::MAX;
+
+/// The edge-added latency of a request the edge served (from cache or the origin): requests it
+/// answered itself (a block or challenge, a rate limit, a 5xx) take no time to serve content and
+/// would drag a POP's latency down while it blocks.
+pub(crate) fn served_latency(ev: &Event<'_>, sec: u8) -> Option<u32> {
+    let own = sec & security::DECISION != 0 || ev.edge_status.is_some_and(|s| s >= 500 || s == 429);
+    if own {
+        None
+    } else {
+        ev.edge_added_ms()
+    }
 }
 
 /// Builds [`RatesTable`]s from events.
@@ -302,12 +428,24 @@ impl Collector for RatesCollector {
             hosts: FxHashMap::default(),
             slots: FxHashMap::default(),
             counts: Vec::new(),
+            slot_lat: Vec::new(),
+            lat_cells: FxHashMap::default(),
+            sketches: Vec::new(),
         }
     }
 
     fn push(&self, p: &mut RatesPart, ev: &Event<'_>, _local_line: u32) -> RateRow {
         if p.user_side {
-            return RateRow { slot: NONE_ID, edge: None, origin: None, bytes: None, unreachable: false };
+            return RateRow {
+                slot: NONE_ID,
+                edge: None,
+                origin: None,
+                bytes: None,
+                unreachable: false,
+                sec: 0,
+                lat: NO_BIN,
+                rtt: None,
+            };
         }
         let bucket = ev.time_ns.div_euclid(self.bucket_ns) * self.bucket_ns;
         let pop = intern(&mut p.pops, ev.pop.as_deref());
@@ -316,12 +454,38 @@ impl Collector for RatesCollector {
         let slot = *p.slots.entry((bucket, pop, host)).or_insert(next);
         if slot == next {
             p.counts.push(Counts::EMPTY);
+            let cells = p.sketches.len() as u32;
+            let cell = *p.lat_cells.entry((bucket, pop)).or_insert(cells);
+            if cell == cells {
+                p.sketches.push(sketch::Sketch::default());
+            }
+            p.slot_lat.push(cell);
         }
         let unreachable = signatures::origin_unreachable::evidence(ev.error.as_deref());
+        let sec = security::flags(ev);
         if let Some(c) = p.counts.get_mut(slot as usize) {
             c.add_event(ev.time_ns, ev.edge_status, ev.origin_status, unreachable, ev.bytes);
+            c.add_security(ev.time_ns, sec);
+            c.add_rtt(ev.client_rtt_ms);
         }
-        RateRow { slot, edge: ev.edge_status, origin: ev.origin_status, unreachable, bytes: ev.bytes }
+        let mut lat = NO_BIN;
+        if let Some(ms) = served_latency(ev, sec) {
+            let cell = p.slot_lat.get(slot as usize).copied().unwrap_or(NONE_ID);
+            if let Some(s) = p.sketches.get_mut(cell as usize) {
+                lat = sketch::bin(ms);
+                s.add_bin(lat, 1);
+            }
+        }
+        RateRow {
+            slot,
+            edge: ev.edge_status,
+            origin: ev.origin_status,
+            unreachable,
+            bytes: ev.bytes,
+            sec,
+            lat,
+            rtt: ev.client_rtt_ms,
+        }
     }
 
     fn finish(&self, p: RatesPart, _ctx: &ChunkCtx<'_>) -> Result<RatesPart> {
@@ -331,7 +495,16 @@ impl Collector for RatesCollector {
     fn remove(&self, p: &mut RatesPart, rows: &[RateRow]) -> Result<()> {
         for r in rows {
             if let Some(c) = p.counts.get_mut(r.slot as usize) {
-                c.remove(r.edge, r.origin, r.unreachable, r.bytes);
+                c.remove(r.edge, r.origin, r.unreachable, r.bytes, r.sec);
+                let mut one = Counts::EMPTY;
+                one.add_rtt(r.rtt);
+                c.subtract(&one);
+            }
+            if r.lat != NO_BIN {
+                let cell = p.slot_lat.get(r.slot as usize).copied().unwrap_or(NONE_ID);
+                if let Some(s) = p.sketches.get_mut(cell as usize) {
+                    s.remove_bin(r.lat);
+                }
             }
         }
         Ok(())
@@ -384,6 +557,11 @@ impl RatesPart {
             }
             let key = (bucket, name(&pops, pop), name(&hosts, host));
             t.rows.entry(key).or_insert(Counts::EMPTY).merge(c);
+        }
+        for ((bucket, pop), cell) in self.lat_cells {
+            if let Some(s) = self.sketches.get(cell as usize).filter(|s| s.count() > 0) {
+                t.latency.entry((bucket, name(&pops, pop))).or_default().merge(s);
+            }
         }
     }
 }

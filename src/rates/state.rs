@@ -25,8 +25,9 @@ use crate::ingest::{self, Accounting, ChunkCtx, Collector, FileAccount, IngestOp
 use crate::signatures;
 use crate::{Error, Result};
 
-/// One keyed event: its key, its (bucket, POP, host) and its own counts (times unset).
-pub type KeyedEvent = (u64, Key, Counts);
+/// One keyed event: its key, its (bucket, POP, host), its own counts (times unset) and the bin of
+/// its edge-added latency in the sketch ([`super::sketch`]), when it has one.
+pub type KeyedEvent = (u64, Key, Counts, Option<u16>);
 
 /// One file's share of a distributed run.
 #[derive(Debug, Clone, Default)]
@@ -66,7 +67,7 @@ struct KeyedCollector {
 struct KeyedPart {
     rates: RatesPart,
     /// (key, slot, the event's own counts); a removed duplicate's key becomes `None`.
-    keys: Vec<(Option<u64>, u32, Counts)>,
+    keys: Vec<(Option<u64>, u32, Counts, Option<u16>)>,
 }
 
 #[derive(Clone, Copy)]
@@ -98,8 +99,10 @@ impl Collector for KeyedCollector {
                 let mut one = Counts::EMPTY;
                 let unreachable = signatures::origin_unreachable::evidence(ev.error.as_deref());
                 one.add_event(0, ev.edge_status, ev.origin_status, unreachable, ev.bytes);
+                one.add_security(0, rate.sec);
+                one.add_rtt(ev.client_rtt_ms);
                 key = p.keys.len() as u32;
-                p.keys.push((Some(k), rate.slot, one));
+                p.keys.push((Some(k), rate.slot, one, (rate.lat != super::NO_BIN).then_some(rate.lat)));
             }
         }
         KeyedRow { rate, key }
@@ -142,9 +145,9 @@ pub fn file_partial(
         &collector,
         |part: KeyedPart, _ctx, _off| {
             let slot_keys = part.rates.slot_keys();
-            for (k, slot, c) in part.keys {
+            for (k, slot, c, bin) in part.keys {
                 if let (Some(k), Some(key)) = (k, slot_keys.get(slot as usize).and_then(Option::as_ref)) {
-                    keys.push((k, key.clone(), c));
+                    keys.push((k, key.clone(), c, bin));
                 }
             }
             part.rates.merge_into(&mut table);
@@ -170,11 +173,23 @@ pub fn count_columns() -> Vec<String> {
         ["requests", "status_5xx", "edge_5xx", "status_502", "status_4xx"].iter().map(ToString::to_string).collect();
     v.extend(signatures::ALL.iter().map(|s| s.id().to_string()));
     v.push("bytes".into());
+    v.extend(SECURITY_COLUMNS.iter().map(ToString::to_string));
     v
 }
 
+/// The security counts of the exchange frame, after `bytes`.
+pub const SECURITY_COLUMNS: [&str; 6] =
+    ["bot_scored", "bot_missing", "security_decisions", "decisions_on_missing", "rtt_ms_sum", "rtt_n"];
+
+/// The column of a key row's latency bin (null when it has none).
+pub const LATENCY_BIN: &str = "latency_bin";
+
+/// A latency row: one bin of one bucket × POP's sketch ([`super::sketch`]), the bin in `key`
+/// and its count in `requests`; rows of the same (bucket, POP, bin) merge by sum.
+pub const KIND_LATENCY: &str = "latency";
+
 /// The time columns of the exchange frame (ns; null for none), after the counts.
-pub const TIME_COLUMNS: [&str; 8] = [
+pub const TIME_COLUMNS: [&str; 10] = [
     "first_ns",
     "last_ns",
     "first_5xx_ns",
@@ -183,16 +198,19 @@ pub const TIME_COLUMNS: [&str; 8] = [
     "last_edge_ns",
     "first_origin_ns",
     "last_origin_ns",
+    "first_bot_missing_ns",
+    "last_bot_missing_ns",
 ];
 
 fn counts_numbers(c: &Counts) -> Vec<u64> {
     let mut v = vec![c.requests, c.status_5xx, c.edge_5xx, c.status_502, c.status_4xx];
     v.extend(c.signatures);
     v.push(c.bytes);
+    v.extend([c.bot_scored, c.bot_missing, c.security_decisions, c.decisions_on_missing, c.rtt_ms_sum, c.rtt_n]);
     v
 }
 
-fn counts_times(c: &Counts) -> [i64; 8] {
+fn counts_times(c: &Counts) -> [i64; 10] {
     [
         c.first_ns,
         c.last_ns,
@@ -202,6 +220,8 @@ fn counts_times(c: &Counts) -> [i64; 8] {
         c.last_edge_ns,
         c.first_origin_ns,
         c.last_origin_ns,
+        c.first_bot_missing_ns,
+        c.last_bot_missing_ns,
     ]
 }
 
@@ -220,6 +240,7 @@ struct Columns {
     counts: Vec<Vec<Option<i64>>>,
     times: Vec<Vec<Option<i64>>>,
     account: Vec<Option<String>>,
+    latency_bin: Vec<Option<i64>>,
 }
 
 impl Columns {
@@ -245,6 +266,7 @@ impl Columns {
             col.push(times.as_ref().and_then(|t| t.get(i).copied()).and_then(sentinel_to_null));
         }
         self.account.push(None);
+        self.latency_bin.push(None);
     }
 
     fn into_frame(self) -> Result<DataFrame> {
@@ -267,6 +289,7 @@ impl Columns {
             cols.push(Column::new((*name).into(), v));
         }
         cols.push(Column::new("account".into(), self.account));
+        cols.push(Column::new(LATENCY_BIN.into(), self.latency_bin));
         Ok(DataFrame::new(n, cols)?)
     }
 }
@@ -277,9 +300,13 @@ pub fn to_frame(p: &FilePartial, file_index: i64) -> Result<DataFrame> {
     for (k, counts) in &p.table.rows {
         c.push(KIND_RATES, file_index, None, Some((k, counts, true)));
     }
-    for (key, k, counts) in &p.keys {
+    for (key, k, counts, bin) in &p.keys {
         c.push(KIND_KEY, file_index, Some(*key), Some((k, counts, false)));
+        if let Some(b) = c.latency_bin.last_mut() {
+            *b = bin.map(i64::from);
+        }
     }
+    push_latency(&mut c, &p.table, file_index);
     c.push(KIND_FILE, file_index, None, None);
     if let Some(a) = c.account.last_mut() {
         *a = Some(serde_json::to_string(&p.account).map_err(|e| Error::Invalid(e.to_string()))?);
@@ -287,7 +314,17 @@ pub fn to_frame(p: &FilePartial, file_index: i64) -> Result<DataFrame> {
     c.into_frame()
 }
 
-/// A rates state frame (`rates` or `key` rows; other kinds are skipped, as is the `kind` column
+fn push_latency(c: &mut Columns, t: &RatesTable, file_index: i64) {
+    for ((bucket, pop), s) in &t.latency {
+        let key = (*bucket, pop.clone(), None);
+        for (bin, n) in s.bins() {
+            let one = Counts { requests: u64::from(n), ..Counts::EMPTY };
+            c.push(KIND_LATENCY, file_index, Some(u64::from(bin)), Some((&key, &one, false)));
+        }
+    }
+}
+
+/// A rates state frame (`rates`, `key` and `latency` rows; other kinds are skipped, as is the `kind` column
 /// when absent) read back into a table; rows with the same key are merged.
 pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let mut t = RatesTable::new(bucket_ns.max(1), true);
@@ -304,15 +341,29 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let buckets = int("bucket")?;
     let pops = text("pop")?;
     let hosts = text("host")?;
-    let counts: Vec<Vec<Option<i64>>> = count_columns().iter().map(|c| int(c)).collect::<Result<_>>()?;
+    // A frame written before a count existed reads it as zero.
+    let counts: Vec<Vec<Option<i64>>> = count_columns()
+        .iter()
+        .map(|c| if df.schema().contains(c) { int(c) } else { Ok(vec![None; n]) })
+        .collect::<Result<_>>()?;
     let times: Vec<Vec<Option<i64>>> = TIME_COLUMNS
         .iter()
         .map(|c| if df.schema().contains(c) { int(c) } else { Ok(vec![None; n]) })
         .collect::<Result<_>>()?;
     let get = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten();
+    let keys = if df.schema().contains("key") { int("key")? } else { vec![None; n] };
+    let bins = if df.schema().contains(LATENCY_BIN) { int(LATENCY_BIN)? } else { vec![None; n] };
+    let sketches = text(LATENCY_SKETCH)?;
     for i in 0..n {
         if let Some(k) = &kinds {
-            if !matches!(k.get(i).and_then(Option::as_deref), Some(KIND_RATES | KIND_KEY)) {
+            let kind = k.get(i).and_then(Option::as_deref);
+            if kind == Some(KIND_LATENCY) {
+                let (Some(bucket), Some(bin)) = (get(&buckets, i), get(&keys, i)) else { continue };
+                let count = counts.first().and_then(|col| get(col, i)).unwrap_or(0);
+                add_latency(&mut t, (bucket, pops.get(i).cloned().flatten()), Some((bin, count)), None)?;
+                continue;
+            }
+            if !matches!(kind, Some(KIND_RATES | KIND_KEY)) {
                 continue;
             }
         }
@@ -331,6 +382,12 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
             *slot = num(5 + s);
         }
         c.bytes = num(5 + signatures::COUNT);
+        c.bot_scored = num(6 + signatures::COUNT);
+        c.bot_missing = num(7 + signatures::COUNT);
+        c.security_decisions = num(8 + signatures::COUNT);
+        c.decisions_on_missing = num(9 + signatures::COUNT);
+        c.rtt_ms_sum = num(10 + signatures::COUNT);
+        c.rtt_n = num(11 + signatures::COUNT);
         let time = |j: usize, empty: i64| times.get(j).and_then(|col| get(col, i)).unwrap_or(empty);
         c.first_ns = time(0, i64::MAX);
         c.last_ns = time(1, i64::MIN);
@@ -340,8 +397,12 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         c.last_edge_ns = time(5, i64::MIN);
         c.first_origin_ns = time(6, i64::MAX);
         c.last_origin_ns = time(7, i64::MIN);
+        c.first_bot_missing_ns = time(8, i64::MAX);
+        c.last_bot_missing_ns = time(9, i64::MIN);
         let pop = pops.get(i).cloned().flatten();
         let host = hosts.get(i).cloned().flatten();
+        let sketch = sketches.get(i).and_then(Option::as_deref);
+        add_latency(&mut t, (bucket, pop.clone()), get(&bins, i).map(|b| (b, 1)), sketch)?;
         t.rows.entry((bucket, pop, host)).or_insert(Counts::EMPTY).merge(&c);
     }
     Ok(t)
@@ -367,7 +428,7 @@ pub fn rates_frame(t: &RatesTable) -> Result<DataFrame> {
         c.push(KIND_RATES, 0, None, Some((k, counts, true)));
     }
     let mut df = c.into_frame()?;
-    let mut drop = vec!["kind", "file_index", "key", "account"];
+    let mut drop = vec!["kind", "file_index", "key", "account", LATENCY_BIN];
     if !t.by_host {
         drop.push("host");
     }
@@ -380,7 +441,50 @@ pub fn rates_frame(t: &RatesTable) -> Result<DataFrame> {
         let col = df.column(&name)?.cast(&DataType::UInt64)?;
         df.with_column(col)?;
     }
+    // Each bucket × POP's latency sketch rides on its first row (the others are null).
+    let mut last: Option<(i64, Option<&String>)> = None;
+    let sketches: StringChunked = t
+        .rows
+        .keys()
+        .map(|(b, p, _)| {
+            let cell = (*b, p.as_ref());
+            let first = last != Some(cell);
+            last = Some(cell);
+            if !first {
+                return None;
+            }
+            t.latency.get(&(*b, p.clone())).map(super::sketch::Sketch::encode)
+        })
+        .collect();
+    df.with_column(sketches.with_name(LATENCY_SKETCH.into()).into_column())?;
     Ok(df)
+}
+
+/// The column of a rates frame that carries each bucket × POP's latency sketch
+/// ([`super::sketch::Sketch::encode`]) on the first row of that bucket and POP.
+pub const LATENCY_SKETCH: &str = "latency_sketch";
+
+/// The latency a state row carries: a `latency` row's bin and count, a key row's bin, a rates
+/// frame's sketch.
+fn add_latency(
+    t: &mut RatesTable,
+    cell: (i64, Option<String>),
+    bin: Option<(i64, i64)>,
+    text: Option<&str>,
+) -> Result<()> {
+    if let Some((b, n)) = bin {
+        if let (Ok(b), Ok(n)) = (u16::try_from(b), u32::try_from(n)) {
+            if usize::from(b) < super::sketch::BINS {
+                t.latency.entry(cell.clone()).or_default().add_bin(b, n);
+            }
+        }
+    }
+    if let Some(text) = text {
+        let s = super::sketch::Sketch::decode(text)
+            .ok_or_else(|| Error::Invalid(format!("malformed {LATENCY_SKETCH}: {text:.40}")))?;
+        t.latency.entry(cell).or_default().merge(&s);
+    }
+    Ok(())
 }
 
 /// The file accounts of an exchange frame's `file` rows.
@@ -413,6 +517,12 @@ pub fn combine(mut rates: RatesTable, removals: &RatesTable, accounts: Vec<FileA
         }
     }
     rates.rows.retain(|_, c| c.requests > 0);
+    for (k, s) in &removals.latency {
+        if let Some(x) = rates.latency.get_mut(k) {
+            x.subtract(s);
+        }
+    }
+    rates.latency.retain(|_, s| s.count() > 0);
     let mut acc = Accounting { files: accounts, ..Default::default() };
     acc.total_files();
     acc.events = acc.events.saturating_sub(taken);
@@ -425,15 +535,18 @@ pub fn combine(mut rates: RatesTable, removals: &RatesTable, accounts: Vec<FileA
 pub fn removals_of(keys: &[(i64, &[KeyedEvent])]) -> RatesTable {
     let mut owner: FxHashMap<u64, i64> = FxHashMap::default();
     for (file, ks) in keys {
-        for (k, _, _) in *ks {
+        for (k, _, _, _) in *ks {
             owner.entry(*k).and_modify(|o| *o = (*o).min(*file)).or_insert(*file);
         }
     }
     let mut t = RatesTable::new(1, true);
     for (file, ks) in keys {
-        for (k, key, c) in *ks {
+        for (k, key, c, bin) in *ks {
             if owner.get(k).is_some_and(|o| o != file) {
                 t.rows.entry(key.clone()).or_insert(Counts::EMPTY).merge(c);
+                if let Some(b) = bin {
+                    t.latency.entry((key.0, key.1.clone())).or_default().add_bin(*b, 1);
+                }
             }
         }
     }
@@ -461,6 +574,10 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let (kind, pop, host, error) =
         (str_values(df, s::SOURCE_KIND), str_values(df, s::POP), str_values(df, s::HOST), str_values(df, s::ERROR));
     let status = |v: Option<i64>| v.and_then(|x| u16::try_from(x).ok());
+    let ms = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten().and_then(|x| u32::try_from(x).ok());
+    let (score, ttfb, dur, odur) =
+        (int(s::BOT_SCORE)?, int(s::TTFB_MS)?, int(s::DURATION_MS)?, int(s::ORIGIN_DURATION_MS)?);
+    let (src, action) = (str_values(df, s::BOT_SCORE_SRC), str_values(df, s::SECURITY_ACTION));
     let mut t = RatesTable::new(bucket_ns, true);
     for i in 0..n {
         let Some(ns) = time.get(i).copied().flatten() else { continue };
@@ -470,13 +587,29 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         let key = (ns.div_euclid(bucket_ns) * bucket_ns, pop.get(i).cloned().flatten(), host.get(i).cloned().flatten());
         let unreachable = signatures::origin_unreachable::evidence(error.get(i).and_then(Option::as_deref));
         let b = bytes.get(i).copied().flatten().and_then(|x| u64::try_from(x).ok());
-        t.rows.entry(key).or_insert(Counts::EMPTY).add_event(
+        let cell = t.rows.entry(key.clone()).or_insert(Counts::EMPTY);
+        cell.add_event(
             ns,
             status(edge.get(i).copied().flatten()),
             status(origin.get(i).copied().flatten()),
             unreachable,
             b,
         );
+        let ev = Event {
+            edge_status: status(edge.get(i).copied().flatten()),
+            bot_score: score.get(i).copied().flatten().and_then(|x| u8::try_from(x).ok()),
+            bot_score_src: src.get(i).cloned().flatten().map(std::borrow::Cow::Owned),
+            security_action: action.get(i).cloned().flatten().map(std::borrow::Cow::Owned),
+            ttfb_ms: ms(&ttfb, i),
+            duration_ms: ms(&dur, i),
+            origin_duration_ms: ms(&odur, i),
+            ..Event::default()
+        };
+        let sec = super::security::flags(&ev);
+        cell.add_security(ns, sec);
+        if let Some(v) = super::served_latency(&ev, sec) {
+            t.latency.entry((key.0, key.1.clone())).or_default().add(v);
+        }
     }
     Ok(t)
 }

@@ -99,7 +99,7 @@ fn pop_row(p: &PopTimeline) -> String {
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
     for section in
-        [header, verdicts, entries, charts, forensics, regions, pops, users, evidence, accounting, provenance]
+        [header, verdicts, entries, signals, charts, forensics, regions, pops, users, evidence, accounting, provenance]
     {
         section(&mut s, r);
     }
@@ -124,11 +124,13 @@ fn header(s: &mut String, r: &Report) {
 fn verdicts(s: &mut String, r: &Report) {
     let _ = writeln!(s, "## Verdict\n");
     if r.incidents.is_empty() {
-        let _ = writeln!(s, "No incident: no POP's edge-error rate and no host's origin-error rate rose above its own baseline for long enough.\n");
+        let what = if r.timeline.signals.is_empty() { "No incident" } else { "No error incident" };
+        let _ = writeln!(s, "{what}: no POP's edge-error rate and no host's origin-error rate rose above its own baseline for long enough.\n");
     }
     for i in &r.incidents {
         let _ = writeln!(s, "- {}", verdict(i));
     }
+    s.push_str(&super::signals::verdicts(&r.timeline));
 }
 
 /// The timeline of onsets and recoveries.
@@ -147,6 +149,11 @@ fn entries(s: &mut String, r: &Report) {
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");
+}
+
+/// Signals other than errors: missing bot scores, edge-added latency.
+fn signals(s: &mut String, r: &Report) {
+    s.push_str(&super::signals::markdown(&r.timeline));
 }
 
 /// The charts, linked as the SVG files beside the report, and the signature totals.

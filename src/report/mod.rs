@@ -9,6 +9,7 @@ pub mod html;
 pub mod incidents;
 pub mod markdown;
 pub mod model;
+pub mod signals;
 pub mod svg;
 pub mod users;
 

@@ -5,6 +5,7 @@
 //! event on the parsing threads) and by [`classify`] as a column on an event frame; a test
 //! checks that the two agree.
 
+pub mod bot_score_missing;
 pub mod cf_1xxx;
 pub mod cf_52x;
 pub mod challenge;
@@ -47,6 +48,9 @@ pub enum Detector {
     Evidence,
     /// Over a session's events together ([`oauth_loop::detect`]).
     Sessions,
+    /// From an edge event's bot score and security decision, when no status rule fired
+    /// ([`bot_score_missing::verdict`]).
+    Security,
 }
 
 /// What status signatures read of an event.
@@ -79,8 +83,8 @@ pub struct Info {
 }
 
 /// Every signature with its documentation: the status signatures in index order, then
-/// [`USER`].
-pub const REGISTRY: [Info; COUNT + 13] = [
+/// [`USER`], then `bot_score_missing`.
+pub const REGISTRY: [Info; COUNT + 14] = [
     Info {
         signature: Signature::Edge500,
         blame: Blame::Edge,
@@ -241,6 +245,14 @@ pub const REGISTRY: [Info; COUNT + 13] = [
         detector: Detector::Evidence,
         doc: conn_failed::DOC,
     },
+    Info {
+        signature: Signature::BotScoreMissing,
+        blame: Blame::Edge,
+        is_error: false,
+        precedence: 0,
+        detector: Detector::Security,
+        doc: bot_score_missing::DOC,
+    },
 ];
 
 /// The status rules, in precedence order.
@@ -355,6 +367,8 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         get(schema::SERVER),
     );
     let (path, redirect, file) = (get(schema::PATH), get(schema::REDIRECT_URL), get(schema::SOURCE_FILE));
+    let (bot_src, action) = (get(schema::BOT_SCORE_SRC), get(schema::SECURITY_ACTION));
+    let bot = df.column(schema::BOT_SCORE).ok().and_then(|c| c.u16().ok()).map(|c| c.rechunk().into_owned());
     let mut sigs: Vec<Option<&'static str>> = Vec::with_capacity(n);
     let mut evidence: Vec<Option<String>> = Vec::with_capacity(n);
     let mut blames: Vec<Option<&'static str>> = Vec::with_capacity(n);
@@ -376,12 +390,17 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
         } else {
             let (e, o) = (edge.get(i), origin.get(i));
             let unreachable = origin_unreachable::evidence(at(error.as_ref(), i));
-            Signature::of_event(e, o, unreachable).map(|s| {
-                let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
-                let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
-                let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
-                user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
-            })
+            Signature::of_event(e, o, unreachable)
+                .map(|s| {
+                    let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
+                    let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
+                    let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
+                    user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
+                })
+                .or_else(|| {
+                    let score = bot.as_ref().and_then(|b| b.get(i)).and_then(|v| u8::try_from(v).ok());
+                    bot_score_missing::verdict(score, at(bot_src.as_ref(), i), at(action.as_ref(), i), e)
+                })
         };
         sigs.push(decided.as_ref().map(|v| v.signature.id()));
         blames.push(decided.as_ref().map(|v| v.blame.unwrap_or(v.signature.info().blame).id()));

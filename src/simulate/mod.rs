@@ -107,6 +107,7 @@
 //! transitions at one of its POPs and the median period; its `evidence` counts the events
 //! written in its window at its POPs (edge) or for its host (origin). `regions` is left empty.
 
+mod bot;
 pub mod captures;
 mod clock;
 mod delivery;
@@ -145,11 +146,15 @@ pub enum Scenario {
     /// The 2025-12-05 outage's shape: a global push makes every request of two zones fail at
     /// every POP but one region's for 25 minutes, while `/cdn-cgi/trace` keeps answering.
     Dec5,
+    /// No 5xx at all (the old proxy on 2025-11-18): every request at five to nine POPs gets a
+    /// bot score of 0 for about three hours and the sites' rules block or challenge them; two to
+    /// four other POPs add 150–400 ms at the edge for one to two hours.
+    Bot,
 }
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Nov18,
         Scenario::Regional,
         Scenario::Origin,
@@ -157,6 +162,7 @@ impl Scenario {
         Scenario::Partial,
         Scenario::Push,
         Scenario::Dec5,
+        Scenario::Bot,
     ];
 
     /// The scenario's name (`nov18`, `regional`, `origin`, `quiet`, `partial`, `push`, `dec5`).
@@ -169,6 +175,7 @@ impl Scenario {
             Scenario::Partial => "partial",
             Scenario::Push => "push",
             Scenario::Dec5 => "dec5",
+            Scenario::Bot => "bot",
         }
     }
 
@@ -197,6 +204,7 @@ const PLAN_STREAM: u64 = 1;
 const TRAFFIC_STREAM: u64 = 2;
 const DELIVERY_STREAM: u64 = 3;
 const CAPTURE_STREAM: u64 = 4;
+const SECURITY_STREAM: u64 = 5;
 
 fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -230,8 +238,10 @@ fn run(opts: &SimOptions, out: &Path, with_captures: bool) -> Result<(Timeline, 
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut fresh = Vec::new();
     let mut capture = with_captures.then(|| captures::Captures::new(stream(opts.seed, CAPTURE_STREAM)));
+    let mut security = bot::Security::new(stream(opts.seed, SECURITY_STREAM));
     for (index, start) in (plan.start..plan.end).step_by(60).enumerate() {
         traffic.minute(start, &mut fresh);
+        security.apply(&plan, &mut fresh);
         if let Some(c) = capture.as_mut() {
             c.minute(&fresh, &pops);
         }

@@ -103,6 +103,10 @@ pub(super) struct PopPlan {
     pub blips: Vec<Blip>,
     /// Steady share of edge 502s (the noisy but healthy POP).
     pub noise: f64,
+    /// A spell during which requests get no bot score ([`super::bot`]).
+    pub bot: Option<Spell>,
+    /// A spell during which the edge adds up to this many ms to the time to first byte.
+    pub slow: Option<(Spell, u32)>,
 }
 
 /// How an origin fault shows.
@@ -154,6 +158,8 @@ pub(super) struct Plan {
     /// Share of requests that are `GET /cdn-cgi/trace`, answered by the edge itself and never
     /// failing (0: no such requests, and no random draw for them).
     pub trace_share: f64,
+    /// Requests carry the security fields ([`super::bot`]).
+    pub security: bool,
 }
 
 impl Plan {
@@ -165,6 +171,7 @@ impl Plan {
             host_faults: Vec::new(),
             incidents: Vec::new(),
             trace_share: 0.0,
+            security: false,
         };
         for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
             if p.code == world::NOISY_POP {
@@ -173,6 +180,11 @@ impl Plan {
         }
         plan
     }
+}
+
+/// A plan of the day's hours `from_hour..to_hour` with only the noisy POP.
+pub(super) fn empty(day: Date, from_hour: i64, to_hour: i64, pops: &[Pop]) -> Plan {
+    Plan::new(day, from_hour, to_hour, pops)
 }
 
 /// Draws the plan of a scenario.
@@ -185,6 +197,7 @@ pub(super) fn plan(scenario: Scenario, pops: &[Pop], rng: &mut ChaCha8Rng) -> Pl
         Scenario::Partial => partial(pops, rng),
         Scenario::Push => push(pops, rng),
         Scenario::Dec5 => dec5(pops, rng),
+        Scenario::Bot => super::bot::plan(pops, rng),
     }
 }
 

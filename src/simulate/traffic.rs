@@ -270,6 +270,7 @@ impl<'a> Traffic<'a> {
             ray,
             content_type: route.content_type,
             origin_ip: "",
+            security: None,
         };
         match fate {
             Fate::Edge(code) => {

@@ -370,7 +370,17 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
         })
         .collect();
 
-    Timeline { input, incidents, pops: pop_rows, regions: Vec::new(), propagation, changes: Vec::new() }
+    let signals = super::bot::truth(pops, plan);
+    Timeline {
+        input,
+        incidents,
+        pops: pop_rows,
+        regions: Vec::new(),
+        propagation,
+        changes: Vec::new(),
+        signals,
+        latency: Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -46,19 +46,29 @@
 //! largest posterior of the failing state over its span, or outside any accepted span for an
 //! unaffected POP); its volume is a column of its own.
 //!
+//! **Other signals** ([`signals`]): the share of requests whose bot score was not computed
+//! ([`bot`]) and the share of requests the edge made slow ([`latency`]) are binomial series per
+//! POP too, read by the same change model into incidents of their own kind (`signals`), with
+//! each POP's edge-added latency quantiles (`latency`).
+//!
 //! **Flapping** ([`flap`]): transitions are the state changes inside a span; the period is the
 //! interval between the refined starts of successive failing runs.
 
+pub mod bot;
 pub mod detect;
 pub mod flap;
 pub mod hmm;
 pub mod incidents;
 /// The timeline's output types (a leaf shared with the simulator's ground truth).
 pub use crate::vocab::timeline as model;
+pub mod latency;
+/// The signals' output types (a leaf shared with the simulator's ground truth).
+pub use crate::vocab::signals as signal_model;
 pub mod naive;
 pub mod places;
 pub mod refine;
 pub mod series;
+pub mod signals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -259,6 +269,9 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let spans: BTreeMap<String, Span> = hit.into_iter().map(|(k, (s, _))| (k, s)).collect();
     let regions = places::regions(&pops_out, &all.pops, &spans, &axis);
     let propagation = incidents::propagation(&incidents);
+    let mut signals = bot::incidents(&all, &axis, p);
+    let (slow, latency) = latency::build(table, &all, &axis, p);
+    signals.extend(slow);
     Timeline {
         input,
         incidents: incidents.into_iter().map(|(i, _)| i).collect(),
@@ -266,6 +279,8 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         regions,
         propagation,
         changes: Vec::new(),
+        signals,
+        latency,
     }
 }
 

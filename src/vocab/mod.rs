@@ -2,7 +2,9 @@
 //! imported by the analysis, the writers and the simulator alike, so that none of those has to
 //! import another for its words.
 
+pub mod changes;
 pub mod cohorts;
+pub mod signals;
 pub mod signature;
 pub mod source;
 pub mod timeline;

@@ -78,6 +78,8 @@ pub enum Signature {
     Overloaded,
     /// See [`crate::signatures::conn_failed`].
     ConnFailed,
+    /// See [`crate::signatures::bot_score_missing`].
+    BotScoreMissing,
 }
 
 impl Signature {
@@ -104,6 +106,7 @@ impl Signature {
             Signature::WorkerError => "worker_error",
             Signature::Overloaded => "overloaded",
             Signature::ConnFailed => "conn_failed",
+            Signature::BotScoreMissing => "bot_score_missing",
         }
     }
 

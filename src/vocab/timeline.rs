@@ -133,11 +133,11 @@ pub struct Incident {
     /// Who was hit: the values that separate the window's failing requests from its healthy
     /// ones (absent when the analysis had no event fields to split by).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cohorts: Option<crate::cohorts::model::IncidentCohorts>,
+    pub cohorts: Option<super::cohorts::IncidentCohorts>,
     /// The recorded changes ranked against this incident's onset, with the verdict on whether
     /// the onset pattern fits each (absent without `--changes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<crate::changes::IncidentChanges>,
+    pub changes: Option<super::changes::IncidentChanges>,
 }
 
 /// The counts behind an incident's attribution, over its POPs (edge) or host (origin) and time.
@@ -250,5 +250,12 @@ pub struct Timeline {
     pub propagation: Vec<Propagation>,
     /// Recorded changes (`--changes`), in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<crate::changes::Change>,
+    pub changes: Vec<super::changes::Change>,
+    /// Incidents of signals other than errors (missing bot scores, edge-added latency), in
+    /// onset order within each kind.
+    #[serde(default)]
+    pub signals: Vec<super::signals::SignalIncident>,
+    /// Edge-added latency per POP, for inputs that record it.
+    #[serde(default)]
+    pub latency: Vec<super::signals::PopLatency>,
 }

@@ -38,6 +38,13 @@ fn every_logpush_corpus_line_is_read_with_its_values() {
         assert_eq!(u16_of(s::ORIGIN_STATUS), v["OriginResponseStatus"].as_u64());
         assert_eq!(col(s::BYTES).u64().unwrap().get(i), v["EdgeResponseBytes"].as_u64());
         assert_eq!(col(s::TTFB_MS).u32().unwrap().get(i).map(u64::from), v["EdgeTimeToFirstByteMs"].as_u64());
+        assert_eq!(u16_of(s::BOT_SCORE), v["BotScore"].as_u64());
+        assert_eq!(str_of(s::BOT_SCORE_SRC).as_deref(), v["BotScoreSrc"].as_str());
+        assert_eq!(str_of(s::SECURITY_RULE_ID).as_deref(), v["SecurityRuleID"].as_str());
+        let sources: Option<Vec<&str>> =
+            v["SecuritySources"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect());
+        assert_eq!(str_of(s::SECURITY_SOURCES), sources.map(|v| v.join(",")).filter(|s| !s.is_empty()));
+        assert_eq!(col(s::CLIENT_RTT_MS).u32().unwrap().get(i).map(u64::from), v["ClientTCPRTTMs"].as_u64());
         // Three encodings of the same instant in the file: all 2022-05-25T13:25:26Z.
         let t = col(s::TIME).datetime().unwrap().physical().get(i);
         assert_eq!(t, Some(1_653_485_126_000_000_000), "line {}", i + 1);

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use blastradius::changes::{self, Fit};
-use blastradius::forensic_eval::{evaluate_cohorts, score_cohorts, CohortScore};
+use blastradius::eval::cohorts::{evaluate_cohorts, score_cohorts, CohortScore};
 use blastradius::simulate::{Scenario, SimOptions};
 use blastradius::timeline::model::Pattern;
 use blastradius::timeline::Params;

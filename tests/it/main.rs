@@ -22,6 +22,7 @@ mod pasted;
 mod patterns;
 mod props;
 mod report;
+mod signals;
 mod signatures;
 mod state;
 mod store;

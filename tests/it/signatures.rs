@@ -77,3 +77,32 @@ fn every_user_side_signature_has_fixtures_that_hold() {
         }
     }
 }
+
+#[test]
+fn bot_score_missing_has_fixtures_that_hold_and_the_aggregate_agrees() {
+    let sig = Signature::BotScoreMissing;
+    for heading in ["## What it detects", "## Evidence", "## Example", "## False positives"] {
+        assert!(sig.info().doc.contains(heading), "lacks {heading}");
+    }
+    for (kind, want) in [("positive", true), ("negative", false)] {
+        let path = fixture(&format!("signatures/bot_score_missing/{kind}.ndjson"));
+        let (mut df, acc) = read(std::slice::from_ref(&path), &IngestOptions::default());
+        assert_eq!(acc.rejected, 0);
+        assert!(df.height() >= 3);
+        classify(&mut df).unwrap();
+        let got: Vec<Option<&str>> = df.column(SIGNATURE).unwrap().str().unwrap().iter().collect();
+        let ev: Vec<Option<&str>> = df.column(EVIDENCE).unwrap().str().unwrap().iter().collect();
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(*g == Some(sig.id()), want, "{kind} line {}: {g:?} ({:?})", i + 1, ev[i]);
+        }
+        if want {
+            assert!(ev[0].unwrap().contains("bot_score 0 (Not Computed), security_action block"), "{:?}", ev[0]);
+        }
+        // The rates aggregate counts the same decisions, and every event's score.
+        let (inputs, _) = discover(&[path]);
+        let (t, _) = blastradius::rates::compute(&inputs, &IngestOptions::default(), &NoProgress, 60, false).unwrap();
+        let expected = got.iter().filter(|g| **g == Some(sig.id())).count() as u64;
+        assert_eq!(t.total().decisions_on_missing, expected, "{kind}");
+        assert_eq!(t.total().bot_scored, df.height() as u64);
+    }
+}

@@ -64,3 +64,15 @@ fn merged_file_partials_equal_one_run() {
     // The exchange frame carries rates and keys both: the keyed rows double the counts.
     assert!(merged.total().requests > table.total().requests);
 }
+
+#[test]
+fn a_rates_frame_reads_back_with_its_latency_sketches() {
+    let logs = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/nov18/logs/20251118");
+    let (inputs, _) = discover(&[logs.into()]);
+    let (whole, _) = rates::compute(&inputs[..40], &IngestOptions::default(), &NoProgress, 60, true).unwrap();
+    assert!(!whole.latency.is_empty(), "the sample records time to first byte and origin time");
+    let frame = state::rates_frame(&whole).unwrap();
+    let back = state::table_from_frame(&frame, 60_000_000_000).unwrap();
+    assert_eq!(back.latency, whole.latency);
+    assert_eq!(back.rows, whole.rows);
+}

@@ -1,0 +1,116 @@
+//! The signals a 5xx timeline does not see: missing bot scores and edge-added latency, on the
+//! simulator's bot scenario and on a file written here by hand in a shape the simulator does not
+//! make.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use blastradius::eval::evaluate;
+use blastradius::eval::signals::score;
+use blastradius::simulate::{Scenario, SimOptions};
+use blastradius::timeline::signal_model::SignalKind;
+use blastradius::timeline::Params;
+
+/// Seeds of these tests, disjoint from the accuracy bench's (1–20) and the other tests'.
+const RUNS: [(u64, f64); 2] = [(41, 0.3), (42, 0.5)];
+
+#[test]
+fn the_bot_scenario_is_found_with_no_error_incident() {
+    for (seed, scale) in RUNS {
+        let dir = tempfile::tempdir().unwrap();
+        let ev =
+            evaluate(&SimOptions { scenario: Scenario::Bot, seed, scale }, dir.path(), &Params::default()).unwrap();
+        assert!(ev.found.incidents.is_empty(), "seed {seed}: {:#?}", ev.found.incidents);
+        for kind in [SignalKind::BotScoreMissing, SignalKind::EdgeLatency] {
+            let s = score(&ev.truth, &ev.found, kind);
+            eprintln!("seed {seed} {kind:?}: F1 {:.3} {s:?}", s.f1());
+            assert!(s.f1() >= 0.9, "seed {seed} {kind:?}: {s:?}");
+            assert_eq!(s.spurious, 0, "seed {seed} {kind:?}");
+            let median = blastradius::eval::quantile(&s.onset_errors, 0.5).unwrap();
+            assert!(median <= 120.0, "seed {seed} {kind:?}: onset errors {:?}", s.onset_errors);
+            let median = blastradius::eval::quantile(&s.recovery_errors, 0.5).unwrap();
+            assert!(median <= 180.0, "seed {seed} {kind:?}: recovery errors {:?}", s.recovery_errors);
+        }
+        let bot = ev.found.signals.iter().find(|s| s.kind == SignalKind::BotScoreMissing).unwrap();
+        // No errors, but security decisions on missing scores: most requests blocked or
+        // challenged, against a few percent before.
+        assert!(bot.errors * 50 < bot.requests, "{bot:#?}");
+        assert!(bot.decision_rate.unwrap() > 0.8 && bot.decision_rate_before.unwrap() < 0.2, "{bot:#?}");
+        assert!(bot.summary.starts_with("no errors, but security decisions made on missing bot scores"));
+        let slow = ev.found.signals.iter().find(|s| s.kind == SignalKind::EdgeLatency).unwrap();
+        let q = slow.latency.as_ref().unwrap();
+        assert!(q.during.p95.unwrap() > q.before.p95.unwrap() + 100.0, "{q:#?}");
+        assert!(!q.network_suspected);
+    }
+}
+
+/// Three POPs for four hours, one request every ten seconds each: at LHR from 01:00 to 02:00
+/// every request gets score 0 and is blocked; at IAD from 02:30 to 03:30 the edge adds 300 ms.
+fn hand_written() -> String {
+    let mut s = String::new();
+    let t0 = 1_763_424_000_i64; // 2025-11-18T00:00:00Z
+    let mut n = 0u64;
+    for step in 0..(4 * 360) {
+        let t = t0 + 10 * step;
+        for (k, pop) in ["FRA", "LHR", "IAD"].iter().enumerate() {
+            n += 1;
+            let minute = (t - t0) / 60;
+            let unscored = *pop == "LHR" && (60..120).contains(&minute) || n % 50 == 0;
+            let (score, src, status, action) = if unscored {
+                (0, "Not Computed", 403, "block")
+            } else {
+                (40 + n % 50, "Machine Learning", 200, "unknown")
+            };
+            let slow = *pop == "IAD" && (150..210).contains(&minute);
+            let origin = 20 + (n * 7) % 30;
+            let ttfb = origin + 3 + (n % 5) + if slow { 300 } else { 0 };
+            let _ = writeln!(
+                s,
+                r#"{{"RayID":"{:016x}","EdgeStartTimestamp":{t},"EdgeColoCode":"{pop}","ClientRequestHost":"h{k}.example.org","EdgeResponseStatus":{status},"OriginResponseStatus":{},"BotScore":{score},"BotScoreSrc":"{src}","SecurityAction":"{action}","EdgeTimeToFirstByteMs":{ttfb},"OriginResponseDurationMs":{},"ClientTCPRTTMs":{}}}"#,
+                0x5000_0000_0000_0000_u64 + n,
+                if status == 200 { 200 } else { 0 },
+                if status == 200 { origin } else { 0 },
+                15 + n % 10
+            );
+        }
+    }
+    s
+}
+
+#[test]
+fn a_hand_written_file_shows_both_signals_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("http_requests.ndjson");
+    std::fs::write(&path, hand_written()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_blastradius")).args(["timeline", "-q"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/timeline.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(doc["incidents"].as_array().unwrap().len(), 0, "no 5xx, no error incident");
+    let signals = doc["signals"].as_array().unwrap();
+    assert_eq!(signals.len(), 2, "{signals:#?}");
+    let (b, l) = (&signals[0], &signals[1]);
+    assert_eq!((b["id"].as_str(), b["kind"].as_str()), (Some("B1"), Some("bot_score_missing")));
+    assert_eq!(b["pops"].as_array().unwrap().len(), 1);
+    assert_eq!(b["pops"][0]["pop"], "LHR");
+    let at = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().timestamp();
+    let t0 = 1_763_424_000_i64;
+    assert!((at(&b["onset"]) - (t0 + 3600)).abs() <= 60, "{b:#?}");
+    assert!((at(&b["recovery"]) - (t0 + 7200)).abs() <= 60, "{b:#?}");
+    assert!(b["decision_rate"].as_f64().unwrap() > 0.9);
+    assert_eq!((l["id"].as_str(), l["kind"].as_str()), (Some("L1"), Some("edge_latency")));
+    assert_eq!(l["pops"][0]["pop"], "IAD");
+    assert!((at(&l["onset"]) - (t0 + 9000)).abs() <= 60, "{l:#?}");
+    assert!((at(&l["recovery"]) - (t0 + 12600)).abs() <= 60, "{l:#?}");
+    // Edge-added latency during: 303–307 ms; the sketch reads it within its 2 %.
+    let during = l["latency"]["during"]["p50"].as_f64().unwrap();
+    assert!((during - 305.0).abs() <= 0.02 * 305.0 + 2.0, "{l:#?}");
+    let before = l["latency"]["before"]["p50"].as_f64().unwrap();
+    assert!((3.0..=7.0 * 1.02).contains(&before), "{l:#?}");
+    let rows = doc["latency"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["affected"].as_bool().unwrap() == (r["pop"] == "IAD")));
+}
