@@ -45,18 +45,12 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from . import Accounting, InputError, TimeArg, Timeline, _check, _core, _bucket, _opts, _seconds
 
-#: The counts of the exchange frame (after kind, file_index, key, bucket, pop, host).
-COUNT_COLUMNS: List[str] = [
-    "requests", "status_5xx", "edge_5xx", "status_502", "status_4xx",
-    "edge_500", "edge_502", "origin_5xx", "cf_52x", "rate_limited", "origin_unreachable",
-    "unattributed_5xx", "bytes",
-    "bot_scored", "bot_missing", "security_decisions", "decisions_on_missing", "rtt_ms_sum", "rtt_n",
-]
-#: Minima (first_*) and maxima (last_*), ns since the epoch.
-TIME_COLUMNS: List[str] = [
-    "first_ns", "last_ns", "first_5xx_ns", "last_5xx_ns", "first_edge_ns", "last_edge_ns",
-    "first_origin_ns", "last_origin_ns", "first_bot_missing_ns", "last_bot_missing_ns",
-]
+#: The counts of the exchange frame (after kind, file_index, key, bucket, pop, host), and its
+#: minima (first_*) and maxima (last_*), ns since the epoch: as the core writes them, so that a
+#: count it adds crosses the shuffle without a change here.
+_counts, _times = _core.partial_columns()
+COUNT_COLUMNS: List[str] = list(_counts)
+TIME_COLUMNS: List[str] = list(_times)
 KEY_COLUMNS: List[str] = ["bucket", "pop", "host"]
 
 #: The Spark schema of the exchange frame.

@@ -693,6 +693,13 @@ fn list_inputs(
     Ok((found.inputs.iter().map(Input::display).collect(), found.errors, found.pruned))
 }
 
+/// The exchange frame's count and time columns, in order: Spark builds its schema and its merge
+/// from them, so a count the core adds crosses the shuffle without a change to the Python side.
+#[pyfunction]
+fn partial_columns() -> (Vec<String>, Vec<String>) {
+    (state::count_columns(), state::TIME_COLUMNS.iter().map(ToString::to_string).collect())
+}
+
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -717,6 +724,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(duration_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(partial_columns, m)?)?;
     m.add_function(wrap_pyfunction!(cohorts_of_paths, m)?)?;
     m.add_function(wrap_pyfunction!(attach_changes, m)?)?;
     m.add_function(wrap_pyfunction!(read_changes, m)?)?;
