@@ -86,11 +86,11 @@ fn client_options(opts: &StoreOptions) -> ClientOptions {
     ClientOptions::new()
         .with_allow_http(plain)
         .with_connect_timeout(Duration::from_secs(10))
-        .with_timeout(Duration::from_secs(120))
+        .with_timeout(Duration::from_mins(2))
 }
 
 fn retry(opts: &StoreOptions) -> RetryConfig {
-    RetryConfig { max_retries: opts.max_retries(), retry_timeout: Duration::from_secs(120), ..RetryConfig::default() }
+    RetryConfig { max_retries: opts.max_retries(), retry_timeout: Duration::from_mins(2), ..RetryConfig::default() }
 }
 
 fn build(

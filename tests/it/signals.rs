@@ -55,7 +55,7 @@ fn hand_written() -> String {
         for (k, pop) in ["FRA", "LHR", "IAD"].iter().enumerate() {
             n += 1;
             let minute = (t - t0) / 60;
-            let unscored = *pop == "LHR" && (60..120).contains(&minute) || n % 50 == 0;
+            let unscored = *pop == "LHR" && (60..120).contains(&minute) || n.is_multiple_of(50);
             let (score, src, status, action) = if unscored {
                 (0, "Not Computed", 403, "block")
             } else {
