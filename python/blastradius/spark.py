@@ -128,8 +128,8 @@ def _cohort_partials(opts: dict, bucket_secs: int):
         target = None
         for b in batches:
             for idx, path in zip(b.column("file_index").to_pylist(), b.column("path").to_pylist()):
-                with _local_copy(path) as local:
-                    table = pa.table(_core.file_cohorts(local, idx, opts, bucket_secs))
+                # Objects are streamed from their store by the core: no temporary copy.
+                table = pa.table(_core.file_cohorts(path, idx, opts, bucket_secs))
                 if target is None:
                     target = pa.schema([pa.field(f.name, pa.string() if pa.types.is_large_string(f.type)
                                                  or pa.types.is_string_view(f.type) else f.type)
