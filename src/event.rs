@@ -101,7 +101,7 @@ impl Event<'_> {
     /// The bot score was not computed: a score of 0, or a `BotScoreSrc` of `Not Computed`.
     /// `false` when the log records no bot score at all.
     pub fn bot_score_missing(&self) -> bool {
-        crate::signatures::bot_score_missing::missing(self.bot_score, self.bot_score_src.as_deref())
+        bot_score_not_computed(self.bot_score, self.bot_score_src.as_deref())
     }
 
     /// Latency the edge itself added, ms: time to first byte less the origin's response time
@@ -130,6 +130,14 @@ impl Event<'_> {
         h.write(id.as_bytes());
         Some(h.finish())
     }
+}
+
+/// The `BotScoreSrc` of a request whose bot score was not computed.
+pub const BOT_NOT_COMPUTED: &str = "Not Computed";
+
+/// Whether a bot score was not computed: a score of 0, or a source of `Not Computed`.
+pub fn bot_score_not_computed(score: Option<u8>, source: Option<&str>) -> bool {
+    score == Some(0) || source.is_some_and(|s| s.eq_ignore_ascii_case(BOT_NOT_COMPUTED))
 }
 
 #[cfg(test)]

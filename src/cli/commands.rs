@@ -12,7 +12,7 @@ use super::{
     TimelineArgs, TimelineFormat,
 };
 use blastradius::analyze::{self, incident_name, inputs, Analysis};
-use blastradius::ingest::{self, discover, Accounting, FileAccount};
+use blastradius::ingest::{self, discover};
 use blastradius::rates::{self, OutputFormat, RatesTable};
 use blastradius::report::batch::{Index, IndexRow, Status};
 use blastradius::report::Meta;
@@ -35,18 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cohorts(a) => super::extra::cohorts_cmd(&a),
         Command::Compare(a) => super::extra::compare_cmd(&a),
     }
-}
-
-/// Adds unreadable paths to the accounting, prints it, and decides the exit code.
-pub(super) fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
-    acc.files.extend(unreadable);
-    if !quiet || acc.events == 0 || acc.failed_files().next().is_some() {
-        print::accounting(&acc);
-    }
-    if acc.events == 0 {
-        return Err(blastradius::Error::NothingRead(acc.why_nothing()).into());
-    }
-    Ok(if acc.failed_files().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
@@ -73,7 +61,7 @@ fn ingest_cmd(a: &IngestArgs) -> anyhow::Result<ExitCode> {
     if acc.events == 0 {
         let _ = std::fs::remove_file(&a.output);
     }
-    conclude(acc, unreadable, a.read.quiet)
+    print::conclude(acc, unreadable, a.read.quiet)
 }
 
 fn write_table(t: &RatesTable, format: OutputFormat, out: Option<&Path>) -> anyhow::Result<()> {
@@ -117,7 +105,7 @@ fn rates_cmd(a: &RatesArgs) -> anyhow::Result<ExitCode> {
     if acc.events > 0 {
         write_table(&table, a.output_format, a.output.as_deref())?;
     }
-    conclude(acc, unreadable, a.read.quiet)
+    print::conclude(acc, unreadable, a.read.quiet)
 }
 
 /// The bundled sample: `samples/` in the working directory, else beside the crate.
@@ -146,7 +134,7 @@ fn timeline_cmd(a: &TimelineArgs) -> anyhow::Result<ExitCode> {
             TimelineFormat::Table => println!("{}", print::timeline(&tl)),
         }
     }
-    conclude(acc, unreadable, a.read.quiet)
+    print::conclude(acc, unreadable, a.read.quiet)
 }
 
 fn simulate_cmd(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
@@ -213,7 +201,7 @@ fn classify_cmd(a: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     drop(out);
-    conclude(acc, unreadable, a.read.quiet)
+    print::conclude(acc, unreadable, a.read.quiet)
 }
 
 /// What a report records of how it was made.
@@ -253,7 +241,7 @@ fn analyze_cmd(a: &AnalyzeArgs, print_timeline: bool) -> anyhow::Result<ExitCode
             );
         }
     }
-    conclude(acc, unreadable, a.read.quiet)
+    print::conclude(acc, unreadable, a.read.quiet)
 }
 
 /// The incident directories of a batch: the subdirectories of each DIR, in name order.

@@ -10,7 +10,6 @@ use anyhow::Context;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use super::commands::conclude;
 use super::{print, CohortsArgs, CompareArgs, CompareFormat, MethodArgs, TimelineFormat};
 use blastradius::analyze::{inputs, summary};
 use blastradius::text::for_terminal;
@@ -147,7 +146,7 @@ pub(super) fn cohorts_cmd(a: &CohortsArgs) -> anyhow::Result<ExitCode> {
             TimelineFormat::Table => print!("{}", cohorts_text(&tl)),
         }
     }
-    conclude(acc, unreadable, a.read.quiet)
+    print::conclude(acc, unreadable, a.read.quiet)
 }
 
 /// A side of `compare`: a report directory's timeline, or inputs analysed.

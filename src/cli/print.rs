@@ -7,7 +7,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use blastradius::ingest::{Accounting, Progress};
+use std::process::ExitCode;
+
+use blastradius::ingest::{Accounting, FileAccount, Progress};
 use blastradius::rates::{output, RatesTable};
 use blastradius::text::{for_terminal, thousands};
 
@@ -53,6 +55,18 @@ impl Progress for Bar {
             pb.inc(n);
         }
     }
+}
+
+/// Adds unreadable paths to the accounting, prints it, and decides the exit code.
+pub fn conclude(mut acc: Accounting, unreadable: Vec<FileAccount>, quiet: bool) -> anyhow::Result<ExitCode> {
+    acc.files.extend(unreadable);
+    if !quiet || acc.events == 0 || acc.failed_files().next().is_some() {
+        accounting(&acc);
+    }
+    if acc.events == 0 {
+        return Err(blastradius::Error::NothingRead(acc.why_nothing()).into());
+    }
+    Ok(if acc.failed_files().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Prints the accounting summary on stderr: the balance, reasons, first rejected lines and

@@ -4,12 +4,12 @@
 pub const DOC: &str = include_str!("docs/bot_score_missing.md");
 
 /// Cloudflare's `BotScoreSrc` for a score that was not computed.
-pub const NOT_COMPUTED: &str = "Not Computed";
+pub const NOT_COMPUTED: &str = crate::event::BOT_NOT_COMPUTED;
 
 /// The bot score was not computed: a score of 0, or a source of `Not Computed`. `false` when
 /// the log records neither.
 pub fn missing(score: Option<u8>, source: Option<&str>) -> bool {
-    score == Some(0) || source.is_some_and(|s| s.eq_ignore_ascii_case(NOT_COMPUTED))
+    crate::event::bot_score_not_computed(score, source)
 }
 
 /// A security decision against the request: an action that blocks or challenges (not one that

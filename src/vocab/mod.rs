@@ -4,6 +4,7 @@
 
 pub mod changes;
 pub mod cohorts;
+pub mod shape;
 pub mod signals;
 pub mod signature;
 pub mod source;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::timeline::{Pattern, Scope};
+use super::shape::{Pattern, Scope};
 
 /// What a signal incident is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
