@@ -124,11 +124,23 @@ pub fn incident_name(paths: &[PathBuf]) -> String {
         let path = rest.split(['?', '#']).next().unwrap_or(rest);
         return path.split('/').rfind(|s| !s.is_empty()).unwrap_or("incident").to_string();
     }
+    // An event frame written by `analyze` is named after its report directory.
+    let named = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     paths
         .first()
         .and_then(|p| p.canonicalize().ok())
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .and_then(|p| match named(&p) {
+            Some(n) if n == "events.parquet" => p.parent().and_then(named),
+            n => n,
+        })
         .unwrap_or_else(|| "incident".to_string())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// One incident analysed into its report directory.
@@ -165,7 +177,25 @@ pub fn analyze(
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let ((inputs, unreadable), pruned) = inputs_pruned(paths, opts);
     let events_path = out.join("events.parquet");
-    let (table, cohorts, sources, accounting) = read(&inputs, &events_path, method, opts, progress)?;
+    // Re-analysing a report's own event frame into the same directory: the frame is written
+    // beside it and takes its place once read.
+    let rereading = inputs.iter().any(|i| match i {
+        Input::File { path, .. } => same_file(path, &events_path),
+        _ => false,
+    });
+    let writing = if rereading { out.join("events.parquet.new") } else { events_path.clone() };
+    let read_result = read(&inputs, &writing, method, opts, progress);
+    if rereading {
+        match &read_result {
+            Ok((.., acc)) if acc.events > 0 => {
+                std::fs::rename(&writing, &events_path).map_err(|e| Error::io(&events_path, e))?;
+            }
+            _ => {
+                let _ = std::fs::remove_file(&writing);
+            }
+        }
+    }
+    let (table, cohorts, sources, accounting) = read_result?;
     let accounting = Accounting { pruned, ..accounting };
     if accounting.events == 0 {
         let _ = std::fs::remove_file(&events_path);
@@ -176,11 +206,7 @@ pub fn analyze(
     let mut full = accounting.clone();
     full.files.extend(unreadable.iter().cloned());
     let mut report = Report::build(meta, &table, tl, full, &sources);
-    let user_side = accounting
-        .files
-        .iter()
-        .filter_map(|f| crate::formats::by_id(f.format.as_deref()?))
-        .any(|f| f.source_kind().is_user_side());
+    let user_side = sources.0.keys().any(|k| crate::vocab::source::SourceKind::user_side_id(Some(k)));
     if user_side {
         report.users = users_section(&events_path, &report.timeline)?;
     }

@@ -8,12 +8,13 @@
 //! `#Fields`) are not records: they are counted apart (`headers`) and not among the lines read.
 
 mod accounting;
+pub mod cached;
 mod pipeline;
 mod source;
 mod window;
 
 pub use accounting::{Accounting, FileAccount, RejectRecord};
-pub use pipeline::{run, ChunkCtx, Collector};
+pub use pipeline::{ChunkCtx, Collector};
 pub use source::{discover, discover_in, total_size as source_size, Discovery, Input};
 pub use window::{name_span, parse_time, Window, NAME_SLACK_NS};
 
@@ -139,6 +140,38 @@ impl IngestOptions {
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
         }
     }
+}
+
+/// Reads `inputs` into `collector`, handing each chunk's finished partial to `sink` with the
+/// number of its file's lines before it, and accounts for every line. Event frames written by
+/// `ingest` or `analyze` among the inputs are read back as events ([`cached`]); the logs are
+/// parsed. Rejected lines go verbatim to `quarantine` when given.
+pub fn run<C, S>(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    collector: &C,
+    mut sink: S,
+    quarantine: Option<&mut dyn std::io::Write>,
+) -> crate::Result<Accounting>
+where
+    C: Collector,
+    S: FnMut(C::Done, &ChunkCtx<'_>, u64) -> crate::Result<()>,
+{
+    let (frames, logs): (Vec<Input>, Vec<Input>) = inputs.iter().cloned().partition(cached::is_event_frame);
+    if frames.is_empty() {
+        return pipeline::run(inputs, opts, progress, collector, sink, quarantine);
+    }
+    opts.validate()?;
+    let mut acc = if logs.is_empty() {
+        Accounting::default()
+    } else {
+        pipeline::run(&logs, opts, progress, collector, &mut sink, quarantine)?
+    };
+    let read = cached::run(&frames, logs.len(), opts, progress, collector, &mut sink)?;
+    acc.files.extend(read.files);
+    acc.total_files();
+    Ok(acc)
 }
 
 /// Receives progress from a run: on-disk bytes consumed. Implementations must be cheap.

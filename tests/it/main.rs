@@ -12,6 +12,7 @@
 )]
 
 mod accuracy;
+mod cached;
 mod cli;
 mod corpus;
 mod forensics;
@@ -80,6 +81,11 @@ fn independent_count(f: &blastradius::ingest::FileAccount) -> Option<u64> {
     }
     match f.format.as_deref()? {
         "client_log" => None,
+        blastradius::ingest::cached::FORMAT_ID => {
+            use polars::prelude::SerReader;
+            let mut r = polars::prelude::ParquetReader::new(std::fs::File::open(&f.file).ok()?);
+            Some(r.num_rows().ok()? as u64)
+        }
         "har" => {
             let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
             Some(v["log"]["entries"].as_array()?.len() as u64)
