@@ -321,3 +321,17 @@ def test_signal_parts_on_the_bot_scenario(cli: str, tmp_path: Path) -> None:
     quiet = br.timeline(LOGS)
     assert quiet.signals.height == 0 and quiet.signals.schema["onset"] == pl.Datetime("ns", "UTC")
     assert pl.concat([quiet.signal_pops, tl.signal_pops]).height == tl.signal_pops.height
+
+
+def test_an_event_frame_file_is_read_as_the_logs_were(cli: str, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    run_cli(cli, "analyze", LOGS, "--out", str(out), "-q")
+    frame = str(out / "events.parquet")
+    expected = br.timeline(LOGS).to_dict()
+    got = br.timeline(frame).to_dict()
+    assert got["input"]["events"] == expected["input"]["events"]
+    expected.pop("input")
+    got.pop("input")
+    assert got == expected
+    events, acc = br.read_events(frame, with_accounting=True)
+    assert acc.balanced() and acc.lines == events.height == pl.read_parquet(frame).height
