@@ -101,6 +101,16 @@ struct Sums<'a> {
     baseline_dims: [CohortCounts; DIMS],
 }
 
+impl Sums<'_> {
+    /// The window's requests and failures: those of the dimension every event has a value in
+    /// (the densest). Shares and the rest's error rate are taken against it, so that a sparse
+    /// dimension (a security action only some requests carry) is not read as if its values
+    /// held every failure.
+    fn whole(&self) -> CohortCounts {
+        self.dims.iter().take(HOST_PATH).max_by_key(|c| c.requests).copied().unwrap_or_default()
+    }
+}
+
 fn sums<'a>(t: &'a CohortTable, (from, to): (i64, i64), windows: &[(i64, i64)]) -> Sums<'a> {
     let mut s = Sums::default();
     for ((bucket, pop, dim, value), c) in &t.rows {
@@ -171,7 +181,7 @@ fn population(s: &Sums<'_>, dim: u8, value: &str, c: &CohortCounts) -> bool {
 }
 
 fn value_row(s: &Sums<'_>, dim: u8, value: &str, c: &CohortCounts) -> CohortValue {
-    let total = s.dims.get(usize::from(dim)).copied().unwrap_or_default();
+    let total = s.whole();
     let rest = CohortCounts {
         requests: total.requests.saturating_sub(c.requests),
         failures: total.failures.saturating_sub(c.failures),
@@ -199,7 +209,7 @@ fn value_row(s: &Sums<'_>, dim: u8, value: &str, c: &CohortCounts) -> CohortValu
 /// The best set of values of one dimension: values sorted by error rate, the prefix with the
 /// highest recall × precision. Returns (score, values, counts).
 fn best_set<'a>(s: &Sums<'a>, dim: u8) -> Option<Set<'a>> {
-    let total = s.dims.get(usize::from(dim)).copied().unwrap_or_default();
+    let total = s.whole();
     if total.failures == 0 {
         return None;
     }
@@ -229,7 +239,7 @@ fn best_set<'a>(s: &Sums<'a>, dim: u8) -> Option<Set<'a>> {
 /// The cohorts of one window; `windows` are every incident's (for the baseline).
 pub fn for_window(t: &CohortTable, window: (i64, i64), windows: &[(i64, i64)]) -> IncidentCohorts {
     let s = sums(t, window, windows);
-    let whole = s.dims.iter().take(HOST_PATH).max_by_key(|c| c.requests).copied().unwrap_or_default();
+    let whole = s.whole();
     let mut out = IncidentCohorts {
         requests: whole.requests,
         failures: whole.failures,
@@ -239,7 +249,10 @@ pub fn for_window(t: &CohortTable, window: (i64, i64), windows: &[(i64, i64)]) -
     let mut top: Vec<CohortValue> = s
         .values
         .iter()
-        .filter(|((d, v), c)| usize::from(*d) != HOST_PATH && *v != OTHER && c.failures > 0)
+        // A value every request has (one protocol, one method) separates nothing.
+        .filter(|((d, v), c)| {
+            usize::from(*d) != HOST_PATH && *v != OTHER && c.failures > 0 && c.requests < whole.requests
+        })
         .map(|((d, v), c)| value_row(&s, *d, v, c))
         .filter(|v| v.lift.is_none_or(|l| l > 2.0) && v.share_of_failures >= 0.01)
         .collect();
@@ -262,7 +275,7 @@ fn headline(s: &Sums<'_>, whole: CohortCounts) -> Option<Cohort> {
     if score < 0.2 {
         return None;
     }
-    let total = s.dims.get(dim).copied().unwrap_or_default();
+    let total = s.whole();
     let rest = CohortCounts {
         requests: total.requests.saturating_sub(c.requests),
         failures: total.failures.saturating_sub(c.failures),
@@ -419,6 +432,30 @@ mod tests {
         assert!(h.summary.contains("every request"), "{}", h.summary);
         assert!((c.error_rate - 0.1).abs() < 1e-9);
         assert_eq!(c.top.first().unwrap().value, "/checkout");
+    }
+
+    /// A sparse dimension (a security action only some requests carry) is measured against the
+    /// whole window, and a value every request has is no separator.
+    #[test]
+    fn sparse_and_universal_values_are_not_read_as_holding_every_failure() {
+        let mut t = CohortTable::new(60);
+        let mut add = |bucket: i64, dim: &str, value: &str, r: u64, f: u64| {
+            let d = DIMENSIONS.iter().position(|x| *x == dim).unwrap() as u8;
+            t.add((bucket, "AAA".into(), d, value.into()), &CohortCounts { requests: r, failures: f });
+        };
+        for (b, bad) in [(0, false), (60, true)] {
+            let f = if bad { 100 } else { 0 };
+            add(b, "zone", "a.example", 100, f);
+            add(b, "zone", "b.example", 900, 0);
+            add(b, "protocol", "HTTP/2", 1000, f);
+            // 20 challenged requests, 2 of them among the failures.
+            add(b, "security", "managed_challenge", 20, f / 50);
+        }
+        let c = for_window(&t, (60, 120), &[(60, 120)]);
+        let sec = c.top.iter().find(|v| v.dimension == "security");
+        assert!(sec.is_none_or(|v| v.share_of_failures < 0.05), "{sec:?}");
+        assert!(c.top.iter().all(|v| v.value != "HTTP/2"), "{:?}", c.top);
+        assert_eq!(c.headline.unwrap().values, ["a.example".to_string()]);
     }
 
     #[test]
