@@ -13,7 +13,9 @@ returns the file's *partial state* as Arrow batches:
 Spark then merges the partials, which are sums, minima and maxima (associative and
 commutative, so neither the order of files nor the number of partitions changes the answer):
 ``rates`` rows are summed per bucket × POP × host; ``key`` rows are grouped by key, and every
-copy of a request but the one of the lowest file index becomes a removal. The driver hands the
+copy of a request but the one of the lowest file index becomes a removal. Only the keys that can
+have a copy elsewhere cross the shuffle: those in a bucket another file has keys in, after
+redelivered files (another file's keys exactly) are dropped whole (:func:`exchange`). The driver hands the
 merged rows to the same timeline function the CLI uses, so the answer equals
 ``blastradius timeline`` over the same files, exactly.
 
@@ -41,7 +43,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import Accounting, InputError, TimeArg, Timeline, _check, _core, _bucket, _opts, _seconds
 
@@ -154,6 +156,67 @@ def cohort_partials(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Uni
                               COHORT_SCHEMA)
 
 
+def exchange(parts: Any, bucket_secs: int = 60) -> Tuple[Any, Any]:
+    """What of the key rows must cross the shuffle for de-duplication, and which files are
+    redelivered copies.
+
+    Copies of a request carry the same time, hence the same bucket, so two files can only share
+    a request in a bucket both have keys in. Each file's keys are summarised where they lie (a
+    count per file × bucket, combined before any exchange), and only the keys of buckets that
+    two or more files touch cross the shuffle to be grouped by key. A file whose keys are exactly
+    another's (the same count, bitwise XOR, smallest and largest key: a redelivered batch) is
+    dropped whole instead, its lowest-indexed twin kept, as the CLI keeps the first copy.
+
+    ``bucket_secs`` is the partials' bucket width. Returns (redelivered files as a
+    ``file_index`` frame, the key rows to exchange).
+    """
+    from pyspark.sql import functions as F
+
+    keys = parts.filter(F.col("kind") == "key")
+    # Every request of a copy has an id (a request without one is never a duplicate).
+    requests = (parts.filter(F.col("kind") == "rates").groupBy("file_index")
+                .agg(F.sum("requests").alias("requests")))
+    digests = (keys.groupBy("file_index")
+               .agg(F.count(F.lit(1)).alias("n"), F.bit_xor("key").alias("x"),
+                    F.min("key").alias("lo"), F.max("key").alias("hi"))
+               .join(requests, "file_index")
+               .collect())
+    first: Dict[tuple, int] = {}
+    copies: List[int] = []
+    for r in sorted(digests, key=lambda r: r["file_index"]):
+        if r["n"] != r["requests"]:
+            continue
+        d = (r["n"], r["x"], r["lo"], r["hi"])
+        if d in first:
+            copies.append(r["file_index"])
+        else:
+            first[d] = r["file_index"]
+    session = parts.sparkSession
+    redelivered = session.createDataFrame([(i,) for i in copies], "file_index long")
+    kept = keys.join(F.broadcast(redelivered), "file_index", "left_anti")
+    candidates, per_spot = _shared(kept, "bucket")
+    # Where files share buckets with many requests each (two a second or more), a finer footprint
+    # (the second of each request: copies share it too) is smaller than the keys it spares.
+    if per_spot is not None and per_spot >= 2 * bucket_secs:
+        candidates = candidates.withColumn("second", F.floor(F.col("first_ns") / 1_000_000_000))
+        candidates, _ = _shared(candidates, "second")
+        candidates = candidates.drop("second")
+    return redelivered, candidates
+
+
+def _shared(keys: Any, spot: str) -> Tuple[Any, Optional[float]]:
+    """The key rows in a ``spot`` (bucket or second) that keys of two or more files fall in,
+    and the mean number of keys per file × shared spot (``None`` when no spot is shared)."""
+    from pyspark.sql import functions as F
+
+    spots = keys.groupBy("file_index", spot).agg(F.count(F.lit(1)).alias("n"))
+    shared = (spots.groupBy(spot).agg(F.count(F.lit(1)).alias("files"), F.sum("n").alias("n"))
+              .filter(F.col("files") > 1))
+    row = shared.agg(F.sum("n").alias("n"), F.sum("files").alias("spots")).collect()[0]
+    per_spot = None if not row["spots"] else row["n"] / row["spots"]
+    return keys.join(F.broadcast(shared.select(spot)), spot, "left_semi"), per_spot
+
+
 def _arrow(df: Any) -> Optional[Any]:
     table = df.toArrow()
     return table if table.num_rows > 0 else None
@@ -191,16 +254,26 @@ def analyze(spark: Any, paths: Union[str, Sequence[str]], *, bucket: Union[int, 
         latency = (parts.filter(F.col("kind") == "latency").groupBy("bucket", "pop", "key")
                    .agg(F.sum("requests").alias("requests")).withColumn("kind", F.lit("latency")))
         merged = merged.unionByName(latency, allowMissingColumns=True)
-        keys = parts.filter(F.col("kind") == "key")
-        copies = (keys.groupBy("key").agg(F.count(F.lit(1)).alias("copies"), F.min("file_index").alias("owner"))
+        redelivered, exchanged = exchange(parts, secs)
+        copies = (exchanged.groupBy("key").agg(F.count(F.lit(1)).alias("copies"),
+                                               F.min("file_index").alias("owner"))
                   .filter(F.col("copies") > 1))
-        lost = keys.join(copies, "key").filter(F.col("file_index") != F.col("owner"))
+        lost = exchanged.join(copies, "key").filter(F.col("file_index") != F.col("owner"))
         # A copy's latency leaves its bucket × POP's sketch as a latency row of count one per copy.
         lost_latency = (lost.filter(F.col("latency_bin").isNotNull())
                         .groupBy("bucket", "pop", F.col("latency_bin").alias("key"))
                         .agg(F.count(F.lit(1)).alias("requests")).withColumn("kind", F.lit("latency")))
+        # A redelivered file is a copy whole: all its rows leave the merge, as its requests'
+        # removals (so the accounting counts them as duplicates).
+        whole = parts.join(F.broadcast(redelivered), "file_index", "left_semi")
+        whole_rates = (whole.filter(F.col("kind") == "rates").groupBy(*KEY_COLUMNS).agg(*sums)
+                       .withColumn("kind", F.lit("rates")))
+        whole_latency = (whole.filter(F.col("kind") == "latency").groupBy("bucket", "pop", "key")
+                         .agg(F.sum("requests").alias("requests")).withColumn("kind", F.lit("latency")))
         removals = (lost.groupBy(*KEY_COLUMNS).agg(*sums).withColumn("kind", F.lit("rates"))
-                    .unionByName(lost_latency, allowMissingColumns=True))
+                    .unionByName(lost_latency, allowMissingColumns=True)
+                    .unionByName(whole_rates, allowMissingColumns=True)
+                    .unionByName(whole_latency, allowMissingColumns=True))
         accounts = [r["account"] for r in
                     parts.filter(F.col("kind") == "file").select("file_index", "account").orderBy("file_index").collect()]
         rates_tbl = _arrow(merged)

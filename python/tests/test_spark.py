@@ -89,6 +89,26 @@ def test_the_nov18_scenario_split_across_many_files(spark, cli: str, scenarios: 
     assert br.timeline(files).to_dict() == expected
 
 
+def test_only_keys_that_can_have_a_copy_cross_the_shuffle(spark, cli: str, scenarios: dict, tmp_path: Path) -> None:
+    from pyspark.sql import functions as F
+
+    files = split(scenarios["nov18"] / "logs", tmp_path / "split", pieces=97, seed=11)
+    # A redelivered batch: one file again, under a later name.
+    copy = tmp_path / "split" / "part-9999.log.gz"
+    copy.write_bytes(Path(files[40]).read_bytes())
+    files.append(str(copy))
+    expected = cli_timeline(cli, str(tmp_path / "split"))
+    parts = brs.partials(spark, files, partitions=5).persist()
+    redelivered, exchanged = brs.exchange(parts)
+    assert [r["file_index"] for r in redelivered.collect()] == [97]
+    every = parts.filter(F.col("kind") == "key").count()
+    crossing = exchanged.count()
+    print(f"key rows: {every}, crossing the shuffle: {crossing} ({crossing / every:.1%})")
+    assert 0 < crossing < every / 4
+    parts.unpersist()
+    assert brs.analyze(spark, files, partitions=5).to_dict() == expected
+
+
 def test_the_regional_scenario(spark, cli: str, scenarios: dict) -> None:
     logs = str(scenarios["regional"] / "logs")
     assert brs.analyze(spark, logs, partitions=3).to_dict() == cli_timeline(cli, logs)

@@ -301,7 +301,9 @@ pub fn to_frame(p: &FilePartial, file_index: i64) -> Result<DataFrame> {
         c.push(KIND_RATES, file_index, None, Some((k, counts, true)));
     }
     for (key, k, counts, bin) in &p.keys {
-        c.push(KIND_KEY, file_index, Some(*key), Some((k, counts, false)));
+        // A keyed row keeps its request's time (`first_ns`): copies share it, so an engine can
+        // tell which files could hold copies of each other before exchanging keys.
+        c.push(KIND_KEY, file_index, Some(*key), Some((k, counts, true)));
         if let Some(b) = c.latency_bin.last_mut() {
             *b = bin.map(i64::from);
         }
