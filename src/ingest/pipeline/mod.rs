@@ -7,19 +7,24 @@
 //! `producers × pool × (chunk + line limit)` bytes of input are in flight whatever the input
 //! size. Only the de-duplication set grows with the input.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
+mod consume;
+mod parse;
+mod produce;
+
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use rustc_hash::FxHashSet;
 
-use super::accounting::{Accounting, FileAccount, RejectRecord};
-use super::source::{self, Compression, Input};
+use self::consume::Ordered;
+use self::parse::parse_chunk;
+use self::produce::{produce, Pool, SendFile};
+use super::accounting::Accounting;
+use super::source::{Compression, Input};
 use super::{IngestOptions, Progress};
 use crate::event::Event;
-use crate::formats::{self, FormatSet, LineFormat, Need, Parser, Reject};
-use crate::{Error, Result};
+use crate::formats::{LineFormat, Need, Parser, Reject};
+use crate::Result;
 
 /// Most files read at the same time.
 const MAX_PRODUCERS: usize = 4;
@@ -135,17 +140,13 @@ struct Job<D, R> {
 /// Reads `inputs`, feeding every chunk's finished partial to `sink` in input order together
 /// with the number of lines of that file before the chunk (add it to a chunk's local line
 /// numbers). Rejected lines are written verbatim to `quarantine` when given.
-#[allow(
-    clippy::too_many_lines,
-    reason = "one pipeline: producers, parsers and the ordered consumer read best together"
-)]
 pub fn run<C, S>(
     inputs: &[Input],
     opts: &IngestOptions,
     progress: &dyn Progress,
     collector: &C,
-    mut sink: S,
-    mut quarantine: Option<&mut dyn Write>,
+    sink: S,
+    quarantine: Option<&mut dyn Write>,
 ) -> Result<Accounting>
 where
     C: Collector,
@@ -165,46 +166,21 @@ where
 
     let (job_tx, job_rx) = bounded::<Job<C::Done, C::Row>>(threads * 2);
     let (res_tx, res_rx) = unbounded::<Job<C::Done, C::Row>>();
-    let mut pools_tx = Vec::new();
-    let mut pools_rx = Vec::new();
-    for _ in 0..producers {
-        let (t, r) = bounded::<Vec<u8>>(pool_size);
-        pools_tx.push(t);
-        pools_rx.push(r);
-    }
+    let (pools_tx, pools_rx): (Vec<_>, Vec<_>) = (0..producers).map(|_| bounded::<Vec<u8>>(pool_size)).unzip();
     let next_file = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
+    let consumer = Ordered::new(collector, opts, sink, quarantine, pools_tx, &abort, &names);
 
-    let mut acc = Accounting {
-        files: names.iter().map(|n| FileAccount { file: n.clone(), ..Default::default() }).collect(),
-        ..Default::default()
-    };
-    let mut sink_error: Option<Error> = None;
-    let mut seen: FxHashSet<u64> = FxHashSet::default();
-    let seed = {
-        use std::hash::BuildHasher;
-        std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)
-    };
-
-    std::thread::scope(|s| {
+    let (mut acc, distinct, error) = std::thread::scope(|s| {
         let _guard = AbortOnUnwind(&abort);
         for (p, pool_rx) in pools_rx.into_iter().enumerate() {
             let job_tx = job_tx.clone();
             let (next_file, abort, formats, forced) = (&next_file, &abort, &formats, forced.as_ref());
             s.spawn(move || {
                 let _guard = AbortOnUnwind(abort);
-                let mut pool = Pool {
-                    abort,
-                    spare: Vec::new(),
-                    rx: pool_rx,
-                    made: 0,
-                    max: pool_size,
-                    size: opts.chunk_bytes + opts.max_line_bytes + 1,
-                };
-                loop {
-                    if abort.load(Ordering::SeqCst) {
-                        break;
-                    }
+                let size = opts.chunk_bytes + opts.max_line_bytes + 1;
+                let mut pool = Pool { abort, spare: Vec::new(), rx: pool_rx, made: 0, max: pool_size, size };
+                while !abort.load(Ordering::SeqCst) {
                     let i = next_file.fetch_add(1, Ordering::SeqCst);
                     let Some(input) = inputs.get(i) else { break };
                     let mut send = SendFile { tx: &job_tx, file: i, chunk: 0, pool: p };
@@ -216,606 +192,50 @@ where
         }
         drop(job_tx);
         for _ in 0..threads {
-            let job_rx = job_rx.clone();
-            let res_tx = res_tx.clone();
-            let names = &names;
-            let abort = &abort;
+            let (job_rx, res_tx, names, abort) = (job_rx.clone(), res_tx.clone(), &names, &abort);
             s.spawn(move || {
                 let _guard = AbortOnUnwind(abort);
-                for job in job_rx {
-                    let Job { file, chunk, pool, payload } = job;
-                    let payload = match payload {
-                        Payload::Lines { buf, len, format } => {
-                            let name = names.get(file).map_or("", String::as_str);
-                            let ctx = ChunkCtx { file_index: file, file: name, format: &*format };
-                            let data = buf.get(..len).unwrap_or_default();
-                            let out = parse_chunk(data, &ctx, collector, opts);
-                            Payload::Parsed { out, buf, format }
-                        }
-                        other => other,
-                    };
-                    if res_tx.send(Job { file, chunk, pool, payload }).is_err() {
-                        break;
-                    }
-                }
+                parse_jobs(&job_rx, &res_tx, names, collector, opts);
             });
         }
         drop(res_tx);
         drop(job_rx);
-
         // The consumer: this thread.
-        let mut pending: BTreeMap<(usize, u32), Job<C::Done, C::Row>> = BTreeMap::new();
-        let (mut nf, mut nc) = (0usize, 0u32);
-        let mut line_offset = 0u64;
-        for job in &res_rx {
-            pending.insert((job.file, job.chunk), job);
-            while let Some(job) = pending.remove(&(nf, nc)) {
-                nc += 1;
-                let Some(fa) = acc.files.get_mut(nf) else {
-                    break;
-                };
-                match job.payload {
-                    Payload::Parsed { out, buf, format } => {
-                        let fname = fa.file.clone();
-                        let ctx = ChunkCtx { file_index: nf, file: &fname, format: &*format };
-                        let r = consume(
-                            seed,
-                            out,
-                            &ctx,
-                            line_offset,
-                            collector,
-                            opts,
-                            &mut seen,
-                            fa,
-                            &mut acc.reject_kinds,
-                            &mut acc.rejects,
-                            &mut acc.duplicate_examples,
-                            quarantine.as_deref_mut(),
-                        );
-                        match r {
-                            Ok((done, lines)) => {
-                                line_offset += lines;
-                                if sink_error.is_none() {
-                                    if let Some(d) = done {
-                                        if let Err(e) = sink(d, &ctx, line_offset - lines) {
-                                            sink_error = Some(e);
-                                            abort.store(true, Ordering::SeqCst);
-                                        }
-                                    }
-                                }
-                            }
-                            Err(e) => {
-                                if sink_error.is_none() {
-                                    sink_error = Some(e);
-                                    abort.store(true, Ordering::SeqCst);
-                                }
-                            }
-                        }
-                        if let Some(tx) = pools_tx.get(job.pool) {
-                            let _ = tx.try_send(buf);
-                        }
-                    }
-                    Payload::Oversize { buf, prefix_len, len } => {
-                        line_offset += 1;
-                        fa.lines += 1;
-                        fa.rejected += 1;
-                        let reason = Reject::new(
-                            "line too long",
-                            format!("{len} bytes exceed the limit of {} (--max-line-bytes)", opts.max_line_bytes),
-                        );
-                        record_reject(
-                            fa,
-                            &reason,
-                            line_offset,
-                            &mut acc.reject_kinds,
-                            &mut acc.rejects,
-                            opts.max_reject_records,
-                        );
-                        if let Some(q) = quarantine.as_deref_mut() {
-                            let prefix = buf.get(..prefix_len).unwrap_or_default();
-                            if let Err(e) = q.write_all(prefix).and_then(|()| q.write_all(b"\n")) {
-                                sink_error.get_or_insert(Error::io("quarantine", e));
-                                abort.store(true, Ordering::SeqCst);
-                            }
-                        }
-                        if let Some(tx) = pools_tx.get(job.pool) {
-                            let _ = tx.try_send(buf);
-                        }
-                    }
-                    Payload::End { bytes, compression, format, error, note, not_a_log } => {
-                        fa.bytes = bytes;
-                        fa.compression = compression.map(|c| format!("{c:?}").to_lowercase());
-                        fa.format = format.map(str::to_string);
-                        fa.error = error;
-                        fa.not_a_log = not_a_log;
-                        fa.note =
-                            note.or_else(|| (fa.error.is_none() && fa.lines == 0).then(|| "empty file".to_string()));
-                        nf += 1;
-                        nc = 0;
-                        line_offset = 0;
-                    }
-                    Payload::Lines { .. } => {} // never sent back unparsed
-                }
-            }
-        }
-        // The pools are dropped here so producers blocked on an empty pool wake up.
-        drop(pools_tx);
+        consumer.drain(&res_rx)
     });
 
     acc.total_files();
-    acc.dedup_ids = seen.len() as u64;
-    if let Some(e) = sink_error {
+    acc.dedup_ids = distinct;
+    if let Some(e) = error {
         return Err(e);
     }
     Ok(acc)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn consume<'q, C: Collector>(
-    seed: u64,
-    out: LinesOut<C::Done, C::Row>,
-    ctx: &ChunkCtx<'_>,
-    line_offset: u64,
+/// A parser thread: parses every chunk it receives and passes every job on to the consumer.
+fn parse_jobs<C: Collector>(
+    jobs: &Receiver<Job<C::Done, C::Row>>,
+    results: &Sender<Job<C::Done, C::Row>>,
+    names: &[String],
     collector: &C,
     opts: &IngestOptions,
-    seen: &mut FxHashSet<u64>,
-    fa: &mut FileAccount,
-    kinds: &mut BTreeMap<String, u64>,
-    rejects: &mut Vec<RejectRecord>,
-    dup_examples: &mut Vec<RejectRecord>,
-    quarantine: Option<&mut (dyn Write + 'q)>,
-) -> Result<(Option<C::Done>, u64)> {
-    let LinesOut {
-        done,
-        line_count,
-        nonblank,
-        headers,
-        events,
-        filtered,
-        kinds: rej_kinds,
-        rejects: rej,
-        quarantined,
-        keys,
-    } = out;
-    let mut dups: Vec<C::Row> = Vec::new();
-    if opts.dedup {
-        for (k, local, row) in keys {
-            if !seen.insert(mix(k, seed)) {
-                dups.push(row);
-                if dup_examples.len() < 100 {
-                    dup_examples.push(RejectRecord {
-                        file: ctx.file.to_string(),
-                        line: line_offset + u64::from(local),
-                        reason: format!("request id seen before (key {k:016x})"),
-                    });
-                }
-            }
-        }
-    }
-    fa.lines += nonblank;
-    fa.headers += headers;
-    fa.events += events - dups.len() as u64;
-    fa.duplicates += dups.len() as u64;
-    fa.filtered += filtered;
-    for (kind, n) in rej_kinds {
-        fa.rejected += n;
-        *kinds.entry(kind.to_string()).or_default() += n;
-    }
-    for (local, reason) in &rej {
-        if rejects.len() < opts.max_reject_records {
-            rejects.push(RejectRecord {
-                file: fa.file.clone(),
-                line: reason.line.unwrap_or(line_offset + u64::from(*local)),
-                reason: reason.to_string(),
-            });
-        }
-    }
-    if let Some(q) = quarantine {
-        q.write_all(&quarantined).map_err(|e| Error::io("quarantine", e))?;
-    }
-    let mut done = done?;
-    if !dups.is_empty() {
-        collector.remove(&mut done, &dups)?;
-    }
-    Ok((Some(done), line_count))
-}
-
-fn record_reject(
-    fa: &FileAccount,
-    reason: &Reject,
-    line: u64,
-    kinds: &mut BTreeMap<String, u64>,
-    rejects: &mut Vec<RejectRecord>,
-    max: usize,
 ) {
-    *kinds.entry(reason.kind.to_string()).or_default() += 1;
-    if rejects.len() < max {
-        rejects.push(RejectRecord { file: fa.file.clone(), line, reason: reason.to_string() });
-    }
-}
-
-fn parse_chunk<C: Collector>(
-    data: &[u8],
-    ctx: &ChunkCtx<'_>,
-    collector: &C,
-    opts: &IngestOptions,
-) -> LinesOut<C::Done, C::Row> {
-    let mut part = collector.new_part(ctx);
-    let need = collector.need();
-    let mut out = LinesOut {
-        done: Ok(()),
-        line_count: 0,
-        nonblank: 0,
-        headers: 0,
-        events: 0,
-        filtered: 0,
-        kinds: Vec::new(),
-        rejects: Vec::new(),
-        quarantined: Vec::new(),
-        keys: Vec::new(),
-    };
-    let reject = |out: &mut LinesOut<(), C::Row>, local: u32, seg: &[u8], mut r: Reject| {
-        match out.kinds.iter_mut().find(|(k, _)| *k == r.kind) {
-            Some((_, n)) => *n += 1,
-            None => out.kinds.push((r.kind, 1)),
-        }
-        let seg = seg.strip_suffix(b"\r").unwrap_or(seg);
-        if opts.keep_rejected_lines {
-            // A rejected line is written as read, its secrets redacted (a line that could not
-            // be parsed still carries the request's tokens and headers).
-            if opts.keep_secrets {
-                out.quarantined.extend_from_slice(seg);
-            } else {
-                out.quarantined.extend_from_slice(crate::redact::line(&String::from_utf8_lossy(seg)).as_bytes());
+    for job in jobs {
+        let Job { file, chunk, pool, payload } = job;
+        let payload = match payload {
+            Payload::Lines { buf, len, format } => {
+                let name = names.get(file).map_or("", String::as_str);
+                let ctx = ChunkCtx { file_index: file, file: name, format: &*format };
+                let data = buf.get(..len).unwrap_or_default();
+                let out = parse_chunk(data, &ctx, collector, opts);
+                Payload::Parsed { out, buf, format }
             }
-            out.quarantined.push(b'\n');
-        }
-        if !opts.keep_secrets {
-            if let std::borrow::Cow::Owned(clean) = crate::redact::line(&r.detail) {
-                r.detail = clean;
-            }
-        }
-        if out.rejects.len() < opts.max_reject_records {
-            out.rejects.push((local, r));
-        }
-    };
-    // User-side records share request ids with the edge's (a HAR's cf-ray is the edge line's
-    // RayID): they are never taken for duplicates of them.
-    let dedup = opts.dedup && !ctx.format.reframes();
-    // Query secrets in paths are redacted for the event frame (aggregates never read paths).
-    let redact_paths = !opts.keep_secrets && need == Need::All;
-    let mut start = 0usize;
-    let mut local: u32 = 0;
-    let mut handle = |seg: &[u8], local: u32, out: &mut LinesOut<(), C::Row>| {
-        let line = formats::trim_line(seg);
-        if line.is_empty() {
-            return;
-        }
-        if ctx.format.is_header(line) {
-            out.headers += 1;
-            return;
-        }
-        out.nonblank += 1;
-        if line.len() > opts.max_line_bytes {
-            let r = Reject::new(
-                "line too long",
-                format!("{} bytes exceed the limit of {} (--max-line-bytes)", line.len(), opts.max_line_bytes),
-            );
-            reject(out, local, seg, r);
-            return;
-        }
-        match ctx.format.parse_fields(line, need) {
-            Ok(mut ev) => {
-                if !ev.time_unknown && !opts.window.contains(ev.time_ns) {
-                    out.filtered += 1;
-                    return;
-                }
-                if redact_paths {
-                    if let Some(p) = ev.path.take() {
-                        ev.path = Some(crate::redact::url_cow(p));
-                    }
-                }
-                let row = collector.push(&mut part, &ev, local);
-                out.events += 1;
-                if dedup {
-                    if let Some(k) = ev.dedup_key() {
-                        out.keys.push((k, local, row));
-                    }
-                }
-            }
-            Err(r) => reject(out, local, seg, r),
-        }
-    };
-    for nl in memchr::memchr_iter(b'\n', data) {
-        local += 1;
-        handle(data.get(start..nl).unwrap_or_default(), local, &mut out);
-        start = nl + 1;
-    }
-    if start < data.len() {
-        local += 1;
-        handle(data.get(start..).unwrap_or_default(), local, &mut out);
-    }
-    out.line_count = u64::from(local);
-    LinesOut {
-        done: collector.finish(part, ctx),
-        line_count: out.line_count,
-        nonblank: out.nonblank,
-        headers: out.headers,
-        events: out.events,
-        filtered: out.filtered,
-        kinds: out.kinds,
-        rejects: out.rejects,
-        quarantined: out.quarantined,
-        keys: out.keys,
-    }
-}
-
-struct Pool<'a> {
-    abort: &'a AtomicBool,
-    spare: Vec<Vec<u8>>,
-    rx: Receiver<Vec<u8>>,
-    made: usize,
-    max: usize,
-    size: usize,
-}
-
-impl Pool<'_> {
-    /// A buffer of `size` bytes: a returned one, a new one while fewer than `max` exist, or
-    /// else wait for one to come back. `None` when the run is over.
-    fn take(&mut self) -> Option<Vec<u8>> {
-        if let Some(b) = self.spare.pop() {
-            return Some(b);
-        }
-        if let Ok(b) = self.rx.try_recv() {
-            return Some(b);
-        }
-        if self.made < self.max {
-            self.made += 1;
-            return Some(vec![0; self.size]);
-        }
-        loop {
-            match self.rx.recv_timeout(std::time::Duration::from_millis(50)) {
-                Ok(b) => return Some(b),
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return None,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                    if self.abort.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Returns a buffer the producer did not send.
-    fn give(&mut self, buf: Vec<u8>) {
-        self.spare.push(buf);
-    }
-}
-
-struct SendFile<'a, D, R> {
-    tx: &'a Sender<Job<D, R>>,
-    file: usize,
-    chunk: u32,
-    pool: usize,
-}
-
-impl<D, R> SendFile<'_, D, R> {
-    fn send(&mut self, payload: Payload<D, R>) -> std::result::Result<(), ()> {
-        let job = Job { file: self.file, chunk: self.chunk, pool: self.pool, payload };
-        self.chunk += 1;
-        self.tx.send(job).map_err(|_| ())
-    }
-}
-
-fn end<D, R>(error: Option<String>, note: Option<String>) -> Payload<D, R> {
-    Payload::End { bytes: 0, compression: None, format: None, error, note, not_a_log: false }
-}
-
-/// Reads one input into line-aligned chunks. `Err` only when the run is being torn down.
-#[allow(
-    clippy::too_many_lines,
-    clippy::too_many_arguments,
-    reason = "the framing state machine reads best in one place"
-)]
-fn produce<D, R>(
-    input: &Input,
-    opts: &IngestOptions,
-    formats: &FormatSet,
-    forced: Option<&Parser>,
-    progress: &dyn Progress,
-    pool: &mut Pool<'_>,
-    send: &mut SendFile<'_, D, R>,
-    abort: &AtomicBool,
-) -> std::result::Result<(), ()> {
-    let from_walk = matches!(input, Input::File { from_walk: true, .. } | Input::Object { from_walk: true, .. });
-    let (raw, compression) = match source::open(input, &opts.store, progress) {
-        Ok(r) => r,
-        Err(e) => return send.send(end(Some(format!("cannot open: {e}")), None)),
-    };
-    // The format is decided from the decompressed head; a format that re-frames its files (HAR,
-    // client logs) then wraps the reader so that the rest of the pipeline sees one record per line.
-    let (head, raw) = source::read_head(raw, 64 << 10);
-    let detected: Option<Parser> = forced.cloned().or_else(|| formats.detect(&head)).map(|f| f.for_file(&head));
-    let chained: Box<dyn Read + Send + '_> = Box::new(std::io::Cursor::new(head).chain(raw));
-    // A re-framed file's size is that of its input, not of the records made from it.
-    let input_bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let reframed = detected.as_ref().is_some_and(|f| f.reframes());
-    let mut reader: Box<dyn Read + Send + '_> = match &detected {
-        Some(f) if f.reframes() => {
-            let counted = source::Counted {
-                inner: chained,
-                count: std::sync::Arc::clone(&input_bytes),
-                limit: opts.max_file_bytes,
-            };
-            f.reframe(Box::new(std::io::BufReader::with_capacity(256 << 10, counted)), &opts.frame_options())
-        }
-        _ => chained,
-    };
-    let Some(mut buf) = pool.take() else {
-        return Err(());
-    };
-    let mut filled = 0usize;
-    let mut total: u64 = 0;
-    let mut eof = false;
-    let mut error: Option<String> = None;
-    let format: Option<Parser> = detected;
-    let mut want = opts.chunk_bytes;
-
-    let mut fill = |buf: &mut Vec<u8>,
-                    filled: &mut usize,
-                    want: usize,
-                    eof: &mut bool,
-                    error: &mut Option<String>,
-                    total: &mut u64| {
-        while *filled < want && !*eof {
-            let Some(space) = buf.get_mut(*filled..want) else {
-                break;
-            };
-            match reader.read(space) {
-                Ok(0) => *eof = true,
-                Ok(n) => {
-                    *filled += n;
-                    *total += n as u64;
-                    if *total > opts.max_file_bytes {
-                        // Keep exactly the bytes up to the limit.
-                        let over = usize::try_from(*total - opts.max_file_bytes).unwrap_or(usize::MAX);
-                        *filled = filled.saturating_sub(over);
-                        *total = opts.max_file_bytes;
-                        *error = Some(format!(
-                            "file exceeds the size limit of {} bytes (--max-file-bytes); the rest was not read",
-                            opts.max_file_bytes
-                        ));
-                        *eof = true;
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e)
-                    if e.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<formats::FramingError>) =>
-                {
-                    *error = Some(e.to_string());
-                    *eof = true;
-                }
-                Err(e) => {
-                    let what = match compression {
-                        Compression::Gzip => "gzip stream",
-                        Compression::Zstd => "zstd stream",
-                        Compression::None => "file",
-                    };
-                    *error = Some(format!("truncated or corrupt {what} after {total} decompressed bytes: {e}"));
-                    *eof = true;
-                }
-            }
-        }
-    };
-
-    loop {
-        if abort.load(Ordering::Relaxed) {
-            eof = true;
-        }
-        let cap = buf.len();
-        fill(&mut buf, &mut filled, want.min(cap), &mut eof, &mut error, &mut total);
-        if format.is_none() {
-            {
-                let blank = buf.get(..filled).unwrap_or_default().iter().all(u8::is_ascii_whitespace);
-                let payload = if blank && eof {
-                    Payload::End {
-                        bytes: total,
-                        compression: Some(compression),
-                        format: None,
-                        error,
-                        note: Some("empty file".into()),
-                        not_a_log: false,
-                    }
-                } else {
-                    let msg = format!(
-                        "fits no known format (expected {}; name one with --input-format)",
-                        formats.expected_brief()
-                    );
-                    if from_walk {
-                        let what = source::not_a_log(input, buf.get(..filled).unwrap_or_default());
-                        Payload::End {
-                            bytes: total,
-                            compression: Some(compression),
-                            format: None,
-                            error: None,
-                            note: Some(what.map_or_else(|| format!("skipped: {msg}"), |w| format!("not a log: {w}"))),
-                            not_a_log: what.is_some(),
-                        }
-                    } else {
-                        Payload::End {
-                            bytes: total,
-                            compression: Some(compression),
-                            format: None,
-                            error: Some(msg),
-                            note: None,
-                            not_a_log: false,
-                        }
-                    }
-                };
-                pool.give(buf);
-                return send.send(payload);
-            }
-        }
-        let Some(fmt) = format.clone() else { return Err(()) };
-        if eof {
-            if filled > 0 {
-                send.send(Payload::Lines { buf, len: filled, format: fmt })?;
-            } else {
-                pool.give(buf);
-            }
+            other => other,
+        };
+        if results.send(Job { file, chunk, pool, payload }).is_err() {
             break;
         }
-        let data = buf.get(..filled).unwrap_or_default();
-        if let Some(nl) = memchr::memrchr(b'\n', data) {
-            let Some(mut next) = pool.take() else {
-                return Err(());
-            };
-            let rest = filled - (nl + 1);
-            if let (Some(dst), Some(src)) = (next.get_mut(..rest), buf.get(nl + 1..filled)) {
-                dst.copy_from_slice(src);
-            }
-            send.send(Payload::Lines { buf, len: nl + 1, format: fmt })?;
-            buf = next;
-            filled = rest;
-            want = opts.chunk_bytes;
-        } else if filled > opts.max_line_bytes {
-            // One line longer than the limit: keep a prefix, skip to its end in bounded memory.
-            let keep = if opts.keep_rejected_lines { opts.max_line_bytes } else { 4096 }.min(filled);
-            let Some(mut prefix) = pool.take() else { return Err(()) };
-            if let (Some(dst), Some(src)) = (prefix.get_mut(..keep), buf.get(..keep)) {
-                dst.copy_from_slice(src);
-            }
-            let mut len = filled as u64;
-            filled = 0;
-            loop {
-                fill(&mut buf, &mut filled, cap, &mut eof, &mut error, &mut total);
-                let data = buf.get(..filled).unwrap_or_default();
-                if let Some(nl) = memchr::memchr(b'\n', data) {
-                    len += nl as u64;
-                    buf.copy_within(nl + 1..filled, 0);
-                    filled -= nl + 1;
-                    break;
-                }
-                len += filled as u64;
-                filled = 0;
-                if eof {
-                    break;
-                }
-            }
-            send.send(Payload::Oversize { buf: prefix, prefix_len: keep, len })?;
-            want = opts.chunk_bytes;
-        } else {
-            want = cap; // a long line: read on until it ends or passes the limit
-        }
     }
-    send.send(Payload::End {
-        bytes: if reframed { input_bytes.load(Ordering::Relaxed) } else { total },
-        compression: Some(compression),
-        format: format.as_ref().map(|f| f.id()),
-        error,
-        note: None,
-        not_a_log: false,
-    })
 }
 
 /// Two collectors fed from one pass over the input.
