@@ -332,15 +332,37 @@ fn timeline_of_paths(
 ) -> PyResult<(Option<String>, String)> {
     let opts = options(opts)?;
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
-    let (inputs, unreadable) = inputs(&paths, &opts);
+    timeline_json(
+        py,
+        &paths,
+        &opts,
+        |inputs| blastradius::rates::compute(inputs, &opts, &NoProgress, m.bucket_secs(), true),
+        |table, input| timeline::build(&table, input, m.params()),
+    )
+}
+
+/// Reads paths with `compute` and builds the timeline (JSON) of what it computed with `build`;
+/// no timeline when no event was read. Returns it with the accounting.
+fn timeline_json<T, C, B>(
+    py: Python<'_>,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    compute: C,
+    build: B,
+) -> PyResult<(Option<String>, String)>
+where
+    C: FnOnce(&[Input]) -> blastradius::Result<(T, Accounting)> + Send,
+    B: FnOnce(T, InputSummary) -> timeline::Timeline + Send,
+{
+    let (inputs, unreadable) = inputs(paths, opts);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
         .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
-            let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, m.bucket_secs(), true)?;
+            let (computed, acc) = compute(&inputs)?;
             if acc.events == 0 {
                 return Ok((None, acc));
             }
-            let tl = timeline::build(&table, summary(&acc, n_unreadable), m.params());
+            let tl = build(computed, summary(&acc, n_unreadable));
             Ok((Some(to_json(&tl)?), acc))
         })
         .map_err(err)?;
@@ -381,8 +403,8 @@ fn timeline_of_frame(
     .map_err(err)
 }
 
-/// One row per event with its signature and evidence (NDJSON, as `blastradius classify`), and
-/// the accounting.
+/// One row per event with its signature and evidence (the rows of `blastradius classify` as a
+/// frame, see `blastradius::classify::frame`), and the accounting.
 #[pyfunction]
 #[pyo3(signature = (paths, opts=None, failures_only=false, round_trips=3, window_secs=60))]
 fn classify(
@@ -392,11 +414,11 @@ fn classify(
     failures_only: bool,
     round_trips: usize,
     window_secs: i64,
-) -> PyResult<(String, String)> {
+) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
     let (inputs, unreadable) = inputs(&paths, &opts);
     let (rows, acc) = py
-        .detach(|| -> blastradius::Result<(String, Accounting)> {
+        .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
             let p = blastradius::signatures::oauth_loop::LoopParams {
                 round_trips,
@@ -408,15 +430,10 @@ fn classify(
             if failures_only {
                 rows.retain(|r| r.signature.is_some());
             }
-            let mut out = String::new();
-            for r in &rows {
-                out.push_str(&to_json(r)?);
-                out.push('\n');
-            }
-            Ok((out, acc))
+            Ok((blastradius::classify::frame(&rows)?, acc))
         })
         .map_err(err)?;
-    Ok((rows, with_unreadable(acc, unreadable)?))
+    Ok((export(rows, CompatLevel::newest()), with_unreadable(acc, unreadable)?))
 }
 
 /// A signature's documentation, or every signature's (id, blame, first line).
@@ -591,19 +608,16 @@ fn cohorts_of_paths(
     if let Some(path) = changes {
         m = m.with_changes(blastradius::changes::read(&path).map_err(err)?);
     }
-    let (inputs, unreadable) = inputs(&paths, &opts);
-    let n_unreadable = unreadable.len();
-    let (tl, acc) = py
-        .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
-            let (table, cohorts, acc) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, m.bucket_secs())?;
-            if acc.events == 0 {
-                return Ok((None, acc));
-            }
-            let tl = m.timeline(&table, Some(&cohorts), summary(&acc, n_unreadable));
-            Ok((Some(to_json(&tl)?), acc))
-        })
-        .map_err(err)?;
-    Ok((tl, with_unreadable(acc, unreadable)?))
+    timeline_json(
+        py,
+        &paths,
+        &opts,
+        |inputs| {
+            let (table, cohorts, acc) = blastradius::cohorts::compute(inputs, &opts, &NoProgress, m.bucket_secs())?;
+            Ok(((table, cohorts), acc))
+        },
+        |(table, cohorts), input| m.timeline(&table, Some(&cohorts), input),
+    )
 }
 
 /// One file's cohort counts as a frame (`bucket, pop, dimension, value, requests, failures`; see
