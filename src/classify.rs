@@ -92,3 +92,96 @@ pub fn rows(df: &DataFrame, join: Option<&crate::join::Join>) -> crate::Result<V
     }
     Ok(out)
 }
+
+/// Classified rows as a frame, with the columns of their JSON lines (`blastradius classify`) in
+/// the order of [`Row`]'s fields: `line`, `entry`, `blame`, `confidence`, `edge_verdict` and
+/// `joined_by` only when some row has them. `time` is a UTC datetime (ns) of the row's time as
+/// written (to the millisecond), `line`, `entry` and `status` are 64-bit integers, the others
+/// strings.
+pub fn frame(rows: &[Row]) -> crate::Result<DataFrame> {
+    let text = |f: fn(&Row) -> Option<&str>| -> StringChunked { rows.iter().map(f).collect() };
+    let int = |f: fn(&Row) -> Option<i64>| -> Int64Chunked { rows.iter().map(f).collect() };
+    let time: Int64Chunked =
+        rows.iter().map(|r| r.time.as_deref().and_then(|t| crate::formats::time::parse_str(t).ok())).collect();
+    let time = time.with_name("time".into()).into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC));
+    let mut cols: Vec<Column> = vec![text(|r| Some(r.file.as_str())).with_name("file".into()).into_column()];
+    let has = |f: fn(&Row) -> bool| rows.iter().any(f);
+    if has(|r| r.line.is_some()) {
+        cols.push(int(|r| r.line.map(|v| v as i64)).with_name("line".into()).into_column());
+    }
+    if has(|r| r.entry.is_some()) {
+        cols.push(int(|r| r.entry.map(|v| v as i64)).with_name("entry".into()).into_column());
+    }
+    cols.push(time.into_column());
+    cols.push(text(|r| r.source_kind.as_deref()).with_name("source_kind".into()).into_column());
+    cols.push(text(|r| r.pop.as_deref()).with_name("pop".into()).into_column());
+    cols.push(text(|r| r.host.as_deref()).with_name("host".into()).into_column());
+    cols.push(int(|r| r.status.map(i64::from)).with_name("status".into()).into_column());
+    cols.push(text(|r| r.request_id.as_deref()).with_name("request_id".into()).into_column());
+    cols.push(text(|r| r.signature.as_deref()).with_name(SIGNATURE.into()).into_column());
+    cols.push(text(|r| r.evidence.as_deref()).with_name(EVIDENCE.into()).into_column());
+    if has(|r| r.blame.is_some()) {
+        cols.push(text(|r| r.blame.as_deref()).with_name(BLAME.into()).into_column());
+    }
+    if has(|r| r.confidence.is_some()) {
+        cols.push(text(|r| r.confidence.as_deref()).with_name(CONFIDENCE.into()).into_column());
+    }
+    if has(|r| r.edge_verdict.is_some()) {
+        cols.push(
+            text(|r| r.edge_verdict.as_ref().and_then(Option::as_deref)).with_name("edge_verdict".into()).into_column(),
+        );
+    }
+    if has(|r| r.joined_by.is_some()) {
+        cols.push(text(|r| r.joined_by.map(crate::join::JoinedBy::id)).with_name("joined_by".into()).into_column());
+    }
+    Ok(DataFrame::new(rows.len(), cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> Row {
+        Row {
+            file: "a.log".into(),
+            line: Some(3),
+            entry: None,
+            time: Some("2025-11-18T11:20:00.123Z".into()),
+            source_kind: Some("cdn".into()),
+            pop: Some("FRA".into()),
+            host: None,
+            status: Some(502),
+            request_id: None,
+            signature: Some("edge_502".into()),
+            evidence: Some("edge_status 502".into()),
+            blame: None,
+            confidence: None,
+            edge_verdict: Some(None),
+            joined_by: Some(crate::join::JoinedBy::HostAndTime),
+        }
+    }
+
+    #[test]
+    fn the_frame_has_the_columns_of_the_json_lines() {
+        let r = row();
+        let df = frame(std::slice::from_ref(&r)).unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        let mut want: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut got: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want);
+        let time = df.column("time").unwrap().datetime().unwrap().physical().get(0);
+        assert_eq!(time, Some(1_763_464_800_123_000_000));
+        assert_eq!(df.column("status").unwrap().i64().unwrap().get(0), Some(502));
+        assert_eq!(df.column("joined_by").unwrap().str().unwrap().get(0), json["joined_by"].as_str());
+        assert_eq!(df.column("edge_verdict").unwrap().str().unwrap().get(0), None);
+    }
+
+    #[test]
+    fn no_rows_make_an_empty_frame() {
+        let df = frame(&[]).unwrap();
+        assert_eq!(df.height(), 0);
+        assert!(df.get_column_names().iter().all(|c| !["line", "entry", "blame", "joined_by"].contains(&c.as_str())));
+    }
+}

@@ -29,6 +29,16 @@ pub enum JoinedBy {
     HostAndTime,
 }
 
+impl JoinedBy {
+    /// The id written for it in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            JoinedBy::RequestId => "request_id",
+            JoinedBy::HostAndTime => "host_and_time",
+        }
+    }
+}
+
 /// The edge's verdict on one user-side failure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {

@@ -26,7 +26,6 @@ credentials otherwise come from each provider's environment and files.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
@@ -664,22 +663,18 @@ def classify(paths: PathArg, *, failures_only: bool = False, oauth_round_trips: 
     """One row per event with its failure signature and the evidence for it (the rows of
     ``blastradius classify``): ``file``, ``line`` or ``entry``, ``time``, ``pop``, ``host``,
     ``status``, ``request_id``, ``signature``, ``evidence``, and for user-side failures the
-    edge's verdict and how it was matched.
+    edge's verdict and how it was matched. Columns come in that order, typed even when every
+    value is null: ``time`` is a UTC datetime (to the millisecond, as the CLI writes it),
+    ``line``, ``entry`` and ``status`` are integers, the others strings.
 
     >>> br.classify("captures/", failures_only=True).group_by("signature").len()  # doctest: +SKIP
     """
-    rows, acc_json = _core.classify(_paths(paths), _opts(format, log_format, keep_secrets=keep_secrets,
-                                                         since=since, until=until, storage=storage),
-                                    failures_only, oauth_round_trips, _seconds(oauth_window, "oauth_window"))
+    stream, acc_json = _core.classify(_paths(paths), _opts(format, log_format, keep_secrets=keep_secrets,
+                                                           since=since, until=until, storage=storage),
+                                      failures_only, oauth_round_trips, _seconds(oauth_window, "oauth_window"))
     acc = _check(Accounting.from_json(acc_json), strict)
-    if rows:
-        df = pl.read_ndjson(io.BytesIO(rows.encode()), infer_schema_length=None)
-        if "time" in df.columns:
-            df = df.with_columns(pl.col("time").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="ns", time_zone="UTC"))
-        df = df.with_columns(pl.col(c).cast(t) for c, t in _CLASSIFIED.items()
-                             if c in df.columns and df[c].dtype == pl.Null)
-    else:
-        df = pl.DataFrame(schema=_CLASSIFIED)
+    # The rows cross from the core as Arrow record batches, already typed.
+    df = pl.DataFrame(stream) if len(stream) else pl.DataFrame(schema=_CLASSIFIED)
     return (df, acc) if with_accounting else df
 
 

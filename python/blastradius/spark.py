@@ -194,27 +194,23 @@ def exchange(parts: Any, bucket_secs: int = 60) -> Tuple[Any, Any]:
     session = parts.sparkSession
     redelivered = session.createDataFrame([(i,) for i in copies], "file_index long")
     kept = keys.join(F.broadcast(redelivered), "file_index", "left_anti")
-    candidates, per_spot = _shared(kept, "bucket")
-    # Where files share buckets with many requests each (two a second or more), a finer footprint
-    # (the second of each request: copies share it too) is smaller than the keys it spares.
-    if per_spot is not None and per_spot >= 2 * bucket_secs:
+    # Buckets first (a few rows per file), then, within the shared buckets, the second of each
+    # request (copies share it too): the footprints cross the shuffle as narrow rows of at most
+    # one per file and spot, where the keys that survive them cross with all their columns.
+    candidates = _shared(kept, "bucket")
+    if bucket_secs > 1:
         candidates = candidates.withColumn("second", F.floor(F.col("first_ns") / 1_000_000_000))
-        candidates, _ = _shared(candidates, "second")
-        candidates = candidates.drop("second")
+        candidates = _shared(candidates, "second").drop("second")
     return redelivered, candidates
 
 
-def _shared(keys: Any, spot: str) -> Tuple[Any, Optional[float]]:
-    """The key rows in a ``spot`` (bucket or second) that keys of two or more files fall in,
-    and the mean number of keys per file × shared spot (``None`` when no spot is shared)."""
+def _shared(keys: Any, spot: str) -> Any:
+    """The key rows in a ``spot`` (bucket or second) that keys of two or more files fall in."""
     from pyspark.sql import functions as F
 
     spots = keys.groupBy("file_index", spot).agg(F.count(F.lit(1)).alias("n"))
-    shared = (spots.groupBy(spot).agg(F.count(F.lit(1)).alias("files"), F.sum("n").alias("n"))
-              .filter(F.col("files") > 1))
-    row = shared.agg(F.sum("n").alias("n"), F.sum("files").alias("spots")).collect()[0]
-    per_spot = None if not row["spots"] else row["n"] / row["spots"]
-    return keys.join(F.broadcast(shared.select(spot)), spot, "left_semi"), per_spot
+    shared = spots.groupBy(spot).agg(F.count(F.lit(1)).alias("files")).filter(F.col("files") > 1)
+    return keys.join(shared.select(spot), spot, "left_semi")
 
 
 def _arrow(df: Any) -> Optional[Any]:

@@ -5,110 +5,26 @@
 use std::path::PathBuf;
 
 use blastradius::analyze::{analyze, incident_name, inputs, summary, Method};
-use blastradius::ingest::{discover, Accounting, FileAccount, IngestOptions, Input, NoProgress};
-use blastradius::rates::{state, RatesTable};
+use blastradius::ingest::{Accounting, FileAccount, IngestOptions, Input, NoProgress};
+use blastradius::rates::state;
 use blastradius::report::Meta;
 use blastradius::timeline::{self, model::InputSummary};
 use crossbeam_channel::{bounded, Receiver};
 use polars::prelude::*;
-use polars_arrow::array::{Array, StructArray};
-use polars_arrow::datatypes::{ArrowDataType, Field};
-use polars_arrow::ffi::{export_iterator, ArrowArrayStream, ArrowArrayStreamReader};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyCapsule, PyCapsuleMethods, PyDict};
+use pyo3::types::PyDict;
+
+mod arrow;
+mod distributed;
+
+use arrow::{export, import, ArrowStream};
 
 create_exception!(_core, BlastradiusError, PyException, "A run failed (bad options, a write error).");
 
 fn err(e: impl std::fmt::Display) -> PyErr {
     BlastradiusError::new_err(e.to_string())
-}
-
-/// An Arrow C stream owned by Rust until a consumer takes it.
-#[repr(transparent)]
-struct Stream(ArrowArrayStream);
-
-// SAFETY: the stream's private data (an iterator over owned Arrow arrays) is `Send`; the raw
-// pointers in the struct are only used by whoever holds the stream, one thread at a time.
-unsafe impl Send for Stream {}
-
-/// A frame on its way to Python: pass it to `polars.DataFrame(...)` or `pyarrow.table(...)`,
-/// which import it through the Arrow `PyCapsule` interface, once.
-#[pyclass(module = "blastradius._core")]
-struct ArrowStream {
-    stream: std::sync::Mutex<Option<Stream>>,
-    rows: usize,
-}
-
-#[pymethods]
-impl ArrowStream {
-    /// The Arrow `PyCapsule` interface.
-    #[pyo3(signature = (requested_schema=None))]
-    fn __arrow_c_stream__<'py>(
-        &mut self,
-        py: Python<'py>,
-        requested_schema: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyCapsule>> {
-        let _ = requested_schema;
-        let taken = self.stream.get_mut().map(Option::take).ok().flatten();
-        let stream = taken.ok_or_else(|| PyValueError::new_err("this stream was already consumed"))?;
-        PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
-    }
-
-    fn __len__(&self) -> usize {
-        self.rows
-    }
-}
-
-/// Exports a frame as a stream of record batches (struct arrays), one per chunk.
-fn export(mut df: DataFrame, compat: CompatLevel) -> ArrowStream {
-    let rows = df.height();
-    df.align_chunks_par();
-    let fields: Vec<Field> = df.columns().iter().map(|c| c.field().to_arrow(compat)).collect();
-    let dtype = ArrowDataType::Struct(fields);
-    let batches: Vec<PolarsResult<Box<dyn Array>>> = df
-        .iter_chunks(compat, false)
-        .map(|rb| {
-            let len = rb.height();
-            let arr: Box<dyn Array> = Box::new(StructArray::new(dtype.clone(), len, rb.into_arrays(), None));
-            Ok(arr)
-        })
-        .collect();
-    let field = Field::new("".into(), dtype, false);
-    ArrowStream {
-        stream: std::sync::Mutex::new(Some(Stream(export_iterator(Box::new(batches.into_iter()), field)))),
-        rows,
-    }
-}
-
-/// Imports a frame from any object with `__arrow_c_stream__` (a polars or pyarrow frame).
-fn import(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
-    let capsule = obj.call_method0("__arrow_c_stream__")?;
-    let capsule = capsule.cast_into::<PyCapsule>().map_err(|_| PyValueError::new_err("not an Arrow stream"))?;
-    let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?.cast::<ArrowArrayStream>();
-    // SAFETY: a capsule named "arrow_array_stream" holds a valid `ArrowArrayStream` (the Arrow
-    // PyCapsule interface). It is moved out, and a released (empty) stream left in its place, as
-    // the interface asks of a consumer, so the capsule's destructor releases nothing twice.
-    let stream = unsafe { std::ptr::replace(ptr.as_ptr(), ArrowArrayStream::empty()) };
-    // SAFETY: the stream was just moved out of the capsule and is owned here.
-    let mut reader = unsafe { ArrowArrayStreamReader::try_new(Box::new(stream)) }.map_err(err)?;
-    let mut out: Option<DataFrame> = None;
-    // SAFETY: `next` follows the stream's own callbacks; the reader owns the stream.
-    while let Some(array) = unsafe { reader.next() } {
-        let array = array.map_err(err)?;
-        let Some(sa) = array.as_any().downcast_ref::<StructArray>() else {
-            return Err(PyValueError::new_err("an Arrow stream of record batches was expected"));
-        };
-        let df = DataFrame::try_from(sa.clone()).map_err(err)?;
-        match &mut out {
-            None => out = Some(df),
-            Some(o) => {
-                o.vstack_mut_owned(df).map_err(err)?;
-            }
-        }
-    }
-    out.ok_or_else(|| PyValueError::new_err("the frame has no batches"))
 }
 
 fn get<'py, T: FromPyObjectOwned<'py>>(d: Option<&Bound<'py, PyDict>>, key: &str) -> PyResult<Option<T>> {
@@ -332,15 +248,37 @@ fn timeline_of_paths(
 ) -> PyResult<(Option<String>, String)> {
     let opts = options(opts)?;
     let m = method(bucket_secs, min_excess, min_failing_secs, baseline)?;
-    let (inputs, unreadable) = inputs(&paths, &opts);
+    timeline_json(
+        py,
+        &paths,
+        &opts,
+        |inputs| blastradius::rates::compute(inputs, &opts, &NoProgress, m.bucket_secs(), true),
+        |table, input| timeline::build(&table, input, m.params()),
+    )
+}
+
+/// Reads paths with `compute` and builds the timeline (JSON) of what it computed with `build`;
+/// no timeline when no event was read. Returns it with the accounting.
+fn timeline_json<T, C, B>(
+    py: Python<'_>,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    compute: C,
+    build: B,
+) -> PyResult<(Option<String>, String)>
+where
+    C: FnOnce(&[Input]) -> blastradius::Result<(T, Accounting)> + Send,
+    B: FnOnce(T, InputSummary) -> timeline::Timeline + Send,
+{
+    let (inputs, unreadable) = inputs(paths, opts);
     let n_unreadable = unreadable.len();
     let (tl, acc) = py
         .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
-            let (table, acc) = blastradius::rates::compute(&inputs, &opts, &NoProgress, m.bucket_secs(), true)?;
+            let (computed, acc) = compute(&inputs)?;
             if acc.events == 0 {
                 return Ok((None, acc));
             }
-            let tl = timeline::build(&table, summary(&acc, n_unreadable), m.params());
+            let tl = build(computed, summary(&acc, n_unreadable));
             Ok((Some(to_json(&tl)?), acc))
         })
         .map_err(err)?;
@@ -381,8 +319,8 @@ fn timeline_of_frame(
     .map_err(err)
 }
 
-/// One row per event with its signature and evidence (NDJSON, as `blastradius classify`), and
-/// the accounting.
+/// One row per event with its signature and evidence (the rows of `blastradius classify` as a
+/// frame, see `blastradius::classify::frame`), and the accounting.
 #[pyfunction]
 #[pyo3(signature = (paths, opts=None, failures_only=false, round_trips=3, window_secs=60))]
 fn classify(
@@ -392,11 +330,11 @@ fn classify(
     failures_only: bool,
     round_trips: usize,
     window_secs: i64,
-) -> PyResult<(String, String)> {
+) -> PyResult<(ArrowStream, String)> {
     let opts = options(opts)?;
     let (inputs, unreadable) = inputs(&paths, &opts);
     let (rows, acc) = py
-        .detach(|| -> blastradius::Result<(String, Accounting)> {
+        .detach(|| -> blastradius::Result<(DataFrame, Accounting)> {
             let (mut df, acc) = blastradius::frame::read_events(&inputs, &opts)?;
             let p = blastradius::signatures::oauth_loop::LoopParams {
                 round_trips,
@@ -408,15 +346,10 @@ fn classify(
             if failures_only {
                 rows.retain(|r| r.signature.is_some());
             }
-            let mut out = String::new();
-            for r in &rows {
-                out.push_str(&to_json(r)?);
-                out.push('\n');
-            }
-            Ok((out, acc))
+            Ok((blastradius::classify::frame(&rows)?, acc))
         })
         .map_err(err)?;
-    Ok((rows, with_unreadable(acc, unreadable)?))
+    Ok((export(rows, CompatLevel::newest()), with_unreadable(acc, unreadable)?))
 }
 
 /// A signature's documentation, or every signature's (id, blame, first line).
@@ -467,90 +400,6 @@ fn report(
     Ok((analysis.report.is_some(), serde_json::to_string(&analysis.full_accounting()).map_err(err)?))
 }
 
-/// One file's partial state for a distributed run (the exchange frame of
-/// `blastradius::rates::state`), with plain (not view) string columns. `path` is a local path or
-/// an object storage URL (streamed, never copied); `name`, when given, names the file in the
-/// accounting instead.
-#[pyfunction]
-#[pyo3(signature = (path, file_index, seed, opts=None, bucket_secs=60, name=None))]
-fn file_partial(
-    py: Python<'_>,
-    path: PathBuf,
-    file_index: i64,
-    seed: u64,
-    opts: Option<&Bound<'_, PyDict>>,
-    bucket_secs: i64,
-    name: Option<String>,
-) -> PyResult<ArrowStream> {
-    let opts = options(opts)?;
-    let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
-    let df = py
-        .detach(|| -> blastradius::Result<DataFrame> {
-            // An object the driver listed is read as it is, without listing it again.
-            let (inputs, errors) = match path.to_str().filter(|p| blastradius::store::is_url(p)) {
-                Some(url) => (vec![Input::Object { url: url.to_string(), size: None, from_walk: false }], Vec::new()),
-                None => discover(std::slice::from_ref(&path)),
-            };
-            let mut partial = match (inputs.first(), errors.first()) {
-                (Some(input), _) => state::file_partial(input, &opts, &NoProgress, bucket_ns, seed)?,
-                (None, e) => state::FilePartial {
-                    table: RatesTable::new(bucket_ns, true),
-                    keys: Vec::new(),
-                    account: FileAccount {
-                        file: path.display().to_string(),
-                        error: Some(e.map_or_else(|| "no such file".to_string(), |(_, e)| format!("cannot read: {e}"))),
-                        ..Default::default()
-                    },
-                },
-            };
-            if let Some(name) = name {
-                partial.account.file = name;
-            }
-            state::to_frame(&partial, file_index)
-        })
-        .map_err(err)?;
-    Ok(export(df, CompatLevel::oldest()))
-}
-
-/// Puts merged partials together into the timeline (JSON) and the accounting (JSON): `rates`
-/// holds the merged `rates` rows, `removals` the merged counts of copies to take out (both
-/// exchange-frame columns), `accounts` each file's account (JSON) in file order.
-#[pyfunction]
-#[pyo3(signature = (rates, removals, accounts, bucket_secs=60, min_excess=0.01, min_failing_secs=180))]
-fn combine_partials(
-    py: Python<'_>,
-    rates: Option<&Bound<'_, PyAny>>,
-    removals: Option<&Bound<'_, PyAny>>,
-    accounts: Vec<String>,
-    bucket_secs: i64,
-    min_excess: f64,
-    min_failing_secs: i64,
-) -> PyResult<(Option<String>, String)> {
-    let m = method(bucket_secs, min_excess, min_failing_secs, None)?;
-    let bucket_ns = m.bucket_secs().saturating_mul(1_000_000_000);
-    let rates_df = rates.map(import).transpose()?;
-    let removals_df = removals.map(import).transpose()?;
-    py.detach(|| -> blastradius::Result<(Option<String>, String)> {
-        let table = match &rates_df {
-            Some(df) => state::table_from_frame(df, bucket_ns)?,
-            None => RatesTable::new(bucket_ns, true),
-        };
-        let removals = match &removals_df {
-            Some(df) => state::table_from_frame(df, bucket_ns)?,
-            None => RatesTable::new(bucket_ns, true),
-        };
-        let accounts: Vec<FileAccount> = accounts
-            .iter()
-            .map(|a| serde_json::from_str(a))
-            .collect::<Result<_, _>>()
-            .map_err(|e| blastradius::Error::Invalid(format!("file account: {e}")))?;
-        let (table, acc) = state::combine(table, &removals, accounts);
-        let tl = (acc.events > 0).then(|| timeline::build(&table, summary(&acc, 0), m.params()));
-        Ok((tl.as_ref().map(to_json).transpose()?, to_json(&acc)?))
-    })
-    .map_err(err)
-}
-
 /// Serialises to a JSON string, with the error as the core's.
 fn to_json<T: serde::Serialize>(v: &T) -> blastradius::Result<String> {
     serde_json::to_string(v).map_err(|e| blastradius::Error::Invalid(e.to_string()))
@@ -591,61 +440,16 @@ fn cohorts_of_paths(
     if let Some(path) = changes {
         m = m.with_changes(blastradius::changes::read(&path).map_err(err)?);
     }
-    let (inputs, unreadable) = inputs(&paths, &opts);
-    let n_unreadable = unreadable.len();
-    let (tl, acc) = py
-        .detach(|| -> blastradius::Result<(Option<String>, Accounting)> {
-            let (table, cohorts, acc) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, m.bucket_secs())?;
-            if acc.events == 0 {
-                return Ok((None, acc));
-            }
-            let tl = m.timeline(&table, Some(&cohorts), summary(&acc, n_unreadable));
-            Ok((Some(to_json(&tl)?), acc))
-        })
-        .map_err(err)?;
-    Ok((tl, with_unreadable(acc, unreadable)?))
-}
-
-/// One file's cohort counts as a frame (`bucket, pop, dimension, value, requests, failures`; see
-/// `blastradius::cohorts::to_frame`), with `file_index` first; frames of many files merge by
-/// summing the counts per key.
-#[pyfunction]
-#[pyo3(signature = (path, file_index, opts=None, bucket_secs=60))]
-fn file_cohorts(
-    py: Python<'_>,
-    path: PathBuf,
-    file_index: i64,
-    opts: Option<&Bound<'_, PyDict>>,
-    bucket_secs: i64,
-) -> PyResult<ArrowStream> {
-    let opts = options(opts)?;
-    blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)?;
-    let df = py
-        .detach(|| -> blastradius::Result<DataFrame> {
-            let (inputs, _) = match path.to_str().filter(|p| blastradius::store::is_url(p)) {
-                Some(url) => (vec![Input::Object { url: url.to_string(), size: None, from_walk: false }], Vec::new()),
-                None => discover(std::slice::from_ref(&path)),
-            };
-            let (_, table, _) = blastradius::cohorts::compute(&inputs, &opts, &NoProgress, bucket_secs)?;
-            let mut df = blastradius::cohorts::to_frame(&table)?;
-            let n = df.height();
-            df.insert_column(0, polars::prelude::Column::new("file_index".into(), vec![file_index; n]))?;
-            Ok(df)
-        })
-        .map_err(err)?;
-    Ok(export(df, CompatLevel::oldest()))
-}
-
-/// A timeline document (JSON) with who was hit attached from a merged cohort frame.
-#[pyfunction]
-#[pyo3(signature = (timeline_json, cohorts, bucket_secs=60))]
-fn attach_cohorts(timeline_json: &str, cohorts: &Bound<'_, PyAny>, bucket_secs: i64) -> PyResult<String> {
-    let mut tl: blastradius::timeline::Timeline = serde_json::from_str(timeline_json).map_err(err)?;
-    let df = import(cohorts)?;
-    let bucket_ns = blastradius::duration::check_seconds(bucket_secs).map_err(PyValueError::new_err)? * 1_000_000_000;
-    let table = blastradius::cohorts::from_frame(&df, bucket_ns).map_err(err)?;
-    blastradius::cohorts::analysis::attach(&mut tl, &table);
-    to_json(&tl).map_err(err)
+    timeline_json(
+        py,
+        &paths,
+        &opts,
+        |inputs| {
+            let (table, cohorts, acc) = blastradius::cohorts::compute(inputs, &opts, &NoProgress, m.bucket_secs())?;
+            Ok(((table, cohorts), acc))
+        },
+        |(table, cohorts), input| m.timeline(&table, Some(&cohorts), input),
+    )
 }
 
 /// A timeline document (JSON) with a changes file placed in it (JSON).
@@ -693,13 +497,6 @@ fn list_inputs(
     Ok((found.inputs.iter().map(Input::display).collect(), found.errors, found.pruned))
 }
 
-/// The exchange frame's count and time columns, in order: Spark builds its schema and its merge
-/// from them, so a count the core adds crosses the shuffle without a change to the Python side.
-#[pyfunction]
-fn partial_columns() -> (Vec<String>, Vec<String>) {
-    (state::count_columns(), state::TIME_COLUMNS.iter().map(ToString::to_string).collect())
-}
-
 /// The version of the core.
 #[pyfunction]
 fn version() -> &'static str {
@@ -719,18 +516,18 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(classify, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
-    m.add_function(wrap_pyfunction!(file_partial, m)?)?;
-    m.add_function(wrap_pyfunction!(combine_partials, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::file_partial, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::combine_partials, m)?)?;
     m.add_function(wrap_pyfunction!(duration_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
-    m.add_function(wrap_pyfunction!(partial_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::partial_columns, m)?)?;
     m.add_function(wrap_pyfunction!(cohorts_of_paths, m)?)?;
     m.add_function(wrap_pyfunction!(attach_changes, m)?)?;
     m.add_function(wrap_pyfunction!(read_changes, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
-    m.add_function(wrap_pyfunction!(file_cohorts, m)?)?;
-    m.add_function(wrap_pyfunction!(attach_cohorts, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::file_cohorts, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::attach_cohorts, m)?)?;
     m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
     Ok(())
 }

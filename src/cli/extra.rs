@@ -70,36 +70,7 @@ pub fn cohorts_text(tl: &Timeline) -> String {
             None => out.push_str("who was hit: no value stands out; the failures were spread over the traffic\n"),
         }
         out.push_str("values that stand out (traffic ×: the value's share of requests against the baseline; far above 1, it came with the failure):\n");
-        let mut t = table();
-        t.set_header(vec![
-            "dimension",
-            "value",
-            "requests",
-            "failed",
-            "error rate",
-            "share of failures",
-            "lift",
-            "POPs failing",
-            "traffic ×",
-        ]);
-        for v in &c.top {
-            t.add_row(vec![
-                v.dimension.clone(),
-                for_terminal(&v.value).into_owned(),
-                v.requests.to_string(),
-                v.failures.to_string(),
-                pct(v.error_rate),
-                pct(v.share_of_failures),
-                v.lift.map_or_else(|| "∞".to_string(), |l| format!("{l:.1}×")),
-                format!("{} of {}", v.pops_failing, v.pops_with_traffic),
-                match v.traffic_shift {
-                    Some(x) if x >= 1e6 => "new".to_string(),
-                    Some(x) => format!("{x:.1}"),
-                    None => "—".to_string(),
-                },
-            ]);
-        }
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", top_values(c));
         if !c.spared.is_empty() {
             let kept: Vec<String> = c
                 .spared
@@ -110,25 +81,64 @@ pub fn cohorts_text(tl: &Timeline) -> String {
         }
         if let Some(ch) = &i.changes {
             let _ = writeln!(out, "changes: {}", for_terminal(&ch.verdict));
-            let mut t = table();
-            t.set_header(vec!["change", "time", "scope", "lag to onset", "expected", "verdict", "evidence"]);
-            for f in &ch.ranked {
-                let scope = if f.change.pops.is_empty() { "global".to_string() } else { f.change.pops.join(", ") };
-                t.add_row(vec![
-                    for_terminal(&f.change.what).into_owned(),
-                    f.change.time.clone(),
-                    for_terminal(&scope).into_owned(),
-                    format!("{:.0} s", f.lag_seconds),
-                    f.expected.clone(),
-                    format!("{:?}", f.fit).to_lowercase(),
-                    for_terminal(&f.evidence.join("; ")).into_owned(),
-                ]);
-            }
-            let _ = writeln!(out, "{t}");
+            let _ = writeln!(out, "{}", ranked_changes(ch));
         }
         out.push('\n');
     }
     out
+}
+
+/// An incident's values that stand out, as a table.
+fn top_values(c: &blastradius::vocab::cohorts::IncidentCohorts) -> Table {
+    let mut t = table();
+    t.set_header(vec![
+        "dimension",
+        "value",
+        "requests",
+        "failed",
+        "error rate",
+        "share of failures",
+        "lift",
+        "POPs failing",
+        "traffic ×",
+    ]);
+    for v in &c.top {
+        t.add_row(vec![
+            v.dimension.clone(),
+            for_terminal(&v.value).into_owned(),
+            v.requests.to_string(),
+            v.failures.to_string(),
+            pct(v.error_rate),
+            pct(v.share_of_failures),
+            v.lift.map_or_else(|| "∞".to_string(), |l| format!("{l:.1}×")),
+            format!("{} of {}", v.pops_failing, v.pops_with_traffic),
+            match v.traffic_shift {
+                Some(x) if x >= 1e6 => "new".to_string(),
+                Some(x) => format!("{x:.1}"),
+                None => "—".to_string(),
+            },
+        ]);
+    }
+    t
+}
+
+/// The changes ranked against an incident's onset, as a table.
+fn ranked_changes(ch: &blastradius::vocab::changes::IncidentChanges) -> Table {
+    let mut t = table();
+    t.set_header(vec!["change", "time", "scope", "lag to onset", "expected", "verdict", "evidence"]);
+    for f in &ch.ranked {
+        let scope = if f.change.pops.is_empty() { "global".to_string() } else { f.change.pops.join(", ") };
+        t.add_row(vec![
+            for_terminal(&f.change.what).into_owned(),
+            f.change.time.clone(),
+            for_terminal(&scope).into_owned(),
+            format!("{:.0} s", f.lag_seconds),
+            f.expected.clone(),
+            format!("{:?}", f.fit).to_lowercase(),
+            for_terminal(&f.evidence.join("; ")).into_owned(),
+        ]);
+    }
+    t
 }
 
 pub(super) fn cohorts_cmd(a: &CohortsArgs) -> anyhow::Result<ExitCode> {

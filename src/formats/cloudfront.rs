@@ -195,7 +195,6 @@ fn attribution<'a>(
 }
 
 impl Columns {
-    #[allow(clippy::too_many_lines, reason = "one pass over the columns")]
     fn parse_line<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
         let mut e = Event::default();
         let (mut date, mut tod, mut epoch) = (None, None, None);
@@ -248,16 +247,7 @@ impl Columns {
                 None => break,
             }
         }
-        e.time_ns = match (date, tod, epoch) {
-            (Some(d), Some(t), _) => time::date_time(d, t).ok_or_else(|| {
-                Reject::new("bad timestamp", format!("`{} {}` is not yyyy-mm-dd HH:MM:SS", text(d), text(t)))
-            })?,
-            (_, _, Some(s)) => std::str::from_utf8(s)
-                .ok()
-                .and_then(|s| time::parse_str(s).ok())
-                .ok_or_else(|| Reject::new("bad timestamp", format!("`{}` is not an epoch time", text(s))))?,
-            _ => return Err(Reject::new("missing field", "date and time (the line has too few columns)")),
-        };
+        e.time_ns = event_time(date, tod, epoch)?;
         if col < 3 {
             return Err(Reject::new("missing field", format!("only {col} tab-separated columns")));
         }
@@ -277,6 +267,22 @@ impl Columns {
             };
         }
         Ok(e)
+    }
+}
+
+/// A line's time: its date and time columns (standard logs), else its epoch column (real-time
+/// logs).
+#[inline]
+fn event_time(date: Option<&[u8]>, tod: Option<&[u8]>, epoch: Option<&[u8]>) -> Result<i64, Reject> {
+    match (date, tod, epoch) {
+        (Some(d), Some(t), _) => time::date_time(d, t).ok_or_else(|| {
+            Reject::new("bad timestamp", format!("`{} {}` is not yyyy-mm-dd HH:MM:SS", text(d), text(t)))
+        }),
+        (_, _, Some(s)) => std::str::from_utf8(s)
+            .ok()
+            .and_then(|s| time::parse_str(s).ok())
+            .ok_or_else(|| Reject::new("bad timestamp", format!("`{}` is not an epoch time", text(s)))),
+        _ => Err(Reject::new("missing field", "date and time (the line has too few columns)")),
     }
 }
 

@@ -193,17 +193,21 @@ impl<'de> Visitor<'de> for ListVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of strings")
     }
+    // Null and a plain string read as they do for a string field.
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        StrVisitor.visit_unit()
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        StrVisitor.visit_none()
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(std::borrow::Cow::Borrowed(v)))
+        StrVisitor.visit_borrowed_str(v)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(std::borrow::Cow::Owned(v.to_owned())))
+        StrVisitor.visit_str(v)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        StrVisitor.visit_string(v)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = String::new();

@@ -251,37 +251,13 @@ pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
     let base = table.bucket_ns.max(1);
     let ax = axis(first, last, base, MAX_CHART_COLUMNS);
     let pax = axis(first, last, base, MAX_PROPAGATION_COLUMNS);
-
-    let mut regions: BTreeMap<&str, Vec<HeatCell>> = BTreeMap::new();
-    let mut sigs = vec![vec![0_u64; ax.columns]; signatures::COUNT];
     // Every affected POP by onset (the timeline's propagation table lists only incidents that
     // spread; a push is drawn too).
     let by_onset = onset_order(timeline);
     let affected: Vec<&str> = by_onset.iter().take(MAX_PROPAGATION_ROWS).map(|p| p.pop.as_str()).collect();
-    let mut pop_cells: BTreeMap<&str, Vec<(u64, u64)>> =
-        affected.iter().map(|p| (*p, vec![(0, 0); pax.columns])).collect();
-    for ((b, pop, _), c) in &table.rows {
-        let pop = pop.as_deref().unwrap_or("");
-        if let Some(i) = column(&ax, *b) {
-            let row = regions.entry(geo::region(pop)).or_insert_with(|| vec![HeatCell::default(); ax.columns]);
-            if let Some(cell) = row.get_mut(i) {
-                cell.requests += c.requests;
-                cell.errors += c.status_5xx;
-            }
-            for s in signatures::ALL {
-                if let Some(v) = sigs.get_mut(s.index()).and_then(|v| v.get_mut(i)) {
-                    *v += c.signature(s);
-                }
-            }
-        }
-        if let (Some(cells), Some(i)) = (pop_cells.get_mut(pop), column(&pax, *b)) {
-            if let Some(cell) = cells.get_mut(i) {
-                cell.0 += c.edge_errors();
-                cell.1 += c.requests;
-            }
-        }
-    }
-    let heatmap = regions
+    let tally = Tally::of(table, &ax, &pax, &affected);
+    let heatmap = tally
+        .regions
         .into_iter()
         .map(|(region, mut cells)| {
             for c in &mut cells {
@@ -292,16 +268,75 @@ pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
         .collect();
     let signatures: Vec<SignatureSeries> = signatures::ALL
         .iter()
-        .zip(sigs)
+        .zip(tally.sigs)
         .map(|(s, counts)| SignatureSeries { id: s.id().to_string(), total: counts.iter().sum(), counts })
         .filter(|s| s.total > 0)
         .collect();
     let signatures_max =
         (0..ax.columns).map(|i| signatures.iter().filter_map(|s| s.counts.get(i)).sum::<u64>()).max().unwrap_or(0);
+    let propagation = propagation_rows(timeline, &by_onset, &pax, &tally.pop_cells);
+    Charts {
+        axis: ax,
+        heatmap,
+        signatures,
+        signatures_max,
+        propagation_axis: pax,
+        propagation,
+        propagation_hidden: by_onset.len().saturating_sub(MAX_PROPAGATION_ROWS),
+    }
+}
 
+/// The rates table summed into chart columns.
+struct Tally<'t> {
+    /// Requests and 5xx per region and column.
+    regions: BTreeMap<&'static str, Vec<HeatCell>>,
+    /// Events per signature and column.
+    sigs: Vec<Vec<u64>>,
+    /// Edge errors and requests per affected POP and propagation column.
+    pop_cells: BTreeMap<&'t str, Vec<(u64, u64)>>,
+}
+
+impl<'t> Tally<'t> {
+    fn of(table: &RatesTable, ax: &Axis, pax: &Axis, affected: &[&'t str]) -> Tally<'t> {
+        let mut regions: BTreeMap<&str, Vec<HeatCell>> = BTreeMap::new();
+        let mut sigs = vec![vec![0_u64; ax.columns]; signatures::COUNT];
+        let mut pop_cells: BTreeMap<&str, Vec<(u64, u64)>> =
+            affected.iter().map(|p| (*p, vec![(0, 0); pax.columns])).collect();
+        for ((b, pop, _), c) in &table.rows {
+            let pop = pop.as_deref().unwrap_or("");
+            if let Some(i) = column(ax, *b) {
+                let row = regions.entry(geo::region(pop)).or_insert_with(|| vec![HeatCell::default(); ax.columns]);
+                if let Some(cell) = row.get_mut(i) {
+                    cell.requests += c.requests;
+                    cell.errors += c.status_5xx;
+                }
+                for s in signatures::ALL {
+                    if let Some(v) = sigs.get_mut(s.index()).and_then(|v| v.get_mut(i)) {
+                        *v += c.signature(s);
+                    }
+                }
+            }
+            if let (Some(cells), Some(i)) = (pop_cells.get_mut(pop), column(pax, *b)) {
+                if let Some(cell) = cells.get_mut(i) {
+                    cell.0 += c.edge_errors();
+                    cell.1 += c.requests;
+                }
+            }
+        }
+        Tally { regions, sigs, pop_cells }
+    }
+}
+
+/// The propagation chart's rows: the first affected POPs by onset, placed on `pax`.
+fn propagation_rows(
+    timeline: &Timeline,
+    by_onset: &[crate::timeline::model::Propagation],
+    pax: &Axis,
+    pop_cells: &BTreeMap<&str, Vec<(u64, u64)>>,
+) -> Vec<PropagationRow> {
     let span = pax.span_seconds() as f64;
     let offset = |s: &str| parse_ns(s).map(|t| ((t - pax.start_ns) as f64 / NS as f64).clamp(0.0, span));
-    let propagation = by_onset
+    by_onset
         .iter()
         .take(MAX_PROPAGATION_ROWS)
         .map(|p| {
@@ -322,16 +357,7 @@ pub fn charts(table: &RatesTable, timeline: &Timeline) -> Charts {
                     .unwrap_or_default(),
             }
         })
-        .collect();
-    Charts {
-        axis: ax,
-        heatmap,
-        signatures,
-        signatures_max,
-        propagation_axis: pax,
-        propagation,
-        propagation_hidden: by_onset.len().saturating_sub(MAX_PROPAGATION_ROWS),
-    }
+        .collect()
 }
 
 /// Input files of one format and compression, summed.

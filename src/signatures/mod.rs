@@ -354,77 +354,134 @@ fn str_col(df: &DataFrame, name: &str) -> Option<StringChunked> {
 /// events take `oauth_loop`.
 pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crate::Result<()> {
     let n = df.height();
-    let edge = df.column(schema::EDGE_STATUS)?.u16()?.rechunk().into_owned();
-    let origin = df.column(schema::ORIGIN_STATUS)?.u16()?.rechunk().into_owned();
-    let time = df.column(schema::TIME)?.datetime()?.physical().rechunk().into_owned();
-    let get = |name: &str| str_col(df, name);
-    let (kind, error, message, body, ctype, server) = (
-        get(schema::SOURCE_KIND),
-        get(schema::ERROR),
-        get(schema::MESSAGE),
-        get(schema::BODY),
-        get(schema::CONTENT_TYPE),
-        get(schema::SERVER),
-    );
-    let (path, redirect, file) = (get(schema::PATH), get(schema::REDIRECT_URL), get(schema::SOURCE_FILE));
-    let (bot_src, action) = (get(schema::BOT_SCORE_SRC), get(schema::SECURITY_ACTION));
-    let bot = df.column(schema::BOT_SCORE).ok().and_then(|c| c.u16().ok()).map(|c| c.rechunk().into_owned());
-    let mut sigs: Vec<Option<&'static str>> = Vec::with_capacity(n);
-    let mut evidence: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut blames: Vec<Option<&'static str>> = Vec::with_capacity(n);
-    let mut sure: Vec<Option<&'static str>> = Vec::with_capacity(n);
+    let cols = Columns::read(df)?;
+    let mut out = Decisions::with_capacity(n);
     let mut hops = Vec::new();
     for i in 0..n {
-        let k = at(kind.as_ref(), i).unwrap_or_default();
-        let kind = crate::vocab::source::SourceKind::from_id(k);
-        let user_side = kind.is_some_and(crate::vocab::source::SourceKind::is_user_side);
-        let decided = if user_side {
-            user::verdict(user::Seen {
-                status: edge.get(i),
-                error: at(error.as_ref(), i),
-                message: at(message.as_ref(), i),
-                body: at(body.as_ref(), i),
-                content_type: at(ctype.as_ref(), i),
-                server: at(server.as_ref(), i),
-            })
-        } else {
-            let (e, o) = (edge.get(i), origin.get(i));
-            let unreachable = origin_unreachable::evidence(at(error.as_ref(), i));
-            Signature::of_event(e, o, unreachable)
-                .map(|s| {
-                    let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
-                    let detail = at(error.as_ref(), i).map(|d| format!(", {d}")).unwrap_or_default();
-                    let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
-                    user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
-                })
-                .or_else(|| {
-                    let score = bot.as_ref().and_then(|b| b.get(i)).and_then(|v| u8::try_from(v).ok());
-                    bot_score_missing::verdict(score, at(bot_src.as_ref(), i), at(action.as_ref(), i), e)
-                })
-        };
-        sigs.push(decided.as_ref().map(|v| v.signature.id()));
-        blames.push(decided.as_ref().map(|v| v.blame.unwrap_or(v.signature.info().blame).id()));
-        sure.push(decided.as_ref().map(|v| v.confidence));
-        evidence.push(decided.map(|v| v.evidence));
+        let kind = crate::vocab::source::SourceKind::from_id(at(cols.kind.as_ref(), i).unwrap_or_default());
+        out.push(cols.verdict(i, kind));
         // A HAR file is one browser's session (a loop's redirects are navigations, so they
         // change pages). Edge logs have only the client's IP and user agent, which many users
         // share behind one NAT: a sign-in loop is never taken from them.
         let session = if kind == Some(crate::vocab::source::SourceKind::Har) {
-            at(file.as_ref(), i).map(str::to_string)
+            at(cols.file.as_ref(), i).map(str::to_string)
         } else {
             None
         };
-        if let (Some(session), Some(p), Some(t)) = (session, at(path.as_ref(), i), time.get(i)) {
-            hops.push(oauth_loop::Hop { row: i, session, time: t, path: p, redirect: at(redirect.as_ref(), i) });
+        if let (Some(session), Some(p), Some(t)) = (session, at(cols.path.as_ref(), i), cols.time.get(i)) {
+            hops.push(oauth_loop::Hop { row: i, session, time: t, path: p, redirect: at(cols.redirect.as_ref(), i) });
         }
     }
     for (row, why) in oauth_loop::detect(&hops, params) {
-        // A response the edge generated (a 5xx on the callback) keeps its status signature.
-        if sigs.get(row).copied().flatten().and_then(Signature::from_id).is_some_and(|s| ALL.contains(&s)) {
-            continue;
+        out.sign_in_loop(row, why);
+    }
+    out.add_to(df)
+}
+
+/// The columns an event's verdict reads.
+struct Columns {
+    edge: UInt16Chunked,
+    origin: UInt16Chunked,
+    time: Int64Chunked,
+    kind: Option<StringChunked>,
+    error: Option<StringChunked>,
+    message: Option<StringChunked>,
+    body: Option<StringChunked>,
+    ctype: Option<StringChunked>,
+    server: Option<StringChunked>,
+    path: Option<StringChunked>,
+    redirect: Option<StringChunked>,
+    file: Option<StringChunked>,
+    bot_src: Option<StringChunked>,
+    action: Option<StringChunked>,
+    bot: Option<UInt16Chunked>,
+}
+
+impl Columns {
+    fn read(df: &DataFrame) -> crate::Result<Columns> {
+        let get = |name: &str| str_col(df, name);
+        Ok(Columns {
+            edge: df.column(schema::EDGE_STATUS)?.u16()?.rechunk().into_owned(),
+            origin: df.column(schema::ORIGIN_STATUS)?.u16()?.rechunk().into_owned(),
+            time: df.column(schema::TIME)?.datetime()?.physical().rechunk().into_owned(),
+            kind: get(schema::SOURCE_KIND),
+            error: get(schema::ERROR),
+            message: get(schema::MESSAGE),
+            body: get(schema::BODY),
+            ctype: get(schema::CONTENT_TYPE),
+            server: get(schema::SERVER),
+            path: get(schema::PATH),
+            redirect: get(schema::REDIRECT_URL),
+            file: get(schema::SOURCE_FILE),
+            bot_src: get(schema::BOT_SCORE_SRC),
+            action: get(schema::SECURITY_ACTION),
+            bot: df.column(schema::BOT_SCORE).ok().and_then(|c| c.u16().ok()).map(|c| c.rechunk().into_owned()),
+        })
+    }
+
+    /// Row `i`'s verdict: a user-side record's by its evidence, an edge or server event's by its
+    /// statuses, else by its bot score.
+    fn verdict(&self, i: usize, kind: Option<crate::vocab::source::SourceKind>) -> Option<user::Verdict> {
+        let error = at(self.error.as_ref(), i);
+        if kind.is_some_and(crate::vocab::source::SourceKind::is_user_side) {
+            return user::verdict(user::Seen {
+                status: self.edge.get(i),
+                error,
+                message: at(self.message.as_ref(), i),
+                body: at(self.body.as_ref(), i),
+                content_type: at(self.ctype.as_ref(), i),
+                server: at(self.server.as_ref(), i),
+            });
+        }
+        let (e, o) = (self.edge.get(i), self.origin.get(i));
+        let unreachable = origin_unreachable::evidence(error);
+        Signature::of_event(e, o, unreachable)
+            .map(|s| {
+                let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
+                let detail = error.map(|d| format!(", {d}")).unwrap_or_default();
+                let why = format!("edge_status {}, origin_status {o}{detail}", e.unwrap_or(0));
+                user::Verdict { signature: s, evidence: why, blame: None, confidence: "strong" }
+            })
+            .or_else(|| {
+                let score = self.bot.as_ref().and_then(|b| b.get(i)).and_then(|v| u8::try_from(v).ok());
+                bot_score_missing::verdict(score, at(self.bot_src.as_ref(), i), at(self.action.as_ref(), i), e)
+            })
+    }
+}
+
+/// The four columns `classify_with` adds, row by row.
+struct Decisions {
+    sigs: Vec<Option<&'static str>>,
+    evidence: Vec<Option<String>>,
+    blames: Vec<Option<&'static str>>,
+    sure: Vec<Option<&'static str>>,
+}
+
+impl Decisions {
+    fn with_capacity(n: usize) -> Decisions {
+        Decisions {
+            sigs: Vec::with_capacity(n),
+            evidence: Vec::with_capacity(n),
+            blames: Vec::with_capacity(n),
+            sure: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, decided: Option<user::Verdict>) {
+        self.sigs.push(decided.as_ref().map(|v| v.signature.id()));
+        self.blames.push(decided.as_ref().map(|v| v.blame.unwrap_or(v.signature.info().blame).id()));
+        self.sure.push(decided.as_ref().map(|v| v.confidence));
+        self.evidence.push(decided.map(|v| v.evidence));
+    }
+
+    /// Marks a row of a sign-in loop, unless the edge generated its response (a 5xx on the
+    /// callback keeps its status signature).
+    fn sign_in_loop(&mut self, row: usize, why: String) {
+        if self.sigs.get(row).copied().flatten().and_then(Signature::from_id).is_some_and(|s| ALL.contains(&s)) {
+            return;
         }
         if let (Some(s), Some(e), Some(b), Some(c)) =
-            (sigs.get_mut(row), evidence.get_mut(row), blames.get_mut(row), sure.get_mut(row))
+            (self.sigs.get_mut(row), self.evidence.get_mut(row), self.blames.get_mut(row), self.sure.get_mut(row))
         {
             *s = Some(Signature::OauthLoop.id());
             *e = Some(why);
@@ -432,15 +489,18 @@ pub fn classify_with(df: &mut DataFrame, params: oauth_loop::LoopParams) -> crat
             *c = Some("moderate");
         }
     }
-    let ids: StringChunked = sigs.into_iter().collect();
-    let ev: StringChunked = evidence.iter().map(Option::as_deref).collect();
-    df.with_column(ids.with_name(SIGNATURE.into()).into_column())?;
-    df.with_column(ev.with_name(EVIDENCE.into()).into_column())?;
-    let blames: StringChunked = blames.into_iter().collect();
-    df.with_column(blames.with_name(BLAME.into()).into_column())?;
-    let sure: StringChunked = sure.into_iter().collect();
-    df.with_column(sure.with_name(CONFIDENCE.into()).into_column())?;
-    Ok(())
+
+    fn add_to(self, df: &mut DataFrame) -> crate::Result<()> {
+        let ids: StringChunked = self.sigs.into_iter().collect();
+        let ev: StringChunked = self.evidence.iter().map(Option::as_deref).collect();
+        df.with_column(ids.with_name(SIGNATURE.into()).into_column())?;
+        df.with_column(ev.with_name(EVIDENCE.into()).into_column())?;
+        let blames: StringChunked = self.blames.into_iter().collect();
+        df.with_column(blames.with_name(BLAME.into()).into_column())?;
+        let sure: StringChunked = self.sure.into_iter().collect();
+        df.with_column(sure.with_name(CONFIDENCE.into()).into_column())?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -81,55 +81,10 @@ pub fn detect(hops: &[Hop<'_>], p: LoopParams) -> Vec<(usize, String)> {
     for key in keys {
         let Some(flow) = sessions.get_mut(key) else { continue };
         flow.sort_by_key(|(h, _)| (h.time, h.row));
-        // Round trips: the latest authorize (or login) before a callback, then that callback.
-        let mut trips: Vec<(usize, usize)> = Vec::new(); // indexes into flow
-        let mut open: Option<usize> = None;
-        for (i, (_, s)) in flow.iter().enumerate() {
-            match s {
-                Step::Authorize => open = Some(i),
-                Step::Callback => {
-                    // A callback that sends the user on into the application landed: that
-                    // sign-in worked, and it is not part of a loop.
-                    let landed = flow.get(i).and_then(|(h, _)| h.redirect).is_some_and(|r| {
-                        !r.is_empty() && r != "about:blank" && step(r.split_once("://").map_or(r, |(_, x)| x)).is_none()
-                    });
-                    if let Some(a) = open.take() {
-                        if !landed {
-                            trips.push((a, i));
-                        }
-                    }
-                }
-            }
-        }
+        let trips = round_trips(flow);
         let mut marked = vec![false; flow.len()];
         let mut evidence: Vec<String> = vec![String::new(); flow.len()];
-        let time = |i: usize| flow.get(i).map_or(0, |(h, _)| h.time);
-        let mut a = 0;
-        for b in 0..trips.len() {
-            let end = trips.get(b).map_or(0, |t| t.1);
-            while trips.get(a).is_some_and(|t| time(end) - time(t.0) > p.window_ns) {
-                a += 1;
-            }
-            if b + 1 - a >= p.round_trips {
-                let first = trips.get(a).map_or(0, |t| t.0);
-                // The app's own login route just before the first authorize is part of the loop.
-                let mut start = first;
-                while start > 0
-                    && flow.get(start - 1).is_some_and(|(_, s)| *s == Step::Authorize)
-                    && time(first) - time(start - 1) <= p.window_ns
-                {
-                    start -= 1;
-                }
-                let secs = (time(end) - time(start)) as f64 / 1e9;
-                let why = format!("{} authorize→callback round trips in {secs:.1} s (session {key})", b + 1 - a);
-                for i in start..=end {
-                    if let (Some(m), Some(e)) = (marked.get_mut(i), evidence.get_mut(i)) {
-                        *m = true;
-                        e.clone_from(&why);
-                    }
-                }
-            }
-        }
+        mark_windows(flow, &trips, p, key, &mut marked, &mut evidence);
         // A flow that ends at about:blank is a loop by itself.
         for (i, (h, _)) in flow.iter().enumerate() {
             if h.redirect == Some("about:blank") {
@@ -147,6 +102,69 @@ pub fn detect(hops: &[Hop<'_>], p: LoopParams) -> Vec<(usize, String)> {
     }
     out.sort_by_key(|(r, _)| *r);
     out
+}
+
+/// Round trips of a session's flow (indexes into it): the latest authorize (or login) before a
+/// callback, then that callback.
+fn round_trips(flow: &[(&Hop<'_>, Step)]) -> Vec<(usize, usize)> {
+    let mut trips: Vec<(usize, usize)> = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, (_, s)) in flow.iter().enumerate() {
+        match s {
+            Step::Authorize => open = Some(i),
+            Step::Callback => {
+                // A callback that sends the user on into the application landed: that
+                // sign-in worked, and it is not part of a loop.
+                let landed = flow.get(i).and_then(|(h, _)| h.redirect).is_some_and(|r| {
+                    !r.is_empty() && r != "about:blank" && step(r.split_once("://").map_or(r, |(_, x)| x)).is_none()
+                });
+                if let Some(a) = open.take() {
+                    if !landed {
+                        trips.push((a, i));
+                    }
+                }
+            }
+        }
+    }
+    trips
+}
+
+/// Marks the hops of every window of `p.round_trips` or more round trips, with the evidence.
+fn mark_windows(
+    flow: &[(&Hop<'_>, Step)],
+    trips: &[(usize, usize)],
+    p: LoopParams,
+    key: &str,
+    marked: &mut [bool],
+    evidence: &mut [String],
+) {
+    let time = |i: usize| flow.get(i).map_or(0, |(h, _)| h.time);
+    let mut a = 0;
+    for b in 0..trips.len() {
+        let end = trips.get(b).map_or(0, |t| t.1);
+        while trips.get(a).is_some_and(|t| time(end) - time(t.0) > p.window_ns) {
+            a += 1;
+        }
+        if b + 1 - a >= p.round_trips {
+            let first = trips.get(a).map_or(0, |t| t.0);
+            // The app's own login route just before the first authorize is part of the loop.
+            let mut start = first;
+            while start > 0
+                && flow.get(start - 1).is_some_and(|(_, s)| *s == Step::Authorize)
+                && time(first) - time(start - 1) <= p.window_ns
+            {
+                start -= 1;
+            }
+            let secs = (time(end) - time(start)) as f64 / 1e9;
+            let why = format!("{} authorize→callback round trips in {secs:.1} s (session {key})", b + 1 - a);
+            for i in start..=end {
+                if let (Some(m), Some(e)) = (marked.get_mut(i), evidence.get_mut(i)) {
+                    *m = true;
+                    e.clone_from(&why);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -100,37 +100,13 @@ fn build(
     opts: &StoreOptions,
 ) -> Result<Arc<dyn ObjectStore>, String> {
     let err = |e: object_store::Error| super::describe(&e);
-    let extra = |key: &str| -> Result<(), String> { Err(format!("unknown storage option `{key}`")) };
     Ok(match kind {
-        None => {
-            // R2: the S3 API at the account's endpoint.
-            let mut b = aws_from_env_and_profile().with_bucket_name(url.host_str().unwrap_or_default());
-            for (k, v) in &opts.options {
-                match k.parse() {
-                    Ok(key) => b = b.with_config(key, v),
-                    Err(_) => extra(k)?,
-                }
-            }
-            let endpoint = match (&opts.endpoint, r2_account(url)) {
-                (Some(e), _) => e.clone(),
-                (None, Some(account)) => format!("https://{account}.r2.cloudflarestorage.com"),
-                (None, None) => {
-                    return Err(
-                        "r2:// needs the account id: r2://<account>@bucket/, R2_ACCOUNT_ID, or --endpoint".to_string()
-                    )
-                }
-            };
-            b = b.with_endpoint(endpoint).with_region(opts.region.clone().unwrap_or_else(|| "auto".to_string()));
-            Arc::new(b.with_client_options(client_options(opts)).with_retry(retry(opts)).build().map_err(err)?)
-        }
+        None => Arc::new(
+            r2(url, opts)?.with_client_options(client_options(opts)).with_retry(retry(opts)).build().map_err(err)?,
+        ),
         Some(ObjectStoreScheme::AmazonS3) => {
-            let mut b = aws_from_env_and_profile().with_url(url.as_str());
-            for (k, v) in &opts.options {
-                match k.parse() {
-                    Ok(key) => b = b.with_config(key, v),
-                    Err(_) => extra(k)?,
-                }
-            }
+            let mut b =
+                with_options(aws_from_env_and_profile().with_url(url.as_str()), opts, |b, k, v| b.with_config(k, v))?;
             if let Some(e) = &opts.endpoint {
                 b = b.with_endpoint(e);
             }
@@ -140,26 +116,16 @@ fn build(
             Arc::new(b.with_client_options(client_options(opts)).with_retry(retry(opts)).build().map_err(err)?)
         }
         Some(ObjectStoreScheme::GoogleCloudStorage) => {
-            let mut b = GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
-            for (k, v) in &opts.options {
-                match k.parse() {
-                    Ok(key) => b = b.with_config(key, v),
-                    Err(_) => extra(k)?,
-                }
-            }
+            let b = GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
+            let mut b = with_options(b, opts, |b: GoogleCloudStorageBuilder, k, v| b.with_config(k, v))?;
             if let Some(e) = &opts.endpoint {
                 b = b.with_config(object_store::gcp::GoogleConfigKey::BaseUrl, e);
             }
             Arc::new(b.with_client_options(client_options(opts)).with_retry(retry(opts)).build().map_err(err)?)
         }
         Some(ObjectStoreScheme::MicrosoftAzure) => {
-            let mut b = MicrosoftAzureBuilder::from_env().with_url(url.as_str());
-            for (k, v) in &opts.options {
-                match k.parse() {
-                    Ok(key) => b = b.with_config(key, v),
-                    Err(_) => extra(k)?,
-                }
-            }
+            let b = MicrosoftAzureBuilder::from_env().with_url(url.as_str());
+            let mut b = with_options(b, opts, |b: MicrosoftAzureBuilder, k, v| b.with_config(k, v))?;
             if let Some(e) = &opts.endpoint {
                 b = b.with_endpoint(e.clone());
             }
@@ -175,6 +141,35 @@ fn build(
         ),
         Some(other) => return Err(format!("{other:?} URLs are not read (use a local path)")),
     })
+}
+
+/// R2: the S3 API at the account's endpoint.
+fn r2(url: &Url, opts: &StoreOptions) -> Result<AmazonS3Builder, String> {
+    let b = aws_from_env_and_profile().with_bucket_name(url.host_str().unwrap_or_default());
+    let b = with_options(b, opts, |b: AmazonS3Builder, k, v| b.with_config(k, v))?;
+    let endpoint = match (&opts.endpoint, r2_account(url)) {
+        (Some(e), _) => e.clone(),
+        (None, Some(account)) => format!("https://{account}.r2.cloudflarestorage.com"),
+        (None, None) => {
+            return Err("r2:// needs the account id: r2://<account>@bucket/, R2_ACCOUNT_ID, or --endpoint".to_string())
+        }
+    };
+    Ok(b.with_endpoint(endpoint).with_region(opts.region.clone().unwrap_or_else(|| "auto".to_string())))
+}
+
+/// Sets the storage options on a builder; a key the store does not know is an error.
+fn with_options<B, K: std::str::FromStr>(
+    mut b: B,
+    opts: &StoreOptions,
+    set: impl Fn(B, K, &str) -> B,
+) -> Result<B, String> {
+    for (k, v) in &opts.options {
+        match k.parse() {
+            Ok(key) => b = set(b, key, v),
+            Err(_) => return Err(format!("unknown storage option `{k}`")),
+        }
+    }
+    Ok(b)
 }
 
 /// The R2 account id: the URL's user part, else the environment.

@@ -90,18 +90,7 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
     let onset = g.iter().map(|x| x.span.onset_ns).min().unwrap_or(0);
     let recovery = g.iter().map(|x| x.span.recovery_ns).max().unwrap_or(0);
     let window = (p.push_window_secs * 1e9) as i64;
-    // One point per POP (its first span's onset, its last span's recovery).
-    let mut per_pop: BTreeMap<&str, (&Span, &Span)> = BTreeMap::new();
-    for x in g {
-        let key = if attribution == Attribution::Origin { x.pop.as_deref().unwrap_or(&x.key) } else { &x.key };
-        let e = per_pop.entry(key).or_insert((&x.span, &x.span));
-        if x.span.onset_ns < e.0.onset_ns {
-            e.0 = &x.span;
-        }
-        if x.span.recovery_ns > e.1.recovery_ns {
-            e.1 = &x.span;
-        }
-    }
+    let per_pop = per_pop(g, attribution);
     let onsets: Vec<(i64, (i64, i64))> =
         per_pop.values().filter(|(a, _)| !a.onset_censored).map(|(a, _)| (a.onset_ns, a.onset_iv)).collect();
     let recoveries: Vec<(i64, (i64, i64))> =
@@ -120,28 +109,7 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
     let recovery_cut = recoveries.len() < per_pop.len();
     let (onset_pattern, onset_spread_seconds) = censored(onset_cut, pattern(&onsets, window));
     let (recovery_pattern, recovery_spread_seconds) = censored(recovery_cut, pattern(&recoveries, window));
-    // The epicenter, only when the onsets spread beyond their uncertainty: the POP with the
-    // earliest onset; the POPs whose interval reaches back before its interval ends could have
-    // been first too, and are named as alternatives.
-    let (epicenter, epicenter_alternatives) = if onset_pattern == Pattern::Propagating {
-        let earliest =
-            per_pop.iter().filter(|(_, (a, _))| !a.onset_censored).min_by_key(|(k, (a, _))| (a.onset_ns, **k));
-        match earliest {
-            Some((first, (e, _))) => {
-                let alternatives = per_pop
-                    .iter()
-                    .filter(|(k, (a, _))| *k != first && !a.onset_censored && a.onset_iv.0 <= e.onset_iv.1)
-                    .map(|(k, _)| (*k).to_string())
-                    .collect();
-                (vec![(*first).to_string()], alternatives)
-            }
-            None => (Vec::new(), Vec::new()),
-        }
-    } else if onset_pattern == Pattern::Single && per_pop.len() == 1 {
-        (per_pop.keys().map(|k| (*k).to_string()).collect(), Vec::new())
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let (epicenter, epicenter_alternatives) = epicenter(&per_pop, onset_pattern);
     let (scope, unmapped_pops) = scope(&pops);
     let onset_censored = g.iter().any(|x| x.span.onset_censored && x.span.onset_ns <= onset);
     let recovery_censored = g.iter().any(|x| x.span.recovery_censored && x.span.recovery_ns >= recovery);
@@ -167,6 +135,48 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
         evidence: model::Evidence::default(),
         cohorts: None,
         changes: None,
+    }
+}
+
+/// One point per POP (the key itself, or an origin incident's spans' POP): its first span (by
+/// onset) and its last (by recovery).
+fn per_pop(g: &[Placed], attribution: Attribution) -> BTreeMap<&str, (&Span, &Span)> {
+    let mut per_pop: BTreeMap<&str, (&Span, &Span)> = BTreeMap::new();
+    for x in g {
+        let key = if attribution == Attribution::Origin { x.pop.as_deref().unwrap_or(&x.key) } else { &x.key };
+        let e = per_pop.entry(key).or_insert((&x.span, &x.span));
+        if x.span.onset_ns < e.0.onset_ns {
+            e.0 = &x.span;
+        }
+        if x.span.recovery_ns > e.1.recovery_ns {
+            e.1 = &x.span;
+        }
+    }
+    per_pop
+}
+
+/// The epicenter, only when the onsets spread beyond their uncertainty: the POP with the
+/// earliest onset; the POPs whose interval reaches back before its interval ends could have
+/// been first too, and are named as alternatives. A single POP is its own epicenter.
+fn epicenter(per_pop: &BTreeMap<&str, (&Span, &Span)>, onset_pattern: Pattern) -> (Vec<String>, Vec<String>) {
+    if onset_pattern == Pattern::Propagating {
+        let earliest =
+            per_pop.iter().filter(|(_, (a, _))| !a.onset_censored).min_by_key(|(k, (a, _))| (a.onset_ns, **k));
+        match earliest {
+            Some((first, (e, _))) => {
+                let alternatives = per_pop
+                    .iter()
+                    .filter(|(k, (a, _))| *k != first && !a.onset_censored && a.onset_iv.0 <= e.onset_iv.1)
+                    .map(|(k, _)| (*k).to_string())
+                    .collect();
+                (vec![(*first).to_string()], alternatives)
+            }
+            None => (Vec::new(), Vec::new()),
+        }
+    } else if onset_pattern == Pattern::Single && per_pop.len() == 1 {
+        (per_pop.keys().map(|k| (*k).to_string()).collect(), Vec::new())
+    } else {
+        (Vec::new(), Vec::new())
     }
 }
 

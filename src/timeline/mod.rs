@@ -164,17 +164,23 @@ pub(crate) use crate::text::rfc3339;
 /// tenth of buckets (pooled), between the floor and the cap. Read from the sparse cells: a bucket
 /// without requests carries no rate.
 fn reference<'a>(series: impl Iterator<Item = &'a series::Sparse>, blame: Blame, p: &Params) -> f64 {
+    let rates = series.map(|s| {
+        s.cells.iter().filter(|(_, c)| c.requests > 0).map(move |(_, c)| (series::blamed(c, blame).0, c.requests))
+    });
+    quiet_quartile(rates, p.baseline_floor, p.reference_cap.max(p.baseline_floor))
+}
+
+/// The lower quartile of each series' quietest tenth of buckets (pooled), between `floor` and
+/// `cap`. A series is given as its buckets' (failures, requests), buckets without requests left
+/// out.
+fn quiet_quartile<S, B>(series: S, floor: f64, cap: f64) -> f64
+where
+    S: Iterator<Item = B>,
+    B: Iterator<Item = (u64, u64)>,
+{
     let mut quiet: Vec<f64> = Vec::new();
     for s in series {
-        let mut r: Vec<(f64, u64, u64)> = s
-            .cells
-            .iter()
-            .filter(|(_, c)| c.requests > 0)
-            .map(|(_, c)| {
-                let k = series::blamed(c, blame).0;
-                (k as f64 / c.requests as f64, k, c.requests)
-            })
-            .collect();
+        let mut r: Vec<(f64, u64, u64)> = s.map(|(k, n)| (k as f64 / n as f64, k, n)).collect();
         if r.is_empty() {
             continue;
         }
@@ -184,7 +190,7 @@ fn reference<'a>(series: impl Iterator<Item = &'a series::Sparse>, blame: Blame,
         quiet.push(k as f64 / n.max(1) as f64);
     }
     quiet.sort_by(f64::total_cmp);
-    quiet.get(quiet.len() / 4).copied().unwrap_or(0.0).clamp(p.baseline_floor, p.reference_cap.max(p.baseline_floor))
+    quiet.get(quiet.len() / 4).copied().unwrap_or(0.0).clamp(floor, cap)
 }
 
 /// Builds the timeline from a rates table split by host (a table without hosts works too, but
@@ -205,55 +211,10 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let edge_cx = Context { axis: &axis, params: p, reference: reference(all.pops.values(), Blame::Edge, p), quiet };
     let origin_cx = Context { reference: reference(all.hosts.values(), Blame::Origin, p), ..edge_cx };
 
-    let mut detections: BTreeMap<String, Detection> = BTreeMap::new();
-    let (mut edge_items, mut origin_items) = (Vec::new(), Vec::new());
-    for (pop, s) in &all.pops {
-        let det = detect::detect(&s.dense(t, Blame::Edge), &edge_cx);
-        for span in &det.spans {
-            let (placed, specific) = place_edge(pop, span.clone(), s, &all, p);
-            if specific {
-                origin_items.push(placed);
-            } else {
-                edge_items.push(placed);
-            }
-        }
-        detections.insert(pop.clone(), det);
-    }
-    for (host, s) in &all.hosts {
-        for span in detect::detect(&s.dense(t, Blame::Origin), &origin_cx).spans {
-            let errors = s.total(span.start, span.end).origin_errors();
-            let hosts = vec![host.clone()];
-            origin_items.push(Placed {
-                key: host.clone(),
-                pop: None,
-                span,
-                hosts,
-                edge_errors: 0,
-                origin_errors: errors,
-            });
-        }
-    }
-    let mut incidents = edge_incidents(edge_items, p);
-    incidents.extend(origin_incidents(origin_items, &all, w, p));
-    incidents::finish(&mut incidents, &all);
-    incidents.sort_by(|a, b| a.0.onset.cmp(&b.0.onset).then(a.0.pops.len().cmp(&b.0.pops.len()).reverse()));
-    for (i, (inc, _)) in incidents.iter_mut().enumerate() {
-        inc.id = format!("I{}", i + 1);
-    }
-
-    // POP rows: each POP's longest span among edge incidents.
-    let mut hit: BTreeMap<String, (Span, usize)> = BTreeMap::new();
-    for (ii, (inc, g)) in incidents.iter().enumerate() {
-        if inc.attribution == Attribution::Origin {
-            continue;
-        }
-        for x in g {
-            let better = hit.get(&x.key).is_none_or(|(s, _)| (x.span.end - x.span.start) > (s.end - s.start));
-            if better {
-                hit.insert(x.key.clone(), (x.span.clone(), ii));
-            }
-        }
-    }
+    let (detections, edge_items, mut origin_items) = pop_spans(&all, t, &edge_cx, p);
+    origin_items.extend(host_spans(&all, t, &origin_cx));
+    let incidents = ordered_incidents(edge_items, origin_items, &all, w, p);
+    let hit = pop_hits(&incidents);
     let empty = Detection::default();
     let pops_out: Vec<_> = all
         .pops
@@ -282,6 +243,80 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         signals,
         latency,
     }
+}
+
+/// Each POP's detection and its spans placed with their hosts: (detections, edge-wide spans,
+/// host-specific spans).
+fn pop_spans(
+    all: &AllSeries,
+    t: usize,
+    cx: &Context<'_>,
+    p: &Params,
+) -> (BTreeMap<String, Detection>, Vec<Placed>, Vec<Placed>) {
+    let mut detections: BTreeMap<String, Detection> = BTreeMap::new();
+    let (mut edge_items, mut origin_items) = (Vec::new(), Vec::new());
+    for (pop, s) in &all.pops {
+        let det = detect::detect(&s.dense(t, Blame::Edge), cx);
+        for span in &det.spans {
+            let (placed, specific) = place_edge(pop, span.clone(), s, all, p);
+            if specific {
+                origin_items.push(placed);
+            } else {
+                edge_items.push(placed);
+            }
+        }
+        detections.insert(pop.clone(), det);
+    }
+    (detections, edge_items, origin_items)
+}
+
+/// Each host's spans of origin-blamed errors.
+fn host_spans(all: &AllSeries, t: usize, cx: &Context<'_>) -> Vec<Placed> {
+    let mut items = Vec::new();
+    for (host, s) in &all.hosts {
+        for span in detect::detect(&s.dense(t, Blame::Origin), cx).spans {
+            let errors = s.total(span.start, span.end).origin_errors();
+            let hosts = vec![host.clone()];
+            items.push(Placed { key: host.clone(), pop: None, span, hosts, edge_errors: 0, origin_errors: errors });
+        }
+    }
+    items
+}
+
+/// The incidents grouped from placed spans, finished, ordered by onset (wider first) and
+/// numbered.
+fn ordered_incidents(
+    edge_items: Vec<Placed>,
+    origin_items: Vec<Placed>,
+    all: &AllSeries,
+    w: i64,
+    p: &Params,
+) -> Vec<(Incident, Vec<Placed>)> {
+    let mut incidents = edge_incidents(edge_items, p);
+    incidents.extend(origin_incidents(origin_items, all, w, p));
+    incidents::finish(&mut incidents, all);
+    incidents.sort_by(|a, b| a.0.onset.cmp(&b.0.onset).then(a.0.pops.len().cmp(&b.0.pops.len()).reverse()));
+    for (i, (inc, _)) in incidents.iter_mut().enumerate() {
+        inc.id = format!("I{}", i + 1);
+    }
+    incidents
+}
+
+/// For POP rows: each POP's longest span among edge incidents, with the incident's index.
+fn pop_hits(incidents: &[(Incident, Vec<Placed>)]) -> BTreeMap<String, (Span, usize)> {
+    let mut hit: BTreeMap<String, (Span, usize)> = BTreeMap::new();
+    for (ii, (inc, g)) in incidents.iter().enumerate() {
+        if inc.attribution == Attribution::Origin {
+            continue;
+        }
+        for x in g {
+            let better = hit.get(&x.key).is_none_or(|(s, _)| (x.span.end - x.span.start) > (s.end - s.start));
+            if better {
+                hit.insert(x.key.clone(), (x.span.clone(), ii));
+            }
+        }
+    }
+    hit
 }
 
 /// A POP's span placed with its hosts; `true` when it is host-specific (almost all its errors

@@ -34,26 +34,8 @@ pub struct Series {
 /// The healthy reference of a signal: the lower quartile of each series' quietest tenth of
 /// buckets (pooled), from the floor up to 1 (a signal's healthy share need not be small).
 pub fn reference(series: &[Series], p: &Params) -> f64 {
-    let mut quiet: Vec<f64> = Vec::new();
-    for s in series {
-        let mut r: Vec<(f64, u64, u64)> = s
-            .dense
-            .k
-            .iter()
-            .zip(&s.dense.n)
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| (*k as f64 / *n as f64, *k, *n))
-            .collect();
-        if r.is_empty() {
-            continue;
-        }
-        r.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let tenth = r.len().div_ceil(10);
-        let (k, n) = r.iter().take(tenth).fold((0, 0), |(a, b), x| (a + x.1, b + x.2));
-        quiet.push(k as f64 / n.max(1) as f64);
-    }
-    quiet.sort_by(f64::total_cmp);
-    quiet.get(quiet.len() / 4).copied().unwrap_or(0.0).clamp(p.baseline_floor, 1.0)
+    let rates = series.iter().map(|s| s.dense.k.iter().zip(&s.dense.n).filter(|(_, n)| **n > 0).map(|(k, n)| (*k, *n)));
+    super::quiet_quartile(rates, p.baseline_floor, 1.0)
 }
 
 /// A dense series with no per-request times (they are not kept for signals).

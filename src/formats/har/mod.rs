@@ -180,6 +180,34 @@ fn urls_redacted<'a>(t: &'a str, opts: &FrameOptions) -> Cow<'a, str> {
     Cow::Owned(words.join(" "))
 }
 
+/// The request id and POP an entry's response headers carry: the edge's ray id (and the POP in
+/// it), else another request id header.
+fn request_id(resp_headers: Option<&Value>) -> (Option<String>, Option<String>) {
+    match header(resp_headers, "cf-ray") {
+        Some(ray) => {
+            let (id, pop) = split_ray(ray);
+            (Some(id.to_string()), pop.map(str::to_ascii_uppercase))
+        }
+        None => (
+            header(resp_headers, "x-request-id")
+                .or_else(|| header(resp_headers, "request-id"))
+                .or_else(|| header(resp_headers, "x-amz-cf-id"))
+                .map(str::to_string),
+            None,
+        ),
+    }
+}
+
+/// A response body kept as text: only when it is not encoded and its type is textual (or unknown).
+fn body(v: &Value, ctype: Option<&str>, opts: &FrameOptions, cookies: &[String]) -> Option<String> {
+    match (str_at(v, &["response", "content", "text"]), str_at(v, &["response", "content", "encoding"])) {
+        (Some(text), None) if ctype.is_none_or(is_textual) => {
+            Some(clean_text(text, opts.max_body_bytes, opts, cookies))
+        }
+        _ => None,
+    }
+}
+
 /// The record of one entry.
 fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
     let Some(started) = str_at(v, &["startedDateTime"]) else {
@@ -206,27 +234,10 @@ fn entry_record(v: &Value, index: u64, opts: &FrameOptions) -> Record<'static> {
         .or_else(|| str_at(v, &["_failureText"]))
         .or_else(|| str_at(v, &["response", "_failureText"]))
         .map(|e| clean_text(&urls_redacted(e, opts), 512, opts, &cookies));
-    let (rid, pop) = match header(resp_headers, "cf-ray") {
-        Some(ray) => {
-            let (id, pop) = split_ray(ray);
-            (Some(id.to_string()), pop.map(str::to_ascii_uppercase))
-        }
-        None => (
-            header(resp_headers, "x-request-id")
-                .or_else(|| header(resp_headers, "request-id"))
-                .or_else(|| header(resp_headers, "x-amz-cf-id"))
-                .map(str::to_string),
-            None,
-        ),
-    };
+    let (rid, pop) = request_id(resp_headers);
     let mime = str_at(v, &["response", "content", "mimeType"]);
     let ctype = header(resp_headers, "content-type").or(mime).map(|c| prefix(c, 128).to_string());
-    let body = match (str_at(v, &["response", "content", "text"]), str_at(v, &["response", "content", "encoding"])) {
-        (Some(text), None) if ctype.as_deref().is_none_or(is_textual) => {
-            Some(clean_text(text, opts.max_body_bytes, opts, &cookies))
-        }
-        _ => None,
-    };
+    let body = body(v, ctype.as_deref(), opts, &cookies);
     let redirect = str_at(v, &["response", "redirectURL"])
         .or_else(|| header(resp_headers, "location"))
         .map(|u| clean_url(u, opts, &cookies));
