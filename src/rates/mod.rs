@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use output::{to_frame, write_csv, write_json, write_parquet, OutputFormat};
 
-use crate::event::Event;
+use crate::event::{Event, BOT_SOURCE_IDS};
 use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input, Progress};
 use crate::signatures::{self, Blame, Signature};
 use crate::{Error, Result};
@@ -71,6 +71,9 @@ pub struct Counts {
     pub rtt_ms_sum: u64,
     /// Requests with a recorded round-trip time.
     pub rtt_n: u64,
+    /// Requests per `BotScoreSrc`, indexed by [`crate::event::bot_source_id`] (the documented
+    /// values, then "other").
+    pub bot_sources: [u64; BOT_SOURCE_IDS],
 }
 
 /// What an event says about security decisions, as bits: see [`Counts::add_security`].
@@ -81,6 +84,14 @@ pub mod security {
     pub const MISSING: u8 = 2;
     /// A block or a challenge.
     pub const DECISION: u8 = 4;
+    /// The bits holding the `BotScoreSrc` id plus one (0: no source recorded).
+    pub const SOURCE_MASK: u8 = 0b0111_1000;
+    const SOURCE_SHIFT: u32 = 3;
+
+    /// The source id of an event's bits, if its log records a source.
+    pub fn source(flags: u8) -> Option<usize> {
+        usize::from((flags & SOURCE_MASK) >> SOURCE_SHIFT).checked_sub(1)
+    }
 
     /// The bits of an event.
     pub fn flags(ev: &crate::event::Event<'_>) -> u8 {
@@ -93,6 +104,11 @@ pub mod security {
         }
         if crate::signatures::bot_score_missing::decision(ev.security_action.as_deref(), ev.edge_status) {
             f |= DECISION;
+        }
+        if let Some(src) = ev.bot_score_src.as_deref() {
+            // Ids stay below 15: four bits hold id + 1.
+            let id = crate::event::bot_source_id(src).min(14) as u8;
+            f |= ((id + 1) << SOURCE_SHIFT) & SOURCE_MASK;
         }
         f
     }
@@ -124,6 +140,7 @@ impl Counts {
         last_bot_missing_ns: i64::MIN,
         rtt_ms_sum: 0,
         rtt_n: 0,
+        bot_sources: [0; BOT_SOURCE_IDS],
     };
 
     /// Adds a client round-trip time, ms.
@@ -144,6 +161,9 @@ impl Counts {
             return;
         }
         self.bot_scored += 1;
+        if let Some(slot) = security::source(flags).and_then(|i| self.bot_sources.get_mut(i)) {
+            *slot += 1;
+        }
         let missing = flags & security::MISSING != 0;
         if missing {
             self.bot_missing += 1;
@@ -239,6 +259,9 @@ impl Counts {
         self.decisions_on_missing = self.decisions_on_missing.saturating_sub(o.decisions_on_missing);
         self.rtt_ms_sum = self.rtt_ms_sum.saturating_sub(o.rtt_ms_sum);
         self.rtt_n = self.rtt_n.saturating_sub(o.rtt_n);
+        for (a, b) in self.bot_sources.iter_mut().zip(o.bot_sources) {
+            *a = a.saturating_sub(b);
+        }
     }
 
     /// Combines two partial counts (associative and commutative).
@@ -268,6 +291,9 @@ impl Counts {
         self.last_bot_missing_ns = self.last_bot_missing_ns.max(o.last_bot_missing_ns);
         self.rtt_ms_sum = self.rtt_ms_sum.saturating_add(o.rtt_ms_sum);
         self.rtt_n += o.rtt_n;
+        for (a, b) in self.bot_sources.iter_mut().zip(o.bot_sources) {
+            *a += b;
+        }
     }
 
     /// Errors whose signature blames the edge.

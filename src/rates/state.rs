@@ -174,7 +174,14 @@ pub fn count_columns() -> Vec<String> {
     v.extend(signatures::ALL.iter().map(|s| s.id().to_string()));
     v.push("bytes".into());
     v.extend(SECURITY_COLUMNS.iter().map(ToString::to_string));
+    v.extend((0..crate::event::BOT_SOURCE_IDS).map(bot_source_column));
     v
+}
+
+/// The exchange frame's column of a `BotScoreSrc` id's requests, after the security counts:
+/// `bot_src_machine_learning`, …, `bot_src_other`.
+pub fn bot_source_column(id: usize) -> String {
+    format!("bot_src_{}", crate::event::bot_source_name(id).to_ascii_lowercase().replace(' ', "_"))
 }
 
 /// The security counts of the exchange frame, after `bytes`.
@@ -207,6 +214,7 @@ fn counts_numbers(c: &Counts) -> Vec<u64> {
     v.extend(c.signatures);
     v.push(c.bytes);
     v.extend([c.bot_scored, c.bot_missing, c.security_decisions, c.decisions_on_missing, c.rtt_ms_sum, c.rtt_n]);
+    v.extend(c.bot_sources);
     v
 }
 
@@ -388,6 +396,9 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         c.decisions_on_missing = num(9 + signatures::COUNT);
         c.rtt_ms_sum = num(10 + signatures::COUNT);
         c.rtt_n = num(11 + signatures::COUNT);
+        for (j, slot) in c.bot_sources.iter_mut().enumerate() {
+            *slot = num(12 + signatures::COUNT + j);
+        }
         let time = |j: usize, empty: i64| times.get(j).and_then(|col| get(col, i)).unwrap_or(empty);
         c.first_ns = time(0, i64::MAX);
         c.last_ns = time(1, i64::MIN);

@@ -120,12 +120,16 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
     let recovery_cut = recoveries.len() < per_pop.len();
     let (onset_pattern, onset_spread_seconds) = censored(onset_cut, pattern(&onsets, window));
     let (recovery_pattern, recovery_spread_seconds) = censored(recovery_cut, pattern(&recoveries, window));
-    // The epicenter, only when the onsets spread beyond their uncertainty: the POP with the
-    // earliest onset; the POPs whose interval reaches back before its interval ends could have
-    // been first too, and are named as alternatives.
+    // The epicenter, only when the onsets spread beyond their uncertainty: the POP surely
+    // failing first, the one whose onset interval ends earliest (then the earliest onset): a
+    // POP of a few requests a minute can have an early but vague onset, which makes it a
+    // possible first, not the first. The POPs whose interval reaches back before the
+    // epicenter's ends could have been first too, and are named as alternatives.
     let (epicenter, epicenter_alternatives) = if onset_pattern == Pattern::Propagating {
-        let earliest =
-            per_pop.iter().filter(|(_, (a, _))| !a.onset_censored).min_by_key(|(k, (a, _))| (a.onset_ns, **k));
+        let earliest = per_pop
+            .iter()
+            .filter(|(_, (a, _))| !a.onset_censored)
+            .min_by_key(|(k, (a, _))| (a.onset_iv.1, a.onset_ns, **k));
         match earliest {
             Some((first, (e, _))) => {
                 let alternatives = per_pop

@@ -55,6 +55,7 @@
 //! interval between the refined starts of successive failing runs.
 
 pub mod bot;
+pub mod bot_source;
 pub mod detect;
 pub mod flap;
 pub mod hmm;
@@ -270,6 +271,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let regions = places::regions(&pops_out, &all.pops, &spans, &axis);
     let propagation = incidents::propagation(&incidents);
     let mut signals = bot::incidents(&all, &axis, p);
+    signals.extend(bot_source::incidents(&all, &axis, p));
     let (slow, latency) = latency::build(table, &all, &axis, p);
     signals.extend(slow);
     Timeline {
