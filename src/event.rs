@@ -74,6 +74,10 @@ pub struct Event<'a> {
     pub security_sources: Option<Cow<'a, str>>,
     /// [`crate::schema::SECURITY_RULE_ID`].
     pub security_rule_id: Option<Cow<'a, str>>,
+    /// [`crate::schema::WORKER_SCRIPT`].
+    pub worker_script: Option<Cow<'a, str>>,
+    /// [`crate::schema::CLIENT_ASN`].
+    pub client_asn: Option<u32>,
     /// [`crate::schema::ERROR`].
     pub error: Option<Cow<'a, str>>,
     /// [`crate::schema::URL`].
