@@ -271,3 +271,41 @@ fn a_worker_script_and_a_client_network_are_named_as_the_cohort() {
     let asn = df.column("client_asn").unwrap().u32().unwrap().clone();
     assert_eq!(asn.get(0), Some(13_335));
 }
+
+/// `timeline --changes` in the terminal: each change on the timeline with its lag to the onset
+/// and its verdict, as the report's Changes section has them.
+#[test]
+fn the_terminal_timeline_lists_the_changes_and_their_lag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("dec5");
+    blastradius::simulate::simulate(&SimOptions { scenario: Scenario::Dec5, seed: 46, scale: 0.3 }, &sim).unwrap();
+    let changes = fixture("changes/changes.json");
+    let out = bin()
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .args(["timeline", "-q", "-f", "table", "--changes"])
+        .arg(&changes)
+        .arg(sim.join("logs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("lag to onset"), "{text}");
+    let row = |what: &str| text.lines().find(|l| l.contains(what) && l.contains('┆')).expect(&text);
+    let (push, scl) = (row("managed ruleset configuration push"), row("maintenance window in Santiago"));
+    let verdict = |l: &str| ["fits", "does not fit", "unclear"].iter().any(|v| l.contains(v));
+    assert!(push.contains("global") && verdict(push), "{push}");
+    assert!(scl.contains("SCL") && verdict(scl), "{scl}");
+    assert!(text.contains("I1 (onset 2025-12-05 08:"), "{text}");
+    // The lag printed is the incident's onset (its line above the table) less the push's time.
+    let head = text.lines().find(|l| l.starts_with("I1 (onset ")).expect(&text);
+    let onset = chrono::NaiveDateTime::parse_from_str(&head[10..29], "%Y-%m-%d %H:%M:%S").unwrap();
+    let push_at = chrono::NaiveDateTime::parse_from_str("2025-12-05 08:47:00", "%Y-%m-%d %H:%M:%S").unwrap();
+    let lag: f64 =
+        push.split('┆').find(|c| c.trim().ends_with(" s")).unwrap().trim().trim_end_matches(" s").parse().unwrap();
+    assert!((lag - (onset - push_at).num_seconds() as f64).abs() <= 1.0, "{lag} {push}");
+    assert!(text.contains("2 change(s) from --changes"), "{text}");
+    // Without --changes, no such section.
+    let out = bin().args(["timeline", "-q", "-f", "table"]).arg(sim.join("logs")).output().unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("lag to onset"));
+}
