@@ -63,6 +63,9 @@ pub struct Counts {
     pub security_decisions: u64,
     /// Of which taken on a bot score that was not computed ([`Signature::BotScoreMissing`]).
     pub decisions_on_missing: u64,
+    /// Requests without a computed bot score answered with an edge 5xx: near none when the
+    /// score is what failed, not the request.
+    pub missing_5xx: u64,
     /// Earliest request without a computed bot score, ns (`i64::MAX` when none).
     pub first_bot_missing_ns: i64,
     /// Latest request without a computed bot score, ns (`i64::MIN` when none).
@@ -84,6 +87,8 @@ pub mod security {
     pub const MISSING: u8 = 2;
     /// A block or a challenge.
     pub const DECISION: u8 = 4;
+    /// The edge answered 5xx.
+    pub const FAILED: u8 = 0b1000_0000;
     /// The bits holding the `BotScoreSrc` id plus one (0: no source recorded).
     pub const SOURCE_MASK: u8 = 0b0111_1000;
     const SOURCE_SHIFT: u32 = 3;
@@ -104,6 +109,9 @@ pub mod security {
         }
         if crate::signatures::bot_score_missing::decision(ev.security_action.as_deref(), ev.edge_status) {
             f |= DECISION;
+        }
+        if ev.edge_status.is_some_and(|s| s >= 500) {
+            f |= FAILED;
         }
         if let Some(src) = ev.bot_score_src.as_deref() {
             // Ids stay below 15: four bits hold id + 1.
@@ -136,6 +144,7 @@ impl Counts {
         bot_missing: 0,
         security_decisions: 0,
         decisions_on_missing: 0,
+        missing_5xx: 0,
         first_bot_missing_ns: i64::MAX,
         last_bot_missing_ns: i64::MIN,
         rtt_ms_sum: 0,
@@ -167,6 +176,9 @@ impl Counts {
         let missing = flags & security::MISSING != 0;
         if missing {
             self.bot_missing += 1;
+            if flags & security::FAILED != 0 {
+                self.missing_5xx += 1;
+            }
             self.first_bot_missing_ns = self.first_bot_missing_ns.min(time_ns);
             self.last_bot_missing_ns = self.last_bot_missing_ns.max(time_ns);
         }
@@ -257,6 +269,7 @@ impl Counts {
         self.bot_missing = self.bot_missing.saturating_sub(o.bot_missing);
         self.security_decisions = self.security_decisions.saturating_sub(o.security_decisions);
         self.decisions_on_missing = self.decisions_on_missing.saturating_sub(o.decisions_on_missing);
+        self.missing_5xx = self.missing_5xx.saturating_sub(o.missing_5xx);
         self.rtt_ms_sum = self.rtt_ms_sum.saturating_sub(o.rtt_ms_sum);
         self.rtt_n = self.rtt_n.saturating_sub(o.rtt_n);
         for (a, b) in self.bot_sources.iter_mut().zip(o.bot_sources) {
@@ -287,6 +300,7 @@ impl Counts {
         self.bot_missing += o.bot_missing;
         self.security_decisions += o.security_decisions;
         self.decisions_on_missing += o.decisions_on_missing;
+        self.missing_5xx += o.missing_5xx;
         self.first_bot_missing_ns = self.first_bot_missing_ns.min(o.first_bot_missing_ns);
         self.last_bot_missing_ns = self.last_bot_missing_ns.max(o.last_bot_missing_ns);
         self.rtt_ms_sum = self.rtt_ms_sum.saturating_add(o.rtt_ms_sum);

@@ -175,6 +175,7 @@ pub fn count_columns() -> Vec<String> {
     v.push("bytes".into());
     v.extend(SECURITY_COLUMNS.iter().map(ToString::to_string));
     v.extend((0..crate::event::BOT_SOURCE_IDS).map(bot_source_column));
+    v.push("missing_5xx".into());
     v
 }
 
@@ -215,6 +216,7 @@ fn counts_numbers(c: &Counts) -> Vec<u64> {
     v.push(c.bytes);
     v.extend([c.bot_scored, c.bot_missing, c.security_decisions, c.decisions_on_missing, c.rtt_ms_sum, c.rtt_n]);
     v.extend(c.bot_sources);
+    v.push(c.missing_5xx);
     v
 }
 
@@ -399,6 +401,7 @@ pub fn table_from_frame(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         for (j, slot) in c.bot_sources.iter_mut().enumerate() {
             *slot = num(12 + signatures::COUNT + j);
         }
+        c.missing_5xx = num(12 + signatures::COUNT + crate::event::BOT_SOURCE_IDS);
         let time = |j: usize, empty: i64| times.get(j).and_then(|col| get(col, i)).unwrap_or(empty);
         c.first_ns = time(0, i64::MAX);
         c.last_ns = time(1, i64::MIN);

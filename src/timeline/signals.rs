@@ -182,6 +182,8 @@ fn one(
         share: share(k_in, n_in),
         security_decisions: inside.security_decisions,
         decisions_on_missing: inside.decisions_on_missing,
+        missing_requests: inside.bot_missing,
+        missing_5xx: inside.missing_5xx,
         decision_rate_before: rate(out_decisions, out_requests),
         decision_rate: rate(inside.security_decisions, inside.requests),
         latency: None,
@@ -208,12 +210,21 @@ fn summary(s: &SignalIncident) -> String {
                 (None, Some(d)) => format!("; blocks and challenges {} of requests", pct(d)),
                 _ => String::new(),
             };
+            let fail = |k: u64, n: u64| if n > 0 { k as f64 / n as f64 } else { 0.0 };
+            // The requests without a score are the ones the incident is about: their 5xx, and
+            // the POPs' when others fail beside them.
+            let own = fail(s.missing_5xx, s.missing_requests);
+            let all = if (errors - own).abs() >= 0.01 {
+                format!(" ({} of all requests there)", pct(errors))
+            } else {
+                String::new()
+            };
             format!(
-                "{}: bot score not computed for {} of requests at {pops} (usually {}), with {} 5xx{decisions}",
+                "{}: bot score not computed for {} of requests at {pops} (usually {}), with {} 5xx among them{all}{decisions}",
                 s.kind.describe(),
                 pct(s.share),
                 pct(s.baseline_share),
-                pct(errors)
+                pct(own)
             )
         }
         SignalKind::BotSourceShift => {

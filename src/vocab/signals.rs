@@ -147,6 +147,13 @@ pub struct SignalIncident {
     pub security_decisions: u64,
     /// Of which taken on a bot score that was not computed.
     pub decisions_on_missing: u64,
+    /// Requests without a computed bot score at its POPs within the window (bot-score incidents).
+    #[serde(default)]
+    pub missing_requests: u64,
+    /// Of which answered with a 5xx: near none when only the score failed, even where other
+    /// requests at the same POPs fail (the old proxy's customers beside the new one's).
+    #[serde(default)]
+    pub missing_5xx: u64,
     /// Blocks and challenges per request at its POPs outside the window.
     pub decision_rate_before: Option<f64>,
     /// The same within the window.
