@@ -13,8 +13,9 @@
 //! so that these figures are not those of the seeds the tests hold the method to.
 //!
 //! A second table scores the signals a 5xx timeline does not see (missing bot scores, edge-added
-//! latency) on every scenario: the `bot` scenario has them, the others must show none. Its tests
-//! use seeds 41–42. `only=bot,quiet` limits a run to some scenarios.
+//! latency, bot-score source shifts) on every scenario: the `bot` scenario has them all, `nov18`
+//! the missing scores, the others none. Its tests use seeds 41–42. `only=bot,quiet` limits a run
+//! to some scenarios (and leaves out the cohort table unless `dec5` is among them).
 
 use blastradius::eval::signals::{self as eval_signals, SignalScore};
 use blastradius::eval::{evaluate, evaluate_slice, quantile, score, Score};
@@ -79,7 +80,8 @@ fn main() {
     for scenario in chosen.clone() {
         for &scale in &scales {
             let (mut m, mut n, mut a) = (Score::default(), Score::default(), Score::default());
-            let (mut bot, mut slow) = (SignalScore::default(), SignalScore::default());
+            let (mut bot, mut slow, mut shift) =
+                (SignalScore::default(), SignalScore::default(), SignalScore::default());
             for seed in 1..=seeds {
                 let dir = tempfile::tempdir().unwrap();
                 let ev = evaluate(&SimOptions { scenario, seed, scale }, dir.path(), &Params::default()).unwrap();
@@ -88,9 +90,10 @@ fn main() {
                 a.pool(&score(&ev.truth, &ev.alert));
                 bot.pool(&eval_signals::score(&ev.truth, &ev.found, SignalKind::BotScoreMissing));
                 slow.pool(&eval_signals::score(&ev.truth, &ev.found, SignalKind::EdgeLatency));
+                shift.pool(&eval_signals::score(&ev.truth, &ev.found, SignalKind::BotSourceShift));
             }
             rows(scenario.name(), scale, &m, &n, &a);
-            signal_rows.push((scenario.name(), scale, bot, slow));
+            signal_rows.push((scenario.name(), scale, bot, slow, shift));
         }
     }
     let slices = slices.into_iter().filter(|s| chosen.clone().any(|c| c == s.0));
@@ -108,14 +111,17 @@ fn main() {
             rows(label, scale, &m, &n, &a);
         }
     }
-    for &scale in &scales {
-        cohorts(seeds, scale);
+    // The cohort table is of `dec5`: left out when `only=` leaves it out.
+    if only.as_ref().is_none_or(|o| o.iter().any(|x| x == "dec5")) {
+        for &scale in &scales {
+            cohorts(seeds, scale);
+        }
     }
     println!();
     println!("| scenario | scale | signal | runs found / with truth | affected-POP precision / recall / F1 | onset err median / p90 (s) | recovery err median / p90 (s) | spurious incidents |");
     println!("|---|---:|---|---:|---|---|---|---:|");
-    for (name, scale, bot, slow) in &signal_rows {
-        for (label, s) in [("bot_score_missing", bot), ("edge_latency", slow)] {
+    for (name, scale, bot, slow, shift) in &signal_rows {
+        for (label, s) in [("bot_score_missing", bot), ("edge_latency", slow), ("bot_source_shift", shift)] {
             signal_row(name, *scale, label, s);
         }
     }

@@ -74,6 +74,10 @@ pub struct Event<'a> {
     pub security_sources: Option<Cow<'a, str>>,
     /// [`crate::schema::SECURITY_RULE_ID`].
     pub security_rule_id: Option<Cow<'a, str>>,
+    /// [`crate::schema::WORKER_SCRIPT`].
+    pub worker_script: Option<Cow<'a, str>>,
+    /// [`crate::schema::CLIENT_ASN`].
+    pub client_asn: Option<u32>,
     /// [`crate::schema::ERROR`].
     pub error: Option<Cow<'a, str>>,
     /// [`crate::schema::URL`].
@@ -140,9 +144,49 @@ pub fn bot_score_not_computed(score: Option<u8>, source: Option<&str>) -> bool {
     score == Some(0) || source.is_some_and(|s| s.eq_ignore_ascii_case(BOT_NOT_COMPUTED))
 }
 
+/// The documented `BotScoreSrc` values, indexed by [`bot_source_id`]; any other value takes the
+/// last id, [`BOT_SOURCE_OTHER`].
+pub const BOT_SOURCES: [&str; 7] = [
+    "Machine Learning",
+    "Heuristics",
+    "Behavioral Analysis",
+    "JS Fingerprinting",
+    "Verified Bot",
+    "Cloudflare Service",
+    BOT_NOT_COMPUTED,
+];
+
+/// The id of a `BotScoreSrc` value outside [`BOT_SOURCES`].
+pub const BOT_SOURCE_OTHER: usize = BOT_SOURCES.len();
+
+/// How many source ids there are: the documented values and "other".
+pub const BOT_SOURCE_IDS: usize = BOT_SOURCES.len() + 1;
+
+/// The id of a `BotScoreSrc` value (case-insensitive): its index in [`BOT_SOURCES`], else
+/// [`BOT_SOURCE_OTHER`].
+pub fn bot_source_id(source: &str) -> usize {
+    let s = source.trim();
+    BOT_SOURCES.iter().position(|v| v.eq_ignore_ascii_case(s)).unwrap_or(BOT_SOURCE_OTHER)
+}
+
+/// The name of a source id (`other` past the documented values).
+pub fn bot_source_name(id: usize) -> &'static str {
+    BOT_SOURCES.get(id).copied().unwrap_or("other")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bot_sources_have_ids() {
+        assert_eq!(bot_source_id("Machine Learning"), 0);
+        assert_eq!(bot_source_id(" heuristics "), 1);
+        assert_eq!(bot_source_id("Not Computed"), 6);
+        assert_eq!(bot_source_id("Something New"), BOT_SOURCE_OTHER);
+        assert_eq!(bot_source_name(BOT_SOURCE_OTHER), "other");
+        assert_eq!(bot_source_name(bot_source_id("verified bot")), "Verified Bot");
+    }
 
     #[test]
     fn edge_added_latency_from_each_vendor_shape() {

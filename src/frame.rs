@@ -29,11 +29,12 @@ pub struct EventColumns {
     origin_duration: Vec<Option<u32>>,
     client_rtt: Vec<Option<u32>>,
     bot_score: Vec<Option<u16>>,
+    client_asn: Vec<Option<u32>>,
     lines: Vec<u32>,
 }
 
 /// The string columns filled from an [`Event`], in the order of [`EventColumns::strs`].
-const STR_COLS: [&str; 25] = [
+pub(crate) const STR_COLS: [&str; 26] = [
     s::POP,
     s::CLIENT_COUNTRY,
     s::HOST,
@@ -53,6 +54,7 @@ const STR_COLS: [&str; 25] = [
     s::BOT_SCORE_SRC,
     s::SECURITY_SOURCES,
     s::SECURITY_RULE_ID,
+    s::WORKER_SCRIPT,
     s::URL,
     s::PAGE,
     s::REDIRECT_URL,
@@ -61,7 +63,7 @@ const STR_COLS: [&str; 25] = [
     s::MESSAGE,
 ];
 
-fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 25] {
+fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 26] {
     [
         ev.pop.as_deref(),
         ev.client_country.as_deref(),
@@ -82,6 +84,7 @@ fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 25] {
         ev.bot_score_src.as_deref(),
         ev.security_sources.as_deref(),
         ev.security_rule_id.as_deref(),
+        ev.worker_script.as_deref(),
         ev.url.as_deref(),
         ev.page.as_deref(),
         ev.redirect_url.as_deref(),
@@ -131,6 +134,7 @@ impl Collector for EventCollector {
             origin_duration: Vec::with_capacity(n),
             client_rtt: Vec::with_capacity(n),
             bot_score: Vec::with_capacity(n),
+            client_asn: Vec::with_capacity(n),
             lines: Vec::with_capacity(n),
         }
     }
@@ -156,6 +160,7 @@ impl Collector for EventCollector {
         p.origin_duration.push(ev.origin_duration_ms);
         p.client_rtt.push(ev.client_rtt_ms);
         p.bot_score.push(ev.bot_score.map(u16::from));
+        p.client_asn.push(ev.client_asn);
         p.lines.push(local_line);
         row
     }
@@ -172,7 +177,7 @@ impl Collector for EventCollector {
         let (pop, country, host, method, path) = (next(), next(), next(), next(), next());
         let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) =
             (next(), next(), next(), next(), next(), next(), next(), next(), next(), next(), next());
-        let (bot_src, sec_sources, sec_rule) = (next(), next(), next());
+        let (bot_src, sec_sources, sec_rule, worker) = (next(), next(), next(), next());
         let (url, page, redirect, server, body, message) = (next(), next(), next(), next(), next(), next());
         let time_col = if p.no_time.is_empty() {
             Int64Chunked::from_vec(s::TIME.into(), p.time)
@@ -219,6 +224,8 @@ impl Collector for EventCollector {
             sec,
             sec_sources,
             sec_rule,
+            worker,
+            UInt32Chunked::from_slice_options(s::CLIENT_ASN.into(), &p.client_asn).into_column(),
             err,
             url,
             page,

@@ -71,6 +71,10 @@ pub const SECURITY_ACTION: &str = "security_action";
 pub const SECURITY_SOURCES: &str = "security_sources";
 /// Id of the security rule that decided the request (`SecurityRuleID`).
 pub const SECURITY_RULE_ID: &str = "security_rule_id";
+/// The Worker script that ran on the request (`WorkerScriptName`); null when none ran.
+pub const WORKER_SCRIPT: &str = "worker_script";
+/// The client's autonomous system number (`ClientASN`).
+pub const CLIENT_ASN: &str = "client_asn";
 /// Vendor error or result detail, kept as the vendor's evidence: CloudFront's detailed result
 /// type of an `Error` (`OriginConnectError`), Akamai's `errorCode`, Fastly's error reason, nginx
 /// `upstream_no_response`; null for Logpush, which has no such field.
@@ -103,7 +107,7 @@ pub fn time_dtype() -> DataType {
 /// The canonical event schema, in column order.
 pub fn event_schema() -> Schema {
     let s = || DataType::String;
-    let cols: [(&str, DataType); 41] = [
+    let cols: [(&str, DataType); 43] = [
         (TIME, time_dtype()),
         (END_TIME, time_dtype()),
         (SOURCE_KIND, s()),
@@ -135,6 +139,8 @@ pub fn event_schema() -> Schema {
         (SECURITY_ACTION, s()),
         (SECURITY_SOURCES, s()),
         (SECURITY_RULE_ID, s()),
+        (WORKER_SCRIPT, s()),
+        (CLIENT_ASN, DataType::UInt32),
         (ERROR, s()),
         (URL, s()),
         (PAGE, s()),

@@ -388,10 +388,12 @@ _SIGNALS: Dict[str, Any] = {
     "onset_pattern": pl.String, "onset_spread_seconds": pl.Float64, "recovery_pattern": pl.String,
     "epicenter": pl.List(pl.String), "pops": pl.List(pl.String), "requests": pl.Int64, "errors": pl.Int64,
     "affected_requests": pl.Int64, "baseline_share": pl.Float64, "share": pl.Float64,
-    "security_decisions": pl.Int64, "decisions_on_missing": pl.Int64, "decision_rate_before": pl.Float64,
+    "security_decisions": pl.Int64, "decisions_on_missing": pl.Int64, "missing_requests": pl.Int64,
+    "missing_5xx": pl.Int64, "decision_rate_before": pl.Float64,
     "decision_rate": pl.Float64, "p50_before_ms": pl.Float64, "p95_before_ms": pl.Float64,
     "p50_during_ms": pl.Float64, "p95_during_ms": pl.Float64, "rtt_before_ms": pl.Float64,
-    "rtt_during_ms": pl.Float64, "network_suspected": pl.Boolean,
+    "rtt_during_ms": pl.Float64, "network_suspected": pl.Boolean, "bot_source_reference": pl.String,
+    "reference_share_before": pl.Float64, "reference_share_during": pl.Float64, "top_source_during": pl.String,
 }
 _SIGNAL_POPS: Dict[str, Any] = {
     "id": pl.String, "kind": pl.String, "pop": pl.String, "onset": _TIME, "onset_interval": pl.List(_TIME),
@@ -406,13 +408,22 @@ _LATENCY: Dict[str, Any] = {
 
 
 def _signal_row(i: Dict[str, Any]) -> Dict[str, Any]:
-    """A signal incident flattened: its POPs as codes, its latency evidence as columns."""
+    """A signal incident flattened: its POPs as codes, its latency and bot-score source evidence
+    as columns (the reference engine's share of scored requests before and during, and the
+    source with the largest share during)."""
     lat = i.get("latency") or {}
+    src = i.get("bot_sources") or {}
+    ref = src.get("reference")
+    during = src.get("during") or {}
+    top = max(sorted(during), key=lambda k: during[k]) if during else None
     before, during = lat.get("before") or {}, lat.get("during") or {}
     extra = {"pops": [p["pop"] for p in i["pops"]], "p50_before_ms": before.get("p50"),
              "p95_before_ms": before.get("p95"), "p50_during_ms": during.get("p50"),
              "p95_during_ms": during.get("p95"), "rtt_before_ms": lat.get("rtt_before_ms"),
-             "rtt_during_ms": lat.get("rtt_during_ms"), "network_suspected": lat.get("network_suspected")}
+             "rtt_during_ms": lat.get("rtt_during_ms"), "network_suspected": lat.get("network_suspected"),
+             "bot_source_reference": ref,
+             "reference_share_before": (src.get("before") or {}).get(ref, 0.0) if ref else None,
+             "reference_share_during": during.get(ref, 0.0) if ref else None, "top_source_during": top}
     # The columns in the part's order, whatever the document's.
     return {k: extra[k] if k in extra else i.get(k) for k in _SIGNALS}
 
@@ -421,7 +432,7 @@ class Timeline:
     """A reconstructed incident timeline. Its parts are DataFrames: ``incidents``, ``pops``
     (one row per data center), ``regions`` and ``propagation`` (affected POPs in onset order,
     with their lag behind the epicenter); ``signals`` (incidents a 5xx timeline does not see:
-    ``bot_score_missing``, ``edge_latency``), ``signal_pops`` (their POPs, one row each) and
+    ``bot_score_missing``, ``edge_latency``, ``bot_source_shift``), ``signal_pops`` (their POPs, one row each) and
     ``latency`` (edge-added latency quantiles per POP); ``input`` is the accounting summary.
     ``to_json()`` gives the document ``blastradius timeline --format json`` prints.
 

@@ -317,8 +317,17 @@ def test_signal_parts_on_the_bot_scenario(cli: str, tmp_path: Path) -> None:
     assert tl.signal_pops.schema["onset"] == pl.Datetime("ns", "UTC")
     slow = tl.latency.filter(pl.col("affected"))
     assert slow.height >= 1 and (slow["p95_ms"] > slow["usual_p95_ms"]).all()
+    # The POPs that lost the model: scored by heuristics instead.
+    shift = tl.signals.filter(pl.col("kind") == "bot_source_shift")
+    assert shift.height == 1 and shift["bot_source_reference"][0] == "Machine Learning"
+    assert shift["top_source_during"][0] == "Heuristics" and shift["reference_share_during"][0] < 0.5
+    # The bundled sample: the old proxy's customers lost their bot scores beside the 5xx.
+    sample = br.timeline(LOGS)
+    assert sample.incidents.height == 1 and sample.signals["kind"].to_list() == ["bot_score_missing"]
     # The parts keep their columns when empty.
-    quiet = br.timeline(LOGS)
+    regional = tmp_path / "regional"
+    run_cli(cli, "simulate", "--scenario", "regional", "--seed", "1", "--scale", "0.02", "--out", str(regional))
+    quiet = br.timeline(str(regional / "logs"))
     assert quiet.signals.height == 0 and quiet.signals.schema["onset"] == pl.Datetime("ns", "UTC")
     assert pl.concat([quiet.signal_pops, tl.signal_pops]).height == tl.signal_pops.height
 

@@ -219,6 +219,83 @@ pub fn timeline(tl: &blastradius::timeline::Timeline) -> String {
         0,
     ));
     out.push('\n');
+    out.push_str(&signals(tl));
+    out.push_str(&changes(tl));
+    out
+}
+
+/// The incidents of signals other than errors, one wrapped line each (empty when none).
+fn signals(tl: &blastradius::timeline::Timeline) -> String {
+    let mut out = String::new();
+    if !tl.signals.is_empty() {
+        out.push('\n');
+    }
+    for i in &tl.signals {
+        let id = for_terminal(&i.id);
+        let line = format!(
+            "{id}: {} → {} UTC, {}",
+            day_time(i.onset.as_ref()),
+            day_time(i.recovery.as_ref()),
+            for_terminal(&i.summary)
+        );
+        out.push_str(&wrap(&line, id.chars().count() + 2));
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// How a change fits an incident's onset, in words.
+fn fit(f: blastradius::changes::Fit) -> &'static str {
+    use blastradius::changes::Fit;
+    match f {
+        Fit::Fits => "fits",
+        Fit::Contradicts => "does not fit",
+        Fit::Unclear => "unclear",
+    }
+}
+
+/// The changes placed on the timeline (`--changes`): per incident, each change with its lag to
+/// the incident's onset and whether the onset pattern fits its scope (empty without changes).
+fn changes(tl: &blastradius::timeline::Timeline) -> String {
+    let mut out = String::new();
+    if tl.changes.is_empty() {
+        return out;
+    }
+    out.push('\n');
+    for i in &tl.incidents {
+        let Some(c) = &i.changes else { continue };
+        let id = for_terminal(&i.id);
+        let head = format!("{id} (onset {}): {}", day_time(i.onset.as_ref()), for_terminal(&c.verdict));
+        out.push_str(&wrap(&head, id.chars().count() + 2));
+        out.push('\n');
+        let mut t = table();
+        t.set_header(vec!["change", "time (UTC)", "scope", "lag to onset", "expected", "verdict"]);
+        for f in &c.ranked {
+            let scope = if f.change.pops.is_empty() { "global".to_string() } else { f.change.pops.join(" ") };
+            t.add_row(vec![
+                Cell::new(for_terminal(&f.change.what)),
+                Cell::new(day_time(Some(&f.change.time))),
+                Cell::new(for_terminal(&scope)),
+                Cell::new(format!("{:.0} s", f.lag_seconds)).set_alignment(CellAlignment::Right),
+                Cell::new(for_terminal(&f.expected)),
+                Cell::new(fit(f.fit)),
+            ]);
+        }
+        out.push_str(&render(&mut t));
+        out.push('\n');
+    }
+    out.push_str(&wrap(
+        &format!(
+            "{} change(s) from --changes; lag to onset: the incident's onset less the change's time (positive: \
+             the change came first); verdict: whether the onset pattern is what the change's scope predicts.",
+            tl.changes.len()
+        ),
+        0,
+    ));
+    out.push('\n');
     out
 }
 

@@ -5,7 +5,9 @@
 //! A failure is an edge status of 500 or more. The dimensions are the event frame's columns that
 //! can single out a group of customers or requests: [`DIMENSIONS`]. The path is reduced to its
 //! first two segments, without query string, with id-like segments collapsed to `:id` (paths are
-//! already redacted when the event is read). One more dimension, `host_path` (host, a space, the
+//! already redacted when the event is read). The Worker script is `WorkerScriptName` (no value
+//! when no Worker ran), the ASN `ClientASN` written `AS13335`, the bot-score source
+//! `BotScoreSrc` as logged. One more dimension, `host_path` (host, a space, the
 //! path prefix), lets the analysis say what kept working inside a failing cohort
 //! (`/cdn-cgi/trace` on 5 Dec 2025); it is never ranked itself.
 //!
@@ -19,6 +21,7 @@ pub use crate::vocab::cohorts as model;
 mod path;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -32,8 +35,21 @@ pub use path::prefix as path_prefix;
 
 /// The dimensions, in the order ties are broken (coarser first). The last, `host_path`, is
 /// internal: what kept working inside a cohort.
-pub const DIMENSIONS: [&str; 10] =
-    ["zone", "host", "path", "security", "cache", "protocol", "tls", "country", "method", "host_path"];
+pub const DIMENSIONS: [&str; 13] = [
+    "zone",
+    "host",
+    "path",
+    "security",
+    "cache",
+    "protocol",
+    "tls",
+    "country",
+    "method",
+    "worker",
+    "asn",
+    "bot_source",
+    "host_path",
+];
 /// Number of dimensions.
 pub const DIMS: usize = DIMENSIONS.len();
 /// Index of the internal `host_path` dimension.
@@ -128,6 +144,7 @@ pub struct CohortPart {
     counts: Vec<CohortCounts>,
     scratch: String,
     joined: String,
+    asn: String,
 }
 
 /// One counted event: its slot per dimension (`u32::MAX` for none), to take a duplicate back.
@@ -230,6 +247,7 @@ impl Collector for CohortCollector {
             counts: Vec::new(),
             scratch: String::new(),
             joined: String::new(),
+            asn: String::new(),
         }
     }
 
@@ -246,6 +264,12 @@ impl Collector for CohortCollector {
         let mut scratch = std::mem::take(&mut p.scratch);
         scratch.clear();
         let has_path = ev.path.as_deref().is_some_and(|raw| path::prefix_into(raw, &mut scratch));
+        // The ASN as `AS13335`, written into a buffer kept across events.
+        let mut asn = std::mem::take(&mut p.asn);
+        asn.clear();
+        if let Some(a) = ev.client_asn {
+            let _ = write!(asn, "AS{a}");
+        }
         let fields = [
             ev.zone.as_deref(),
             ev.host.as_deref(),
@@ -256,6 +280,9 @@ impl Collector for CohortCollector {
             ev.tls_protocol.as_deref(),
             ev.client_country.as_deref(),
             ev.method.as_deref(),
+            ev.worker_script.as_deref(),
+            (!asn.is_empty()).then_some(asn.as_str()),
+            ev.bot_score_src.as_deref(),
         ];
         for (d, v) in fields.iter().enumerate() {
             if let Some(s) = row.slots.get_mut(d) {
@@ -274,6 +301,7 @@ impl Collector for CohortCollector {
             p.joined = joined;
         }
         p.scratch = scratch;
+        p.asn = asn;
         row
     }
 

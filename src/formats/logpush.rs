@@ -81,6 +81,10 @@ struct Line<'a> {
     BotScoreSrc: Str<'a>,
     #[serde(deserialize_with = "lenient::soft_int")]
     ClientTCPRTTMs: Option<u32>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    WorkerScriptName: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    ClientASN: Option<u32>,
 }
 
 /// The fields aggregates need ([`Need::Counts`]): decoding only these is about twice as fast.
@@ -118,6 +122,10 @@ struct CountsLine<'a> {
     OriginResponseDurationMs: Option<u32>,
     #[serde(deserialize_with = "lenient::soft_int")]
     ClientTCPRTTMs: Option<u32>,
+    #[serde(borrow, deserialize_with = "lenient::soft_str")]
+    WorkerScriptName: Str<'a>,
+    #[serde(deserialize_with = "lenient::soft_int")]
+    ClientASN: Option<u32>,
 }
 
 /// The event time (start, else end) and the duration, from the two Logpush timestamps.
@@ -201,6 +209,8 @@ impl LineFormat for Logpush {
                 ttfb_ms: l.EdgeTimeToFirstByteMs,
                 origin_duration_ms: l.OriginResponseDurationMs,
                 client_rtt_ms: l.ClientTCPRTTMs,
+                worker_script: nonempty(l.WorkerScriptName),
+                client_asn: l.ClientASN,
                 ..Event::default()
             });
         }
@@ -235,6 +245,8 @@ impl LineFormat for Logpush {
             bot_score: l.BotScore,
             bot_score_src: nonempty(l.BotScoreSrc),
             client_rtt_ms: l.ClientTCPRTTMs,
+            worker_script: nonempty(l.WorkerScriptName),
+            client_asn: l.ClientASN,
             ..Event::default()
         })
     }

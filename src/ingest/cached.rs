@@ -191,11 +191,11 @@ struct Cols<'a> {
     strs: Vec<Option<&'a StringChunked>>,
     u16s: [Option<&'a UInt16Chunked>; 3],
     bytes: Option<&'a UInt64Chunked>,
-    u32s: [Option<&'a UInt32Chunked>; 4],
+    u32s: [Option<&'a UInt32Chunked>; 5],
 }
 
 /// String columns, in the order [`Cols::event`] reads them.
-const STR_COLS: [&str; 25] = [
+const STR_COLS: [&str; 26] = [
     s::POP,
     s::CLIENT_COUNTRY,
     s::HOST,
@@ -221,6 +221,7 @@ const STR_COLS: [&str; 25] = [
     s::SERVER,
     s::BODY,
     s::MESSAGE,
+    s::WORKER_SCRIPT,
 ];
 
 fn times(df: &DataFrame, name: &str) -> Result<Option<Int64Chunked>> {
@@ -244,7 +245,7 @@ impl<'a> Cols<'a> {
             strs: STR_COLS.iter().map(|c| df.column(c).ok().and_then(|c| c.str().ok())).collect(),
             u16s: [u16(s::EDGE_STATUS), u16(s::ORIGIN_STATUS), u16(s::BOT_SCORE)],
             bytes: df.column(s::BYTES).ok().and_then(|c| c.u64().ok()),
-            u32s: [u32(s::TTFB_MS), u32(s::DURATION_MS), u32(s::ORIGIN_DURATION_MS), u32(s::CLIENT_RTT_MS)],
+            u32s: [u32(s::TTFB_MS), u32(s::DURATION_MS), u32(s::ORIGIN_DURATION_MS), u32(s::CLIENT_RTT_MS), u32(s::CLIENT_ASN)],
         })
     }
 
@@ -286,6 +287,7 @@ impl<'a> Cols<'a> {
             server: st(22),
             body: st(23),
             message: st(24),
+            worker_script: st(25),
             edge_status: u16(0),
             origin_status: u16(1),
             bot_score: u16(2).and_then(|v| u8::try_from(v).ok()),
@@ -294,6 +296,7 @@ impl<'a> Cols<'a> {
             duration_ms: u32(1),
             origin_duration_ms: u32(2),
             client_rtt_ms: u32(3),
+            client_asn: u32(4),
         }
     }
 }
@@ -305,5 +308,18 @@ fn formats_for(opts: &IngestOptions) -> Result<crate::formats::FormatSet> {
     match opts.formats() {
         Ok(f) if opts.log_format.is_some() => Ok(f),
         _ => crate::formats::FormatSet::with_log_format("$time_iso8601 $status").map_err(Error::Invalid),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every string column the frame is written with is read back.
+    #[test]
+    fn reads_every_string_column_the_frame_has() {
+        let mut ours = super::STR_COLS.to_vec();
+        let mut written = crate::frame::STR_COLS.to_vec();
+        ours.sort_unstable();
+        written.sort_unstable();
+        assert_eq!(ours, written);
     }
 }

@@ -6,6 +6,7 @@
 //! of a distributed engine computes partials that combine to the same table in any order.
 
 pub mod output;
+pub mod security;
 pub mod sketch;
 pub mod state;
 
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 pub use output::{to_frame, write_csv, write_json, write_parquet, OutputFormat};
 
-use crate::event::Event;
+use crate::event::{Event, BOT_SOURCE_IDS};
 use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input, Progress};
 use crate::signatures::{self, Blame, Signature};
 use crate::{Error, Result};
@@ -63,6 +64,9 @@ pub struct Counts {
     pub security_decisions: u64,
     /// Of which taken on a bot score that was not computed ([`Signature::BotScoreMissing`]).
     pub decisions_on_missing: u64,
+    /// Requests without a computed bot score answered with an edge 5xx: near none when the
+    /// score is what failed, not the request.
+    pub missing_5xx: u64,
     /// Earliest request without a computed bot score, ns (`i64::MAX` when none).
     pub first_bot_missing_ns: i64,
     /// Latest request without a computed bot score, ns (`i64::MIN` when none).
@@ -71,31 +75,9 @@ pub struct Counts {
     pub rtt_ms_sum: u64,
     /// Requests with a recorded round-trip time.
     pub rtt_n: u64,
-}
-
-/// What an event says about security decisions, as bits: see [`Counts::add_security`].
-pub mod security {
-    /// The log records a bot score.
-    pub const SCORED: u8 = 1;
-    /// The bot score was not computed.
-    pub const MISSING: u8 = 2;
-    /// A block or a challenge.
-    pub const DECISION: u8 = 4;
-
-    /// The bits of an event.
-    pub fn flags(ev: &crate::event::Event<'_>) -> u8 {
-        let mut f = 0;
-        if ev.bot_score.is_some() || ev.bot_score_src.is_some() {
-            f |= SCORED;
-        }
-        if ev.bot_score_missing() {
-            f |= MISSING;
-        }
-        if crate::signatures::bot_score_missing::decision(ev.security_action.as_deref(), ev.edge_status) {
-            f |= DECISION;
-        }
-        f
-    }
+    /// Requests per `BotScoreSrc`, indexed by [`crate::event::bot_source_id`] (the documented
+    /// values, then "other").
+    pub bot_sources: [u64; BOT_SOURCE_IDS],
 }
 
 impl Counts {
@@ -120,10 +102,12 @@ impl Counts {
         bot_missing: 0,
         security_decisions: 0,
         decisions_on_missing: 0,
+        missing_5xx: 0,
         first_bot_missing_ns: i64::MAX,
         last_bot_missing_ns: i64::MIN,
         rtt_ms_sum: 0,
         rtt_n: 0,
+        bot_sources: [0; BOT_SOURCE_IDS],
     };
 
     /// Adds a client round-trip time, ms.
@@ -144,9 +128,15 @@ impl Counts {
             return;
         }
         self.bot_scored += 1;
+        if let Some(slot) = security::source(flags).and_then(|i| self.bot_sources.get_mut(i)) {
+            *slot += 1;
+        }
         let missing = flags & security::MISSING != 0;
         if missing {
             self.bot_missing += 1;
+            if flags & security::FAILED != 0 {
+                self.missing_5xx += 1;
+            }
             self.first_bot_missing_ns = self.first_bot_missing_ns.min(time_ns);
             self.last_bot_missing_ns = self.last_bot_missing_ns.max(time_ns);
         }
@@ -237,8 +227,12 @@ impl Counts {
         self.bot_missing = self.bot_missing.saturating_sub(o.bot_missing);
         self.security_decisions = self.security_decisions.saturating_sub(o.security_decisions);
         self.decisions_on_missing = self.decisions_on_missing.saturating_sub(o.decisions_on_missing);
+        self.missing_5xx = self.missing_5xx.saturating_sub(o.missing_5xx);
         self.rtt_ms_sum = self.rtt_ms_sum.saturating_sub(o.rtt_ms_sum);
         self.rtt_n = self.rtt_n.saturating_sub(o.rtt_n);
+        for (a, b) in self.bot_sources.iter_mut().zip(o.bot_sources) {
+            *a = a.saturating_sub(b);
+        }
     }
 
     /// Combines two partial counts (associative and commutative).
@@ -264,10 +258,14 @@ impl Counts {
         self.bot_missing += o.bot_missing;
         self.security_decisions += o.security_decisions;
         self.decisions_on_missing += o.decisions_on_missing;
+        self.missing_5xx += o.missing_5xx;
         self.first_bot_missing_ns = self.first_bot_missing_ns.min(o.first_bot_missing_ns);
         self.last_bot_missing_ns = self.last_bot_missing_ns.max(o.last_bot_missing_ns);
         self.rtt_ms_sum = self.rtt_ms_sum.saturating_add(o.rtt_ms_sum);
         self.rtt_n += o.rtt_n;
+        for (a, b) in self.bot_sources.iter_mut().zip(o.bot_sources) {
+            *a += b;
+        }
     }
 
     /// Errors whose signature blames the edge.

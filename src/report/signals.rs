@@ -26,6 +26,7 @@ pub fn verdicts(t: &Timeline) -> String {
         let what = match i.kind {
             SignalKind::BotScoreMissing => "BOT SCORES MISSING",
             SignalKind::EdgeLatency => "EDGE LATENCY",
+            SignalKind::BotSourceShift => "BOT SCORE SOURCES SHIFTED",
         };
         let _ = writeln!(
             s,
@@ -69,7 +70,7 @@ pub fn markdown(t: &Timeline) -> String {
                 );
             }
         }
-        let _ = writeln!(s, "\nFrom the timeline: per POP, the share of scored requests whose bot score was not computed (`bot_score_missing`), or of served requests slower at the edge than the POP's threshold (`edge_latency`), read by the same change model as errors; `requests` are those above the usual share.\n");
+        let _ = writeln!(s, "\nFrom the timeline: per POP, the share of scored requests whose bot score was not computed (`bot_score_missing`), of engine-scored requests not scored by the usual engine (`bot_source_shift`), or of served requests slower at the edge than the POP's threshold (`edge_latency`), read by the same change model as errors; `requests` are those above the usual share.\n");
     }
     if !t.latency.is_empty() {
         let _ = writeln!(s, "| POP | edge-added p50 / p95 / p99 | usual p95 | slow above | requests | affected |\n|---|---|---:|---:|---:|---|");

@@ -1,7 +1,8 @@
 //! The bot-score scenario (after 2025-11-18, as the old proxy FL saw it): no 5xx at all, but
 //! every request at some POPs gets a bot score of 0, and the sites' rules that block or challenge
 //! low scores block real users; meanwhile a few other POPs slow down because debugging systems
-//! eat their CPU.
+//! eat their CPU, and one or two others lose the bot-score model for an hour or two (their
+//! requests are scored by heuristics instead: the scores are not 0, the mix of sources shifts).
 //!
 //! The security fields (bot score and its source, the action, rule and sources, the client's
 //! round-trip time) are drawn by [`Security`] from their own random stream after the traffic is
@@ -12,25 +13,31 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::clock::{self, Date, NS};
+use super::plan::{self, Plan, Spell};
 use super::record::{Request, SecurityFields};
-use super::scenario::{self, Plan, Spell};
 use super::world::{self, Pop, HOSTS};
 use crate::vocab::signals::{SignalIncident, SignalKind, SignalPop};
 use crate::vocab::timeline::{Pattern, Scope};
 
 /// Share of healthy traffic that is never scored (score 0, `Not Computed`).
 const UNSCORED: f64 = 0.02;
-/// Share of healthy traffic scored as likely automated (1–29).
-const BOTS: f64 = 0.06;
-/// Share of healthy traffic that is a verified bot (allowed by the rules).
-const VERIFIED: f64 = 0.02;
+/// The source of a score that was not computed.
+const NOT_COMPUTED: &str = crate::event::BOT_NOT_COMPUTED;
+/// Healthy traffic scored by other engines than the model: (share, `BotScoreSrc`, lowest and
+/// highest score). Heuristics give 1; a verified bot is allowed by the rules.
+const SOURCES: [(f64, &str, u8, u8); 4] = [
+    (0.05, "Heuristics", 1, 1),
+    (0.02, "Verified Bot", 1, 29),
+    (0.02, "JS Fingerprinting", 1, 29),
+    (0.01, "Behavioral Analysis", 1, 29),
+];
 /// Scores below this are blocked (the API) or challenged (the websites).
 const BLOCK_BELOW: u8 = 30;
 
 /// The plan: FL-style POPs with a bot-score fault, others with an edge slowdown.
 pub(super) fn plan(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
     const DAY: Date = Date { year: 2025, month: 11, day: 18 };
-    let mut plan = scenario::empty(DAY, 10, 16, pops);
+    let mut plan = plan::empty(DAY, 10, 16, pops);
     plan.security = true;
     let mut candidates: Vec<usize> = pops
         .iter()
@@ -54,7 +61,7 @@ pub(super) fn plan(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             fade: rng.random_range(60..=180),
         };
         if let Some(pp) = plan.pops.get_mut(i) {
-            pp.bot = Some(spell);
+            pp.bot = vec![spell];
         }
     }
     let slow_from = DAY.at(11, 40, 0);
@@ -72,6 +79,23 @@ pub(super) fn plan(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         };
         if let Some(pp) = plan.pops.get_mut(i) {
             pp.slow = Some((spell, rng.random_range(150..=400)));
+        }
+    }
+    // One or two other POPs lose the model for an hour or two: scores from heuristics instead.
+    for _ in 0..rng.random_range(1..=2) {
+        if candidates.is_empty() {
+            break;
+        }
+        let i = candidates.swap_remove(rng.random_range(0..candidates.len()));
+        let start = DAY.at(12, 0, 0) + rng.random_range(0..=3600);
+        let spell = Spell {
+            start,
+            end: start + rng.random_range(3600..=7200),
+            ramp: rng.random_range(30..=120),
+            fade: rng.random_range(30..=120),
+        };
+        if let Some(pp) = plan.pops.get_mut(i) {
+            pp.model_down = Some(spell);
         }
     }
     plan
@@ -96,18 +120,17 @@ impl Security {
         for r in requests {
             let t = r.start_ns as f64 / NS as f64;
             let pp = plan.pops.get(r.pop);
-            let missing = pp.and_then(|p| p.bot).map_or(0.0, |s| scenario::level(std::slice::from_ref(&s), t));
-            let rng = &mut self.rng;
-            let (score, src) = if rng.random::<f64>() < missing {
-                (0, "Not Computed")
-            } else {
-                match rng.random::<f64>() {
-                    u if u < UNSCORED => (0, "Not Computed"),
-                    u if u < UNSCORED + BOTS => (rng.random_range(1..BLOCK_BELOW), "Heuristics"),
-                    u if u < UNSCORED + BOTS + VERIFIED => (rng.random_range(1..BLOCK_BELOW), "Verified Bot"),
-                    _ => (rng.random_range(BLOCK_BELOW..=99), "Machine Learning"),
-                }
+            let old_proxy = plan.bot_hosts.is_empty() || plan.bot_hosts.contains(&r.host);
+            let missing = match pp {
+                Some(p) if old_proxy => plan::level(&p.bot, t),
+                _ => 0.0,
             };
+            let rng = &mut self.rng;
+            let (score, mut src) = if rng.random::<f64>() < missing { (0, NOT_COMPUTED) } else { healthy(rng) };
+            let down = pp.and_then(|p| p.model_down).map_or(0.0, |s| plan::level(std::slice::from_ref(&s), t));
+            if src == "Machine Learning" && down > 0.0 && rng.random::<f64>() < down {
+                src = "Heuristics";
+            }
             let website = HOSTS.get(r.host).is_some_and(|h| h.name.starts_with("www."));
             let mut f = SecurityFields {
                 bot_score: score,
@@ -124,7 +147,7 @@ impl Security {
                 block(r, rng);
             }
             if let Some((spell, extra)) = pp.and_then(|p| p.slow) {
-                let level = scenario::level(std::slice::from_ref(&spell), t);
+                let level = plan::level(std::slice::from_ref(&spell), t);
                 if level > 0.0 {
                     let add = (f64::from(extra) * level * rng.random_range(0.5..1.5)) as u32;
                     r.ttfb_ms = r.ttfb_ms.saturating_add(add);
@@ -133,6 +156,29 @@ impl Security {
             }
             r.security = Some(f);
         }
+    }
+}
+
+/// A healthy request's score and source: most are scored by the machine-learning model (a few
+/// of them as likely automated), some by heuristics (a score of 1), JavaScript detections or
+/// behavioural analysis; verified bots are allowed; a few are never scored.
+fn healthy(rng: &mut ChaCha8Rng) -> (u8, &'static str) {
+    let u = rng.random::<f64>();
+    let mut edge = UNSCORED;
+    if u < edge {
+        return (0, NOT_COMPUTED);
+    }
+    for (share, src, lo, hi) in SOURCES {
+        edge += share;
+        if u < edge {
+            return (rng.random_range(lo..=hi), src);
+        }
+    }
+    // The model scores most requests as human, a few as likely automated.
+    if rng.random::<f64>() < 0.03 {
+        (rng.random_range(2..BLOCK_BELOW), "Machine Learning")
+    } else {
+        (rng.random_range(BLOCK_BELOW..=99), "Machine Learning")
     }
 }
 
@@ -149,15 +195,30 @@ fn block(r: &mut Request, rng: &mut ChaCha8Rng) {
     r.end_ns = r.start_ns + i64::from(r.ttfb_ms) * 1_000_000 + rng.random_range(0..2_000_000);
 }
 
-/// The truth of the signals: one bot-score incident over the POPs with a bot-score fault and
-/// one latency incident over the slow POPs (each absent when the plan has none).
+/// The truth of the signals: one bot-score incident over the POPs with a bot-score fault, one
+/// latency incident over the slow POPs and one source-shift incident over the POPs that lost
+/// the model (each absent when the plan has none).
 pub(super) fn truth(pops: &[Pop], plan: &Plan) -> Vec<SignalIncident> {
-    let bot: Vec<(String, Spell)> =
-        plan.pops.iter().zip(pops).filter_map(|(pp, p)| pp.bot.map(|s| (p.code.to_owned(), s))).collect();
+    // A POP's bot spells, from the first onset to the last recovery.
+    let bot: Vec<(String, Spell)> = plan
+        .pops
+        .iter()
+        .zip(pops)
+        .filter_map(|(pp, p)| {
+            let (first, last) = (pp.bot.first()?, pp.bot.last()?);
+            Some((p.code.to_owned(), Spell { end: last.end, fade: last.fade, ..*first }))
+        })
+        .collect();
     let slow: Vec<(String, Spell)> =
         plan.pops.iter().zip(pops).filter_map(|(pp, p)| pp.slow.map(|(s, _)| (p.code.to_owned(), s))).collect();
+    let down: Vec<(String, Spell)> =
+        plan.pops.iter().zip(pops).filter_map(|(pp, p)| pp.model_down.map(|s| (p.code.to_owned(), s))).collect();
     let mut out = Vec::new();
-    for (kind, id, spells) in [(SignalKind::BotScoreMissing, "B1", bot), (SignalKind::EdgeLatency, "L1", slow)] {
+    for (kind, id, spells) in [
+        (SignalKind::BotScoreMissing, "B1", bot),
+        (SignalKind::EdgeLatency, "L1", slow),
+        (SignalKind::BotSourceShift, "S1", down),
+    ] {
         if spells.is_empty() {
             continue;
         }

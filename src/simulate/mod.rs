@@ -60,8 +60,15 @@
 //!   a 300 s period until 13:05, when the bad state holds. Europe and North America recover
 //!   about 14:30; the rest between 16:30 and 17:06:00 (`JNB`, last). `SIN` and `GRU` seem to
 //!   recover at 14:30 and fail again 12–20 minutes later. `BOM` (the noisy POP), `AKL` and
-//!   `LOS` are never affected. Exercises onset, propagation order, flapping, staged recovery,
-//!   retry storms and the noisy-POP false positive.
+//!   `LOS` are never affected. Only the zone `example.com` fails (about three quarters of the
+//!   traffic): `example.net` and `example.org` stand for the customers still on the old proxy,
+//!   which got no error but no bot score either. In the same bad spells at the same POPs, every
+//!   request of theirs gets `BotScore` 0 / `Not Computed`, and the rules that block (API) or
+//!   challenge (websites) low scores act on them: the truth has a `bot_score_missing` signal
+//!   beside the 5xx incident, and the incident names its cohort (`zone`: `example.com`). Every
+//!   request carries `BotScore`, `BotScoreSrc` and the security fields ([`Scenario::Bot`]'s mix).
+//!   Exercises onset, propagation order, flapping, staged recovery, retry storms, the noisy-POP
+//!   false positive and a signal a 5xx timeline cannot see.
 //! - [`Scenario::Regional`] (2025-09-09, 12:00–16:00): Europe's six POPs fail with edge 502/504
 //!   from 13:10 (epicenter `AMS`, the others within 3 minutes) for 38–44 minutes, no flapping;
 //!   other regions healthy. Exercises regional scope and the edge-502 signature.
@@ -111,6 +118,7 @@ mod bot;
 pub mod captures;
 mod clock;
 mod delivery;
+mod plan;
 mod record;
 mod scenario;
 mod traffic;
@@ -148,7 +156,8 @@ pub enum Scenario {
     Dec5,
     /// No 5xx at all (the old proxy on 2025-11-18): every request at five to nine POPs gets a
     /// bot score of 0 for about three hours and the sites' rules block or challenge them; two to
-    /// four other POPs add 150–400 ms at the edge for one to two hours.
+    /// four other POPs add 150–400 ms at the edge for one to two hours; one or two others lose
+    /// the bot-score model for one to two hours (scored by heuristics instead).
     Bot,
 }
 
@@ -424,11 +433,16 @@ mod tests {
         assert_eq!(inc.onset.as_deref(), Some("2025-11-18T11:20:00Z"));
         assert_eq!(inc.recovery.as_deref(), Some("2025-11-18T17:06:00Z"));
         assert_eq!(inc.epicenter, ["FRA"]);
-        assert_eq!(inc.hosts.len(), 6);
+        // The old proxy's zones lose their bot scores instead of failing.
+        assert_eq!(inc.hosts.len(), 4);
+        assert!(inc.hosts.iter().all(|h| h.ends_with(".example.com")), "{:?}", inc.hosts);
         assert_eq!(inc.pops.len(), 21);
         assert_eq!(inc.flapping.period_seconds, Some(300.0));
         assert!(inc.flapping.transitions >= 40);
-        assert_eq!(inc.evidence.hosts_with_errors, 6);
+        assert_eq!(inc.evidence.hosts_with_errors, 4);
+        let [bot] = truth.signals.as_slice() else { panic!("{:?}", truth.signals) };
+        assert_eq!(bot.kind, crate::vocab::signals::SignalKind::BotScoreMissing);
+        assert_eq!((bot.onset.as_deref(), bot.pops.len()), (inc.onset.as_deref(), 21));
         assert_eq!(inc.evidence.regions.len(), 7);
         let edge = inc.evidence.signatures["edge_500"] + inc.evidence.signatures["edge_502"];
         assert!(edge as f64 > 0.95 * inc.evidence.errors as f64, "{:?}", inc.evidence);

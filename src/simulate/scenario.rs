@@ -7,41 +7,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::clock::Date;
+use super::plan::{Blip, Codes, EdgeFault, HostFault, IncidentPlan, OriginFailure, Plan, Spell};
 use super::world::{self, Pop, HOSTS};
 use super::Scenario;
 use crate::vocab::timeline::{Attribution, Pattern, Scope};
-
-/// One bad spell: the failing share rises linearly over `ramp` seconds from `start`, holds, and
-/// falls linearly over the last `fade` seconds before `end`. Times are unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Spell {
-    pub start: i64,
-    pub end: i64,
-    pub ramp: i64,
-    pub fade: i64,
-}
-
-impl Spell {
-    /// How bad the spell is at `t`, 0..=1.
-    fn level(&self, t: f64) -> f64 {
-        let (start, end) = (self.start as f64, self.end as f64);
-        if t < start || t >= end {
-            return 0.0;
-        }
-        let up = if self.ramp > 0 { (t - start) / self.ramp as f64 } else { 1.0 };
-        let down = if self.fade > 0 { (end - t) / self.fade as f64 } else { 1.0 };
-        up.min(down).clamp(0.0, 1.0)
-    }
-}
-
-/// How bad a sorted, non-overlapping list of spells is at `t`.
-pub(super) fn level(spells: &[Spell], t: f64) -> f64 {
-    let i = spells.partition_point(|s| s.start as f64 <= t);
-    i.checked_sub(1).and_then(|i| spells.get(i)).map_or(0.0, |s| s.level(t))
-}
-
-/// Status codes with weights.
-pub(super) type Codes = &'static [(u16, f64)];
 
 /// The Nov 18 mix: the proxy fails with 500s, a few 502s.
 const NOV18_CODES: Codes = &[(500, 0.85), (502, 0.15)];
@@ -57,135 +26,6 @@ const PUSH_CODES: Codes = &[(500, 1.0)];
 const ORIGIN_503: Codes = &[(503, 1.0)];
 /// Cloudflare unable to reach the origin.
 const CF_52X: Codes = &[(522, 0.7), (521, 0.3)];
-
-/// An edge fault at one POP.
-#[derive(Debug, Clone)]
-pub(super) struct EdgeFault {
-    /// Index into [`Plan::incidents`].
-    pub incident: usize,
-    /// The bad spells, in time order.
-    pub spells: Vec<Spell>,
-    /// Share of requests failing at full badness.
-    pub severity: f64,
-    /// Request multiplier at full badness (clients retrying).
-    pub retry: f64,
-    /// Edge statuses of the failures.
-    pub codes: Codes,
-    /// Flapping period, seconds.
-    pub period: Option<f64>,
-    /// Only requests for these hosts fail (indices into [`HOSTS`]); every host when empty.
-    pub hosts: Vec<usize>,
-}
-
-impl EdgeFault {
-    /// Onset: the start of the first spell.
-    pub fn onset(&self) -> Option<i64> {
-        self.spells.first().map(|s| s.start)
-    }
-    /// Recovery: the end of the last spell.
-    pub fn recovery(&self) -> Option<i64> {
-        self.spells.last().map(|s| s.end)
-    }
-}
-
-/// A short burst of edge errors at one POP that is not an incident.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Blip {
-    pub start: i64,
-    pub end: i64,
-    pub share: f64,
-}
-
-/// What happens at one POP.
-#[derive(Debug, Clone, Default)]
-pub(super) struct PopPlan {
-    pub fault: Option<EdgeFault>,
-    pub blips: Vec<Blip>,
-    /// Steady share of edge 502s (the noisy but healthy POP).
-    pub noise: f64,
-    /// A spell during which requests get no bot score ([`super::bot`]).
-    pub bot: Option<Spell>,
-    /// A spell during which the edge adds up to this many ms to the time to first byte.
-    pub slow: Option<(Spell, u32)>,
-}
-
-/// How an origin fault shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum OriginFailure {
-    /// The origin answers 5xx (origin status = edge status).
-    Http,
-    /// Cloudflare cannot reach the origin: 52x with origin status 0.
-    Unreachable,
-}
-
-/// An origin fault: one host, every POP.
-#[derive(Debug, Clone)]
-pub(super) struct HostFault {
-    pub host: usize,
-    pub spell: Spell,
-    /// Share of the host's uncached requests failing at full badness.
-    pub share: f64,
-    pub failure: OriginFailure,
-    pub codes: Codes,
-}
-
-/// An incident as the truth will describe it.
-#[derive(Debug, Clone)]
-pub(super) struct IncidentPlan {
-    pub attribution: Attribution,
-    pub scope: Scope,
-    /// The failing host; `None` when every host failed (an edge incident).
-    pub host: Option<usize>,
-    /// For an origin incident: its time span (edge incidents take theirs from the POPs).
-    pub span: Option<(i64, i64)>,
-    /// How the POPs' onsets are laid out (a push: simultaneous, no epicenter).
-    pub pattern: Pattern,
-    /// The cohort that failed, as (dimension, values), when only part of the traffic did.
-    pub cohort: Option<(&'static str, Vec<&'static str>)>,
-}
-
-/// A whole scenario.
-#[derive(Debug, Clone)]
-pub(super) struct Plan {
-    /// First second of the window (a whole minute).
-    pub start: i64,
-    /// End of the window, exclusive (a whole minute).
-    pub end: i64,
-    /// One entry per POP, in [`world::POPS`] order.
-    pub pops: Vec<PopPlan>,
-    pub host_faults: Vec<HostFault>,
-    pub incidents: Vec<IncidentPlan>,
-    /// Share of requests that are `GET /cdn-cgi/trace`, answered by the edge itself and never
-    /// failing (0: no such requests, and no random draw for them).
-    pub trace_share: f64,
-    /// Requests carry the security fields ([`super::bot`]).
-    pub security: bool,
-}
-
-impl Plan {
-    fn new(day: Date, from_hour: i64, to_hour: i64, pops: &[Pop]) -> Plan {
-        let mut plan = Plan {
-            start: day.at(from_hour, 0, 0),
-            end: day.at(to_hour, 0, 0),
-            pops: vec![PopPlan::default(); pops.len()],
-            host_faults: Vec::new(),
-            incidents: Vec::new(),
-            trace_share: 0.0,
-            security: false,
-        };
-        for (p, pp) in pops.iter().zip(plan.pops.iter_mut()) {
-            if p.code == world::NOISY_POP {
-                pp.noise = world::NOISY_SHARE;
-            }
-        }
-        plan
-    }
-}
-
-/// A plan of the day's hours `from_hour..to_hour` with only the noisy POP.
-pub(super) fn empty(day: Date, from_hour: i64, to_hour: i64, pops: &[Pop]) -> Plan {
-    Plan::new(day, from_hour, to_hour, pops)
-}
 
 /// Draws the plan of a scenario.
 pub(super) fn plan(scenario: Scenario, pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
@@ -247,14 +87,20 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
     // Regions fixed in the first stage (about 14:30); the others about 17:00.
     const FIRST_STAGE: [&str; 2] = ["Europe", "North America"];
 
+    // Customers still on the old proxy: their requests lose the bot score instead of failing.
+    const OLD_PROXY: [&str; 2] = ["example.net", "example.org"];
+
     let mut plan = Plan::new(DAY, 10, 19, pops);
+    let (old_proxy, new_proxy) = split_zones(&OLD_PROXY);
+    plan.security = true;
+    plan.bot_hosts = old_proxy;
     plan.incidents.push(IncidentPlan {
         attribution: Attribution::Edge,
         scope: Scope::Global,
         host: None,
         span: None,
         pattern: Pattern::Propagating,
-        cohort: None,
+        cohort: Some(("zone", vec!["example.com"])),
     });
     let t0 = DAY.at(11, 20, 0);
     let steady = DAY.at(13, 5, 0);
@@ -293,10 +139,17 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             retry: rng.random_range(1.5..3.0),
             codes: NOV18_CODES,
             period: Some(300.0),
-            hosts: Vec::new(),
+            hosts: new_proxy.clone(),
         });
+        // The same bad file reaches the old proxy: no error, but no bot score either.
+        pp.bot = pp.fault.as_ref().map(|f| f.spells.clone()).unwrap_or_default();
     }
     plan
+}
+
+/// The hosts of these zones, and those of the others (indices into [`HOSTS`]).
+fn split_zones(zones: &[&str]) -> (Vec<usize>, Vec<usize>) {
+    (0..HOSTS.len()).partition(|&i| HOSTS.get(i).is_some_and(|h| zones.contains(&h.zone)))
 }
 
 /// One region's edge fails with 502/504 for about 40 minutes; no flapping.
@@ -561,19 +414,6 @@ pub(super) fn all_hosts() -> Vec<String> {
 mod tests {
     use super::*;
     use rand::SeedableRng;
-
-    #[test]
-    #[expect(clippy::float_cmp, reason = "levels of 0 and 1 are exact by construction")]
-    fn spells_ramp_hold_and_fade() {
-        let s = [Spell { start: 100, end: 400, ramp: 100, fade: 50 }, Spell { start: 500, end: 600, ramp: 0, fade: 0 }];
-        assert_eq!(level(&s, 99.0), 0.0);
-        assert!((level(&s, 150.0) - 0.5).abs() < 1e-9);
-        assert_eq!(level(&s, 300.0), 1.0);
-        assert!((level(&s, 375.0) - 0.5).abs() < 1e-9);
-        assert_eq!(level(&s, 450.0), 0.0);
-        assert_eq!(level(&s, 500.0), 1.0);
-        assert_eq!(level(&s, 600.0), 0.0);
-    }
 
     #[test]
     fn nov18_flaps_then_holds_then_recovers_in_stages() {

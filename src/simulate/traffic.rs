@@ -13,8 +13,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::clock::NS;
+use super::plan::{self, Codes, OriginFailure, Plan};
 use super::record::Request;
-use super::scenario::{self, Codes, OriginFailure, Plan};
+use super::scenario;
 use super::world::{self, Caching, Clients, Host, Pop, Route, HOSTS};
 
 /// Seconds per slice (requests per slice are drawn at once, with the conditions at its middle).
@@ -119,7 +120,7 @@ impl<'a> Traffic<'a> {
         for (i, (pop, pp)) in self.pops.iter().zip(&self.plan.pops).enumerate() {
             for s in (start..start + 60).step_by(SLICE as usize) {
                 let mid = (s + SLICE / 2) as f64;
-                let retry = pp.fault.as_ref().map_or(1.0, |f| 1.0 + (f.retry - 1.0) * scenario::level(&f.spells, mid));
+                let retry = pp.fault.as_ref().map_or(1.0, |f| 1.0 + (f.retry - 1.0) * plan::level(&f.spells, mid));
                 let mean =
                     pop.peak_per_minute * (SLICE as f64 / 60.0) * world::daily_curve(pop.lon, mid) * self.scale * retry;
                 for _ in 0..poisson(&mut self.rng, mean) {
@@ -137,7 +138,7 @@ impl<'a> Traffic<'a> {
             return Fate::Served(200);
         };
         if let Some(f) = pp.fault.as_ref().filter(|f| f.hosts.is_empty() || f.hosts.contains(&host)) {
-            let p = f.severity * scenario::level(&f.spells, t);
+            let p = f.severity * plan::level(&f.spells, t);
             if p > 0.0 && rng.random::<f64>() < p {
                 return Fate::Edge(pick_code(rng, f.codes));
             }
@@ -152,7 +153,7 @@ impl<'a> Traffic<'a> {
         }
         if !hit {
             for hf in self.plan.host_faults.iter().filter(|hf| hf.host == host) {
-                let p = hf.share * scenario::level(std::slice::from_ref(&hf.spell), t);
+                let p = hf.share * plan::level(std::slice::from_ref(&hf.spell), t);
                 if p > 0.0 && rng.random::<f64>() < p {
                     let code = pick_code(rng, hf.codes);
                     return match hf.failure {
@@ -197,58 +198,22 @@ impl<'a> Traffic<'a> {
         self.requests += 1;
         let ray = mix(self.ray_base.wrapping_add(self.requests));
         let t = start_ns as f64 / NS as f64;
-        let pops = self.pops;
         let rng = &mut self.rng;
         let (host_index, host): (usize, &'static Host) = pick(rng, HOSTS.iter().enumerate(), |(_, h)| h.weight)?;
         let route: &'static Route = pick(rng, host.routes.iter(), |r| r.weight)?;
         let uri = expand(route.path, rng);
-        let cache = match route.caching {
-            Caching::Static => match rng.random::<f64>() {
-                r if r < 0.86 => "hit",
-                r if r < 0.96 => "miss",
-                _ => "expired",
-            },
-            Caching::Dynamic => "dynamic",
-        };
-        let hit = cache == "hit";
-
-        let pop = pops.get(pop_index);
-        let (country, client_ip) = match pop {
-            Some(p) => {
-                let country = if rng.random::<f64>() < 0.72 {
-                    p.country
-                } else {
-                    pick(rng, p.clients.countries.iter(), |_| 1.0).copied().unwrap_or(p.country)
-                };
-                (country, client_ip(rng, p))
-            }
-            None => ("us", "192.0.2.1".to_owned()),
-        };
+        let cache = cache_status(rng, route.caching);
+        let (country, client_ip) = client(rng, self.pops.get(pop_index));
         let user_agent = user_agent(rng, host.clients);
-        let (protocol, tls) = match rng.random::<f64>() {
-            r if r < 0.27 => ("HTTP/3", "TLSv1.3"),
-            r if r < 0.80 => ("HTTP/2", "TLSv1.3"),
-            r if r < 0.86 => ("HTTP/2", "TLSv1.2"),
-            r if r < 0.95 => ("HTTP/1.1", "TLSv1.3"),
-            _ => ("HTTP/1.1", "TLSv1.2"),
-        };
+        let (protocol, tls) = protocol(rng);
 
         // `/cdn-cgi/trace` is answered by the edge itself: no fault reaches it.
         let trace = self.plan.trace_share > 0.0 && rng.random::<f64>() < self.plan.trace_share;
-        let (uri, cache, hit) = if trace { ("/cdn-cgi/trace".to_owned(), "dynamic", true) } else { (uri, cache, hit) };
+        let (uri, cache) = if trace { ("/cdn-cgi/trace".to_owned(), "dynamic") } else { (uri, cache) };
+        let hit = trace || cache == "hit";
         let fate = if trace { Fate::Served(200) } else { self.fate(pop_index, t, host_index, hit, route) };
         let rng = &mut self.rng;
-        let json = route.content_type == "application/json";
-        let origin_ms = {
-            let (lo, hi) = host.origin_ms;
-            let base = rng.random_range(lo..=hi);
-            if rng.random::<f64>() < 0.02 {
-                base * rng.random_range(3..=8)
-            } else {
-                base
-            }
-        };
-        let error_type = if json { "application/json" } else { "text/html" };
+        let origin_ms = origin_ms(rng, host);
         let mut r = Request {
             pop: pop_index,
             host: host_index,
@@ -272,64 +237,7 @@ impl<'a> Traffic<'a> {
             origin_ip: "",
             security: None,
         };
-        match fate {
-            Fate::Edge(code) => {
-                r.edge_status = code;
-                r.cache = "unknown";
-                r.ttfb_ms = match code {
-                    500 => rng.random_range(0..=4),
-                    504 => rng.random_range(3_000..=15_000),
-                    _ => rng.random_range(2..=300),
-                };
-                r.bytes = rng.random_range(2_500..=6_500);
-                r.content_type = "text/html";
-            }
-            Fate::Origin(code) => {
-                r.edge_status = code;
-                r.origin_status = code;
-                r.origin_ip = host.origin_ip;
-                r.origin_ms =
-                    if code == 503 { rng.random_range(3..=60) } else { origin_ms.saturating_mul(4).min(30_000) };
-                r.ttfb_ms = r.origin_ms + rng.random_range(1..=8);
-                r.bytes = rng.random_range(150..=1_500);
-                r.content_type = error_type;
-            }
-            Fate::Unreachable(code) => {
-                r.edge_status = code;
-                r.origin_ip = host.origin_ip;
-                r.ttfb_ms = if code == 522 { rng.random_range(15_000..=19_500) } else { rng.random_range(5..=400) };
-                r.bytes = rng.random_range(3_500..=7_500);
-                r.content_type = "text/html";
-            }
-            Fate::RateLimited => {
-                r.edge_status = 429;
-                r.cache = "unknown";
-                r.ttfb_ms = rng.random_range(0..=3);
-                r.bytes = rng.random_range(400..=1_600);
-                r.content_type = error_type;
-            }
-            Fate::Served(status) => {
-                r.edge_status = status;
-                r.bytes = match status {
-                    200 => rng.random_range(route.bytes.0..=route.bytes.1),
-                    206 => rng.random_range(1_000..=route.bytes.1.max(1_001)),
-                    304 => rng.random_range(250..=450),
-                    301 => rng.random_range(300..=700),
-                    _ => rng.random_range(900..=4_000),
-                };
-                if matches!(status, 301 | 404) {
-                    r.content_type = error_type;
-                }
-                if hit {
-                    r.ttfb_ms = rng.random_range(1..=30);
-                } else {
-                    r.origin_status = status;
-                    r.origin_ip = host.origin_ip;
-                    r.origin_ms = origin_ms;
-                    r.ttfb_ms = origin_ms + rng.random_range(1..=12);
-                }
-            }
-        }
+        outcome(&mut r, fate, (host, route, hit, origin_ms), rng);
         if trace {
             r.method = "GET";
             r.content_type = "text/plain";
@@ -338,6 +246,119 @@ impl<'a> Traffic<'a> {
         let transfer_ns = r.bytes as f64 * rng.random_range(2.0..80.0);
         r.end_ns = start_ns + i64::from(r.ttfb_ms) * 1_000_000 + transfer_ns as i64 + rng.random_range(0..1_000_000);
         Some(r)
+    }
+}
+
+/// A route's cache outcome.
+fn cache_status(rng: &mut ChaCha8Rng, caching: Caching) -> &'static str {
+    match caching {
+        Caching::Static => match rng.random::<f64>() {
+            r if r < 0.86 => "hit",
+            r if r < 0.96 => "miss",
+            _ => "expired",
+        },
+        Caching::Dynamic => "dynamic",
+    }
+}
+
+/// A client of the POP's region: its country (lowercase, as Logpush writes it) and address.
+fn client(rng: &mut ChaCha8Rng, pop: Option<&Pop>) -> (&'static str, String) {
+    match pop {
+        Some(p) => {
+            let country = if rng.random::<f64>() < 0.72 {
+                p.country
+            } else {
+                pick(rng, p.clients.countries.iter(), |_| 1.0).copied().unwrap_or(p.country)
+            };
+            (country, client_ip(rng, p))
+        }
+        None => ("us", "192.0.2.1".to_owned()),
+    }
+}
+
+/// The HTTP version and TLS version.
+fn protocol(rng: &mut ChaCha8Rng) -> (&'static str, &'static str) {
+    match rng.random::<f64>() {
+        r if r < 0.27 => ("HTTP/3", "TLSv1.3"),
+        r if r < 0.80 => ("HTTP/2", "TLSv1.3"),
+        r if r < 0.86 => ("HTTP/2", "TLSv1.2"),
+        r if r < 0.95 => ("HTTP/1.1", "TLSv1.3"),
+        _ => ("HTTP/1.1", "TLSv1.2"),
+    }
+}
+
+/// The origin's time for the host, now and then several times its usual.
+fn origin_ms(rng: &mut ChaCha8Rng, host: &Host) -> u32 {
+    let (lo, hi) = host.origin_ms;
+    let base = rng.random_range(lo..=hi);
+    if rng.random::<f64>() < 0.02 {
+        base * rng.random_range(3..=8)
+    } else {
+        base
+    }
+}
+
+/// Fills in the status, timings, size and origin of a request from its fate; `served` is its
+/// host, route, whether it was a cache hit and the origin's time had it been asked.
+fn outcome(r: &mut Request, fate: Fate, served: (&Host, &Route, bool, u32), rng: &mut ChaCha8Rng) {
+    let (host, route, hit, origin_ms) = served;
+    let error_type = if route.content_type == "application/json" { "application/json" } else { "text/html" };
+    match fate {
+        Fate::Edge(code) => {
+            r.edge_status = code;
+            r.cache = "unknown";
+            r.ttfb_ms = match code {
+                500 => rng.random_range(0..=4),
+                504 => rng.random_range(3_000..=15_000),
+                _ => rng.random_range(2..=300),
+            };
+            r.bytes = rng.random_range(2_500..=6_500);
+            r.content_type = "text/html";
+        }
+        Fate::Origin(code) => {
+            r.edge_status = code;
+            r.origin_status = code;
+            r.origin_ip = host.origin_ip;
+            r.origin_ms = if code == 503 { rng.random_range(3..=60) } else { origin_ms.saturating_mul(4).min(30_000) };
+            r.ttfb_ms = r.origin_ms + rng.random_range(1..=8);
+            r.bytes = rng.random_range(150..=1_500);
+            r.content_type = error_type;
+        }
+        Fate::Unreachable(code) => {
+            r.edge_status = code;
+            r.origin_ip = host.origin_ip;
+            r.ttfb_ms = if code == 522 { rng.random_range(15_000..=19_500) } else { rng.random_range(5..=400) };
+            r.bytes = rng.random_range(3_500..=7_500);
+            r.content_type = "text/html";
+        }
+        Fate::RateLimited => {
+            r.edge_status = 429;
+            r.cache = "unknown";
+            r.ttfb_ms = rng.random_range(0..=3);
+            r.bytes = rng.random_range(400..=1_600);
+            r.content_type = error_type;
+        }
+        Fate::Served(status) => {
+            r.edge_status = status;
+            r.bytes = match status {
+                200 => rng.random_range(route.bytes.0..=route.bytes.1),
+                206 => rng.random_range(1_000..=route.bytes.1.max(1_001)),
+                304 => rng.random_range(250..=450),
+                301 => rng.random_range(300..=700),
+                _ => rng.random_range(900..=4_000),
+            };
+            if matches!(status, 301 | 404) {
+                r.content_type = error_type;
+            }
+            if hit {
+                r.ttfb_ms = rng.random_range(1..=30);
+            } else {
+                r.origin_status = status;
+                r.origin_ip = host.origin_ip;
+                r.origin_ms = origin_ms;
+                r.ttfb_ms = origin_ms + rng.random_range(1..=12);
+            }
+        }
     }
 }
 

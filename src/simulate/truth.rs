@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::clock::{self, NS};
+use super::plan::{self, Plan};
 use super::record::Request;
-use super::scenario::{self, Plan};
+use super::scenario;
 use super::world::{Pop, HOSTS};
 use crate::vocab::cohorts::{Cohort, IncidentCohorts};
 use crate::vocab::signature::{self as signatures, Signature};
@@ -74,7 +75,7 @@ pub(super) struct Tally {
 }
 
 /// Onset and recovery of a POP's edge fault.
-fn window(pp: &scenario::PopPlan) -> Option<(i64, i64)> {
+fn window(pp: &plan::PopPlan) -> Option<(i64, i64)> {
     let f = pp.fault.as_ref()?;
     Some((f.onset()?, f.recovery()?))
 }
@@ -240,7 +241,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// A POP's flapping: the changes of state strictly inside its incident.
-fn pop_flapping(f: &scenario::EdgeFault) -> Flapping {
+fn pop_flapping(f: &plan::EdgeFault) -> Flapping {
     let transitions = u32::try_from(2 * f.spells.len().saturating_sub(1)).unwrap_or(u32::MAX);
     Flapping { transitions, period_seconds: if f.spells.len() > 1 { f.period } else { None } }
 }
@@ -255,21 +256,54 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
         duplicates: written.duplicates,
         filtered: 0,
     };
-    let code = |i: usize| pops.get(i).map_or_else(String::new, |p| p.code.to_owned());
-    // Edge faults by POP: (POP index, the fault, onset, recovery).
-    let faults: Vec<(usize, &scenario::EdgeFault, i64, i64)> = plan
-        .pops
+    let faults = edge_faults(plan);
+    Timeline {
+        input,
+        incidents: incidents(pops, plan, tally, &faults),
+        pops: pop_rows(pops, plan, tally),
+        regions: Vec::new(),
+        propagation: propagation(pops, &faults),
+        changes: Vec::new(),
+        signals: super::bot::truth(pops, plan),
+        latency: Vec::new(),
+    }
+}
+
+/// Edge faults by POP: (POP index, the fault, onset, recovery).
+type Fault<'a> = (usize, &'a plan::EdgeFault, i64, i64);
+
+fn edge_faults(plan: &Plan) -> Vec<Fault<'_>> {
+    plan.pops
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
             let f = p.fault.as_ref()?;
             Some((i, f, f.onset()?, f.recovery()?))
         })
-        .collect();
+        .collect()
+}
 
+fn code(pops: &[Pop], i: usize) -> String {
+    pops.get(i).map_or_else(String::new, |p| p.code.to_owned())
+}
+
+/// The hosts an edge incident's faults fail (every host when one fault fails them all).
+fn fault_hosts(mine: &[&Fault<'_>]) -> Vec<String> {
+    if mine.iter().any(|f| f.1.hosts.is_empty()) {
+        return scenario::all_hosts();
+    }
+    let mut h: Vec<String> =
+        mine.iter().flat_map(|f| f.1.hosts.iter().filter_map(|i| HOSTS.get(*i)).map(|h| h.name.to_owned())).collect();
+    h.sort();
+    h.dedup();
+    h
+}
+
+/// The planned incidents, in onset order, numbered.
+fn incidents(pops: &[Pop], plan: &Plan, tally: &Tally, faults: &[Fault<'_>]) -> Vec<Incident> {
     let mut incidents: Vec<(i64, Incident)> = Vec::new();
     for (k, inc) in plan.incidents.iter().enumerate() {
-        let mine: Vec<_> = faults.iter().filter(|f| f.1.incident == k).collect();
+        let mine: Vec<&Fault<'_>> = faults.iter().filter(|f| f.1.incident == k).collect();
         let (onset, recovery, mut hit, hosts) = if let Some((start, end)) = inc.span {
             let all: Vec<(i64, String)> = pops.iter().map(|p| (start, p.code.to_owned())).collect();
             let hosts =
@@ -279,7 +313,7 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
             let (Some(onset), Some(recovery)) = (mine.iter().map(|f| f.2).min(), mine.iter().map(|f| f.3).max()) else {
                 continue;
             };
-            (onset, recovery, mine.iter().map(|f| (f.2, code(f.0))).collect(), scenario::all_hosts())
+            (onset, recovery, mine.iter().map(|f| (f.2, code(pops, f.0))).collect(), fault_hosts(&mine))
         };
         hit.sort();
         let pattern = if inc.span.is_none() && hit.len() < 2 { Pattern::Single } else { inc.pattern };
@@ -308,29 +342,37 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
                 pops: pop_codes,
                 flapping,
                 onset_pattern: pattern,
-                cohorts: inc.cohort.as_ref().map(|(dimension, values)| IncidentCohorts {
-                    headline: Some(Cohort {
-                        dimension: (*dimension).to_owned(),
-                        values: values.iter().map(|v| (*v).to_owned()).collect(),
-                        ..Cohort::default()
-                    }),
-                    ..IncidentCohorts::default()
-                }),
+                cohorts: inc.cohort.as_ref().map(cohorts),
                 ..Incident::default()
             },
         ));
     }
     incidents.sort_by_key(|(t, _)| *t);
-    let incidents: Vec<Incident> = incidents
+    incidents
         .into_iter()
         .enumerate()
         .map(|(n, (_, mut inc))| {
             inc.id = format!("I{}", n + 1);
             inc
         })
-        .collect();
+        .collect()
+}
 
-    let mut pop_rows: Vec<PopTimeline> = pops
+/// The cohort an incident's plan names, as its headline.
+fn cohorts((dimension, values): &(&'static str, Vec<&'static str>)) -> IncidentCohorts {
+    IncidentCohorts {
+        headline: Some(Cohort {
+            dimension: (*dimension).to_owned(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+            ..Cohort::default()
+        }),
+        ..IncidentCohorts::default()
+    }
+}
+
+/// One row per POP, sorted by code.
+fn pop_rows(pops: &[Pop], plan: &Plan, tally: &Tally) -> Vec<PopTimeline> {
+    let mut rows: Vec<PopTimeline> = pops
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -356,31 +398,23 @@ pub(super) fn build(pops: &[Pop], plan: &Plan, tally: &Tally, written: Written) 
             }
         })
         .collect();
-    pop_rows.sort_by(|a, b| a.pop.cmp(&b.pop));
+    rows.sort_by(|a, b| a.pop.cmp(&b.pop));
+    rows
+}
 
+/// The POPs' onsets in order, with their lag to their incident's first.
+fn propagation(pops: &[Pop], faults: &[Fault<'_>]) -> Vec<Propagation> {
     let mut order: Vec<_> = faults.iter().collect();
-    order.sort_by_key(|f| (f.2, code(f.0)));
+    order.sort_by_key(|f| (f.2, code(pops, f.0)));
     let first_onset = |k: usize| faults.iter().filter(|f| f.1.incident == k).map(|f| f.2).min().unwrap_or(0);
-    let propagation = order
+    order
         .into_iter()
         .map(|f| Propagation {
-            pop: code(f.0),
+            pop: code(pops, f.0),
             onset: clock::rfc3339(f.2),
             lag_seconds: (f.2 - first_onset(f.1.incident)) as f64,
         })
-        .collect();
-
-    let signals = super::bot::truth(pops, plan);
-    Timeline {
-        input,
-        incidents,
-        pops: pop_rows,
-        regions: Vec::new(),
-        propagation,
-        changes: Vec::new(),
-        signals,
-        latency: Vec::new(),
-    }
+        .collect()
 }
 
 #[cfg(test)]

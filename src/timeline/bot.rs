@@ -50,5 +50,5 @@ pub fn incidents(all: &AllSeries, axis: &Axis, p: &Params) -> Vec<SignalIncident
         return Vec::new();
     }
     let p = Params { min_excess: p.min_excess.max(MIN_EXCESS), ..p.clone() };
-    signals::incidents(SignalKind::BotScoreMissing, &series, all, axis, &p, &|_, _, _| None)
+    signals::incidents(SignalKind::BotScoreMissing, &series, all, axis, &p, &|_, _, _, _| {})
 }

@@ -155,13 +155,17 @@ fn per_pop(g: &[Placed], attribution: Attribution) -> BTreeMap<&str, (&Span, &Sp
     per_pop
 }
 
-/// The epicenter, only when the onsets spread beyond their uncertainty: the POP with the
-/// earliest onset; the POPs whose interval reaches back before its interval ends could have
-/// been first too, and are named as alternatives. A single POP is its own epicenter.
+/// The epicenter, only when the onsets spread beyond their uncertainty: the POP surely failing
+/// first, the one whose onset interval ends earliest (then the earliest onset): a POP of a few
+/// requests a minute can have an early but vague onset, which makes it a possible first, not
+/// the first. The POPs whose interval reaches back before the epicenter's ends could have been
+/// first too, and are named as alternatives. A single POP is its own epicenter.
 fn epicenter(per_pop: &BTreeMap<&str, (&Span, &Span)>, onset_pattern: Pattern) -> (Vec<String>, Vec<String>) {
     if onset_pattern == Pattern::Propagating {
-        let earliest =
-            per_pop.iter().filter(|(_, (a, _))| !a.onset_censored).min_by_key(|(k, (a, _))| (a.onset_ns, **k));
+        let earliest = per_pop
+            .iter()
+            .filter(|(_, (a, _))| !a.onset_censored)
+            .min_by_key(|(k, (a, _))| (a.onset_iv.1, a.onset_ns, **k));
         match earliest {
             Some((first, (e, _))) => {
                 let alternatives = per_pop

@@ -132,7 +132,9 @@ pub fn build(table: &RatesTable, all: &AllSeries, axis: &Axis, p: &Params) -> (V
         Vec::new()
     } else {
         let p = Params { min_excess: p.min_excess.max(MIN_EXCESS), ..p.clone() };
-        signals::incidents(SignalKind::EdgeLatency, &series, all, axis, &p, &evidence)
+        signals::incidents(SignalKind::EdgeLatency, &series, all, axis, &p, &|pops, a, b, s| {
+            s.latency = evidence(pops, a, b);
+        })
     };
     let hit: std::collections::BTreeSet<&str> =
         incidents.iter().flat_map(|i| i.pops.iter().map(|p| p.pop.as_str())).collect();

@@ -37,9 +37,10 @@
 //! are a quarter of its errors; a POP span whose errors come almost all from one host carrying
 //! less than half its requests is that host's origin problem. **Onset pattern**: when one window
 //! of [`Params::push_window_secs`] holds a point of every POP's onset interval, the incident is
-//! `simultaneous` (a push: no epicenter); otherwise `propagating`, with the epicenter the POP of
-//! the earliest onset (those whose interval overlaps its own as alternatives) and a propagation
-//! table of lags. The same for
+//! `simultaneous` (a push: no epicenter); otherwise `propagating`, with the epicenter the POP
+//! surely failing first, the one whose onset interval ends earliest (those whose interval reaches
+//! back before its end as alternatives: a POP of a few requests a minute can have an early but
+//! vague onset), and a propagation table of lags. The same for
 //! recoveries. **Scope** counts only POPs whose place is known ([`crate::geo`]).
 //!
 //! **Confidence** of a POP row is the posterior probability that it was affected (the
@@ -55,6 +56,7 @@
 //! interval between the refined starts of successive failing runs.
 
 pub mod bot;
+pub mod bot_source;
 pub mod detect;
 pub mod flap;
 pub mod hmm;
@@ -231,6 +233,7 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
     let regions = places::regions(&pops_out, &all.pops, &spans, &axis);
     let propagation = incidents::propagation(&incidents);
     let mut signals = bot::incidents(&all, &axis, p);
+    signals.extend(bot_source::incidents(&all, &axis, p));
     let (slow, latency) = latency::build(table, &all, &axis, p);
     signals.extend(slow);
     Timeline {

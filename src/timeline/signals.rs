@@ -16,7 +16,7 @@ use super::flap::round3;
 use super::incidents::{self, Placed};
 use super::model::Attribution;
 use super::series::{AllSeries, Axis, Dense, Sparse};
-use super::signal_model::{LatencyEvidence, SignalIncident, SignalKind, SignalPop};
+use super::signal_model::{SignalIncident, SignalKind, SignalPop};
 use super::{rfc3339, Params};
 use crate::rates::Counts;
 
@@ -43,8 +43,9 @@ pub fn dense(t: usize) -> Dense {
     Dense { k: vec![0; t], n: vec![0; t], first: vec![i64::MAX; t], last: vec![i64::MIN; t], fivexx: vec![0; t] }
 }
 
-/// Evidence a signal adds to an incident from its POPs and window (bucket indices).
-pub type Extra<'a> = &'a dyn Fn(&[String], usize, usize) -> Option<LatencyEvidence>;
+/// Evidence a signal adds to an incident from its POPs and window (bucket indices), before its
+/// summary is written.
+pub type Extra<'a> = &'a dyn Fn(&[String], usize, usize, &mut SignalIncident);
 
 /// The incidents of one signal.
 pub fn incidents(
@@ -84,6 +85,7 @@ pub fn incidents(
     let prefix = match kind {
         SignalKind::BotScoreMissing => "B",
         SignalKind::EdgeLatency => "L",
+        SignalKind::BotSourceShift => "S",
     };
     for (i, inc) in out.iter_mut().enumerate() {
         inc.id = format!("{prefix}{}", i + 1);
@@ -162,10 +164,14 @@ fn one(
         share: share(k_in, n_in),
         security_decisions: inside.security_decisions,
         decisions_on_missing: inside.decisions_on_missing,
+        missing_requests: inside.bot_missing,
+        missing_5xx: inside.missing_5xx,
         decision_rate_before: rate(out_decisions, out_requests),
         decision_rate: rate(inside.security_decisions, inside.requests),
-        latency: extra(&pops, a, b),
+        latency: None,
+        bot_sources: None,
     };
+    extra(&pops, a, b, &mut s);
     s.summary = summary(&s);
     s
 }
@@ -186,11 +192,35 @@ fn summary(s: &SignalIncident) -> String {
                 (None, Some(d)) => format!("; blocks and challenges {} of requests", pct(d)),
                 _ => String::new(),
             };
+            let fail = |k: u64, n: u64| if n > 0 { k as f64 / n as f64 } else { 0.0 };
+            // The requests without a score are the ones the incident is about: their 5xx, and
+            // the POPs' when others fail beside them.
+            let own = fail(s.missing_5xx, s.missing_requests);
+            let all = if (errors - own).abs() >= 0.01 {
+                format!(" ({} of all requests there)", pct(errors))
+            } else {
+                String::new()
+            };
             format!(
-                "{}: bot score not computed for {} of requests at {pops} (usually {}), with {} 5xx{decisions}",
+                "{}: bot score not computed for {} of requests at {pops} (usually {}), with {} 5xx among them{all}{decisions}",
                 s.kind.describe(),
                 pct(s.share),
                 pct(s.baseline_share),
+                pct(own)
+            )
+        }
+        SignalKind::BotSourceShift => {
+            let b = s.bot_sources.as_ref();
+            let reference = b.map_or("the usual engine", |b| b.reference.as_str());
+            let mut during: Vec<(&String, &f64)> = b.map(|b| b.during.iter().collect()).unwrap_or_default();
+            during.sort_by(|x, y| y.1.total_cmp(x.1).then_with(|| x.0.cmp(y.0)));
+            let mix: Vec<String> = during.iter().take(3).map(|(k, v)| format!("{k} {}", pct(**v))).collect();
+            format!(
+                "{}: {} of engine-scored requests not scored by {reference} at {pops} (usually {}); sources during it: {}; with {} 5xx",
+                s.kind.describe(),
+                pct(s.share),
+                pct(s.baseline_share),
+                mix.join(", "),
                 pct(errors)
             )
         }

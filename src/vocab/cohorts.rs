@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CohortValue {
     /// The dimension (`zone`, `host`, `path`, `security`, `cache`, `protocol`, `tls`,
-    /// `country`, `method`).
+    /// `country`, `method`, `worker`, `asn`, `bot_source`).
     pub dimension: String,
     /// The value (`(other)` for values folded past the cap, `(none)` when absent).
     pub value: String,

@@ -17,14 +17,18 @@ pub enum SignalKind {
     /// The edge itself slowed down: the share of requests whose edge-added latency (time to
     /// first byte less the origin's time) is well above the POP's usual rose.
     EdgeLatency,
+    /// The mix of bot-score sources shifted: the share of engine-scored requests not scored by
+    /// the usual engine (`BotScoreSrc`, mostly `Machine Learning`) rose, whatever the scores.
+    BotSourceShift,
 }
 
 impl SignalKind {
-    /// The id, as serialised (`bot_score_missing`, `edge_latency`).
+    /// The id, as serialised (`bot_score_missing`, `edge_latency`, `bot_source_shift`).
     pub fn id(self) -> &'static str {
         match self {
             SignalKind::BotScoreMissing => "bot_score_missing",
             SignalKind::EdgeLatency => "edge_latency",
+            SignalKind::BotSourceShift => "bot_source_shift",
         }
     }
 
@@ -33,6 +37,9 @@ impl SignalKind {
         match self {
             SignalKind::BotScoreMissing => "no errors, but security decisions made on missing bot scores",
             SignalKind::EdgeLatency => "edge-added latency: requests slowed at the edge, not at the origin",
+            SignalKind::BotSourceShift => {
+                "bot scores from another engine than usual: the mix of bot-score sources shifted"
+            }
         }
     }
 }
@@ -99,7 +106,8 @@ pub struct LatencyEvidence {
 /// An incident of a signal other than errors.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignalIncident {
-    /// Stable id within a run: `B1`, `B2`... for bot-score incidents, `L1`... for latency.
+    /// Stable id within a run: `B1`, `B2`... for bot-score incidents, `L1`... for latency,
+    /// `S1`... for bot-score source shifts.
     pub id: String,
     /// What it is.
     pub kind: SignalKind,
@@ -139,12 +147,33 @@ pub struct SignalIncident {
     pub security_decisions: u64,
     /// Of which taken on a bot score that was not computed.
     pub decisions_on_missing: u64,
+    /// Requests without a computed bot score at its POPs within the window (bot-score incidents).
+    #[serde(default)]
+    pub missing_requests: u64,
+    /// Of which answered with a 5xx: near none when only the score failed, even where other
+    /// requests at the same POPs fail (the old proxy's customers beside the new one's).
+    #[serde(default)]
+    pub missing_5xx: u64,
     /// Blocks and challenges per request at its POPs outside the window.
     pub decision_rate_before: Option<f64>,
     /// The same within the window.
     pub decision_rate: Option<f64>,
     /// Latency evidence (latency incidents only).
     pub latency: Option<LatencyEvidence>,
+    /// The mix of bot-score sources before and during (bot-score source incidents only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_sources: Option<BotSourceEvidence>,
+}
+
+/// The bot-score sources of a [`SignalKind::BotSourceShift`] incident's POPs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BotSourceEvidence {
+    /// The engine that usually scores the requests (`Machine Learning` in most logs).
+    pub reference: String,
+    /// Share of each `BotScoreSrc` among the scored requests outside the window (0..1).
+    pub before: std::collections::BTreeMap<String, f64>,
+    /// The same within the window.
+    pub during: std::collections::BTreeMap<String, f64>,
 }
 
 /// Edge-added latency at one POP over the whole input.

@@ -212,3 +212,100 @@ fn cohort_tables_merge_per_file_into_the_whole() {
     assert_eq!(back.rows, whole.rows);
     assert!(whole.rows.keys().any(|k| k.3 == "/cdn-cgi/trace"));
 }
+
+/// Four POPs for two hours, a request every two seconds each, with a Worker script (or none), a
+/// client ASN and a bot-score source; from 01:00 to 01:30 every request with `worker` (or from
+/// `asn`) gets an edge 500 at every POP.
+/// Which requests fail: by Worker script and client ASN.
+type Failing<'a> = &'a dyn Fn(&str, u32) -> bool;
+
+fn workers_and_networks(fail: Failing<'_>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let t0 = 1_763_424_000_i64; // 2025-11-18T00:00:00Z
+    let mut n = 0u64;
+    for step in 0..3600 {
+        let t = t0 + 2 * step;
+        for pop in ["FRA", "LHR", "IAD", "SIN"] {
+            n += 1;
+            let worker = ["", "edge-router", "image-resizer"][(n % 3) as usize];
+            let asn = [13_335, 7922, 3320, 16_509][((n / 3) % 4) as usize];
+            let src = if n.is_multiple_of(10) { "Heuristics" } else { "Machine Learning" };
+            let failing = (1800..2700).contains(&step) && fail(worker, asn);
+            let (status, origin) = if failing { (500, 0) } else { (200, 200) };
+            let _ = writeln!(
+                s,
+                r#"{{"RayID":"{:016x}","EdgeStartTimestamp":{t},"EdgeColoCode":"{pop}","ClientRequestHost":"www.example.com","ZoneName":"example.com","ClientRequestURI":"/a/{}","EdgeResponseStatus":{status},"OriginResponseStatus":{origin},"WorkerScriptName":"{worker}","ClientASN":{asn},"BotScore":50,"BotScoreSrc":"{src}"}}"#,
+                0x6000_0000_0000_0000_u64 + n,
+                n % 7
+            );
+        }
+    }
+    s
+}
+
+#[test]
+fn a_worker_script_and_a_client_network_are_named_as_the_cohort() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, Failing<'_>, &str); 2] =
+        [("worker", &|w, _| w == "edge-router", "edge-router"), ("asn", &|_, a| a == 7922, "AS7922")];
+    for (dimension, fail, value) in cases {
+        let path = dir.path().join(format!("{dimension}.ndjson"));
+        std::fs::write(&path, workers_and_networks(fail)).unwrap();
+        let out = bin().args(["cohorts", "-q", "-f", "json"]).arg(&path).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let h = &v[0]["cohorts"]["headline"];
+        assert_eq!(h["dimension"], dimension, "{v:#}");
+        assert_eq!(h["values"], serde_json::json!([value]), "{v:#}");
+        assert!(h["error_rate_where_failing"].as_f64().unwrap() > 0.99, "{h:#}");
+    }
+    // The columns of the event frame.
+    let path = dir.path().join("worker.ndjson");
+    let (inputs, _) = blastradius::ingest::discover(&[path]);
+    let opts = blastradius::ingest::IngestOptions::default();
+    let (df, _) = blastradius::frame::read_events(&inputs, &opts).unwrap();
+    let workers = df.column("worker_script").unwrap().str().unwrap().clone();
+    assert_eq!(workers.get(0), Some("edge-router"));
+    assert_eq!(workers.get(2), None, "no Worker ran");
+    let asn = df.column("client_asn").unwrap().u32().unwrap().clone();
+    assert_eq!(asn.get(0), Some(13_335));
+}
+
+/// `timeline --changes` in the terminal: each change on the timeline with its lag to the onset
+/// and its verdict, as the report's Changes section has them.
+#[test]
+fn the_terminal_timeline_lists_the_changes_and_their_lag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("dec5");
+    blastradius::simulate::simulate(&SimOptions { scenario: Scenario::Dec5, seed: 46, scale: 0.3 }, &sim).unwrap();
+    let changes = fixture("changes/changes.json");
+    let out = bin()
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .args(["timeline", "-q", "-f", "table", "--changes"])
+        .arg(&changes)
+        .arg(sim.join("logs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("lag to onset"), "{text}");
+    let row = |what: &str| text.lines().find(|l| l.contains(what) && l.contains('┆')).expect(&text);
+    let (push, scl) = (row("managed ruleset configuration push"), row("maintenance window in Santiago"));
+    let verdict = |l: &str| ["fits", "does not fit", "unclear"].iter().any(|v| l.contains(v));
+    assert!(push.contains("global") && verdict(push), "{push}");
+    assert!(scl.contains("SCL") && verdict(scl), "{scl}");
+    assert!(text.contains("I1 (onset 2025-12-05 08:"), "{text}");
+    // The lag printed is the incident's onset (its line above the table) less the push's time.
+    let head = text.lines().find(|l| l.starts_with("I1 (onset ")).expect(&text);
+    let onset = chrono::NaiveDateTime::parse_from_str(&head[10..29], "%Y-%m-%d %H:%M:%S").unwrap();
+    let push_at = chrono::NaiveDateTime::parse_from_str("2025-12-05 08:47:00", "%Y-%m-%d %H:%M:%S").unwrap();
+    let lag: f64 =
+        push.split('┆').find(|c| c.trim().ends_with(" s")).unwrap().trim().trim_end_matches(" s").parse().unwrap();
+    assert!((lag - (onset - push_at).num_seconds() as f64).abs() <= 1.0, "{lag} {push}");
+    assert!(text.contains("2 change(s) from --changes"), "{text}");
+    // Without --changes, no such section.
+    let out = bin().args(["timeline", "-q", "-f", "table"]).arg(sim.join("logs")).output().unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("lag to onset"));
+}

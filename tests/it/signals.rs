@@ -21,7 +21,7 @@ fn the_bot_scenario_is_found_with_no_error_incident() {
         let ev =
             evaluate(&SimOptions { scenario: Scenario::Bot, seed, scale }, dir.path(), &Params::default()).unwrap();
         assert!(ev.found.incidents.is_empty(), "seed {seed}: {:#?}", ev.found.incidents);
-        for kind in [SignalKind::BotScoreMissing, SignalKind::EdgeLatency] {
+        for kind in [SignalKind::BotScoreMissing, SignalKind::EdgeLatency, SignalKind::BotSourceShift] {
             let s = score(&ev.truth, &ev.found, kind);
             eprintln!("seed {seed} {kind:?}: F1 {:.3} {s:?}", s.f1());
             assert!(s.f1() >= 0.9, "seed {seed} {kind:?}: {s:?}");
@@ -37,6 +37,12 @@ fn the_bot_scenario_is_found_with_no_error_incident() {
         assert!(bot.errors * 50 < bot.requests, "{bot:#?}");
         assert!(bot.decision_rate.unwrap() > 0.8 && bot.decision_rate_before.unwrap() < 0.2, "{bot:#?}");
         assert!(bot.summary.starts_with("no errors, but security decisions made on missing bot scores"));
+        // The POPs that lost the model: scores from heuristics, not 0, and no decision on them.
+        let shift = ev.found.signals.iter().find(|s| s.kind == SignalKind::BotSourceShift).unwrap();
+        let mix = shift.bot_sources.as_ref().unwrap();
+        assert_eq!(mix.reference, "Machine Learning");
+        assert!(mix.during["Heuristics"] > 0.5 && mix.before["Heuristics"] < 0.1, "{mix:#?}");
+        assert!(shift.share > 0.5 && shift.baseline_share < 0.15, "{shift:#?}");
         let slow = ev.found.signals.iter().find(|s| s.kind == SignalKind::EdgeLatency).unwrap();
         let q = slow.latency.as_ref().unwrap();
         assert!(q.during.p95.unwrap() > q.before.p95.unwrap() + 100.0, "{q:#?}");
@@ -45,7 +51,10 @@ fn the_bot_scenario_is_found_with_no_error_incident() {
 }
 
 /// Three POPs for four hours, one request every ten seconds each: at LHR from 01:00 to 02:00
-/// every request gets score 0 and is blocked; at IAD from 02:30 to 03:30 the edge adds 300 ms.
+/// every request gets score 0 and is blocked; at IAD from 02:30 to 03:30 the edge adds 300 ms;
+/// at FRA from 03:00 to 03:40 requests are scored by heuristics instead of the model (scores
+/// unchanged, not 0); at IAD from 00:20 to 01:00 half the requests are a verified crawler (a
+/// change of clients, not of engines: no incident).
 fn hand_written() -> String {
     let mut s = String::new();
     let t0 = 1_763_424_000_i64; // 2025-11-18T00:00:00Z
@@ -56,8 +65,14 @@ fn hand_written() -> String {
             n += 1;
             let minute = (t - t0) / 60;
             let unscored = *pop == "LHR" && (60..120).contains(&minute) || n.is_multiple_of(50);
+            let fallback = *pop == "FRA" && (180..220).contains(&minute);
+            let crawler = *pop == "IAD" && (20..60).contains(&minute) && n.is_multiple_of(2);
             let (score, src, status, action) = if unscored {
                 (0, "Not Computed", 403, "block")
+            } else if fallback {
+                (40 + n % 50, "Heuristics", 200, "unknown")
+            } else if crawler {
+                (1, "Verified Bot", 200, "unknown")
             } else {
                 (40 + n % 50, "Machine Learning", 200, "unknown")
             };
@@ -78,7 +93,7 @@ fn hand_written() -> String {
 }
 
 #[test]
-fn a_hand_written_file_shows_both_signals_through_the_binary() {
+fn a_hand_written_file_shows_the_three_signals_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("http_requests.ndjson");
     std::fs::write(&path, hand_written()).unwrap();
@@ -91,8 +106,8 @@ fn a_hand_written_file_shows_both_signals_through_the_binary() {
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(doc["incidents"].as_array().unwrap().len(), 0, "no 5xx, no error incident");
     let signals = doc["signals"].as_array().unwrap();
-    assert_eq!(signals.len(), 2, "{signals:#?}");
-    let (b, l) = (&signals[0], &signals[1]);
+    assert_eq!(signals.len(), 3, "{signals:#?}");
+    let (b, m, l) = (&signals[0], &signals[1], &signals[2]);
     assert_eq!((b["id"].as_str(), b["kind"].as_str()), (Some("B1"), Some("bot_score_missing")));
     assert_eq!(b["pops"].as_array().unwrap().len(), 1);
     assert_eq!(b["pops"][0]["pop"], "LHR");
@@ -101,6 +116,14 @@ fn a_hand_written_file_shows_both_signals_through_the_binary() {
     assert!((at(&b["onset"]) - (t0 + 3600)).abs() <= 60, "{b:#?}");
     assert!((at(&b["recovery"]) - (t0 + 7200)).abs() <= 60, "{b:#?}");
     assert!(b["decision_rate"].as_f64().unwrap() > 0.9);
+    assert_eq!((m["id"].as_str(), m["kind"].as_str()), (Some("S1"), Some("bot_source_shift")));
+    assert_eq!(m["pops"].as_array().unwrap().len(), 1, "{m:#?}");
+    assert_eq!(m["pops"][0]["pop"], "FRA");
+    assert!((at(&m["onset"]) - (t0 + 10_800)).abs() <= 60, "{m:#?}");
+    assert!((at(&m["recovery"]) - (t0 + 13_200)).abs() <= 60, "{m:#?}");
+    assert_eq!(m["bot_sources"]["reference"], "Machine Learning");
+    assert!(m["bot_sources"]["during"]["Heuristics"].as_f64().unwrap() > 0.9, "{m:#?}");
+    assert!(m["summary"].as_str().unwrap().contains("not scored by Machine Learning"), "{m:#?}");
     assert_eq!((l["id"].as_str(), l["kind"].as_str()), (Some("L1"), Some("edge_latency")));
     assert_eq!(l["pops"][0]["pop"], "IAD");
     assert!((at(&l["onset"]) - (t0 + 9000)).abs() <= 60, "{l:#?}");

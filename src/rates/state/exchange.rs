@@ -24,7 +24,15 @@ pub fn count_columns() -> Vec<String> {
     v.extend(signatures::ALL.iter().map(|s| s.id().to_string()));
     v.push("bytes".into());
     v.extend(SECURITY_COLUMNS.iter().map(ToString::to_string));
+    v.extend((0..crate::event::BOT_SOURCE_IDS).map(bot_source_column));
+    v.push("missing_5xx".into());
     v
+}
+
+/// The exchange frame's column of a `BotScoreSrc` id's requests, after the security counts:
+/// `bot_src_machine_learning`, …, `bot_src_other`.
+pub fn bot_source_column(id: usize) -> String {
+    format!("bot_src_{}", crate::event::bot_source_name(id).to_ascii_lowercase().replace(' ', "_"))
 }
 
 /// The security counts of the exchange frame, after `bytes`.
@@ -57,6 +65,8 @@ fn counts_numbers(c: &Counts) -> Vec<u64> {
     v.extend(c.signatures);
     v.push(c.bytes);
     v.extend([c.bot_scored, c.bot_missing, c.security_decisions, c.decisions_on_missing, c.rtt_ms_sum, c.rtt_n]);
+    v.extend(c.bot_sources);
+    v.push(c.missing_5xx);
     v
 }
 
@@ -270,6 +280,10 @@ impl StateColumns {
         c.decisions_on_missing = num(9 + signatures::COUNT);
         c.rtt_ms_sum = num(10 + signatures::COUNT);
         c.rtt_n = num(11 + signatures::COUNT);
+        for (j, slot) in c.bot_sources.iter_mut().enumerate() {
+            *slot = num(12 + signatures::COUNT + j);
+        }
+        c.missing_5xx = num(12 + signatures::COUNT + crate::event::BOT_SOURCE_IDS);
         let time = |j: usize, empty: i64| self.times.get(j).and_then(|col| cell(col, i)).unwrap_or(empty);
         c.first_ns = time(0, i64::MAX);
         c.last_ns = time(1, i64::MIN);

@@ -28,11 +28,11 @@ use crate::signatures;
 use crate::Result;
 
 pub use exchange::{
-    accounts_from_frame, count_columns, rates_frame, table_from_frame, to_frame, KIND_FILE, KIND_KEY, KIND_LATENCY,
-    KIND_RATES, LATENCY_BIN, LATENCY_SKETCH, SECURITY_COLUMNS, TIME_COLUMNS,
+    accounts_from_frame, bot_source_column, count_columns, rates_frame, table_from_frame, to_frame, KIND_FILE,
+    KIND_KEY, KIND_LATENCY, KIND_RATES, LATENCY_BIN, LATENCY_SKETCH, SECURITY_COLUMNS, TIME_COLUMNS,
 };
 
-/// One keyed event: its key, its (bucket, POP, host), its own counts (times unset) and the bin of
+/// One keyed event: its key, its (bucket, POP, host), its own counts (with its time) and the bin of
 /// its edge-added latency in the sketch ([`super::sketch`]), when it has one.
 pub type KeyedEvent = (u64, Key, Counts, Option<u16>);
 
