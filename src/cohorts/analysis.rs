@@ -144,20 +144,26 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 }
 
 /// POPs with traffic, POPs failing on more than half their requests, and the healthy ones.
+/// POPs with the cohort's traffic, POPs where it failed, and POPs it was spared at. A POP
+/// failed when its error rate reached half the cohort's (or half of all its requests); it was
+/// spared when it stayed under a tenth of the cohort's: a POP that flapped in between is neither
+/// (it is not named as spared).
 fn pop_spread<'a>(per_pop: impl Iterator<Item = (&'a str, CohortCounts)>) -> (usize, usize, Vec<String>) {
-    let (mut with, mut failing, mut spared) = (0, 0, Vec::new());
-    for (pop, c) in per_pop {
-        if c.requests == 0 {
-            continue;
-        }
-        with += 1;
-        if rate(&c) > 0.5 {
+    let rows: Vec<(&str, CohortCounts)> = per_pop.filter(|(_, c)| c.requests > 0).collect();
+    let mut all = CohortCounts::default();
+    for (_, c) in &rows {
+        all.merge(c);
+    }
+    let whole = rate(&all);
+    let (mut failing, mut spared) = (0, Vec::new());
+    for (pop, c) in &rows {
+        if rate(c) >= (0.5 * whole).min(0.5) && c.failures > 0 {
             failing += 1;
-        } else if spared.len() < MAX_POPS_NAMED {
-            spared.push(if pop.is_empty() { "(unknown)".to_string() } else { pop.to_string() });
+        } else if rate(c) < 0.1 * whole && spared.len() < MAX_POPS_NAMED {
+            spared.push(if pop.is_empty() { "(unknown)".to_string() } else { (*pop).to_string() });
         }
     }
-    (with, failing, spared)
+    (rows.len(), failing, spared)
 }
 
 /// Most a population's share of the requests may grow in the window (retries) before it counts
@@ -213,13 +219,19 @@ fn best_set<'a>(s: &Sums<'a>, dim: u8) -> Option<Set<'a>> {
     if total.failures == 0 {
         return None;
     }
-    let overall = rate(&total);
+    // A value stands out when its error rate is at least twice that of the requests without
+    // it (not twice the overall rate: a cohort of most of the traffic could never be that).
+    let separates = |c: &CohortCounts| {
+        let rest = CohortCounts {
+            requests: total.requests.saturating_sub(c.requests),
+            failures: total.failures.saturating_sub(c.failures),
+        };
+        rest.requests > 0 && rate(c) >= 2.0 * rate(&rest)
+    };
     let mut cands: Vec<(&str, CohortCounts)> = s
         .values
         .iter()
-        .filter(|((d, v), c)| {
-            *d == dim && *v != OTHER && c.failures > 0 && rate(c) >= 2.0 * overall && population(s, dim, v, c)
-        })
+        .filter(|((d, v), c)| *d == dim && *v != OTHER && c.failures > 0 && separates(c) && population(s, dim, v, c))
         .map(|((_, v), c)| (*v, *c))
         .collect();
     cands.sort_by(|a, b| rate(&b.1).total_cmp(&rate(&a.1)).then(b.1.failures.cmp(&a.1.failures)));
@@ -456,6 +468,21 @@ mod tests {
         assert!(sec.is_none_or(|v| v.share_of_failures < 0.05), "{sec:?}");
         assert!(c.top.iter().all(|v| v.value != "HTTP/2"), "{:?}", c.top);
         assert_eq!(c.headline.unwrap().values, ["a.example".to_string()]);
+    }
+
+    /// The failing cohort can be most of the traffic (the new proxy's customers on 18 Nov): its
+    /// error rate is then not far above the overall rate, but far above the rest's.
+    #[test]
+    fn a_cohort_of_most_of_the_traffic_is_named() {
+        let mut t = CohortTable::new(60);
+        let d = DIMENSIONS.iter().position(|x| *x == "zone").unwrap() as u8;
+        for (b, bad) in [(0, false), (60, true)] {
+            let f = if bad { 300 } else { 0 };
+            t.add((b, "AAA".into(), d, "big.example".into()), &CohortCounts { requests: 750, failures: f });
+            t.add((b, "AAA".into(), d, "small.example".into()), &CohortCounts { requests: 250, failures: 0 });
+        }
+        let c = for_window(&t, (60, 120), &[(60, 120)]);
+        assert_eq!(c.headline.map(|h| h.values), Some(vec!["big.example".to_string()]));
     }
 
     #[test]

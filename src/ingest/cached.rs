@@ -245,7 +245,13 @@ impl<'a> Cols<'a> {
             strs: STR_COLS.iter().map(|c| df.column(c).ok().and_then(|c| c.str().ok())).collect(),
             u16s: [u16(s::EDGE_STATUS), u16(s::ORIGIN_STATUS), u16(s::BOT_SCORE)],
             bytes: df.column(s::BYTES).ok().and_then(|c| c.u64().ok()),
-            u32s: [u32(s::TTFB_MS), u32(s::DURATION_MS), u32(s::ORIGIN_DURATION_MS), u32(s::CLIENT_RTT_MS), u32(s::CLIENT_ASN)],
+            u32s: [
+                u32(s::TTFB_MS),
+                u32(s::DURATION_MS),
+                u32(s::ORIGIN_DURATION_MS),
+                u32(s::CLIENT_RTT_MS),
+                u32(s::CLIENT_ASN),
+            ],
         })
     }
 
