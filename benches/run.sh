@@ -53,6 +53,11 @@ rm -rf "$W/report"
 hf analyze_1m -n blastradius "$B analyze $W/logpush_1m.ndjson --out $W/report -q"
 hf analyze_frame_1m -n blastradius "$B analyze $W/report/events.parquet --out $W/report2 -q"
 
+# What the signals cost: `cohorts` parses every field and counts ten values per event; `rates` reads
+# the counts-only fields (the ratio printed is cohorts' time over rates').
+hf cost_cohorts_1m -n blastradius "$B rates $W/logpush_1m.ndjson --format csv -o $W/br.csv -q" \
+  -n cohorts "$B cohorts $W/logpush_1m.ndjson -q"
+
 echo "## peak memory (maximum resident set size, KiB)"
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
 for f in "$W/logpush_1m.ndjson"; do

@@ -37,7 +37,10 @@ def test_timeline_equals_the_cli_on_the_sample(cli: str) -> None:
     inc = tl.incidents
     assert inc["attribution"].to_list() == ["edge"]
     assert inc.schema["onset"] == pl.Datetime("ns", "UTC")
-    assert tl.propagation["pop"][0] == "FRA"
+    # The epicenter is the POP surely failing first; DFW's few requests a minute give it an
+    # earlier but vaguer onset, first in the propagation's point estimates.
+    assert inc["epicenter"][0].to_list() == ["FRA"]
+    assert "FRA" in tl.propagation["pop"].head(2).to_list()
     assert tl.pops.height == len(tl.to_dict()["pops"])
     assert json.loads(tl.to_json()) == tl.to_dict()
 
@@ -343,4 +346,4 @@ def test_an_event_frame_file_is_read_as_the_logs_were(cli: str, tmp_path: Path) 
     got.pop("input")
     assert got == expected
     events, acc = br.read_events(frame, with_accounting=True)
-    assert acc.balanced() and acc.lines == events.height == pl.read_parquet(frame).height
+    assert acc.balanced and acc.lines == events.height == pl.read_parquet(frame).height
