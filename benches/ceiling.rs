@@ -2,7 +2,7 @@
 //! The validating ceiling: the least work a reader can do for the `rates` table and still
 //! validate every line. Lines are split with memchr and each is fully parsed by sonic-rs into the
 //! four fields the table needs (start time as a string, POP, edge and origin status), on N
-//! threads; counts go to a per-thread map keyed by (minute, POP). No accounting, no
+//! threads fed by one streaming reader; counts go to a per-thread map keyed by (minute, POP). No accounting, no
 //! de-duplication, no other field: a bound, not a product.
 //!
 //! usage: cargo bench --bench ceiling -- FILE [THREADS]   (prints lines, seconds and MB/s)
@@ -47,34 +47,64 @@ fn main() {
     };
     let threads: usize = args.get(1).and_then(|t| t.parse().ok()).unwrap_or(2);
     let start = Instant::now();
-    let data = std::fs::read(path).unwrap();
-    // Split at line ends into one slice per thread.
-    let mut cuts = vec![0];
-    for t in 1..threads {
-        let at = data.len() * t / threads;
-        let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
-        cuts.push(end);
-    }
-    cuts.push(data.len());
+    // One reader streams line-aligned 4 MiB chunks to the parser threads, as the product does.
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 2);
+    let mut bytes = 0u64;
     let parts: Vec<(u64, u64, Counts)> = std::thread::scope(|s| {
-        let handles: Vec<_> = cuts.windows(2).map(|w| s.spawn(|| count(&data[w[0]..w[1]]))).collect();
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = rx.clone();
+                s.spawn(move || {
+                    let (mut lines, mut bad, mut all) = (0, 0, Counts::new());
+                    for chunk in rx {
+                        let (l, b, m) = count(&chunk);
+                        (lines, bad) = (lines + l, bad + b);
+                        merge(&mut all, m);
+                    }
+                    (lines, bad, all)
+                })
+            })
+            .collect();
+        let mut f = std::fs::File::open(path).unwrap();
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let mut buf = std::mem::take(&mut carry);
+            let have = buf.len();
+            buf.resize(have + (4 << 20), 0);
+            let n = std::io::Read::read(&mut f, &mut buf[have..]).unwrap();
+            buf.truncate(have + n);
+            bytes += n as u64;
+            if n == 0 {
+                if !buf.is_empty() {
+                    tx.send(buf).unwrap();
+                }
+                break;
+            }
+            if let Some(end) = memchr::memrchr(b'\n', &buf) {
+                carry = buf.split_off(end + 1);
+                tx.send(buf).unwrap();
+            } else {
+                carry = buf;
+            }
+        }
+        drop(tx);
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let (mut lines, mut bad, mut all) = (0, 0, Counts::new());
     for (l, b, m) in parts {
         lines += l;
         bad += b;
-        for (k, v) in m {
-            let c = all.entry(k).or_insert([0; 3]);
-            for i in 0..3 {
-                c[i] += v[i];
-            }
-        }
+        merge(&mut all, m);
     }
     let secs = start.elapsed().as_secs_f64();
-    println!(
-        "{lines} lines ({bad} invalid), {} rows, {secs:.3} s, {:.0} MB/s",
-        all.len(),
-        data.len() as f64 / secs / 1e6
-    );
+    println!("{lines} lines ({bad} invalid), {} rows, {secs:.3} s, {:.0} MB/s", all.len(), bytes as f64 / secs / 1e6);
+}
+
+fn merge(all: &mut Counts, m: Counts) {
+    for (k, v) in m {
+        let c = all.entry(k).or_insert([0; 3]);
+        for (x, y) in c.iter_mut().zip(v) {
+            *x += y;
+        }
+    }
 }
