@@ -1,6 +1,7 @@
 //! Building the canonical event frame ([`crate::schema`]) from parsed events, chunk by chunk,
 //! and streaming it to Parquet.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -33,65 +34,55 @@ pub struct EventColumns {
     lines: Vec<u32>,
 }
 
-/// The string columns filled from an [`Event`], in the order of [`EventColumns::strs`].
-pub(crate) const STR_COLS: [&str; 26] = [
-    s::POP,
-    s::CLIENT_COUNTRY,
-    s::HOST,
-    s::METHOD,
-    s::PATH,
-    s::CACHE_STATUS,
-    s::TLS_PROTOCOL,
-    s::HTTP_PROTOCOL,
-    s::REQUEST_ID,
-    s::CLIENT_IP,
-    s::USER_AGENT,
-    s::ZONE,
-    s::ORIGIN_IP,
-    s::CONTENT_TYPE,
-    s::SECURITY_ACTION,
-    s::ERROR,
-    s::BOT_SCORE_SRC,
-    s::SECURITY_SOURCES,
-    s::SECURITY_RULE_ID,
-    s::WORKER_SCRIPT,
-    s::URL,
-    s::PAGE,
-    s::REDIRECT_URL,
-    s::SERVER,
-    s::BODY,
-    s::MESSAGE,
-];
+/// The string columns of the frame and the [`Event`] field each is filled from, listed once:
+/// they give the column names in order, the fields read when a frame is written, and the fields
+/// set when a frame is read back ([`crate::ingest::cached`]).
+macro_rules! string_columns {
+    ($($col:ident => $field:ident),* $(,)?) => {
+        /// How many string columns there are.
+        const STR_COUNT: usize = [$(stringify!($col)),*].len();
 
-fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; 26] {
-    [
-        ev.pop.as_deref(),
-        ev.client_country.as_deref(),
-        ev.host.as_deref(),
-        ev.method.as_deref(),
-        ev.path.as_deref(),
-        ev.cache_status.as_deref(),
-        ev.tls_protocol.as_deref(),
-        ev.http_protocol.as_deref(),
-        ev.request_id.as_deref(),
-        ev.client_ip.as_deref(),
-        ev.user_agent.as_deref(),
-        ev.zone.as_deref(),
-        ev.origin_ip.as_deref(),
-        ev.content_type.as_deref(),
-        ev.security_action.as_deref(),
-        ev.error.as_deref(),
-        ev.bot_score_src.as_deref(),
-        ev.security_sources.as_deref(),
-        ev.security_rule_id.as_deref(),
-        ev.worker_script.as_deref(),
-        ev.url.as_deref(),
-        ev.page.as_deref(),
-        ev.redirect_url.as_deref(),
-        ev.server.as_deref(),
-        ev.body.as_deref(),
-        ev.message.as_deref(),
-    ]
+        /// The string columns, in the order of [`EventColumns::strs`].
+        pub(crate) const STR_COLS: [&str; STR_COUNT] = [$(s::$col),*];
+
+        fn str_fields<'e>(ev: &'e Event<'_>) -> [Option<&'e str>; STR_COUNT] {
+            [$(ev.$field.as_deref()),*]
+        }
+
+        /// The event's string fields, in the order of [`STR_COLS`], to be set.
+        pub(crate) fn str_slots<'e, 'a>(ev: &'e mut Event<'a>) -> [&'e mut Option<Cow<'a, str>>; STR_COUNT] {
+            [$(&mut ev.$field),*]
+        }
+    };
+}
+
+string_columns! {
+    POP => pop,
+    CLIENT_COUNTRY => client_country,
+    HOST => host,
+    METHOD => method,
+    PATH => path,
+    CACHE_STATUS => cache_status,
+    TLS_PROTOCOL => tls_protocol,
+    HTTP_PROTOCOL => http_protocol,
+    REQUEST_ID => request_id,
+    CLIENT_IP => client_ip,
+    USER_AGENT => user_agent,
+    ZONE => zone,
+    ORIGIN_IP => origin_ip,
+    CONTENT_TYPE => content_type,
+    SECURITY_ACTION => security_action,
+    ERROR => error,
+    BOT_SCORE_SRC => bot_score_src,
+    SECURITY_SOURCES => security_sources,
+    SECURITY_RULE_ID => security_rule_id,
+    WORKER_SCRIPT => worker_script,
+    URL => url,
+    PAGE => page,
+    REDIRECT_URL => redirect_url,
+    SERVER => server,
+    BODY => body,
+    MESSAGE => message,
 }
 
 /// A finished chunk: its frame (without `source_line`) and the chunk-local line of each row.
