@@ -80,6 +80,9 @@ pub struct Event<'a> {
     pub client_asn: Option<u32>,
     /// [`crate::schema::ERROR`].
     pub error: Option<Cow<'a, str>>,
+    /// [`crate::schema::ORIGIN_FAILURE`]: set by the format when its record says the origin could
+    /// not be reached.
+    pub origin_failure: bool,
     /// [`crate::schema::URL`].
     pub url: Option<Cow<'a, str>>,
     /// [`crate::schema::PAGE`].

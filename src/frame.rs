@@ -31,6 +31,7 @@ pub struct EventColumns {
     client_rtt: Vec<Option<u32>>,
     bot_score: Vec<Option<u16>>,
     client_asn: Vec<Option<u32>>,
+    origin_failure: Vec<bool>,
     lines: Vec<u32>,
 }
 
@@ -126,6 +127,7 @@ impl Collector for EventCollector {
             client_rtt: Vec::with_capacity(n),
             bot_score: Vec::with_capacity(n),
             client_asn: Vec::with_capacity(n),
+            origin_failure: Vec::with_capacity(n),
             lines: Vec::with_capacity(n),
         }
     }
@@ -152,6 +154,7 @@ impl Collector for EventCollector {
         p.client_rtt.push(ev.client_rtt_ms);
         p.bot_score.push(ev.bot_score.map(u16::from));
         p.client_asn.push(ev.client_asn);
+        p.origin_failure.push(ev.origin_failure);
         p.lines.push(local_line);
         row
     }
@@ -218,6 +221,7 @@ impl Collector for EventCollector {
             worker,
             UInt32Chunked::from_slice_options(s::CLIENT_ASN.into(), &p.client_asn).into_column(),
             err,
+            BooleanChunked::from_slice(s::ORIGIN_FAILURE.into(), &p.origin_failure).into_column(),
             url,
             page,
             redirect,
@@ -292,6 +296,16 @@ pub fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
         Some(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
         None => vec![None; df.height()],
     }
+}
+
+/// Whether each row's format recorded an origin failure ([`s::ORIGIN_FAILURE`]); a frame written
+/// before that column existed has it derived from the vendor's `error` detail, as its format would
+/// have recorded it ([`crate::formats::origin_failure`]).
+pub fn origin_failures(df: &DataFrame) -> Vec<bool> {
+    if let Some(ca) = df.column(s::ORIGIN_FAILURE).ok().and_then(|c| c.bool().ok()) {
+        return ca.iter().map(|v| v.unwrap_or(false)).collect();
+    }
+    str_values(df, s::ERROR).iter().map(|e| e.as_deref().is_some_and(crate::formats::origin_failure)).collect()
 }
 
 /// The values of a `u64` column, one per row (all `None` when the frame lacks the column).

@@ -79,6 +79,11 @@ pub const CLIENT_ASN: &str = "client_asn";
 /// type of an `Error` (`OriginConnectError`), Akamai's `errorCode`, Fastly's error reason, nginx
 /// `upstream_no_response`; null for Logpush, which has no such field.
 pub const ERROR: &str = "error";
+/// Whether the format recorded that the edge could not get a response from the origin (typed
+/// evidence set while parsing: CloudFront's origin result types, Akamai's connection and DNS
+/// error codes, Fastly's backend timeouts and refusals, nginx's `upstream_no_response`); the
+/// `origin_unreachable` signature reads it.
+pub const ORIGIN_FAILURE: &str = "origin_failure";
 /// Full request URL, secrets redacted (HAR and client logs; null for edge logs, whose `host` and
 /// `path` carry it).
 pub const URL: &str = "url";
@@ -107,7 +112,7 @@ pub fn time_dtype() -> DataType {
 /// The canonical event schema, in column order.
 pub fn event_schema() -> Schema {
     let s = || DataType::String;
-    let cols: [(&str, DataType); 43] = [
+    let cols: [(&str, DataType); 44] = [
         (TIME, time_dtype()),
         (END_TIME, time_dtype()),
         (SOURCE_KIND, s()),
@@ -142,6 +147,7 @@ pub fn event_schema() -> Schema {
         (WORKER_SCRIPT, s()),
         (CLIENT_ASN, DataType::UInt32),
         (ERROR, s()),
+        (ORIGIN_FAILURE, DataType::Boolean),
         (URL, s()),
         (PAGE, s()),
         (REDIRECT_URL, s()),

@@ -170,6 +170,7 @@ impl LineFormat for DataStream2 {
                 origin_status: origin_status(error.as_deref(), val(l.cacheStatus).as_deref(), l.statusCode),
                 bytes: l.bytes,
                 request_id: val(l.reqId),
+                origin_failure: error.as_deref().is_some_and(is_origin_failure),
                 error,
                 ..Event::default()
             });
@@ -209,6 +210,7 @@ impl LineFormat for DataStream2 {
                 Cow::Owned(o) => Cow::Owned(percent_decode(o.as_bytes()).into_owned()),
             }),
             content_type: val(l.rspContentType),
+            origin_failure: error.as_deref().is_some_and(is_origin_failure),
             error,
             ..Event::default()
         })

@@ -253,6 +253,7 @@ impl Columns {
         }
         let (origin, error) = attribution(result, detailed, e.edge_status);
         e.origin_status = origin;
+        e.origin_failure = error.is_some_and(|t| ORIGIN_FAILURES.iter().any(|f| f.as_bytes() == t));
         e.error = error.map(text);
         if e.host.is_none() {
             e.host = dist.map(text);
@@ -440,7 +441,7 @@ mod tests {
         assert_eq!(e.time_ns, 1_576_276_587_000_000_000);
         assert_eq!(e.pop.as_deref(), Some("SEA"));
         assert_eq!((e.edge_status, e.origin_status), (Some(502), Some(0)));
-        assert_eq!(e.error.as_deref(), Some("OriginDnsError"));
+        assert_eq!((e.error.as_deref(), e.origin_failure), (Some("OriginDnsError"), true));
         assert_eq!(e.duration_ms, Some(102));
         assert_eq!(e.host.as_deref(), Some("www.example.com"));
         assert_eq!(e.zone.as_deref(), Some("d111111abcdef8.cloudfront.net"));

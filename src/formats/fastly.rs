@@ -221,6 +221,7 @@ impl LineFormat for FastlyJson {
                 origin_status,
                 bytes: l.response_body_size,
                 request_id: val(l.request_id),
+                origin_failure: error.as_deref().is_some_and(is_origin_failure),
                 error,
                 ..Event::default()
             });
@@ -252,6 +253,7 @@ impl LineFormat for FastlyJson {
             request_id: val(l.request_id),
             client_ip: val(l.client_ip),
             user_agent: val(l.request_user_agent),
+            origin_failure: error.as_deref().is_some_and(is_origin_failure),
             error,
             ..Event::default()
         })
@@ -314,7 +316,7 @@ mod tests {
             .parse(br#"{"timestamp":"2024-03-01T12:00:05Z","pop":"ams","response_state":"ERROR","response_status":"503","response_reason":"first byte timeout"}"#)
             .unwrap();
         assert_eq!((e.pop.as_deref(), e.origin_status), (Some("AMS"), Some(0)));
-        assert_eq!(e.error.as_deref(), Some("first byte timeout"));
+        assert_eq!((e.error.as_deref(), e.origin_failure), (Some("first byte timeout"), true));
         assert!(is_origin_failure("First byte timeout"));
         assert_eq!(FastlyJson.parse(br#"{"response_status":200}"#).unwrap_err().kind, "missing field");
         assert_eq!(FastlyJson.parse(br#"{"timestamp":"noon"}"#).unwrap_err().kind, "bad timestamp");

@@ -271,6 +271,16 @@ pub fn detect(head: &[u8]) -> Option<Parser> {
     FormatSet::new().detect(head)
 }
 
+/// Whether a vendor's error detail (the `error` column) says the edge could not get a response
+/// from the origin: each format sets [`Event::origin_failure`] by its own rule while parsing; this
+/// reads a frame's `error` column back the same way (the vendors' details do not overlap).
+pub fn origin_failure(error: &str) -> bool {
+    cloudfront::ORIGIN_FAILURES.contains(&error)
+        || error == nginx::NO_RESPONSE
+        || akamai::is_origin_failure(error)
+        || fastly::is_origin_failure(error)
+}
+
 /// A field that is `-` (or empty) in a log means "no value".
 pub fn dash(v: &[u8]) -> Option<&[u8]> {
     if v.is_empty() || v == b"-" {
@@ -322,4 +332,21 @@ pub fn seconds_ms(v: &[u8]) -> Option<u32> {
 pub fn trim_line(line: &[u8]) -> &[u8] {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     line.trim_ascii()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_failure_details_of_each_vendor() {
+        for yes in
+            ["OriginConnectError", "ERR_CONNECT_FAIL", "ERR_DNS_FAIL", "first byte timeout", "upstream_no_response"]
+        {
+            assert!(origin_failure(yes), "{yes}");
+        }
+        for no in ["Error", "OriginError", "ERR_ACCESS_DENIED|fwd_acl", ""] {
+            assert!(!origin_failure(no), "{no}");
+        }
+    }
 }

@@ -321,6 +321,7 @@ impl LineFormat for LogFormat {
         if st.upstream_silent && matches!(e.origin_status, Some(502 | 504)) {
             e.origin_status = Some(0);
             e.error = Some(NO_RESPONSE.into());
+            e.origin_failure = true;
         }
         Ok(e)
     }
@@ -461,8 +462,8 @@ mod tests {
     fn no_response_from_the_upstream_is_origin_unreachable() {
         let f = LogFormat::compile("[$time_local] $status $upstream_status $upstream_header_time").unwrap();
         let e = f.parse(b"[20/Nov/2026:13:40:01 +0000] 502 502 -").unwrap();
-        assert_eq!((e.origin_status, e.error.as_deref()), (Some(0), Some(NO_RESPONSE)));
+        assert_eq!((e.origin_status, e.error.as_deref(), e.origin_failure), (Some(0), Some(NO_RESPONSE), true));
         let e = f.parse(b"[20/Nov/2026:13:40:01 +0000] 502 502 0.010").unwrap();
-        assert_eq!((e.origin_status, e.error.as_deref()), (Some(502), None));
+        assert_eq!((e.origin_status, e.error.as_deref(), e.origin_failure), (Some(502), None, false));
     }
 }

@@ -192,6 +192,8 @@ struct Cols<'a> {
     u16s: [Option<&'a UInt16Chunked>; 3],
     bytes: Option<&'a UInt64Chunked>,
     u32s: [Option<&'a UInt32Chunked>; 5],
+    /// [`s::ORIGIN_FAILURE`], read or (in an older frame) derived from the vendor's detail.
+    failure: Vec<bool>,
 }
 
 fn times(df: &DataFrame, name: &str) -> Result<Option<Int64Chunked>> {
@@ -222,6 +224,7 @@ impl<'a> Cols<'a> {
                 u32(s::CLIENT_RTT_MS),
                 u32(s::CLIENT_ASN),
             ],
+            failure: crate::frame::origin_failures(df),
         })
     }
 
@@ -247,6 +250,7 @@ impl<'a> Cols<'a> {
             origin_duration_ms: u32(2),
             client_rtt_ms: u32(3),
             client_asn: u32(4),
+            origin_failure: self.failure.get(i).copied().unwrap_or(false),
             ..Event::default()
         };
         for (k, slot) in crate::frame::str_slots(&mut ev).into_iter().enumerate() {

@@ -154,7 +154,7 @@ impl Counts {
     }
 
     /// Adds one event; `unreachable` is the vendor's evidence that the origin could not be
-    /// reached ([`signatures::origin_unreachable::evidence`]).
+    /// reached ([`crate::event::Event::origin_failure`]).
     pub fn add_event(
         &mut self,
         time_ns: i64,
@@ -459,7 +459,7 @@ impl Collector for RatesCollector {
             }
             p.slot_lat.push(cell);
         }
-        let unreachable = signatures::origin_unreachable::evidence(ev.error.as_deref());
+        let unreachable = ev.origin_failure;
         let sec = security::flags(ev);
         if let Some(c) = p.counts.get_mut(slot as usize) {
             c.add_event(ev.time_ns, ev.edge_status, ev.origin_status, unreachable, ev.bytes);

@@ -294,7 +294,7 @@ impl Signature {
     }
 
     /// The signature of a response from its edge and origin statuses and whether the vendor's
-    /// error detail says the origin could not be reached ([`origin_unreachable::evidence`]);
+    /// format recorded that the origin could not be reached ([`crate::event::Event::origin_failure`]);
     /// `None` when healthy. A null origin status means the log does not record one: a 5xx is then
     /// `unattributed_5xx`, never guessed to be the edge's.
     pub fn of_event(edge: Option<u16>, origin: Option<u16>, unreachable: bool) -> Option<Signature> {
@@ -395,6 +395,7 @@ struct Columns {
     bot_src: Option<StringChunked>,
     action: Option<StringChunked>,
     bot: Option<UInt16Chunked>,
+    failure: Vec<bool>,
 }
 
 impl Columns {
@@ -416,6 +417,7 @@ impl Columns {
             bot_src: get(schema::BOT_SCORE_SRC),
             action: get(schema::SECURITY_ACTION),
             bot: df.column(schema::BOT_SCORE).ok().and_then(|c| c.u16().ok()).map(|c| c.rechunk().into_owned()),
+            failure: crate::frame::origin_failures(df),
         })
     }
 
@@ -434,7 +436,7 @@ impl Columns {
             });
         }
         let (e, o) = (self.edge.get(i), self.origin.get(i));
-        let unreachable = origin_unreachable::evidence(error);
+        let unreachable = self.failure.get(i).copied().unwrap_or(false);
         Signature::of_event(e, o, unreachable)
             .map(|s| {
                 let o = o.map_or_else(|| "none".to_string(), |o| o.to_string());
@@ -533,10 +535,6 @@ mod tests {
         assert_eq!(Signature::of_event(Some(502), Some(0), true), Some(OriginUnreachable));
         assert_eq!(Signature::of_event(Some(502), Some(502), true), Some(Origin5xx));
         assert_eq!(Signature::of_event(Some(502), None, true), Some(Unattributed5xx));
-        assert!(origin_unreachable::evidence(Some("OriginConnectError")));
-        assert!(origin_unreachable::evidence(Some("ERR_CONNECT_FAIL")));
-        assert!(!origin_unreachable::evidence(Some("Error")));
-        assert!(!origin_unreachable::evidence(None));
     }
 
     #[test]

@@ -101,3 +101,32 @@ fn a_parquet_file_that_is_not_an_event_frame_is_its_own_error() {
     assert!(bad.error.as_deref().unwrap_or_default().contains("not an event frame"), "{bad:?}");
     assert!(acc.events > 0, "the log beside it is read");
 }
+
+#[test]
+fn a_frame_keeps_the_formats_evidence_of_an_unreachable_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("cf.log");
+    let fields = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+    let line = |detail: &str, id: &str| {
+        format!("2019-12-13\t22:36:27\tSEA19-C1\t900\t89.160.20.112\tGET\td111111abcdef8.cloudfront.net\t/favicon.ico\t502\t-\tcurl\t-\t-\tError\t{id}\twww.example.com\thttp\t675\t0.102\t-\t-\t-\tError\tHTTP/1.1\t-\t-\t25260\t0.102\t{detail}\ttext/html\t507\t-\t-\n")
+    };
+    let text = format!("#Version: 1.0\n#Fields: {fields}\n{}{}", line("OriginDnsError", "a1"), line("Error", "a2"));
+    std::fs::write(&log, text).unwrap();
+    let out = dir.path().join("r");
+    analyze(&log, &out, &[]);
+    let df = frame(&out.join("events.parquet"));
+    let failure: Vec<Option<bool>> = df.column("origin_failure").unwrap().bool().unwrap().iter().collect();
+    assert_eq!(failure, [Some(true), Some(false)]);
+    let classify = |input: &Path| {
+        let o = bin().arg("classify").arg(input).args(["--format", "ndjson"]).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["signature"].clone())
+            .collect::<Vec<_>>()
+    };
+    let from_logs = classify(&log);
+    assert_eq!(from_logs[0], "origin_unreachable");
+    assert_eq!(from_logs, classify(&out.join("events.parquet")), "the frame's rows get the logs' signatures");
+}

@@ -24,7 +24,6 @@ use rustc_hash::FxHashMap;
 use super::{Counts, Key, RateRow, RatesCollector, RatesPart, RatesTable};
 use crate::event::Event;
 use crate::ingest::{self, Accounting, ChunkCtx, Collector, FileAccount, IngestOptions, Input, Progress};
-use crate::signatures;
 use crate::Result;
 
 pub use exchange::{
@@ -104,8 +103,7 @@ impl Collector for KeyedCollector {
         if self.keyed && rate.slot != super::NONE_ID {
             if let Some(k) = ev.request_id.as_deref().and_then(|id| stable_key(id, self.seed)) {
                 let mut one = Counts::EMPTY;
-                let unreachable = signatures::origin_unreachable::evidence(ev.error.as_deref());
-                one.add_event(ev.time_ns, ev.edge_status, ev.origin_status, unreachable, ev.bytes);
+                one.add_event(ev.time_ns, ev.edge_status, ev.origin_status, ev.origin_failure, ev.bytes);
                 one.add_security(ev.time_ns, rate.sec);
                 one.add_rtt(ev.client_rtt_ms);
                 key = p.keys.len() as u32;
@@ -232,8 +230,8 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
         }
     };
     let (edge, origin, bytes) = (int(s::EDGE_STATUS)?, int(s::ORIGIN_STATUS)?, int(s::BYTES)?);
-    let (kind, pop, host, error) =
-        (str_values(df, s::SOURCE_KIND), str_values(df, s::POP), str_values(df, s::HOST), str_values(df, s::ERROR));
+    let (kind, pop, host) = (str_values(df, s::SOURCE_KIND), str_values(df, s::POP), str_values(df, s::HOST));
+    let failure = crate::frame::origin_failures(df);
     let status = |v: Option<i64>| v.and_then(|x| u16::try_from(x).ok());
     let ms = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten().and_then(|x| u32::try_from(x).ok());
     let (score, ttfb, dur, odur) =
@@ -246,7 +244,7 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
             continue;
         }
         let key = (ns.div_euclid(bucket_ns) * bucket_ns, pop.get(i).cloned().flatten(), host.get(i).cloned().flatten());
-        let unreachable = signatures::origin_unreachable::evidence(error.get(i).and_then(Option::as_deref));
+        let unreachable = failure.get(i).copied().unwrap_or(false);
         let b = bytes.get(i).copied().flatten().and_then(|x| u64::try_from(x).ok());
         let cell = t.rows.entry(key.clone()).or_insert(Counts::EMPTY);
         cell.add_event(
