@@ -18,8 +18,6 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-
 use super::cloudfront::percent_decode;
 use super::{lenient, time::TimeError, LineFormat, Need, Reject};
 use crate::event::Event;
@@ -41,74 +39,52 @@ pub const ORIGIN_FAILURE_PREFIXES: [&str; 7] = [
 
 type Str<'a> = Option<Cow<'a, str>>;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct Line<'a> {
-    #[serde(deserialize_with = "lenient::timestamp")]
-    reqTimeSec: Option<Result<i64, TimeError>>,
-    #[serde(deserialize_with = "lenient::int")]
-    statusCode: Option<u16>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    reqHost: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    reqPath: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    queryStr: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    reqMethod: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    cliIP: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    UA: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    reqId: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    bytes: Option<u64>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    country: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    proto: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    tlsVersion: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    rspContentType: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    turnAroundTimeMSec: Option<u32>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    transferTimeMSec: Option<u32>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    reqEndTimeMSec: Option<u32>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    cacheStatus: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    errorCode: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    edgeIP: Str<'a>,
-}
-
-/// The fields aggregates need ([`Need::Counts`]), including every field that can reject a line,
-/// so both projections accept the same lines.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct CountsLine<'a> {
-    #[serde(deserialize_with = "lenient::timestamp")]
-    reqTimeSec: Option<Result<i64, TimeError>>,
-    #[serde(deserialize_with = "lenient::int")]
-    statusCode: Option<u16>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    reqHost: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    reqId: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    bytes: Option<u64>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    cacheStatus: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    errorCode: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    edgeIP: Str<'a>,
+super::json::projected_record! {
+    Line, CountsLine, Rest;
+    counts {
+        #[serde(deserialize_with = "lenient::timestamp")]
+        reqTimeSec: Option<Result<i64, TimeError>>,
+        #[serde(deserialize_with = "lenient::int")]
+        statusCode: Option<u16>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        reqHost: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        reqId: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        bytes: Option<u64>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        cacheStatus: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        errorCode: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        edgeIP: Str<'a>,
+    }
+    rest {
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        reqPath: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        queryStr: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        reqMethod: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        cliIP: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        UA: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        country: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        proto: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        tlsVersion: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        rspContentType: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        turnAroundTimeMSec: Option<u32>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        transferTimeMSec: Option<u32>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        reqEndTimeMSec: Option<u32>,
+    }
 }
 
 fn request_time(t: Option<Result<i64, TimeError>>) -> Result<i64, Reject> {
@@ -158,63 +134,49 @@ impl LineFormat for DataStream2 {
                 || memchr::memmem::find(line, b"\"reqHost\"").is_some())
     }
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
-        super::json::check_object(line)?;
-        if need == Need::Counts {
-            let l: CountsLine<'a> = super::json::decode(line)?;
-            let error = val(l.errorCode);
-            return Ok(Event {
-                time_ns: request_time(l.reqTimeSec)?,
-                pop: val(l.edgeIP),
-                host: val(l.reqHost),
-                edge_status: l.statusCode,
-                origin_status: origin_status(error.as_deref(), val(l.cacheStatus).as_deref(), l.statusCode),
-                bytes: l.bytes,
-                request_id: val(l.reqId),
-                origin_failure: error.as_deref().is_some_and(is_origin_failure),
-                error,
-                ..Event::default()
-            });
-        }
-        let l: Line<'a> = super::json::decode(line)?;
-        let time_ns = request_time(l.reqTimeSec)?;
-        let error = val(l.errorCode);
-        let cache = val(l.cacheStatus);
-        let origin_status = origin_status(error.as_deref(), cache.as_deref(), l.statusCode);
-        let duration_ms = match (l.reqEndTimeMSec, l.turnAroundTimeMSec, l.transferTimeMSec) {
+        let (c, rest) = CountsLine::decode(line, need)?;
+        let cache = val(c.cacheStatus.clone());
+        let mut e = counts_event(c)?;
+        let Some(r) = rest else { return Ok(e) };
+        e.duration_ms = match (r.reqEndTimeMSec, r.turnAroundTimeMSec, r.transferTimeMSec) {
             (None, None, None) => None,
             (a, b, c) => a.unwrap_or(0).checked_add(b.unwrap_or(0)).and_then(|x| x.checked_add(c.unwrap_or(0))),
         };
-        let path = match (val(l.reqPath), val(l.queryStr)) {
+        e.path = match (val(r.reqPath), val(r.queryStr)) {
             (Some(p), Some(q)) => Some(Cow::Owned(format!("{p}?{q}"))),
             (p, _) => p,
         };
-        Ok(Event {
-            time_ns,
-            pop: val(l.edgeIP),
-            client_country: val(l.country),
-            host: val(l.reqHost),
-            method: val(l.reqMethod),
-            path,
-            edge_status: l.statusCode,
-            origin_status,
-            bytes: l.bytes,
-            ttfb_ms: l.turnAroundTimeMSec,
-            duration_ms,
-            cache_status: cache.map(|c| Cow::Borrowed(if c == "1" { "hit" } else { "miss" })),
-            tls_protocol: val(l.tlsVersion),
-            http_protocol: val(l.proto),
-            request_id: val(l.reqId),
-            client_ip: val(l.cliIP),
-            user_agent: val(l.UA).map(|u| match u {
-                Cow::Borrowed(b) => percent_decode(b.as_bytes()),
-                Cow::Owned(o) => Cow::Owned(percent_decode(o.as_bytes()).into_owned()),
-            }),
-            content_type: val(l.rspContentType),
-            origin_failure: error.as_deref().is_some_and(is_origin_failure),
-            error,
-            ..Event::default()
-        })
+        e.client_country = val(r.country);
+        e.method = val(r.reqMethod);
+        e.ttfb_ms = r.turnAroundTimeMSec;
+        e.cache_status = cache.map(|c| Cow::Borrowed(if c == "1" { "hit" } else { "miss" }));
+        e.tls_protocol = val(r.tlsVersion);
+        e.http_protocol = val(r.proto);
+        e.client_ip = val(r.cliIP);
+        e.user_agent = val(r.UA).map(|u| match u {
+            Cow::Borrowed(b) => percent_decode(b.as_bytes()),
+            Cow::Owned(o) => Cow::Owned(percent_decode(o.as_bytes()).into_owned()),
+        });
+        e.content_type = val(r.rspContentType);
+        Ok(e)
     }
+}
+
+/// The event of a record's aggregate fields (the whole event of [`Need::Counts`]).
+fn counts_event(l: CountsLine<'_>) -> Result<Event<'_>, Reject> {
+    let error = val(l.errorCode);
+    Ok(Event {
+        time_ns: request_time(l.reqTimeSec)?,
+        pop: val(l.edgeIP),
+        host: val(l.reqHost),
+        edge_status: l.statusCode,
+        origin_status: origin_status(error.as_deref(), val(l.cacheStatus).as_deref(), l.statusCode),
+        bytes: l.bytes,
+        request_id: val(l.reqId),
+        origin_failure: error.as_deref().is_some_and(is_origin_failure),
+        error,
+        ..Event::default()
+    })
 }
 
 #[cfg(test)]

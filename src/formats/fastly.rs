@@ -23,8 +23,6 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-
 use super::access::parse_clf;
 use super::{lenient, text, time, LineFormat, Need, Reject};
 use crate::event::Event;
@@ -49,83 +47,48 @@ pub const ORIGIN_FAILURE_REASONS: [&str; 6] = [
 
 type Str<'a> = Option<Cow<'a, str>>;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Line<'a> {
-    #[serde(
-        borrow,
-        deserialize_with = "lenient::soft_str",
-        alias = "time",
-        alias = "time_start",
-        alias = "start_time"
-    )]
-    timestamp: Str<'a>,
-    #[serde(deserialize_with = "lenient::int", alias = "response_status", alias = "status_code")]
-    status: Option<u16>,
-    #[serde(deserialize_with = "lenient::soft_int", alias = "backend_status")]
-    origin_status: Option<u16>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "datacenter", alias = "server_datacenter")]
-    pop: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "server_identity", alias = "cache_node")]
-    fastly_server: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "request_host")]
-    host: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "request_url", alias = "path")]
-    url: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "method")]
-    request_method: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "ip")]
-    client_ip: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "user_agent")]
-    request_user_agent: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int", alias = "body_bytes", alias = "bytes")]
-    response_body_size: Option<u64>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "state", alias = "cache_status")]
-    response_state: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    response_reason: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "req_xid")]
-    request_id: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "country_code")]
-    geo_country_code: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    request_protocol: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    tls_client_protocol: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    time_elapsed: Option<u64>,
-}
-
-/// The fields aggregates need ([`Need::Counts`]), including every field that can reject a line.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CountsLine<'a> {
-    #[serde(
-        borrow,
-        deserialize_with = "lenient::soft_str",
-        alias = "time",
-        alias = "time_start",
-        alias = "start_time"
-    )]
-    timestamp: Str<'a>,
-    #[serde(deserialize_with = "lenient::int", alias = "response_status", alias = "status_code")]
-    status: Option<u16>,
-    #[serde(deserialize_with = "lenient::soft_int", alias = "backend_status")]
-    origin_status: Option<u16>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "datacenter", alias = "server_datacenter")]
-    pop: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "server_identity", alias = "cache_node")]
-    fastly_server: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "request_host")]
-    host: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int", alias = "body_bytes", alias = "bytes")]
-    response_body_size: Option<u64>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "state", alias = "cache_status")]
-    response_state: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    response_reason: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "req_xid")]
-    request_id: Str<'a>,
+super::json::projected_record! {
+    Line, CountsLine, Rest;
+    counts {
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "time", alias = "time_start", alias = "start_time")]
+        timestamp: Str<'a>,
+        #[serde(deserialize_with = "lenient::int", alias = "response_status", alias = "status_code")]
+        status: Option<u16>,
+        #[serde(deserialize_with = "lenient::soft_int", alias = "backend_status")]
+        origin_status: Option<u16>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "datacenter", alias = "server_datacenter")]
+        pop: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "server_identity", alias = "cache_node")]
+        fastly_server: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "request_host")]
+        host: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int", alias = "body_bytes", alias = "bytes")]
+        response_body_size: Option<u64>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "state", alias = "cache_status")]
+        response_state: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        response_reason: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "req_xid")]
+        request_id: Str<'a>,
+    }
+    rest {
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "request_url", alias = "path")]
+        url: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "method")]
+        request_method: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "ip")]
+        client_ip: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "user_agent")]
+        request_user_agent: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "country_code")]
+        geo_country_code: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        request_protocol: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        tls_client_protocol: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        time_elapsed: Option<u64>,
+    }
 }
 
 /// The attribution of a Fastly record: origin status and error (see the module docs).
@@ -207,57 +170,39 @@ impl LineFormat for FastlyJson {
         line.first() == Some(&b'{') && KEYS.iter().any(|k| memchr::memmem::find(line, k).is_some())
     }
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
-        super::json::check_object(line)?;
-        if need == Need::Counts {
-            let l: CountsLine<'a> = super::json::decode(line)?;
-            let ts = val(l.timestamp).ok_or_else(|| Reject::new("missing field", "timestamp"))?;
-            let state = val(l.response_state);
-            let (origin_status, error) = attribution(l.origin_status, state.as_ref(), val(l.response_reason), l.status);
-            return Ok(Event {
-                time_ns: parse_time(&ts)?,
-                pop: pop_of(l.pop, l.fastly_server),
-                host: val(l.host),
-                edge_status: l.status,
-                origin_status,
-                bytes: l.response_body_size,
-                request_id: val(l.request_id),
-                origin_failure: error.as_deref().is_some_and(is_origin_failure),
-                error,
-                ..Event::default()
-            });
-        }
-        let l: Line<'a> = super::json::decode(line)?;
-        let Some(ts) = val(l.timestamp) else {
-            return Err(Reject::new("missing field", "timestamp"));
-        };
-        let time_ns = parse_time(&ts)?;
-        let state = val(l.response_state);
-        let (origin_status, error) = attribution(l.origin_status, state.as_ref(), val(l.response_reason), l.status);
-        let pop = pop_of(l.pop, l.fastly_server);
-        Ok(Event {
-            time_ns,
-            pop,
-            client_country: val(l.geo_country_code)
-                .filter(|c| c.len() == 2)
-                .map(|c| Cow::Owned(c.to_ascii_uppercase())),
-            host: val(l.host),
-            method: val(l.request_method),
-            path: val(l.url),
-            edge_status: l.status,
-            origin_status,
-            bytes: l.response_body_size,
-            duration_ms: l.time_elapsed.and_then(|us| u32::try_from(us / 1000).ok()),
-            cache_status: state,
-            tls_protocol: val(l.tls_client_protocol),
-            http_protocol: val(l.request_protocol),
-            request_id: val(l.request_id),
-            client_ip: val(l.client_ip),
-            user_agent: val(l.request_user_agent),
-            origin_failure: error.as_deref().is_some_and(is_origin_failure),
-            error,
-            ..Event::default()
-        })
+        let (c, rest) = CountsLine::decode(line, need)?;
+        let mut e = counts_event(c)?;
+        let Some(r) = rest else { return Ok(e) };
+        e.client_country = val(r.geo_country_code).filter(|c| c.len() == 2).map(|c| Cow::Owned(c.to_ascii_uppercase()));
+        e.method = val(r.request_method);
+        e.path = val(r.url);
+        e.duration_ms = r.time_elapsed.and_then(|us| u32::try_from(us / 1000).ok());
+        e.tls_protocol = val(r.tls_client_protocol);
+        e.http_protocol = val(r.request_protocol);
+        e.client_ip = val(r.client_ip);
+        e.user_agent = val(r.request_user_agent);
+        Ok(e)
     }
+}
+
+/// The event of a record's aggregate fields (the whole event of [`Need::Counts`]).
+fn counts_event(l: CountsLine<'_>) -> Result<Event<'_>, Reject> {
+    let ts = val(l.timestamp).ok_or_else(|| Reject::new("missing field", "timestamp"))?;
+    let state = val(l.response_state);
+    let (origin_status, error) = attribution(l.origin_status, state.as_ref(), val(l.response_reason), l.status);
+    Ok(Event {
+        time_ns: parse_time(&ts)?,
+        pop: pop_of(l.pop, l.fastly_server),
+        host: val(l.host),
+        edge_status: l.status,
+        origin_status,
+        bytes: l.response_body_size,
+        request_id: val(l.request_id),
+        cache_status: state,
+        origin_failure: error.as_deref().is_some_and(is_origin_failure),
+        error,
+        ..Event::default()
+    })
 }
 
 /// Splits a classic syslog message into the cache node and the message body.

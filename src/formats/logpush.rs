@@ -7,8 +7,6 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-
 use super::{lenient, time::TimeError, LineFormat, Need, Reject};
 use crate::event::Event;
 
@@ -19,113 +17,74 @@ pub struct Logpush;
 type Str<'a> = Option<Cow<'a, str>>;
 type Ts = Option<Result<i64, TimeError>>;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct Line<'a> {
-    #[serde(deserialize_with = "lenient::timestamp")]
-    EdgeStartTimestamp: Ts,
-    #[serde(deserialize_with = "lenient::timestamp")]
-    EdgeEndTimestamp: Ts,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
-    EdgeColoCode: Str<'a>,
-    #[serde(deserialize_with = "lenient::int")]
-    EdgeResponseStatus: Option<u16>,
-    #[serde(deserialize_with = "lenient::int")]
-    OriginResponseStatus: Option<u16>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
-    ClientRequestHost: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientRequestMethod: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientRequestURI: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientRequestPath: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientCountry: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientIP: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientRequestUserAgent: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientSSLProtocol: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ClientRequestProtocol: Str<'a>,
-    #[serde(deserialize_with = "lenient::int")]
-    EdgeResponseBytes: Option<u64>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    EdgeTimeToFirstByteMs: Option<u32>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    OriginResponseDurationMs: Option<u32>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    CacheCacheStatus: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
-    RayID: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    ZoneName: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    OriginIP: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    EdgeResponseContentType: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    SecurityAction: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    WAFAction: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_list")]
-    SecuritySources: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    SecurityRuleID: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    BotScore: Option<u8>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    BotScoreSrc: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    ClientTCPRTTMs: Option<u32>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    WorkerScriptName: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    ClientASN: Option<u32>,
-}
-
-/// The fields aggregates need ([`Need::Counts`]): decoding only these is about twice as fast.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(non_snake_case)]
-struct CountsLine<'a> {
-    #[serde(deserialize_with = "lenient::timestamp")]
-    EdgeStartTimestamp: Ts,
-    #[serde(deserialize_with = "lenient::timestamp")]
-    EdgeEndTimestamp: Ts,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
-    EdgeColoCode: Str<'a>,
-    #[serde(deserialize_with = "lenient::int")]
-    EdgeResponseStatus: Option<u16>,
-    #[serde(deserialize_with = "lenient::int")]
-    OriginResponseStatus: Option<u16>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
-    ClientRequestHost: Str<'a>,
-    #[serde(deserialize_with = "lenient::int")]
-    EdgeResponseBytes: Option<u64>,
-    #[serde(borrow, deserialize_with = "lenient::cow_str")]
-    RayID: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    BotScore: Option<u8>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    BotScoreSrc: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    SecurityAction: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    WAFAction: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    EdgeTimeToFirstByteMs: Option<u32>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    OriginResponseDurationMs: Option<u32>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    ClientTCPRTTMs: Option<u32>,
-    #[serde(borrow, deserialize_with = "lenient::soft_str")]
-    WorkerScriptName: Str<'a>,
-    #[serde(deserialize_with = "lenient::soft_int")]
-    ClientASN: Option<u32>,
+super::json::projected_record! {
+    Line, CountsLine, Rest;
+    counts {
+        #[serde(deserialize_with = "lenient::timestamp")]
+        EdgeStartTimestamp: Ts,
+        #[serde(deserialize_with = "lenient::timestamp")]
+        EdgeEndTimestamp: Ts,
+        #[serde(borrow, deserialize_with = "lenient::cow_str")]
+        EdgeColoCode: Str<'a>,
+        #[serde(deserialize_with = "lenient::int")]
+        EdgeResponseStatus: Option<u16>,
+        #[serde(deserialize_with = "lenient::int")]
+        OriginResponseStatus: Option<u16>,
+        #[serde(borrow, deserialize_with = "lenient::cow_str")]
+        ClientRequestHost: Str<'a>,
+        #[serde(deserialize_with = "lenient::int")]
+        EdgeResponseBytes: Option<u64>,
+        #[serde(borrow, deserialize_with = "lenient::cow_str")]
+        RayID: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        BotScore: Option<u8>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        BotScoreSrc: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        SecurityAction: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        WAFAction: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        EdgeTimeToFirstByteMs: Option<u32>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        OriginResponseDurationMs: Option<u32>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        ClientTCPRTTMs: Option<u32>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        WorkerScriptName: Str<'a>,
+        #[serde(deserialize_with = "lenient::soft_int")]
+        ClientASN: Option<u32>,
+    }
+    rest {
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientRequestMethod: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientRequestURI: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientRequestPath: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientCountry: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientIP: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientRequestUserAgent: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientSSLProtocol: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ClientRequestProtocol: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        CacheCacheStatus: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        ZoneName: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        OriginIP: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        EdgeResponseContentType: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_list")]
+        SecuritySources: Str<'a>,
+        #[serde(borrow, deserialize_with = "lenient::soft_str")]
+        SecurityRuleID: Str<'a>,
+    }
 }
 
 /// The event time (start, else end) and the duration, from the two Logpush timestamps.
@@ -189,67 +148,49 @@ impl LineFormat for Logpush {
     }
 
     fn parse_fields<'a>(&self, line: &'a [u8], need: Need) -> Result<Event<'a>, Reject> {
-        super::json::check_object(line)?;
-        if need == Need::Counts {
-            let l: CountsLine<'a> = super::json::decode(line)?;
-            let (time_ns, end_ns, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
-            return Ok(Event {
-                time_ns,
-                end_ns,
-                duration_ms,
-                pop: upper(l.EdgeColoCode),
-                host: nonempty(l.ClientRequestHost),
-                edge_status: l.EdgeResponseStatus,
-                origin_status: l.OriginResponseStatus,
-                bytes: l.EdgeResponseBytes,
-                request_id: nonempty(l.RayID),
-                bot_score: l.BotScore,
-                bot_score_src: nonempty(l.BotScoreSrc),
-                security_action: action(l.SecurityAction).or(action(l.WAFAction)),
-                ttfb_ms: l.EdgeTimeToFirstByteMs,
-                origin_duration_ms: l.OriginResponseDurationMs,
-                client_rtt_ms: l.ClientTCPRTTMs,
-                worker_script: nonempty(l.WorkerScriptName),
-                client_asn: l.ClientASN,
-                ..Event::default()
-            });
-        }
-        let l: Line<'a> = super::json::decode(line)?;
-        let (time_ns, end, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
-        Ok(Event {
-            time_ns,
-            end_ns: end,
-            pop: upper(l.EdgeColoCode),
-            client_country: upper(l.ClientCountry),
-            host: nonempty(l.ClientRequestHost),
-            method: nonempty(l.ClientRequestMethod),
-            path: nonempty(l.ClientRequestURI).or(nonempty(l.ClientRequestPath)),
-            edge_status: l.EdgeResponseStatus,
-            origin_status: l.OriginResponseStatus,
-            bytes: l.EdgeResponseBytes,
-            ttfb_ms: l.EdgeTimeToFirstByteMs,
-            duration_ms,
-            origin_duration_ms: l.OriginResponseDurationMs,
-            cache_status: nonempty(l.CacheCacheStatus),
-            tls_protocol: nonempty(l.ClientSSLProtocol),
-            http_protocol: nonempty(l.ClientRequestProtocol),
-            request_id: nonempty(l.RayID),
-            client_ip: nonempty(l.ClientIP),
-            user_agent: nonempty(l.ClientRequestUserAgent),
-            zone: nonempty(l.ZoneName),
-            origin_ip: nonempty(l.OriginIP),
-            content_type: nonempty(l.EdgeResponseContentType),
-            security_action: action(l.SecurityAction).or(action(l.WAFAction)),
-            security_sources: nonempty(l.SecuritySources),
-            security_rule_id: nonempty(l.SecurityRuleID),
-            bot_score: l.BotScore,
-            bot_score_src: nonempty(l.BotScoreSrc),
-            client_rtt_ms: l.ClientTCPRTTMs,
-            worker_script: nonempty(l.WorkerScriptName),
-            client_asn: l.ClientASN,
-            ..Event::default()
-        })
+        let (c, rest) = CountsLine::decode(line, need)?;
+        let mut e = counts_event(c)?;
+        let Some(r) = rest else { return Ok(e) };
+        e.client_country = upper(r.ClientCountry);
+        e.method = nonempty(r.ClientRequestMethod);
+        e.path = nonempty(r.ClientRequestURI).or(nonempty(r.ClientRequestPath));
+        e.cache_status = nonempty(r.CacheCacheStatus);
+        e.tls_protocol = nonempty(r.ClientSSLProtocol);
+        e.http_protocol = nonempty(r.ClientRequestProtocol);
+        e.client_ip = nonempty(r.ClientIP);
+        e.user_agent = nonempty(r.ClientRequestUserAgent);
+        e.zone = nonempty(r.ZoneName);
+        e.origin_ip = nonempty(r.OriginIP);
+        e.content_type = nonempty(r.EdgeResponseContentType);
+        e.security_sources = nonempty(r.SecuritySources);
+        e.security_rule_id = nonempty(r.SecurityRuleID);
+        Ok(e)
     }
+}
+
+/// The event of a record's aggregate fields (the whole event of [`Need::Counts`]).
+fn counts_event(l: CountsLine<'_>) -> Result<Event<'_>, Reject> {
+    let (time_ns, end_ns, duration_ms) = times(l.EdgeStartTimestamp, l.EdgeEndTimestamp)?;
+    Ok(Event {
+        time_ns,
+        end_ns,
+        duration_ms,
+        pop: upper(l.EdgeColoCode),
+        host: nonempty(l.ClientRequestHost),
+        edge_status: l.EdgeResponseStatus,
+        origin_status: l.OriginResponseStatus,
+        bytes: l.EdgeResponseBytes,
+        request_id: nonempty(l.RayID),
+        bot_score: l.BotScore,
+        bot_score_src: nonempty(l.BotScoreSrc),
+        security_action: action(l.SecurityAction).or(action(l.WAFAction)),
+        ttfb_ms: l.EdgeTimeToFirstByteMs,
+        origin_duration_ms: l.OriginResponseDurationMs,
+        client_rtt_ms: l.ClientTCPRTTMs,
+        worker_script: nonempty(l.WorkerScriptName),
+        client_asn: l.ClientASN,
+        ..Event::default()
+    })
 }
 
 #[cfg(test)]
