@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::timeline::model::{Attribution, Incident, Pattern, Scope};
 use crate::timeline::Timeline;
+use crate::vocab::time::Timestamp;
 
 /// Onsets within this spread make a step.
 const STEP_SECONDS: f64 = 120.0;
@@ -33,7 +34,7 @@ pub struct Side {
     /// Scope.
     pub scope: Option<Scope>,
     /// Onset, RFC 3339.
-    pub onset: Option<String>,
+    pub onset: Option<crate::vocab::time::Timestamp>,
     /// Duration, seconds.
     pub duration_seconds: Option<i64>,
     /// Share of the requests in the incident's window that failed (every POP).
@@ -69,10 +70,6 @@ pub struct Comparison {
     pub b: Side,
     /// The rows as text: (label, A, B).
     pub rows: Vec<(String, String, String)>,
-}
-
-fn ns(t: Option<&String>) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(t?).ok()?.timestamp_nanos_opt()
 }
 
 /// `step`, `flapping` or `ramp`.
@@ -113,7 +110,7 @@ pub fn side(name: &str, t: &Timeline) -> Side {
     s.attribution = Some(i.attribution);
     s.scope = Some(i.scope);
     s.onset.clone_from(&i.onset);
-    s.duration_seconds = match (ns(i.onset.as_ref()), ns(i.recovery.as_ref())) {
+    s.duration_seconds = match (i.onset.map(Timestamp::ns), i.recovery.map(Timestamp::ns)) {
         (Some(a), Some(b)) => Some((b - a) / 1_000_000_000),
         _ => None,
     };
@@ -161,7 +158,7 @@ fn rows(a: &Side, b: &Side) -> Vec<(String, String, String)> {
         both("onset pattern", &|s| json_name(s.onset_pattern.as_ref())),
         both("attribution", &|s| json_name(s.attribution.as_ref())),
         both("scope", &|s| json_name(s.scope.as_ref())),
-        both("onset", &|s| s.onset.clone().unwrap_or_else(|| "—".into())),
+        both("onset", &|s| s.onset.map_or_else(|| "—".into(), |t| t.to_string())),
         both("duration", &|s| dur(s.duration_seconds)),
         both("share of traffic failing", &|s| pct(s.share_of_traffic)),
         both("POPs affected", &|s| format!("{} of {} ({})", s.pops_affected, s.pops_total, pct(s.share_of_pops))),

@@ -86,6 +86,17 @@ pub fn datetime(t: &str) -> String {
     t.get(..19).unwrap_or(t).replace('T', " ")
 }
 
+/// A time as `YYYY-MM-DD HH:MM:SS` (UTC), `—` when there is none.
+pub fn when(t: Option<crate::vocab::time::Timestamp>) -> String {
+    t.map_or_else(|| "—".to_string(), |t| datetime(&t.to_string()))
+}
+
+/// A time as `HH:MM` (UTC).
+pub fn hhmm(t: crate::vocab::time::Timestamp) -> String {
+    let s = t.to_string();
+    s.get(11..16).unwrap_or(&s).to_string()
+}
+
 /// An RFC 3339 time as `HH:MM:SS`.
 pub fn hms(t: &str) -> String {
     t.get(11..19).unwrap_or(t).to_string()
@@ -93,7 +104,7 @@ pub fn hms(t: &str) -> String {
 
 /// A time (ns since the epoch) as RFC 3339 UTC with milliseconds: `2025-11-18T11:20:00.000Z`.
 pub fn rfc3339(ns: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    crate::vocab::time::Timestamp(ns).to_string()
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Whether an incident's onset fits a change: lags, the onset pattern against the change's
 //! scope, and for a local change whether its POPs failed first and the others followed.
 
-use super::{parse_time, Change, ChangeFit, Fit, IncidentChanges, AFTER_TOLERANCE_S};
+use super::{Change, ChangeFit, Fit, IncidentChanges, AFTER_TOLERANCE_S};
 use crate::timeline::model::{Incident, Pattern, Timeline};
+use crate::vocab::time::Timestamp;
 
 /// A regeneration cycle matches a flapping period within this relative difference.
 const PERIOD_TOLERANCE: f64 = 0.25;
@@ -29,7 +30,7 @@ fn pattern(p: Pattern) -> &'static str {
 
 /// The onset of `pop` in the timeline, ns (when it was affected).
 fn pop_onset(tl: &Timeline, pop: &str) -> Option<i64> {
-    tl.pops.iter().find(|p| p.pop.eq_ignore_ascii_case(pop) && p.affected).and_then(|p| parse_time(p.onset.as_deref()?))
+    tl.pops.iter().find(|p| p.pop.eq_ignore_ascii_case(pop) && p.affected).and_then(|p| p.onset.map(Timestamp::ns))
 }
 
 /// Spearman's rank correlation of `(x, y)` pairs (null under three pairs or without spread).
@@ -175,10 +176,7 @@ fn fit_local(tl: &Timeline, inc: &Incident, c: &Change, f: &mut ChangeFit) -> Fi
 
 /// One change against one incident.
 fn fit_one(tl: &Timeline, inc: &Incident, onset: Option<i64>, c: &Change) -> ChangeFit {
-    let lag = match (onset, super::time_ns(c)) {
-        (Some(o), Some(t)) => (o - t) as f64 / 1e9,
-        _ => f64::NAN,
-    };
+    let lag = onset.map_or(f64::NAN, |o| (o - super::time_ns(c)) as f64 / 1e9);
     let before = lag >= -AFTER_TOLERANCE_S;
     let mut f = ChangeFit {
         change: c.clone(),
@@ -228,7 +226,7 @@ fn fit_one(tl: &Timeline, inc: &Incident, onset: Option<i64>, c: &Change) -> Cha
 
 /// Every change ranked against `inc`, with the verdict.
 pub fn for_incident(tl: &Timeline, inc: &Incident, changes: &[Change]) -> IncidentChanges {
-    let onset = inc.onset.as_deref().and_then(parse_time);
+    let onset = inc.onset.map(Timestamp::ns);
     let mut ranked: Vec<ChangeFit> = changes.iter().map(|c| fit_one(tl, inc, onset, c)).collect();
     let key = |f: &ChangeFit| {
         let class = match (f.before_onset, f.fit) {
@@ -268,9 +266,10 @@ pub fn for_incident(tl: &Timeline, inc: &Incident, changes: &[Change]) -> Incide
 mod tests {
     use super::*;
     use crate::timeline::model::PopTimeline;
+    use crate::vocab::time::Timestamp;
 
     fn pop(code: &str, onset: &str) -> PopTimeline {
-        PopTimeline { pop: code.into(), affected: true, onset: Some(onset.into()), ..PopTimeline::default() }
+        PopTimeline { pop: code.into(), affected: true, onset: Timestamp::parse(onset), ..PopTimeline::default() }
     }
 
     fn timeline(pattern: Pattern, epicenter: &[&str]) -> Timeline {
@@ -282,7 +281,7 @@ mod tests {
         ];
         let inc = Incident {
             id: "I1".into(),
-            onset: Some("2025-11-18T11:20:00Z".into()),
+            onset: Timestamp::parse("2025-11-18T11:20:00Z"),
             onset_pattern: pattern,
             epicenter: epicenter.iter().map(ToString::to_string).collect(),
             pops: pops.iter().map(|p| p.pop.clone()).collect(),
@@ -293,7 +292,7 @@ mod tests {
 
     fn change(time: &str, pops: &[&str]) -> Change {
         Change {
-            time: time.into(),
+            time: Timestamp::parse(time).unwrap(),
             what: "x".into(),
             pops: pops.iter().map(ToString::to_string).collect(),
             ..Change::default()

@@ -33,10 +33,11 @@ pub const MAX_CHANGES: usize = 10_000;
 const AFTER_TOLERANCE_S: f64 = 60.0;
 
 pub use crate::vocab::changes::{Change, ChangeFit, Fit, IncidentChanges};
+use crate::vocab::time::Timestamp;
 
 /// When a change was made, ns.
-pub(super) fn time_ns(c: &Change) -> Option<i64> {
-    parse_time(&c.time)
+pub(super) fn time_ns(c: &Change) -> i64 {
+    c.time.ns()
 }
 
 /// Parses an RFC 3339 time, or unix seconds / milliseconds / nanoseconds.
@@ -56,10 +57,6 @@ fn parse_time(s: &str) -> Option<i64> {
         _ => n,
     };
     ns.is_finite().then_some(ns as i64)
-}
-
-fn rfc3339(ns: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -84,13 +81,13 @@ fn text_list(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn time_value(v: Option<&Value>) -> Option<String> {
+fn time_value(v: Option<&Value>) -> Option<Timestamp> {
     let ns = match v? {
         Value::String(s) => parse_time(s)?,
         Value::Number(n) => parse_time(&n.to_string())?,
         _ => return None,
     };
-    Some(rfc3339(ns))
+    Some(Timestamp(ns))
 }
 
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
@@ -229,7 +226,7 @@ mod tests {
         let json =
             r#"[{"time": 1764924420, "what": "bot feature file", "pops": ["FRA", "AMS"], "period_seconds": 300}]"#;
         let v = parse(json).unwrap();
-        assert_eq!(v[0].time, "2025-12-05T08:47:00Z");
+        assert_eq!(v[0].time.to_string(), "2025-12-05T08:47:00.000Z");
         assert_eq!(v[0].pops, ["FRA", "AMS"]);
         assert_eq!(v[0].period_seconds, Some(300.0));
     }

@@ -57,8 +57,8 @@ pub fn cohorts_text(tl: &Timeline) -> String {
             out,
             "{} ({} to {}): {} requests, {} failed ({})",
             i.id,
-            i.onset.as_deref().unwrap_or("?"),
-            i.recovery.as_deref().unwrap_or("the end of the data"),
+            i.onset.map_or_else(|| "?".to_string(), |t| t.to_string()),
+            i.recovery.map_or_else(|| "the end of the data".to_string(), |t| t.to_string()),
             c.requests,
             c.failures,
             pct(c.error_rate)
@@ -130,7 +130,7 @@ fn ranked_changes(ch: &blastradius::vocab::changes::IncidentChanges) -> Table {
         let scope = if f.change.pops.is_empty() { "global".to_string() } else { f.change.pops.join(", ") };
         t.add_row(vec![
             for_terminal(&f.change.what).into_owned(),
-            f.change.time.clone(),
+            f.change.time.to_string(),
             for_terminal(&scope).into_owned(),
             format!("{:.0} s", f.lag_seconds),
             f.expected.clone(),

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use blastradius::ingest::{Accounting, FileAccount, Progress};
 use blastradius::rates::{output, RatesTable};
 use blastradius::text::{for_terminal, thousands};
+use blastradius::vocab::time::Timestamp;
 
 /// Prints an error and its causes on stderr.
 pub fn error(e: &anyhow::Error) {
@@ -190,13 +191,13 @@ pub fn rates_table(r: &RatesTable) -> String {
     render(&mut t)
 }
 
-fn opt_time(t: Option<&String>) -> String {
-    t.map(|s| s.get(11..19).unwrap_or(s).to_string()).unwrap_or_default()
+fn opt_time(t: Option<&Timestamp>) -> String {
+    t.map(|t| blastradius::text::hms(&t.to_string())).unwrap_or_default()
 }
 
 /// A time as `2025-11-18 11:19:54` (UTC), which a narrow column wraps at the space only.
-fn day_time(t: Option<&String>) -> String {
-    t.map(|s| format!("{} {}", s.get(..10).unwrap_or(s), s.get(11..19).unwrap_or(""))).unwrap_or_default()
+fn day_time(t: Option<&Timestamp>) -> String {
+    t.map(|t| blastradius::text::datetime(&t.to_string())).unwrap_or_default()
 }
 
 /// Renders a timeline for the terminal: incidents (their reasons and hosts under the table),
@@ -463,7 +464,7 @@ pub fn batch(x: &blastradius::report::batch::Index) -> String {
             }),
             Cell::new(r.attribution.map_or(String::new(), |a| format!("{a:?}").to_lowercase())),
             Cell::new(r.scope.map_or(String::new(), |s| format!("{s:?}").to_lowercase())),
-            Cell::new(r.onset.as_deref().map_or(String::new(), blastradius::text::datetime)),
+            Cell::new(day_time(r.onset.as_ref())),
             Cell::new(r.duration_seconds.map_or(String::new(), blastradius::text::duration)),
             Cell::new(if r.status == Status::Failed {
                 String::new()
@@ -478,7 +479,7 @@ pub fn batch(x: &blastradius::report::batch::Index) -> String {
                 Cell::new(""),
                 Cell::new(format!("{:?}", o.attribution).to_lowercase()),
                 Cell::new(format!("{:?}", o.scope).to_lowercase()),
-                Cell::new(o.onset.as_deref().map_or(String::new(), blastradius::text::datetime)),
+                Cell::new(day_time(o.onset.as_ref())),
                 Cell::new(o.duration_seconds.map_or(String::new(), blastradius::text::duration)),
                 Cell::new(format!("{}/{}", o.pops, r.pops_total)),
                 Cell::new(o.dominant_signature.as_deref().unwrap_or("")),

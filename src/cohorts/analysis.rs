@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::model::{Cohort, CohortValue, IncidentCohorts};
 use super::{CohortCounts, CohortTable, DIMENSIONS, DIMS, HOST_PATH, OTHER};
 use crate::timeline::Timeline;
+use crate::vocab::time::Timestamp;
 
 /// A dimension's best set: (score, values, counts).
 type Set<'a> = (f64, Vec<&'a str>, CohortCounts);
@@ -50,10 +51,6 @@ fn inert(v: &str) -> String {
     out
 }
 
-fn ns(t: Option<&String>) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(t?).ok()?.timestamp_nanos_opt()
-}
-
 fn median(v: &mut [i64]) -> Option<i64> {
     v.sort_unstable();
     v.get(v.len() / 2).copied()
@@ -66,8 +63,8 @@ pub fn attach(tl: &mut Timeline, t: &CohortTable) {
         .incidents
         .iter()
         .map(|i| {
-            let from = ns(i.onset.as_ref()).unwrap_or(i64::MIN).div_euclid(t.bucket_ns) * t.bucket_ns;
-            (from, ns(i.recovery.as_ref()).unwrap_or(last))
+            let from = i.onset.map_or(i64::MIN, Timestamp::ns).div_euclid(t.bucket_ns) * t.bucket_ns;
+            (from, i.recovery.map_or(last, Timestamp::ns))
         })
         .collect();
     let pops = tl.pops.clone();
@@ -78,8 +75,8 @@ pub fn attach(tl: &mut Timeline, t: &CohortTable) {
         let mut onsets: Vec<i64> = Vec::new();
         let mut recoveries: Vec<i64> = Vec::new();
         for p in pops.iter().filter(|p| p.affected && inc.pops.contains(&p.pop)) {
-            onsets.extend(ns(p.onset.as_ref()));
-            recoveries.extend(ns(p.recovery.as_ref()));
+            onsets.extend(p.onset.map(Timestamp::ns));
+            recoveries.extend(p.recovery.map(Timestamp::ns));
         }
         let (a, b) = (median(&mut onsets).unwrap_or(w.0).max(w.0), median(&mut recoveries).unwrap_or(w.1).min(w.1));
         let from = a.div_euclid(t.bucket_ns) * t.bucket_ns;

@@ -8,6 +8,7 @@ use crate::ingest::{discover, IngestOptions, NoProgress};
 use crate::simulate::SimOptions;
 use crate::timeline::model::Incident;
 use crate::timeline::{Params, Timeline};
+use crate::vocab::time::Timestamp;
 
 /// One scenario run: the truth and the analysis with cohorts.
 pub struct CohortRun {
@@ -61,12 +62,13 @@ impl CohortScore {
     }
 }
 
-fn ns(t: Option<&String>) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(t?).ok()?.timestamp_nanos_opt()
-}
-
 fn overlaps(a: &Incident, b: &Incident) -> bool {
-    match (ns(a.onset.as_ref()), ns(a.recovery.as_ref()), ns(b.onset.as_ref()), ns(b.recovery.as_ref())) {
+    match (
+        a.onset.map(Timestamp::ns),
+        a.recovery.map(Timestamp::ns),
+        b.onset.map(Timestamp::ns),
+        b.recovery.map(Timestamp::ns),
+    ) {
         (Some(a0), Some(a1), Some(b0), Some(b1)) => a0 < b1 && b0 < a1,
         _ => false,
     }

@@ -10,6 +10,7 @@ pub mod signals;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::timeline::model::{Attribution, Pattern, PopTimeline, Timeline};
+use crate::vocab::time::Timestamp;
 
 /// How one timeline compares with the truth.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,9 +64,8 @@ pub struct Score {
     pub pushes_right: usize,
 }
 
-pub(crate) fn ts(s: Option<&String>) -> Option<f64> {
-    let s = s?;
-    chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_nanos_opt().unwrap_or(0) as f64 / 1e9)
+pub(crate) fn ts(s: Option<&Timestamp>) -> Option<f64> {
+    s.map(|t| t.secs_f64())
 }
 
 impl Score {
@@ -127,15 +127,12 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// (before the input starts for an onset, after it ends for a recovery) holds every truth on
 /// that side of its interval's far end. A censored truth (`t` is then the input's edge, the real
 /// instant lying beyond it) is held by an interval reaching the edge, or a found censored one.
-fn covers(interval: Option<&[String; 2]>, found_censored: bool, t: f64, truth_censored: bool, onset: bool) -> bool {
+fn covers(interval: Option<&[Timestamp; 2]>, found_censored: bool, t: f64, truth_censored: bool, onset: bool) -> bool {
     const SLACK: f64 = 1e-6;
     let Some([lo, hi]) = interval else {
         return false;
     };
-    let (Some(lo), Some(hi)) = (ts(Some(lo)), ts(Some(hi))) else {
-        return false;
-    };
-    let (lo, hi) = (lo - SLACK, hi + SLACK);
+    let (lo, hi) = (lo.secs_f64() - SLACK, hi.secs_f64() + SLACK);
     match (onset, truth_censored, found_censored) {
         (true, true, _) => found_censored || lo <= t,
         (true, false, true) => t <= hi,
@@ -362,28 +359,27 @@ pub fn slice_logs(logs: &std::path::Path, out: &std::path::Path, from: i64, to: 
 /// hold too few cycles); a flapping POP counts as affected when its whole failing window
 /// (first onset to last recovery) meets the slice. The input accounting is left as it was.
 pub fn clip_truth(truth: &Timeline, from: i64, to: i64) -> Timeline {
-    let fmt = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
-    };
+    let fmt = |t: i64| Timestamp(t.saturating_mul(1_000_000_000));
     let (f, t) = (from as f64, to as f64);
-    let clip = |onset: &mut Option<String>, recovery: &mut Option<String>, oc: &mut bool, rc: &mut bool| -> bool {
-        let (Some(a), b) = (ts(onset.as_ref()), ts(recovery.as_ref())) else {
-            return false;
+    let clip =
+        |onset: &mut Option<Timestamp>, recovery: &mut Option<Timestamp>, oc: &mut bool, rc: &mut bool| -> bool {
+            let (Some(a), b) = (ts(onset.as_ref()), ts(recovery.as_ref())) else {
+                return false;
+            };
+            let b = b.unwrap_or(f64::INFINITY);
+            if b <= f || a >= t {
+                return false;
+            }
+            if a < f {
+                *onset = Some(fmt(from));
+                *oc = true;
+            }
+            if b > t {
+                *recovery = Some(fmt(to));
+                *rc = true;
+            }
+            true
         };
-        let b = b.unwrap_or(f64::INFINITY);
-        if b <= f || a >= t {
-            return false;
-        }
-        if a < f {
-            *onset = Some(fmt(from));
-            *oc = true;
-        }
-        if b > t {
-            *recovery = Some(fmt(to));
-            *rc = true;
-        }
-        true
-    };
     let mut out = truth.clone();
     for p in &mut out.pops {
         p.flapping = crate::timeline::model::Flapping::default();
@@ -503,8 +499,8 @@ mod tests {
     use super::*;
     use crate::timeline::model::{Incident, PopTimeline};
 
-    fn t(s: &str) -> String {
-        format!("2025-11-18T{s}Z")
+    fn t(s: &str) -> Timestamp {
+        Timestamp::parse(&format!("2025-11-18T{s}Z")).unwrap()
     }
 
     #[test]
@@ -556,8 +552,8 @@ mod tests {
         let c = clip_truth(&truth, from, to);
         let fra = &c.pops[0];
         assert!(fra.affected && fra.onset_censored && fra.recovery_censored);
-        assert_eq!(fra.onset.as_deref(), Some(t("13:10:00").as_str()));
-        assert_eq!(fra.recovery.as_deref(), Some(t("14:20:00").as_str()));
+        assert_eq!(fra.onset, Some(t("13:10:00")));
+        assert_eq!(fra.recovery, Some(t("14:20:00")));
         let jnb = &c.pops[1];
         assert!(jnb.affected && !jnb.onset_censored && jnb.recovery_censored);
         assert!(!c.pops[2].affected);

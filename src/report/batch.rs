@@ -38,8 +38,8 @@ pub struct IndexRow {
     pub attribution: Option<Attribution>,
     /// Its scope.
     pub scope: Option<Scope>,
-    /// Its onset, RFC 3339.
-    pub onset: Option<String>,
+    /// Its onset.
+    pub onset: Option<crate::vocab::time::Timestamp>,
     /// Its duration, seconds.
     pub duration_seconds: Option<i64>,
     /// POPs it affected.
@@ -71,8 +71,8 @@ pub struct IndexIncident {
     pub attribution: Attribution,
     /// Its scope.
     pub scope: Scope,
-    /// Its onset, RFC 3339.
-    pub onset: Option<String>,
+    /// Its onset.
+    pub onset: Option<crate::vocab::time::Timestamp>,
     /// Its duration, seconds.
     pub duration_seconds: Option<i64>,
     /// POPs it affected.
@@ -99,7 +99,7 @@ impl IndexRow {
                 id: i.id.clone(),
                 attribution: i.attribution,
                 scope: i.scope,
-                onset: i.onset.clone(),
+                onset: i.onset,
                 duration_seconds: i.duration_seconds,
                 pops: i.pops,
                 regions: i.regions.clone(),
@@ -115,7 +115,7 @@ impl IndexRow {
             incident: main.map(|i| i.id.clone()),
             attribution: main.map(|i| i.attribution),
             scope: main.map(|i| i.scope),
-            onset: main.and_then(|i| i.onset.clone()),
+            onset: main.and_then(|i| i.onset),
             duration_seconds: main.and_then(|i| i.duration_seconds),
             pops_affected: main.map_or(0, |i| i.pops),
             pops_total: r.timeline.pops.len(),
@@ -181,7 +181,7 @@ impl Index {
 /// Renders the index as Markdown.
 pub fn markdown(x: &Index) -> String {
     use super::common::blame;
-    use crate::text::{datetime, duration};
+    use crate::text::duration;
     let mut s = String::new();
     let _ = writeln!(s, "# Incident index\n");
     let _ = writeln!(
@@ -210,7 +210,7 @@ pub fn markdown(x: &Index) -> String {
             },
             attribution.as_deref().map_or("—", blame),
             r.scope.map_or_else(|| "—".to_string(), |v| format!("{v:?}").to_lowercase()),
-            r.onset.as_deref().map_or_else(|| "—".to_string(), datetime),
+            crate::text::when(r.onset),
             r.duration_seconds.map_or_else(|| "—".to_string(), duration),
             if r.status == Status::Failed {
                 "—".to_string()
@@ -234,7 +234,7 @@ pub fn markdown(x: &Index) -> String {
                 e(&o.id),
                 blame(&format!("{:?}", o.attribution).to_lowercase()),
                 format!("{:?}", o.scope).to_lowercase(),
-                o.onset.as_deref().map_or_else(|| "—".to_string(), datetime),
+                crate::text::when(o.onset),
                 o.duration_seconds.map_or_else(|| "—".to_string(), duration),
                 o.pops,
                 r.pops_total,

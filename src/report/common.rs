@@ -87,11 +87,6 @@ pub fn environment() -> Environment<'static> {
     env
 }
 
-/// A time in RFC 3339, ns since the epoch.
-pub(super) fn parse_ns(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s).ok().and_then(|t| t.timestamp_nanos_opt())
-}
-
 /// `a / b`, or `None` when `b` is 0.
 pub(super) fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)

@@ -90,7 +90,13 @@ pub fn changes_markdown(r: &Report) -> String {
     let _ = writeln!(s, "## Changes\n");
     for i in &r.timeline.incidents {
         let Some(c) = &i.changes else { continue };
-        let _ = writeln!(s, "**{}** (onset {}): {}.\n", e(&i.id), i.onset.as_deref().unwrap_or("—"), e(&c.verdict));
+        let _ = writeln!(
+            s,
+            "**{}** (onset {}): {}.\n",
+            e(&i.id),
+            i.onset.map_or_else(|| "—".to_string(), |t| t.to_string()),
+            e(&c.verdict)
+        );
         let _ = writeln!(
             s,
             "| change | time | scope | lag to onset | expected | verdict | evidence |\n|---|---|---|---:|---|---|---|"
@@ -101,7 +107,7 @@ pub fn changes_markdown(r: &Report) -> String {
                 s,
                 "| {} | {} | {} | {:.0} s | {} | {} | {} |",
                 e(&f.change.what),
-                e(&f.change.time),
+                f.change.time,
                 e(&scope),
                 f.lag_seconds,
                 e(&f.expected),

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::common::{parse_ns, ratio};
+use super::common::ratio;
 use crate::timeline::model::{Attribution, Incident, Scope};
 use crate::timeline::Timeline;
+use crate::vocab::time::Timestamp;
 
 const NS: i64 = 1_000_000_000;
 
@@ -19,10 +20,10 @@ pub struct IncidentSummary {
     pub attribution: Attribution,
     /// Local, regional or global.
     pub scope: Scope,
-    /// Onset, RFC 3339.
-    pub onset: Option<String>,
-    /// Recovery, RFC 3339.
-    pub recovery: Option<String>,
+    /// Onset.
+    pub onset: Option<Timestamp>,
+    /// Recovery.
+    pub recovery: Option<Timestamp>,
     /// Recovery − onset, seconds.
     pub duration_seconds: Option<i64>,
     /// Affected POPs.
@@ -69,8 +70,8 @@ pub enum EntryKind {
 /// One row of the timeline table: POP onsets and recoveries within the same minute share a row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
-    /// RFC 3339 time of the first event of the row.
-    pub time: String,
+    /// Time of the first event of the row.
+    pub time: Timestamp,
     /// What happened.
     pub kind: EntryKind,
     /// The incident (for incident rows).
@@ -89,8 +90,8 @@ pub fn summaries(timeline: &Timeline) -> Vec<IncidentSummary> {
 }
 
 fn summary(i: &Incident) -> IncidentSummary {
-    let duration_seconds = match (i.onset.as_deref().and_then(parse_ns), i.recovery.as_deref().and_then(parse_ns)) {
-        (Some(a), Some(b)) => Some((b - a).max(0) / NS),
+    let duration_seconds = match (i.onset, i.recovery) {
+        (Some(a), Some(b)) => Some((b.ns() - a.ns()).max(0) / NS),
         _ => None,
     };
     let dominant_signature = i
@@ -104,8 +105,8 @@ fn summary(i: &Incident) -> IncidentSummary {
         id: i.id.clone(),
         attribution: i.attribution,
         scope: i.scope,
-        onset: i.onset.clone(),
-        recovery: i.recovery.clone(),
+        onset: i.onset,
+        recovery: i.recovery,
         duration_seconds,
         pops: i.pops.len(),
         regions: i.evidence.regions.clone(),
@@ -146,7 +147,7 @@ fn onset_shape(i: &Incident) -> String {
 /// POP changes of one kind within one minute, while the timeline table is built.
 struct Group {
     ns: i64,
-    time: String,
+    time: Timestamp,
     pops: Vec<String>,
     lag: Option<f64>,
 }
@@ -157,11 +158,11 @@ pub fn entries(timeline: &Timeline) -> Vec<Entry> {
     let mut out: Vec<(i64, Entry)> = Vec::new();
     let by_onset = onset_order(timeline);
     for i in &timeline.incidents {
-        if let Some(t) = i.onset.as_deref() {
+        if let Some(t) = i.onset {
             out.push((
-                parse_ns(t).unwrap_or(0),
+                t.ns(),
                 Entry {
-                    time: t.to_string(),
+                    time: t,
                     kind: EntryKind::IncidentBegins,
                     incident: Some(i.id.clone()),
                     attribution: Some(i.attribution),
@@ -170,11 +171,11 @@ pub fn entries(timeline: &Timeline) -> Vec<Entry> {
                 },
             ));
         }
-        if let Some(t) = i.recovery.as_deref() {
+        if let Some(t) = i.recovery {
             out.push((
-                parse_ns(t).unwrap_or(0),
+                t.ns(),
                 Entry {
-                    time: t.to_string(),
+                    time: t,
                     kind: EntryKind::IncidentEnds,
                     incident: Some(i.id.clone()),
                     attribution: Some(i.attribution),
@@ -186,26 +187,21 @@ pub fn entries(timeline: &Timeline) -> Vec<Entry> {
     }
     // POP onsets after the epicenter and recoveries, one row per minute and kind.
     let mut grouped: BTreeMap<(i64, EntryKind), Group> = BTreeMap::new();
-    let mut add = |time: &str, kind: EntryKind, pop: &str, lag: Option<f64>| {
-        let Some(ns) = parse_ns(time) else { return };
-        let g = grouped.entry((ns.div_euclid(60 * NS), kind)).or_insert(Group {
-            ns,
-            time: time.to_string(),
-            pops: Vec::new(),
-            lag,
-        });
+    let mut add = |time: Timestamp, kind: EntryKind, pop: &str, lag: Option<f64>| {
+        let ns = time.ns();
+        let g = grouped.entry((ns.div_euclid(60 * NS), kind)).or_insert(Group { ns, time, pops: Vec::new(), lag });
         if ns < g.ns {
             g.ns = ns;
-            g.time = time.to_string();
+            g.time = time;
             g.lag = lag;
         }
         g.pops.push(pop.to_string());
     };
     for p in by_onset.iter().filter(|p| p.lag_seconds > 0.0) {
-        add(&p.onset, EntryKind::PopsAffected, &p.pop, Some(p.lag_seconds));
+        add(p.onset, EntryKind::PopsAffected, &p.pop, Some(p.lag_seconds));
     }
     for p in timeline.pops.iter().filter(|p| p.affected) {
-        if let Some(r) = p.recovery.as_deref() {
+        if let Some(r) = p.recovery {
             add(r, EntryKind::PopsRecovered, &p.pop, None);
         }
     }
@@ -226,22 +222,15 @@ fn first_minute(by_onset: &[crate::timeline::model::Propagation], i: &Incident) 
 
 /// Affected POPs by onset with their lag after the first (whatever the incident's pattern).
 pub(super) fn onset_order(timeline: &Timeline) -> Vec<crate::timeline::model::Propagation> {
-    let mut rows: Vec<(i64, &str, &str)> = timeline
-        .pops
-        .iter()
-        .filter(|p| p.affected)
-        .filter_map(|p| {
-            let onset = p.onset.as_deref()?;
-            Some((parse_ns(onset)?, p.pop.as_str(), onset))
-        })
-        .collect();
+    let mut rows: Vec<(Timestamp, &str)> =
+        timeline.pops.iter().filter(|p| p.affected).filter_map(|p| Some((p.onset?, p.pop.as_str()))).collect();
     rows.sort_unstable();
-    let first = rows.first().map_or(0, |r| r.0);
+    let first = rows.first().map_or(0, |r| r.0.ns());
     rows.into_iter()
-        .map(|(t, pop, onset)| crate::timeline::model::Propagation {
+        .map(|(onset, pop)| crate::timeline::model::Propagation {
             pop: pop.to_string(),
-            onset: onset.to_string(),
-            lag_seconds: ((t - first) as f64 / 1e6).round() / 1e3,
+            onset,
+            lag_seconds: ((onset.ns() - first) as f64 / 1e6).round() / 1e3,
         })
         .collect()
 }

@@ -8,9 +8,8 @@ use super::Report;
 use crate::text::thousands;
 use crate::timeline::model::{Attribution, PopTimeline};
 
-fn hms(t: Option<&String>) -> String {
-    // RFC 3339 → "YYYY-MM-DD HH:MM:SS" (UTC); the text is our own, not log content.
-    t.map_or_else(|| "—".to_string(), |s| crate::text::datetime(s))
+fn hms(t: Option<&crate::vocab::time::Timestamp>) -> String {
+    crate::text::when(t.copied())
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -145,7 +144,7 @@ fn entries(s: &mut String, r: &Report) {
         }
     }
     for x in &r.entries {
-        let time = if r.entries_date.is_some() { crate::text::hms(&x.time) } else { hms(Some(&x.time)) };
+        let time = if r.entries_date.is_some() { crate::text::hms(&x.time.to_string()) } else { hms(Some(&x.time)) };
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");

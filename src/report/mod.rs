@@ -78,7 +78,7 @@ impl Report {
     ) -> Report {
         let sources = model::sources(sources);
         let entries = model::entries(&timeline);
-        let entries_date = model::common_date(entries.iter().map(|e| e.time.as_str()));
+        let entries_date = model::common_date(entries.iter().map(|e| e.time));
         Report {
             name: meta.name,
             command: meta.command,

@@ -13,9 +13,10 @@ use crate::rates::{Counts, RatesTable};
 use crate::signatures::{self, Signature};
 use crate::timeline::Timeline;
 
-use super::common::{parse_ns, ratio};
+use super::common::ratio;
 use super::incidents::onset_order;
 pub use super::incidents::{entries, summaries, Entry, EntryKind, IncidentSummary};
+use crate::vocab::time::Timestamp;
 
 /// Most columns of the heatmap and the signature chart.
 pub const MAX_CHART_COLUMNS: i64 = 96;
@@ -97,12 +98,12 @@ pub struct PropagationRow {
     pub pop: String,
     /// Its region.
     pub region: String,
-    /// Onset, RFC 3339.
-    pub onset: String,
+    /// Onset.
+    pub onset: Timestamp,
     /// Onset, seconds from the propagation axis start.
     pub onset_offset: f64,
-    /// Recovery, RFC 3339; null when still failing at the end of the data.
-    pub recovery: Option<String>,
+    /// Recovery; null when still failing at the end of the data.
+    pub recovery: Option<Timestamp>,
     /// Recovery (or the end of the axis), seconds from the axis start.
     pub recovery_offset: f64,
     /// Seconds after the epicenter's onset.
@@ -335,19 +336,19 @@ fn propagation_rows(
     pop_cells: &BTreeMap<&str, Vec<(u64, u64)>>,
 ) -> Vec<PropagationRow> {
     let span = pax.span_seconds() as f64;
-    let offset = |s: &str| parse_ns(s).map(|t| ((t - pax.start_ns) as f64 / NS as f64).clamp(0.0, span));
+    let offset = |t: Timestamp| ((t.ns() - pax.start_ns) as f64 / NS as f64).clamp(0.0, span);
     by_onset
         .iter()
         .take(MAX_PROPAGATION_ROWS)
         .map(|p| {
             let row = timeline.pops.iter().find(|r| r.pop == p.pop);
-            let recovery = row.and_then(|r| r.recovery.clone());
+            let recovery = row.and_then(|r| r.recovery);
             PropagationRow {
                 pop: p.pop.clone(),
                 region: geo::region(&p.pop).to_string(),
-                onset: p.onset.clone(),
-                onset_offset: offset(&p.onset).unwrap_or(0.0),
-                recovery_offset: recovery.as_deref().and_then(offset).unwrap_or(span),
+                onset: p.onset,
+                onset_offset: offset(p.onset),
+                recovery_offset: recovery.map_or(span, offset),
                 recovery,
                 lag_seconds: p.lag_seconds,
                 transitions: row.map_or(0, |r| r.flapping.transitions),
@@ -449,17 +450,17 @@ pub fn input(acc: &Accounting) -> InputReport {
     }
 }
 
-/// The date part of RFC 3339 times when they all share it.
-pub fn common_date<'a>(times: impl Iterator<Item = &'a str>) -> Option<String> {
-    let mut date: Option<&str> = None;
+/// The date (`YYYY-MM-DD`, UTC) of the times when they all share it.
+pub fn common_date(times: impl Iterator<Item = Timestamp>) -> Option<String> {
+    const DAY: i64 = 86_400 * NS;
+    let mut date: Option<Timestamp> = None;
     for t in times {
-        let d = t.get(..10)?;
         match date {
-            Some(x) if x != d => return None,
-            _ => date = Some(d),
+            Some(x) if x.ns().div_euclid(DAY) != t.ns().div_euclid(DAY) => return None,
+            _ => date = Some(t),
         }
     }
-    date.map(str::to_string)
+    date.map(|t| t.to_string().get(..10).unwrap_or_default().to_string())
 }
 
 /// Summaries per source kind, from the counts collected while reading.
@@ -509,8 +510,11 @@ mod tests {
     #[test]
     fn a_common_date_or_none() {
         let same = ["2025-11-18T11:19:00.000Z", "2025-11-18T17:02:00.000Z"];
-        assert_eq!(common_date(same.into_iter()).as_deref(), Some("2025-11-18"));
-        assert_eq!(common_date(["2025-11-18T23:59:00Z", "2025-11-19T00:01:00Z"].into_iter()), None);
+        assert_eq!(common_date(same.into_iter().filter_map(Timestamp::parse)).as_deref(), Some("2025-11-18"));
+        assert_eq!(
+            common_date(["2025-11-18T23:59:00Z", "2025-11-19T00:01:00Z"].into_iter().filter_map(Timestamp::parse)),
+            None
+        );
         assert_eq!(common_date(std::iter::empty()), None);
     }
 

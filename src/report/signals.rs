@@ -15,8 +15,8 @@ fn quantiles(q: &Quantiles) -> String {
     format!("{} / {} / {}", ms(q.p50), ms(q.p95), ms(q.p99))
 }
 
-fn time(t: Option<&String>) -> String {
-    t.map_or_else(|| "—".to_string(), |s| crate::text::datetime(s))
+fn time(t: Option<&crate::vocab::time::Timestamp>) -> String {
+    crate::text::when(t.copied())
 }
 
 /// One verdict line per signal incident (empty when there is none).

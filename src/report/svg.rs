@@ -143,10 +143,6 @@ fn time_axis(c: &mut Chart, axis: &Axis, left: f64, right: f64, top: f64, bottom
     c.line((left, bottom), (right, bottom), "#999999");
 }
 
-fn hhmm(t: &str) -> &str {
-    t.get(11..16).unwrap_or(t)
-}
-
 fn pct(r: f64) -> String {
     format!("{:.1} %", r * 100.0)
 }
@@ -215,10 +211,11 @@ fn propagation(r: &Report) -> Chart {
             "{} ({}): onset {} UTC, recovery {}{}",
             p.pop,
             p.region,
-            hhmm(&p.onset),
-            p.recovery
-                .as_deref()
-                .map_or_else(|| "not before the end of the data".to_string(), |t| format!("{} UTC", hhmm(t))),
+            crate::text::hhmm(p.onset),
+            p.recovery.map_or_else(
+                || "not before the end of the data".to_string(),
+                |t| format!("{} UTC", crate::text::hhmm(t))
+            ),
             if p.transitions > 0 { format!(", {} flapping transitions", p.transitions) } else { String::new() }
         );
         c.outline((x0, y + 2.0, x1 - x0, row - 4.0), "#f6f6f6", "#9e9e9e", Some(tip));

@@ -12,6 +12,7 @@ use crate::join::{FileSkew, Join, JoinedBy, PopShare};
 use crate::schema as s;
 use crate::signatures::{Signature, SIGNATURE};
 use crate::timeline::Timeline;
+use crate::vocab::time::Timestamp;
 
 /// How many failures the section lists.
 const EXAMPLES: usize = 25;
@@ -76,11 +77,6 @@ pub struct UsersSection {
     pub examples: Vec<Failure>,
     /// Failures not listed.
     pub more: u64,
-}
-
-fn ns(t: Option<&String>) -> Option<i64> {
-    let t = t?;
-    crate::formats::time::parse_str(t).ok()
 }
 
 /// One failure's row: where it is (file and entry or line), when (the user's clock), what, the
@@ -148,7 +144,7 @@ pub fn build(df: &DataFrame, join: &Join, timeline: &Timeline) -> crate::Result<
     let windows: Vec<(String, i64, i64)> = timeline
         .incidents
         .iter()
-        .filter_map(|i| Some((i.id.clone(), ns(i.onset.as_ref())?, ns(i.recovery.as_ref()).unwrap_or(i64::MAX))))
+        .filter_map(|i| Some((i.id.clone(), i.onset.map(Timestamp::ns)?, i.recovery.map_or(i64::MAX, Timestamp::ns))))
         .collect();
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut failures: Vec<(Option<i64>, Failure)> = Vec::new();

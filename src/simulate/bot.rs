@@ -261,13 +261,13 @@ fn incident(kind: SignalKind, id: &str, mut spells: Vec<(String, Spell)>) -> Sig
     let rows = spells
         .iter()
         .map(|(c, s)| {
-            let (a, b) = (clock::rfc3339(s.start), clock::rfc3339(s.end));
+            let (a, b) = (clock::at(s.start), clock::at(s.end));
             SignalPop {
                 pop: c.clone(),
-                onset: a.clone(),
-                onset_interval: [a.clone(), a],
-                recovery: b.clone(),
-                recovery_interval: [b.clone(), b],
+                onset: a,
+                onset_interval: [a, a],
+                recovery: b,
+                recovery_interval: [b, b],
                 confidence: 1.0,
                 ..SignalPop::default()
             }
@@ -277,8 +277,8 @@ fn incident(kind: SignalKind, id: &str, mut spells: Vec<(String, Spell)>) -> Sig
         id: id.to_owned(),
         kind,
         summary: format!("simulated: {}", kind.describe()),
-        onset: Some(clock::rfc3339(onset)),
-        recovery: Some(clock::rfc3339(recovery)),
+        onset: Some(clock::at(onset)),
+        recovery: Some(clock::at(recovery)),
         scope,
         onset_pattern: pattern,
         onset_spread_seconds: spread,

@@ -77,11 +77,9 @@ pub(super) fn push_rfc3339(buf: &mut String, ns: i64, millis: bool) {
     buf.push('Z');
 }
 
-/// `2025-11-18T11:20:00Z` for unix seconds.
-pub(super) fn rfc3339(secs: i64) -> String {
-    let mut s = String::with_capacity(20);
-    push_rfc3339(&mut s, secs.saturating_mul(NS), false);
-    s
+/// The instant of unix seconds `secs`.
+pub(super) fn at(secs: i64) -> crate::vocab::time::Timestamp {
+    crate::vocab::time::Timestamp(secs.saturating_mul(NS))
 }
 
 /// `20251118T112000Z`, the form Logpush uses in object names.
@@ -110,7 +108,7 @@ mod tests {
             let mut got = String::new();
             push_rfc3339(&mut got, ns, true);
             assert_eq!(got, want.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
-            assert_eq!(rfc3339(secs), want.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            assert_eq!(at(secs).to_string(), want.format("%Y-%m-%dT%H:%M:%S.000Z").to_string());
             assert_eq!(compact(secs), want.format("%Y%m%dT%H%M%SZ").to_string());
             assert_eq!(day_folder(secs), want.format("%Y%m%d").to_string());
             let (y, m, d) = civil_from_days(secs.div_euclid(86_400));

@@ -430,8 +430,8 @@ mod tests {
         assert_eq!(inc.id, "I1");
         assert_eq!(inc.attribution, Attribution::Edge);
         assert_eq!(inc.scope, Scope::Global);
-        assert_eq!(inc.onset.as_deref(), Some("2025-11-18T11:20:00Z"));
-        assert_eq!(inc.recovery.as_deref(), Some("2025-11-18T17:06:00Z"));
+        assert_eq!(inc.onset.map(|t| t.to_string()).as_deref(), Some("2025-11-18T11:20:00.000Z"));
+        assert_eq!(inc.recovery.map(|t| t.to_string()).as_deref(), Some("2025-11-18T17:06:00.000Z"));
         assert_eq!(inc.epicenter, ["FRA"]);
         // The old proxy's zones lose their bot scores instead of failing.
         assert_eq!(inc.hosts.len(), 4);
@@ -442,7 +442,7 @@ mod tests {
         assert_eq!(inc.evidence.hosts_with_errors, 4);
         let [bot] = truth.signals.as_slice() else { panic!("{:?}", truth.signals) };
         assert_eq!(bot.kind, crate::vocab::signals::SignalKind::BotScoreMissing);
-        assert_eq!((bot.onset.as_deref(), bot.pops.len()), (inc.onset.as_deref(), 21));
+        assert_eq!((bot.onset, bot.pops.len()), (inc.onset, 21));
         assert_eq!(inc.evidence.regions.len(), 7);
         let edge = inc.evidence.signatures["edge_500"] + inc.evidence.signatures["edge_502"];
         assert!(edge as f64 > 0.95 * inc.evidence.errors as f64, "{:?}", inc.evidence);
@@ -517,12 +517,7 @@ mod tests {
         );
         assert!(inc.epicenter.is_empty());
         assert!(push.pops.iter().all(|p| p.affected == (p.region != "Oceania")));
-        let onsets: Vec<i64> = push
-            .pops
-            .iter()
-            .filter_map(|p| p.onset.as_deref())
-            .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp())
-            .collect();
+        let onsets: Vec<i64> = push.pops.iter().filter_map(|p| p.onset).map(|t| t.ns() / 1_000_000_000).collect();
         let (lo, hi) = (onsets.iter().min().unwrap(), onsets.iter().max().unwrap());
         assert!(hi - lo <= 45, "{lo} {hi}");
         let ev = &inc.evidence;

@@ -333,8 +333,8 @@ fn incidents(pops: &[Pop], plan: &Plan, tally: &Tally, faults: &[Fault<'_>]) -> 
             Incident {
                 id: String::new(),
                 attribution: inc.attribution,
-                onset: Some(clock::rfc3339(onset)),
-                recovery: Some(clock::rfc3339(recovery)),
+                onset: Some(clock::at(onset)),
+                recovery: Some(clock::at(recovery)),
                 scope: inc.scope,
                 hosts,
                 epicenter,
@@ -386,10 +386,10 @@ fn pop_rows(pops: &[Pop], plan: &Plan, tally: &Tally) -> Vec<PopTimeline> {
                 country: p.colo.map(|c| c.country.clone()),
                 region: p.region.to_owned(),
                 affected: window.is_some(),
-                onset: window.map(|(a, _)| clock::rfc3339(a)),
-                peak: peak.map(|(t, _)| clock::rfc3339(t)),
+                onset: window.map(|(a, _)| clock::at(a)),
+                peak: peak.map(|(t, _)| clock::at(t)),
                 peak_error_rate: peak.map(|(_, r)| r),
-                recovery: window.map(|(_, b)| clock::rfc3339(b)),
+                recovery: window.map(|(_, b)| clock::at(b)),
                 flapping: fault.map_or_else(Flapping::default, pop_flapping),
                 dominant_signature: counts.and_then(Tally::dominant),
                 requests: tally.events.get(i).copied().unwrap_or(0),
@@ -411,7 +411,7 @@ fn propagation(pops: &[Pop], faults: &[Fault<'_>]) -> Vec<Propagation> {
         .into_iter()
         .map(|f| Propagation {
             pop: code(pops, f.0),
-            onset: clock::rfc3339(f.2),
+            onset: clock::at(f.2),
             lag_seconds: (f.2 - first_onset(f.1.incident)) as f64,
         })
         .collect()

@@ -8,9 +8,10 @@ use super::detect::Span;
 use super::flap::{confident_period, flapping, round3};
 use super::model::{self, Attribution, Flapping, Incident, Pattern, Propagation, Scope};
 use super::series::{AllSeries, Sparse};
-use super::{rfc3339, Params};
+use super::Params;
 use crate::geo;
 use crate::signatures;
+use crate::vocab::time::Timestamp;
 
 /// A POP or host span placed in time, for clustering.
 #[derive(Debug, Clone)]
@@ -116,8 +117,8 @@ pub fn incident(g: &[Placed], pops: Vec<String>, hosts: Vec<String>, attribution
     Incident {
         id: String::new(),
         attribution,
-        onset: Some(rfc3339(onset)),
-        recovery: Some(rfc3339(recovery)),
+        onset: Some(Timestamp(onset)),
+        recovery: Some(Timestamp(recovery)),
         onset_censored,
         recovery_censored,
         scope,
@@ -223,7 +224,7 @@ pub fn propagation(incidents: &[(Incident, Vec<Placed>)]) -> Vec<Propagation> {
             }
             out.push(Propagation {
                 pop: x.key.clone(),
-                onset: rfc3339(x.span.onset_ns),
+                onset: Timestamp(x.span.onset_ns),
                 lag_seconds: round3((x.span.onset_ns - first) as f64 / 1e9),
             });
         }

@@ -160,8 +160,6 @@ impl Params {
     }
 }
 
-pub(crate) use crate::text::rfc3339;
-
 /// The healthy reference of a family of series: the lower quartile of each series' quietest
 /// tenth of buckets (pooled), between the floor and the cap. Read from the sparse cells: a bucket
 /// without requests carries no rate.

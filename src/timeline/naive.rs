@@ -29,7 +29,6 @@ fn rule(table: &RatesTable, count: impl Fn(&crate::rates::Counts) -> u64, thresh
         e.0 += count(c);
         e.1 += c.requests;
     }
-    let fmt = |ns: i64| chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let pops = per
         .into_iter()
         .map(|(pop, buckets)| {
@@ -41,10 +40,10 @@ fn rule(table: &RatesTable, count: impl Fn(&crate::rates::Counts) -> u64, thresh
                 city: None,
                 country: None,
                 affected: !hot.is_empty(),
-                onset: hot.first().map(|b| fmt(*b)),
+                onset: hot.first().map(|b| crate::vocab::time::Timestamp(*b)),
                 peak: None,
                 peak_error_rate: None,
-                recovery: hot.last().map(|b| fmt(*b + table.bucket_ns)),
+                recovery: hot.last().map(|b| crate::vocab::time::Timestamp(*b + table.bucket_ns)),
                 flapping: Flapping::default(),
                 dominant_signature: None,
                 requests,

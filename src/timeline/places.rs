@@ -6,10 +6,10 @@ use super::detect::{Detection, Span};
 use super::flap::{confident_period, flapping, period, round3};
 use super::incidents::dominant;
 use super::model::{Flapping, PopTimeline};
-use super::rfc3339;
 use super::series::{Axis, Dense, Sparse};
 use crate::geo;
 use crate::signatures::Blame;
+use crate::vocab::time::Timestamp;
 
 /// The bucket with the highest 5xx rate among buckets with at least a tenth of the series' mean
 /// volume; returns (bucket index, rate).
@@ -31,8 +31,8 @@ fn mean_volume(s: &Sparse) -> f64 {
     round3(s.requests() as f64 / active as f64)
 }
 
-fn pair(iv: (i64, i64)) -> [String; 2] {
-    [rfc3339(iv.0), rfc3339(iv.1)]
+fn pair(iv: (i64, i64)) -> [Timestamp; 2] {
+    [Timestamp(iv.0), Timestamp(iv.1)]
 }
 
 /// The row of one POP. `hit` is the span that put it in an edge incident (with that incident's
@@ -61,7 +61,7 @@ pub fn pop_row(
         let pk = peak(dense, all);
         let tot = sparse.total(0, axis.len()).signatures;
         return PopTimeline {
-            peak: pk.map(|(j, _)| rfc3339(axis.time(j))),
+            peak: pk.map(|(j, _)| Timestamp(axis.time(j))),
             peak_error_rate: pk.map(|(_, r)| r),
             dominant_signature: dominant(&tot, None),
             confidence: round3(det.p_outside),
@@ -76,12 +76,12 @@ pub fn pop_row(
     let tot = sparse.total(span.start, span.end).signatures;
     PopTimeline {
         affected: true,
-        onset: Some(rfc3339(span.onset_ns)),
+        onset: Some(Timestamp(span.onset_ns)),
         onset_interval: Some(pair(span.onset_iv)),
         onset_censored: span.onset_censored,
-        peak: pk.map(|(j, _)| rfc3339(axis.time(j))),
+        peak: pk.map(|(j, _)| Timestamp(axis.time(j))),
         peak_error_rate: pk.map(|(_, r)| r),
-        recovery: Some(rfc3339(span.recovery_ns)),
+        recovery: Some(Timestamp(span.recovery_ns)),
         recovery_interval: Some(pair(span.recovery_iv)),
         recovery_censored: span.recovery_censored,
         flapping: flap,
@@ -139,11 +139,11 @@ pub fn regions(
             pop: region.clone(),
             region,
             affected: !hit.is_empty(),
-            onset: onset.map(rfc3339),
+            onset: onset.map(Timestamp),
             onset_censored: hit.iter().any(|s| s.onset_censored && Some(s.onset_ns) == onset),
-            peak: pk.map(|(j, _)| rfc3339(axis.time(j))),
+            peak: pk.map(|(j, _)| Timestamp(axis.time(j))),
             peak_error_rate: pk.map(|(_, r)| r),
-            recovery: recovery.map(rfc3339),
+            recovery: recovery.map(Timestamp),
             recovery_censored: hit.iter().any(|s| s.recovery_censored && Some(s.recovery_ns) == recovery),
             flapping: Flapping {
                 transitions: rows.iter().map(|r| r.flapping.transitions).max().unwrap_or(0),

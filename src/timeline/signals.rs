@@ -17,8 +17,9 @@ use super::incidents::{self, Placed};
 use super::model::Attribution;
 use super::series::{AllSeries, Axis, Dense, Sparse};
 use super::signal_model::{SignalIncident, SignalKind, SignalPop};
-use super::{rfc3339, Params};
+use super::Params;
 use crate::rates::Counts;
+use crate::vocab::time::Timestamp;
 
 /// One POP's series of a signal.
 #[derive(Debug, Clone)]
@@ -81,7 +82,7 @@ pub fn incidents(
     let gap_ns = p.cluster_gap_secs.saturating_mul(1_000_000_000);
     let mut out: Vec<SignalIncident> =
         incidents::cluster(items, gap_ns).into_iter().map(|g| one(kind, &g, &by_pop, all, p, extra)).collect();
-    out.sort_by(|a, b| a.onset.cmp(&b.onset));
+    out.sort_by_key(|a| a.onset);
     let prefix = match kind {
         SignalKind::BotScoreMissing => "B",
         SignalKind::EdgeLatency => "L",
@@ -97,11 +98,11 @@ fn pop_row(x: &Placed, s: Option<&Series>) -> SignalPop {
     let sp: &Span = &x.span;
     SignalPop {
         pop: x.key.clone(),
-        onset: rfc3339(sp.onset_ns),
-        onset_interval: [rfc3339(sp.onset_iv.0), rfc3339(sp.onset_iv.1)],
+        onset: Timestamp(sp.onset_ns),
+        onset_interval: [Timestamp(sp.onset_iv.0), Timestamp(sp.onset_iv.1)],
         onset_censored: sp.onset_censored,
-        recovery: rfc3339(sp.recovery_ns),
-        recovery_interval: [rfc3339(sp.recovery_iv.0), rfc3339(sp.recovery_iv.1)],
+        recovery: Timestamp(sp.recovery_ns),
+        recovery_interval: [Timestamp(sp.recovery_iv.0), Timestamp(sp.recovery_iv.1)],
         recovery_censored: sp.recovery_censored,
         baseline_share: round6(sp.baseline),
         excess_share: round6(sp.excess_rate),

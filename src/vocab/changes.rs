@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 /// One recorded change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// When, RFC 3339 UTC.
-    pub time: String,
+    /// When (RFC 3339 UTC in JSON).
+    pub time: super::time::Timestamp,
     /// What changed.
     pub what: String,
     /// POPs it applied to; empty for the whole fleet.

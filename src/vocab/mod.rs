@@ -8,4 +8,5 @@ pub mod shape;
 pub mod signals;
 pub mod signature;
 pub mod source;
+pub mod time;
 pub mod timeline;

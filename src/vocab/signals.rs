@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::shape::{Pattern, Scope};
+use super::time::Timestamp;
 
 /// What a signal incident is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,15 +65,15 @@ pub struct SignalPop {
     /// POP code.
     pub pop: String,
     /// Onset, RFC 3339.
-    pub onset: String,
+    pub onset: Timestamp,
     /// The onset's uncertainty interval (earliest, latest).
-    pub onset_interval: [String; 2],
+    pub onset_interval: [Timestamp; 2],
     /// The onset lies before the input starts.
     pub onset_censored: bool,
     /// Recovery, RFC 3339.
-    pub recovery: String,
+    pub recovery: Timestamp,
     /// The recovery's uncertainty interval.
-    pub recovery_interval: [String; 2],
+    pub recovery_interval: [Timestamp; 2],
     /// The recovery lies after the input ends.
     pub recovery_censored: bool,
     /// The signal's share of requests when healthy (0..1): score-0 requests, or slow ones.
@@ -114,9 +115,9 @@ pub struct SignalIncident {
     /// One sentence: what was seen.
     pub summary: String,
     /// Start, RFC 3339.
-    pub onset: Option<String>,
+    pub onset: Option<Timestamp>,
     /// End, RFC 3339.
-    pub recovery: Option<String>,
+    pub recovery: Option<Timestamp>,
     /// The onset lies before the input's first event.
     pub onset_censored: bool,
     /// The recovery lies after the input's last event.

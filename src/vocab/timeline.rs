@@ -1,7 +1,9 @@
 //! The timeline's output types: the stable JSON contract (`schema/timeline.schema.json`).
-//! Times are RFC 3339 UTC strings; fields that do not apply are null.
+//! Times are [`Timestamp`]s (RFC 3339 UTC strings in JSON); fields that do not apply are null.
 
 use serde::{Deserialize, Serialize};
+
+use super::time::Timestamp;
 
 /// Input accounting, as in [`crate::ingest::Accounting`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,10 +50,10 @@ pub struct Incident {
     pub id: String,
     /// Edge, origin or mixed.
     pub attribution: Attribution,
-    /// Start, RFC 3339.
-    pub onset: Option<String>,
-    /// End, RFC 3339; null when still failing at the end of the data.
-    pub recovery: Option<String>,
+    /// Start.
+    pub onset: Option<Timestamp>,
+    /// End; null when still failing at the end of the data.
+    pub recovery: Option<Timestamp>,
     /// The onset lies before the input's first event: the input starts inside the incident.
     #[serde(default)]
     pub onset_censored: bool,
@@ -149,23 +151,23 @@ pub struct PopTimeline {
     /// Hit by an edge-attributed incident.
     pub affected: bool,
     /// Onset, RFC 3339.
-    pub onset: Option<String>,
+    pub onset: Option<Timestamp>,
     /// The onset's uncertainty interval (earliest, latest), RFC 3339: from the bucket width, the
     /// time between errors at the POP's volume, and the shape of the rise.
     #[serde(default)]
-    pub onset_interval: Option<[String; 2]>,
+    pub onset_interval: Option<[Timestamp; 2]>,
     /// The onset lies before the input starts (`onset` is then the first event's time).
     #[serde(default)]
     pub onset_censored: bool,
     /// Time of the peak error rate, RFC 3339.
-    pub peak: Option<String>,
+    pub peak: Option<Timestamp>,
     /// Peak error rate (0..1) over one bucket.
     pub peak_error_rate: Option<f64>,
     /// Recovery, RFC 3339.
-    pub recovery: Option<String>,
+    pub recovery: Option<Timestamp>,
     /// The recovery's uncertainty interval (earliest, latest), RFC 3339.
     #[serde(default)]
-    pub recovery_interval: Option<[String; 2]>,
+    pub recovery_interval: Option<[Timestamp; 2]>,
     /// The recovery lies after the input ends (`recovery` is then the last event's time).
     #[serde(default)]
     pub recovery_censored: bool,
@@ -198,8 +200,8 @@ pub struct PopTimeline {
 pub struct Propagation {
     /// POP code.
     pub pop: String,
-    /// Onset, RFC 3339.
-    pub onset: String,
+    /// Onset.
+    pub onset: Timestamp,
     /// Seconds after the epicenter's onset.
     pub lag_seconds: f64,
 }

@@ -56,7 +56,7 @@ fn changes_files_of_every_documented_shape_read() {
     assert!(csv[2].is_global());
     let json = changes::read(&fixture("changes/changes.json")).unwrap();
     assert_eq!(json.len(), 2);
-    assert_eq!(json[0].time, "2025-12-05T08:40:00Z");
+    assert_eq!(json[0].time.to_string(), "2025-12-05T08:40:00.000Z");
     assert_eq!(json[1].zones, ["example.net", "example.org"]);
     for (file, n) in [("audit_log_v1.json", 2), ("audit_log_v2.json", 1), ("audit_logs.ndjson", 2)] {
         let v = changes::read(&fixture(&format!("changes/{file}"))).unwrap();
@@ -66,15 +66,15 @@ fn changes_files_of_every_documented_shape_read() {
     }
     let v1 = changes::read(&fixture("changes/audit_log_v1.json")).unwrap();
     assert_eq!(
-        (v1[0].time.as_str(), v1[0].zones.as_slice()),
-        ("2025-12-05T08:46:30Z", ["example.net".to_string()].as_slice())
+        (v1[0].time.to_string().as_str(), v1[0].zones.as_slice()),
+        ("2025-12-05T08:46:30.000Z", ["example.net".to_string()].as_slice())
     );
     assert!(v1[0].what.contains("rule_update") && v1[0].what.contains("firewall.rule"));
     let v2 = changes::read(&fixture("changes/audit_log_v2.json")).unwrap();
     assert!(v2[0].what.contains("Update managed ruleset"), "{v2:?}");
     assert_eq!(v2[0].zones, ["example.org"]);
     let nd = changes::read(&fixture("changes/audit_logs.ndjson")).unwrap();
-    assert_eq!(nd[1].time, "2025-12-05T09:00:00Z");
+    assert_eq!(nd[1].time.to_string(), "2025-12-05T09:00:00.000Z");
     assert!(changes::parse("time,what\nnot a time,x\n").is_err());
 }
 
