@@ -369,6 +369,12 @@ _PLACES: Dict[str, Any] = {
     "requests": pl.Int64, "volume": pl.Float64, "baseline_error_rate": pl.Float64,
     "excess_error_rate": pl.Float64, "failed_requests": pl.Int64, "confidence": pl.Float64,
 }
+_REGIONS: Dict[str, Any] = {
+    "region": pl.String, "pops": pl.Int64, "pops_affected": pl.Int64, "affected": pl.Boolean,
+    "onset": _TIME, "onset_censored": pl.Boolean, "peak": _TIME, "peak_error_rate": pl.Float64,
+    "recovery": _TIME, "recovery_censored": pl.Boolean, "flapping": _FLAPPING, "dominant_signature": pl.String,
+    "requests": pl.Int64, "volume": pl.Float64, "failed_requests": pl.Int64, "confidence": pl.Float64,
+}
 _PROPAGATION: Dict[str, Any] = {"pop": pl.String, "onset": _TIME, "lag_seconds": pl.Float64}
 _COHORTS: Dict[str, Any] = {
     "incident": pl.String, "dimension": pl.String, "value": pl.String, "requests": pl.Int64,
@@ -522,8 +528,8 @@ class Timeline:
 
     @property
     def regions(self) -> pl.DataFrame:
-        """One row per region; its name is in ``region`` (and ``pop``, as in the CLI's JSON)."""
-        return self._part(self._doc["regions"], _PLACES)
+        """One row per region: its POPs taken together, with how many were affected."""
+        return self._part(self._doc["regions"], _REGIONS)
 
     @property
     def propagation(self) -> pl.DataFrame:

@@ -242,7 +242,9 @@ def test_parts_keep_their_columns_when_empty(scenarios: dict, tmp_path: Path) ->
     assert quiet.propagation.schema["lag_seconds"] == pl.Float64
     both = pl.concat([quiet.pops, br.timeline(LOGS).pops])  # the same schema either way
     assert both.schema["onset"] == pl.Datetime("ns", "UTC")
-    assert br.timeline(LOGS).regions.schema["city"] == pl.String
+    regions = br.timeline(LOGS).regions  # a region row type of its own: no POP columns
+    assert regions.schema["pops_affected"] == pl.Int64 and regions.schema["onset"] == pl.Datetime("ns", "UTC")
+    assert "city" not in regions.columns and quiet.regions.schema["region"] == pl.String
     first = sorted(Path(LOGS).rglob("*.gz"))[0]
     ok = [ln for ln in gzip.decompress(first.read_bytes()).splitlines() if b'"EdgeResponseStatus":200' in ln]
     (tmp_path / "healthy.log").write_bytes(b"\n".join(ok[:5]) + b"\n")

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use blastradius::ingest::{Accounting, FileAccount, Progress};
 use blastradius::rates::{output, RatesTable};
 use blastradius::text::{for_terminal, thousands};
+use blastradius::timeline::model::PopTimeline;
 use blastradius::vocab::time::Timestamp;
 
 /// Prints an error and its causes on stderr.
@@ -209,12 +210,34 @@ pub fn timeline(tl: &blastradius::timeline::Timeline) -> String {
     } else {
         out.push_str(&incidents(tl));
     }
-    out.push_str(&places("region", &tl.regions));
-    let mut pops = tl.pops.clone();
+    let regions = tl.regions.iter().map(|r| Place {
+        name: &r.region,
+        second: format!("{}/{}", r.pops_affected, r.pops),
+        affected: r.affected,
+        times: [r.onset, r.peak, r.recovery],
+        peak_error_rate: r.peak_error_rate,
+        flapping: &r.flapping,
+        signature: r.dominant_signature.as_deref(),
+        requests: r.requests,
+        confidence: r.confidence,
+    });
+    out.push_str(&places(["region", "POPs"], regions));
+    let mut pops: Vec<&PopTimeline> = tl.pops.iter().collect();
     pops.sort_by(|a, b| b.affected.cmp(&a.affected).then(a.onset.cmp(&b.onset)).then(a.pop.cmp(&b.pop)));
-    out.push_str(&places("POP", &pops));
+    let pops = pops.into_iter().map(|p| Place {
+        name: &p.pop,
+        second: for_terminal(&p.region).to_string(),
+        affected: p.affected,
+        times: [p.onset, p.peak, p.recovery],
+        peak_error_rate: p.peak_error_rate,
+        flapping: &p.flapping,
+        signature: p.dominant_signature.as_deref(),
+        requests: p.requests,
+        confidence: p.confidence,
+    });
+    out.push_str(&places(["POP", "region"], pops));
     out.push_str(&wrap(
-        "aff.: affected; onset, peak, recovery: UTC; 5xx %: the highest share of edge 5xx in one bucket (at \
+        "POPs: a region's POPs affected / seen; aff.: affected; onset, peak, recovery: UTC; 5xx %: the highest share of edge 5xx in one bucket (at \
          peak); flapping: failing↔healthy transitions × their typical period; requests: in the whole input; \
          P(aff.): the probability that the POP (region: any of its POPs) was affected.",
         0,
@@ -349,35 +372,43 @@ fn incidents(tl: &blastradius::timeline::Timeline) -> String {
 }
 
 /// The region or POP table.
-fn places(title: &str, rows: &[blastradius::timeline::model::PopTimeline]) -> String {
+/// One row of the region or POP table.
+struct Place<'a> {
+    name: &'a str,
+    /// The region's affected POPs, or the POP's region.
+    second: String,
+    affected: bool,
+    /// Onset, peak, recovery.
+    times: [Option<Timestamp>; 3],
+    peak_error_rate: Option<f64>,
+    flapping: &'a blastradius::timeline::model::Flapping,
+    signature: Option<&'a str>,
+    requests: u64,
+    confidence: f64,
+}
+
+fn places<'a>(titles: [&str; 2], rows: impl Iterator<Item = Place<'a>>) -> String {
     let mut t = table();
-    let with_region = title != "region";
-    let mut header = vec![title];
-    if with_region {
-        header.push("region");
-    }
+    let mut header = titles.to_vec();
     header.extend(["aff.", "onset", "peak", "5xx %", "recovery", "flapping", "signature", "requests", "P(aff.)"]);
     t.set_header(header);
     for p in rows {
-        let mut cells = vec![Cell::new(for_terminal(&p.pop))];
-        if with_region {
-            cells.push(Cell::new(for_terminal(&p.region)));
-        }
-        cells.extend([
+        let [onset, peak, recovery] = p.times;
+        let f = p.flapping;
+        t.add_row([
+            Cell::new(for_terminal(p.name)),
+            Cell::new(p.second),
             Cell::new(if p.affected { "yes" } else { "" }),
-            Cell::new(opt_time(p.onset.as_ref())),
-            Cell::new(opt_time(p.peak.as_ref())),
+            Cell::new(opt_time(onset.as_ref())),
+            Cell::new(opt_time(peak.as_ref())),
             Cell::new(p.peak_error_rate.map_or(String::new(), |r| format!("{:.1}", r * 100.0)))
                 .set_alignment(CellAlignment::Right),
-            Cell::new(opt_time(p.recovery.as_ref())),
-            Cell::new(
-                p.flapping.period_seconds.map_or(String::new(), |s| format!("{}×~{s:.0}s", p.flapping.transitions)),
-            ),
-            Cell::new(p.dominant_signature.as_deref().unwrap_or("")),
+            Cell::new(opt_time(recovery.as_ref())),
+            Cell::new(f.period_seconds.map_or(String::new(), |s| format!("{}×~{s:.0}s", f.transitions))),
+            Cell::new(p.signature.unwrap_or("")),
             Cell::new(thousands(p.requests)).set_alignment(CellAlignment::Right),
             Cell::new(format!("{:.2}", p.confidence)).set_alignment(CellAlignment::Right),
         ]);
-        t.add_row(cells);
     }
     let mut out = render(&mut t);
     out.push('\n');

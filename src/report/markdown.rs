@@ -197,13 +197,15 @@ fn forensics(s: &mut String, r: &Report) {
 fn regions(s: &mut String, r: &Report) {
     let t = &r.timeline;
     let _ = writeln!(s, "## Impact by region\n");
-    let _ = writeln!(s, "| region | affected | onset | peak | peak 5xx rate | recovery | flapping | dominant signature | requests | P(affected) |\n|---|---|---|---|---:|---|---|---|---:|---:|");
+    let _ = writeln!(s, "| region | affected | POPs affected | onset | peak | peak 5xx rate | recovery | flapping | dominant signature | requests | P(affected) |\n|---|---|---:|---|---|---:|---|---|---|---:|---:|");
     for g in &t.regions {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
-            e(&g.pop),
+            "| {} | {} | {} of {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
+            e(&g.region),
             if g.affected { "yes" } else { "no" },
+            g.pops_affected,
+            g.pops,
             hms(g.onset.as_ref()),
             hms(g.peak.as_ref()),
             pct(g.peak_error_rate),

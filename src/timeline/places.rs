@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::detect::{Detection, Span};
 use super::flap::{confident_period, flapping, period, round3};
 use super::incidents::dominant;
-use super::model::{Flapping, PopTimeline};
+use super::model::{Flapping, PopTimeline, RegionTimeline};
 use super::series::{Axis, Dense, Sparse};
 use crate::geo;
 use crate::signatures::Blame;
@@ -98,14 +98,14 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// One row per region (its name in `pop`), over the POPs whose place is known; POPs of unknown
-/// place are one `unknown` row that is never a region of an incident's scope.
+/// One row per region, over the POPs whose place is known; POPs of unknown place are one
+/// `unknown` row that is never a region of an incident's scope.
 pub fn regions(
     pops: &[PopTimeline],
     series: &BTreeMap<String, Sparse>,
     spans: &BTreeMap<String, Span>,
     axis: &Axis,
-) -> Vec<PopTimeline> {
+) -> Vec<RegionTimeline> {
     let t = axis.len();
     let mut by_region: BTreeMap<String, Vec<&PopTimeline>> = BTreeMap::new();
     for p in pops {
@@ -135,9 +135,10 @@ pub fn regions(
             rows.iter().filter_map(|r| r.flapping.period_seconds.map(|p| (p, r.confidence))).collect();
         let requests: u64 = rows.iter().map(|r| r.requests).sum();
         let tot = agg.total(*range.start(), *range.end()).signatures;
-        out.push(PopTimeline {
-            pop: region.clone(),
+        out.push(RegionTimeline {
             region,
+            pops: rows.len(),
+            pops_affected: rows.iter().filter(|r| r.affected).count(),
             affected: !hit.is_empty(),
             onset: onset.map(Timestamp),
             onset_censored: hit.iter().any(|s| s.onset_censored && Some(s.onset_ns) == onset),
@@ -155,7 +156,6 @@ pub fn regions(
             failed_requests: rows.iter().map(|r| r.failed_requests).sum(),
             // The region was affected if any of its POPs was: the most probable one says how sure.
             confidence: round3(rows.iter().map(|r| r.confidence).fold(0.0, f64::max)),
-            ..PopTimeline::default()
         });
     }
     out

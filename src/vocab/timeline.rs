@@ -137,12 +137,53 @@ pub struct Flapping {
     pub period_seconds: Option<f64>,
 }
 
-/// One POP (or one region, with `pop` holding the region name).
+/// One region: its POPs' rows taken together.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegionTimeline {
+    /// Region (`unknown` for the POPs whose place is not in the tables).
+    pub region: String,
+    /// POPs of the region seen in the data.
+    pub pops: usize,
+    /// Of which hit by an edge-attributed incident.
+    pub pops_affected: usize,
+    /// Any of its POPs was hit by an edge-attributed incident.
+    pub affected: bool,
+    /// The earliest onset of its POPs.
+    pub onset: Option<Timestamp>,
+    /// That onset lies before the input starts.
+    #[serde(default)]
+    pub onset_censored: bool,
+    /// Time of the region's peak error rate.
+    pub peak: Option<Timestamp>,
+    /// Peak error rate (0..1) of the region's traffic over one bucket.
+    pub peak_error_rate: Option<f64>,
+    /// The latest recovery of its POPs.
+    pub recovery: Option<Timestamp>,
+    /// That recovery lies after the input ends.
+    #[serde(default)]
+    pub recovery_censored: bool,
+    /// The most flapping transitions at one of its POPs, and the period the POPs agree on.
+    pub flapping: Flapping,
+    /// The most frequent error signature over its affected span (or overall when unaffected).
+    pub dominant_signature: Option<String>,
+    /// Requests over the whole data.
+    pub requests: u64,
+    /// Mean requests per bucket with traffic.
+    #[serde(default)]
+    pub volume: f64,
+    /// Requests its POPs lost to incidents.
+    #[serde(default)]
+    pub failed_requests: u64,
+    /// The probability of its most probably affected POP.
+    pub confidence: f64,
+}
+
+/// One POP.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PopTimeline {
-    /// POP code (for a region row: the region).
+    /// POP code.
     pub pop: String,
-    /// City (null for a region row or an unknown code).
+    /// City (null for an unknown code).
     pub city: Option<String>,
     /// Country.
     pub country: Option<String>,
@@ -216,7 +257,7 @@ pub struct Timeline {
     /// Every POP seen.
     pub pops: Vec<PopTimeline>,
     /// Every region seen.
-    pub regions: Vec<PopTimeline>,
+    pub regions: Vec<RegionTimeline>,
     /// Affected POPs in onset order.
     pub propagation: Vec<Propagation>,
     /// Recorded changes (`--changes`), in time order.
