@@ -319,8 +319,11 @@ pub fn u64_values(df: &DataFrame, name: &str) -> Vec<Option<u64>> {
 /// Parquet compression used for the event frame.
 pub const PARQUET_COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
 
-/// Rows per Parquet row group.
-const ROW_GROUP_ROWS: usize = 64 * 1024;
+/// Rows per Parquet row group. A group is gathered, copied into one chunk and encoded on the
+/// writing thread, so its size sets most of the writer's memory: measured on 1 M Logpush lines
+/// (release build), 64 K rows gave `analyze` a peak RSS of 327 MiB and `ingest` 214 MiB; 16 K rows
+/// 233 and 122 MiB, at the same speed and file size (62 MB).
+const ROW_GROUP_ROWS: usize = 16 * 1024;
 
 /// Writes event chunks to a Parquet file as they arrive, in row groups of bounded size.
 pub struct ParquetSink {
