@@ -309,13 +309,13 @@ mod tests {
     #[test]
     fn a_sparse_tail_does_not_keep_the_failing_state_to_the_end() {
         // Failing at 22 % for an hour at four requests a minute, then two hours at one request
-        // every four minutes: 29 served, one of them (the healthy rate's share) showing the
+        // every four minutes: 30 served, one of them (the healthy rate's share) showing the
         // signal an hour and a half later.
         let (mut k, mut n) = (vec![0u64; 60], vec![40u64; 60]);
         k.extend((0..60).map(|i| u64::from(i % 9 < 8)));
         n.extend([4u64; 60]);
         for i in 0..120 {
-            k.push(u64::from(i == 90));
+            k.push(u64::from(i == 88));
             n.push(u64::from(i % 4 == 0));
         }
         let r = Rates { p0: 0.007, p1: 0.22, rho: 0.0, has_failing: true };
