@@ -326,9 +326,14 @@ def test_signal_parts_on_the_bot_scenario(cli: str, tmp_path: Path) -> None:
     shift = tl.signals.filter(pl.col("kind") == "bot_source_shift")
     assert shift.height == 1 and shift["bot_source_reference"][0] == "Machine Learning"
     assert shift["top_source_during"][0] == "Heuristics" and shift["reference_share_during"][0] < 0.5
-    # The bundled sample: the old proxy's customers lost their bot scores beside the 5xx.
+    # The bundled sample: the old proxy's customers lost their bot scores beside the 5xx, and
+    # the edge slowed where the debugging systems took the CPU.
     sample = br.timeline(LOGS)
-    assert sample.incidents.height == 1 and sample.signals["kind"].to_list() == ["bot_score_missing"]
+    assert sample.incidents.height == 1
+    assert sample.signals["kind"].to_list() == ["bot_score_missing", "edge_latency"]
+    sample_truth = json.loads((SAMPLE / "truth.json").read_text())
+    slow_truth = {p["pop"] for s in sample_truth["signals"] if s["kind"] == "edge_latency" for p in s["pops"]}
+    assert set(sample.latency.filter(pl.col("affected"))["pop"]) == slow_truth
     # The parts keep their columns when empty.
     regional = tmp_path / "regional"
     run_cli(cli, "simulate", "--scenario", "regional", "--seed", "1", "--scale", "0.02", "--out", str(regional))

@@ -78,7 +78,7 @@ pub(super) fn plan(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
             fade: rng.random_range(60..=240),
         };
         if let Some(pp) = plan.pops.get_mut(i) {
-            pp.slow = Some((spell, rng.random_range(150..=400)));
+            pp.slow = Some((vec![spell], rng.random_range(150..=400)));
         }
     }
     // One or two other POPs lose the model for an hour or two: scores from heuristics instead.
@@ -146,10 +146,10 @@ impl Security {
                 f.sources = "firewallCustom";
                 block(r, rng);
             }
-            if let Some((spell, extra)) = pp.and_then(|p| p.slow) {
-                let level = plan::level(std::slice::from_ref(&spell), t);
+            if let Some((spells, extra)) = pp.and_then(|p| p.slow.as_ref()) {
+                let level = plan::level(spells, t);
                 if level > 0.0 {
-                    let add = (f64::from(extra) * level * rng.random_range(0.5..1.5)) as u32;
+                    let add = (f64::from(*extra) * level * rng.random_range(0.5..1.5)) as u32;
                     r.ttfb_ms = r.ttfb_ms.saturating_add(add);
                     r.end_ns += i64::from(add) * 1_000_000;
                 }
@@ -199,18 +199,17 @@ fn block(r: &mut Request, rng: &mut ChaCha8Rng) {
 /// latency incident over the slow POPs and one source-shift incident over the POPs that lost
 /// the model (each absent when the plan has none).
 pub(super) fn truth(pops: &[Pop], plan: &Plan) -> Vec<SignalIncident> {
-    // A POP's bot spells, from the first onset to the last recovery.
-    let bot: Vec<(String, Spell)> = plan
+    // A POP's spells of one kind, from the first onset to the last recovery.
+    let whole =
+        |spells: &[Spell]| Some(Spell { end: spells.last()?.end, fade: spells.last()?.fade, ..*spells.first()? });
+    let bot: Vec<(String, Spell)> =
+        plan.pops.iter().zip(pops).filter_map(|(pp, p)| Some((p.code.to_owned(), whole(&pp.bot)?))).collect();
+    let slow: Vec<(String, Spell)> = plan
         .pops
         .iter()
         .zip(pops)
-        .filter_map(|(pp, p)| {
-            let (first, last) = (pp.bot.first()?, pp.bot.last()?);
-            Some((p.code.to_owned(), Spell { end: last.end, fade: last.fade, ..*first }))
-        })
+        .filter_map(|(pp, p)| Some((p.code.to_owned(), whole(&pp.slow.as_ref()?.0)?)))
         .collect();
-    let slow: Vec<(String, Spell)> =
-        plan.pops.iter().zip(pops).filter_map(|(pp, p)| pp.slow.map(|(s, _)| (p.code.to_owned(), s))).collect();
     let down: Vec<(String, Spell)> =
         plan.pops.iter().zip(pops).filter_map(|(pp, p)| pp.model_down.map(|s| (p.code.to_owned(), s))).collect();
     let mut out = Vec::new();

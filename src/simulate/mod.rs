@@ -67,8 +67,12 @@
 //!   challenge (websites) low scores act on them: the truth has a `bot_score_missing` signal
 //!   beside the 5xx incident, and the incident names its cohort (`zone`: `example.com`). Every
 //!   request carries `BotScore`, `BotScoreSrc` and the security fields ([`Scenario::Bot`]'s mix).
-//!   Exercises onset, propagation order, flapping, staged recovery, retry storms, the noisy-POP
-//!   false positive and a signal a 5xx timeline cannot see.
+//!   The debugging and observability systems that enrich every uncaught error take CPU from the
+//!   machines serving traffic: at three to six of the busy failing POPs (20 requests a minute
+//!   or more at their peak) the edge adds 150–400 ms to the time to first byte of every host's
+//!   requests in the POP's bad spells (the truth's `edge_latency` signal `L1`). Exercises onset,
+//!   propagation order, flapping, staged recovery, retry storms, the noisy-POP false positive
+//!   and two signals a 5xx timeline cannot see.
 //! - [`Scenario::Regional`] (2025-09-09, 12:00–16:00): Europe's six POPs fail with edge 502/504
 //!   from 13:10 (epicenter `AMS`, the others within 3 minutes) for 38–44 minutes, no flapping;
 //!   other regions healthy. Exercises regional scope and the edge-502 signature.
@@ -440,9 +444,17 @@ mod tests {
         assert_eq!(inc.flapping.period_seconds, Some(300.0));
         assert!(inc.flapping.transitions >= 40);
         assert_eq!(inc.evidence.hosts_with_errors, 4);
-        let [bot] = truth.signals.as_slice() else { panic!("{:?}", truth.signals) };
+        let [bot, slow] = truth.signals.as_slice() else { panic!("{:?}", truth.signals) };
         assert_eq!(bot.kind, crate::vocab::signals::SignalKind::BotScoreMissing);
         assert_eq!((bot.onset, bot.pops.len()), (inc.onset, 21));
+        // The debugging systems' CPU: the edge slows at a few busy failing POPs, while they fail.
+        assert_eq!((slow.id.as_str(), slow.kind), ("L1", crate::vocab::signals::SignalKind::EdgeLatency));
+        assert!((3..=6).contains(&slow.pops.len()), "{slow:?}");
+        for p in &slow.pops {
+            let failing = inc.pops.contains(&p.pop);
+            let b = bot.pops.iter().find(|b| b.pop == p.pop).unwrap();
+            assert!(failing && (p.onset, p.recovery) == (b.onset, b.recovery), "{p:?}");
+        }
         assert_eq!(inc.evidence.regions.len(), 7);
         let edge = inc.evidence.signatures["edge_500"] + inc.evidence.signatures["edge_502"];
         assert!(edge as f64 > 0.95 * inc.evidence.errors as f64, "{:?}", inc.evidence);

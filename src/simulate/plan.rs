@@ -88,8 +88,9 @@ pub(super) struct PopPlan {
     /// A spell during which the bot-score model cannot run: requests it would have scored are
     /// scored by heuristics instead ([`super::bot`]).
     pub model_down: Option<Spell>,
-    /// A spell during which the edge adds up to this many ms to the time to first byte.
-    pub slow: Option<(Spell, u32)>,
+    /// Spells (in time order) during which the edge adds up to this many ms to the time to first
+    /// byte.
+    pub slow: Option<(Vec<Spell>, u32)>,
 }
 
 /// How an origin fault shows.

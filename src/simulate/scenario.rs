@@ -144,7 +144,39 @@ fn nov18(pops: &[Pop], rng: &mut ChaCha8Rng) -> Plan {
         // The same bad file reaches the old proxy: no error, but no bot score either.
         pp.bot = pp.fault.as_ref().map(|f| f.spells.clone()).unwrap_or_default();
     }
+    debugging_load(pops, &mut plan, rng);
     plan
+}
+
+/// Busy POPs (requests a minute at their peak, at scale 1): those whose errors are many enough
+/// for their enrichment to eat into the CPU that serves requests.
+const BUSY_PER_MINUTE: f64 = 20.0;
+
+/// The CPU the debugging and observability systems took on 18 Nov 2025 (they enrich every
+/// uncaught error with debugging information): at three to six of the busy failing POPs the
+/// edge adds 150–400 ms to the requests it still serves, of every host (both proxies run on the
+/// same machines), while and as much as the POP's errors last: the load follows the bad spells,
+/// ramps, flapping and fade included. Drawn after the faults, so those are the same as without
+/// it.
+fn debugging_load(pops: &[Pop], plan: &mut Plan, rng: &mut ChaCha8Rng) {
+    let mut candidates: Vec<usize> = plan
+        .pops
+        .iter()
+        .zip(pops)
+        .enumerate()
+        .filter(|(_, (pp, p))| pp.fault.is_some() && p.peak_per_minute >= BUSY_PER_MINUTE)
+        .map(|(i, _)| i)
+        .collect();
+    for _ in 0..rng.random_range(3..=6) {
+        if candidates.is_empty() {
+            break;
+        }
+        let i = candidates.swap_remove(rng.random_range(0..candidates.len()));
+        if let Some(pp) = plan.pops.get_mut(i) {
+            let spells = pp.fault.as_ref().map(|f| f.spells.clone()).unwrap_or_default();
+            pp.slow = Some((spells, rng.random_range(150..=400)));
+        }
+    }
 }
 
 /// The hosts of these zones, and those of the others (indices into [`HOSTS`]).

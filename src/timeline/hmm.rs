@@ -6,6 +6,13 @@
 //! the Viterbi path under a fixed switching probability, and the posterior of each state comes
 //! from the forward-backward recursions. Everything is in log space; buckets without requests
 //! carry no evidence.
+//!
+//! **The ends of the input.** The series is taken to be healthy just before its first bucket and
+//! just after its last: failing at either end costs one switch. Without the second step a
+//! failing state could run on to the end of the input for free, and a quiet POP's sparse tail
+//! (a request every few minutes, each weak evidence when the failing rate is low) would keep an
+//! incident open for hours after it ended; with it, the failing state reaches the end only when
+//! the tail's own evidence pays for it, as the start's does.
 
 /// The fitted rates.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -153,7 +160,9 @@ pub fn viterbi(k: &[u64], n: &[u64], r: Rates, switch: f64) -> Vec<bool> {
         score = next;
         back.push(from);
     }
-    let mut state = score[1] > score[0];
+    // The series ends as it began, with a step to a healthy state beyond it: staying failing to
+    // the last bucket costs the switch that starting failing at the first one costs.
+    let mut state = score[1] + jump > score[0] + stay;
     let mut path = vec![false; t];
     for i in (0..t).rev() {
         if let Some(p) = path.get_mut(i) {
@@ -195,7 +204,8 @@ pub fn posterior(k: &[u64], n: &[u64], r: Rates, switch: f64) -> Vec<f64> {
         prev = cur;
     }
     let mut out = vec![0.0; t];
-    let mut bwd = [0.0f64; 2];
+    // The step to the healthy state beyond the last bucket (see [`viterbi`]).
+    let mut bwd = [stay, jump];
     for i in (0..t).rev() {
         if let (Some(f), Some(o)) = (fwd.get(i), out.get_mut(i)) {
             let a = f[0] + bwd[0];
@@ -294,6 +304,31 @@ mod tests {
         assert!(path[20] && path[34] && !path[19] && !path[35]);
         let post = posterior(&k, &n, r, 0.01);
         assert!(post[25] > 0.99 && post[5] < 0.01);
+    }
+
+    #[test]
+    fn a_sparse_tail_does_not_keep_the_failing_state_to_the_end() {
+        // Failing at 22 % for an hour at four requests a minute, then two hours at one request
+        // every four minutes: 30 served, one of them (the healthy rate's share) showing the
+        // signal an hour and a half later.
+        let (mut k, mut n) = (vec![0u64; 60], vec![40u64; 60]);
+        k.extend((0..60).map(|i| u64::from(i % 9 < 8)));
+        n.extend([4u64; 60]);
+        for i in 0..120 {
+            k.push(u64::from(i == 88));
+            n.push(u64::from(i % 4 == 0));
+        }
+        let r = Rates { p0: 0.007, p1: 0.22, rho: 0.0, has_failing: true };
+        let path = viterbi(&k, &n, r, 0.01);
+        let last = path.iter().rposition(|s| *s);
+        assert_eq!(path.iter().position(|s| *s), Some(60));
+        assert!(last.is_some_and(|j| (115..125).contains(&j)), "{last:?}");
+        assert!(posterior(&k, &n, r, 0.01)[200] < 0.5);
+        // Still failing at the end when the end says so: censored, as a cut input is.
+        let mut cut = k[..120].to_vec();
+        cut.extend([1u64, 0, 1, 0, 0, 1]);
+        let path = viterbi(&cut, &n[..126], r, 0.01);
+        assert!(path[125], "{path:?}");
     }
 
     #[test]

@@ -16,7 +16,10 @@
 //! shift is. The failing rate must exceed the baseline by [`Params::min_excess`] (one point by
 //! default) and a span must be far beyond chance (a binomial test whose power grows with the
 //! requests, at the series' dispersion): a few points at a busy POP count, the same at a POP of
-//! ten requests a minute only when sustained.
+//! ten requests a minute only when sustained. The series is taken to be healthy just before its
+//! first bucket and just after its last: failing at either end of the input costs one switch,
+//! so a quiet POP's sparse tail (a request every few minutes, weak evidence each) does not keep
+//! a failing state open to the end of the input after it has ended.
 //!
 //! **Baselines do not come from failing data.** A CDN's healthy rate of edge-generated errors
 //! is near zero: the reference is the lower quartile of the POPs' quietest rates, never above

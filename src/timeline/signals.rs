@@ -32,11 +32,37 @@ pub struct Series {
     pub threshold_ms: Option<f64>,
 }
 
-/// The healthy reference of a signal: the lower quartile of each series' quietest tenth of
-/// buckets (pooled), from the floor up to 1 (a signal's healthy share need not be small).
+/// Requests pooled into each run of a series before its quietest tenth is taken for the
+/// reference: enough that a run at a healthy share of a few percent shows it (at 2 %, a run of
+/// 100 is empty one time in eight; a bucket of one request is empty 49 times in 50).
+pub const REFERENCE_RUN: u64 = 100;
+
+/// The healthy reference of a signal: the lower quartile of each series' quietest tenth of runs
+/// (consecutive buckets pooled into runs of at least [`REFERENCE_RUN`] requests), from the floor
+/// up to 1. A signal's healthy share need not be small (about a tenth of engine-scored requests
+/// come from other engines than the model), and by buckets of a few requests a series' quietest
+/// tenth would be 0 whatever its share: the reference would sit at the floor, and a chance
+/// cluster at a quiet POP would be weighed against healthy POPs never showing the signal.
 pub fn reference(series: &[Series], p: &Params) -> f64 {
-    let rates = series.iter().map(|s| s.dense.k.iter().zip(&s.dense.n).filter(|(_, n)| **n > 0).map(|(k, n)| (*k, *n)));
-    super::quiet_quartile(rates, p.baseline_floor, 1.0)
+    let runs = series.iter().map(|s| {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        let (mut k, mut n) = (0u64, 0u64);
+        for (a, b) in s.dense.k.iter().zip(&s.dense.n) {
+            (k, n) = (k + a, n + b);
+            if n >= REFERENCE_RUN {
+                out.push((k, n));
+                (k, n) = (0, 0);
+            }
+        }
+        // The remainder joins the last run (or is the only one).
+        match out.last_mut() {
+            Some(last) => *last = (last.0 + k, last.1 + n),
+            None if n > 0 => out.push((k, n)),
+            None => {}
+        }
+        out.into_iter()
+    });
+    super::quiet_quartile(runs, p.baseline_floor, 1.0)
 }
 
 /// A dense series with no per-request times (they are not kept for signals).
@@ -249,4 +275,32 @@ fn summary(s: &SignalIncident) -> String {
 
 pub(super) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(pop: &str, kn: impl Iterator<Item = (u64, u64)>) -> Series {
+        let (k, n): (Vec<u64>, Vec<u64>) = kn.unzip();
+        let mut dense = dense(k.len());
+        (dense.k, dense.n) = (k, n);
+        Series { pop: pop.to_owned(), dense, threshold_ms: None }
+    }
+
+    #[test]
+    fn the_reference_of_a_common_signal_is_not_the_floor_at_quiet_pops() {
+        // Eight POPs of one request a minute and four of forty, all showing the signal on 8 % of
+        // requests: by buckets, every quiet POP's quietest tenth is 0.
+        let mut all: Vec<Series> = (0..8)
+            .map(|i| series(&format!("Q{i}"), (0..600u64).map(|j| (u64::from((j * 7 + i) % 25 < 2), 1))))
+            .collect();
+        all.extend((0..4).map(|i| series(&format!("B{i}"), (0..600u64).map(|j| (2 + (j + i) % 3 * 2 - 1, 40)))));
+        let p = Params::default();
+        let r = reference(&all, &p);
+        assert!((0.04..=0.08).contains(&r), "{r}");
+        // A signal no healthy POP shows keeps the floor.
+        let none: Vec<Series> = (0..4).map(|i| series(&format!("N{i}"), (0..600).map(|_| (0, 30)))).collect();
+        assert!((reference(&none, &p) - p.baseline_floor).abs() < 1e-12);
+    }
 }
