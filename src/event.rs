@@ -139,8 +139,7 @@ impl Event<'_> {
     }
 }
 
-/// The `BotScoreSrc` of a request whose bot score was not computed.
-pub const BOT_NOT_COMPUTED: &str = "Not Computed";
+pub use crate::vocab::signals::BOT_NOT_COMPUTED;
 
 /// Whether a bot score was not computed: a score of 0, or a source of `Not Computed`.
 pub fn bot_score_not_computed(score: Option<u8>, source: Option<&str>) -> bool {

@@ -22,7 +22,7 @@ use crate::vocab::timeline::{Pattern, Scope};
 /// Share of healthy traffic that is never scored (score 0, `Not Computed`).
 const UNSCORED: f64 = 0.02;
 /// The source of a score that was not computed.
-const NOT_COMPUTED: &str = crate::event::BOT_NOT_COMPUTED;
+const NOT_COMPUTED: &str = crate::vocab::signals::BOT_NOT_COMPUTED;
 /// Healthy traffic scored by other engines than the model: (share, `BotScoreSrc`, lowest and
 /// highest score). Heuristics give 1; a verified bot is allowed by the rules.
 const SOURCES: [(f64, &str, u8, u8); 4] = [

@@ -1,11 +1,14 @@
 //! Output types of the signals a 5xx timeline does not see: security decisions made on bot
 //! scores that were never computed, and latency the edge added. Part of the timeline's JSON
-//! contract (`schema/timeline.schema.json`); times are RFC 3339 UTC strings.
+//! contract (`schema/timeline.schema.json`); times are [`Timestamp`]s, RFC 3339 UTC strings in JSON.
 
 use serde::{Deserialize, Serialize};
 
 use super::shape::{Pattern, Scope};
 use super::time::Timestamp;
+
+/// The `BotScoreSrc` of a request whose bot score was not computed.
+pub const BOT_NOT_COMPUTED: &str = "Not Computed";
 
 /// What a signal incident is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
