@@ -19,6 +19,7 @@ pub mod analyze;
 pub mod changes;
 pub mod classify;
 pub mod cohorts;
+pub mod columns;
 pub mod compare;
 pub mod duration;
 pub mod error;

@@ -214,7 +214,7 @@ impl<'a> Cols<'a> {
             source_file: df.column(s::SOURCE_FILE)?.str()?,
             source_format: df.column(s::SOURCE_FORMAT)?.str()?,
             source_line: df.column(s::SOURCE_LINE)?.u64()?,
-            strs: crate::frame::STR_COLS.iter().map(|c| df.column(c).ok().and_then(|c| c.str().ok())).collect(),
+            strs: crate::columns::STR_COLS.iter().map(|c| df.column(c).ok().and_then(|c| c.str().ok())).collect(),
             u16s: [u16(s::EDGE_STATUS), u16(s::ORIGIN_STATUS), u16(s::BOT_SCORE)],
             bytes: df.column(s::BYTES).ok().and_then(|c| c.u64().ok()),
             u32s: [
@@ -224,7 +224,7 @@ impl<'a> Cols<'a> {
                 u32(s::CLIENT_RTT_MS),
                 u32(s::CLIENT_ASN),
             ],
-            failure: crate::frame::origin_failures(df),
+            failure: crate::columns::origin_failures(df),
         })
     }
 
@@ -253,7 +253,7 @@ impl<'a> Cols<'a> {
             origin_failure: self.failure.get(i).copied().unwrap_or(false),
             ..Event::default()
         };
-        for (k, slot) in crate::frame::str_slots(&mut ev).into_iter().enumerate() {
+        for (k, slot) in crate::columns::str_slots(&mut ev).into_iter().enumerate() {
             *slot = st(k);
         }
         ev

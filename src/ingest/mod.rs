@@ -11,7 +11,7 @@ mod accounting;
 pub mod cached;
 mod pipeline;
 mod source;
-mod window;
+pub mod window;
 
 pub use accounting::{Accounting, FileAccount, RejectRecord};
 pub use pipeline::{ChunkCtx, Collector};

@@ -5,7 +5,7 @@ use object_store::path::Path;
 
 use super::config::{self, Target};
 use super::StoreOptions;
-use crate::ingest::Window;
+use crate::ingest::window::Window;
 
 /// Deepest folder nesting walked under a prefix.
 const MAX_DEPTH: usize = 32;
