@@ -123,3 +123,17 @@ fn signature_column_agrees_with_the_aggregate() {
     let sig: Vec<Option<&str>> = df.column(blastradius::signatures::SIGNATURE).unwrap().str().unwrap().iter().collect();
     assert_eq!(sig, vec![Some("edge_500"), None, Some("edge_502"), Some("origin_5xx"), Some("cf_52x"), None]);
 }
+
+#[test]
+fn rates_of_an_event_frame_equal_the_rates_of_its_logs() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/nov18/logs");
+    let (inputs, _) = blastradius::ingest::discover(&[sample]);
+    let opts = IngestOptions::default();
+    let logs = blastradius::rates::compute(&inputs, &opts, &blastradius::ingest::NoProgress, 60, true).unwrap().0;
+    let (df, _) = blastradius::frame::read_events(&inputs, &opts).unwrap();
+    let frame = blastradius::rates::state::from_events(&df, 60_000_000_000).unwrap();
+    let rtt = |t: &blastradius::rates::RatesTable| t.rows.values().map(|c| c.rtt_n).sum::<u64>();
+    assert!(rtt(&logs) > 0, "the sample records ClientTCPRTTMs");
+    assert_eq!(rtt(&frame), rtt(&logs), "the frame's rates count the network's round trips too");
+    assert_eq!(frame, logs);
+}

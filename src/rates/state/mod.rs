@@ -234,8 +234,13 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
     let failure = crate::frame::origin_failures(df);
     let status = |v: Option<i64>| v.and_then(|x| u16::try_from(x).ok());
     let ms = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten().and_then(|x| u32::try_from(x).ok());
-    let (score, ttfb, dur, odur) =
-        (int(s::BOT_SCORE)?, int(s::TTFB_MS)?, int(s::DURATION_MS)?, int(s::ORIGIN_DURATION_MS)?);
+    let (score, ttfb, dur, odur, rtt) = (
+        int(s::BOT_SCORE)?,
+        int(s::TTFB_MS)?,
+        int(s::DURATION_MS)?,
+        int(s::ORIGIN_DURATION_MS)?,
+        int(s::CLIENT_RTT_MS)?,
+    );
     let (src, action) = (str_values(df, s::BOT_SCORE_SRC), str_values(df, s::SECURITY_ACTION));
     let mut t = RatesTable::new(bucket_ns, true);
     for i in 0..n {
@@ -254,6 +259,7 @@ pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
             unreachable,
             b,
         );
+        cell.add_rtt(ms(&rtt, i));
         let ev = Event {
             edge_status: status(edge.get(i).copied().flatten()),
             bot_score: score.get(i).copied().flatten().and_then(|x| u8::try_from(x).ok()),
