@@ -248,11 +248,45 @@ pub const PARQUET_COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
 /// 233 and 122 MiB, at the same speed and file size (62 MB).
 const ROW_GROUP_ROWS: usize = 16 * 1024;
 
-/// Writes event chunks to a Parquet file as they arrive, in row groups of bounded size.
+/// Frames in flight between the thread that parses and the thread that writes: each is one
+/// parsed chunk (a few thousand rows), so this bounds the writer's queue.
+const SINK_QUEUE: usize = 8;
+
+/// Writes event chunks to a Parquet file as they arrive, in row groups of bounded size. The
+/// row groups are gathered, encoded, compressed and written on a thread of their own, so that
+/// encoding overlaps the parsing instead of stalling the thread that hands the chunks over.
 pub struct ParquetSink {
-    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
-    pending: Option<DataFrame>,
+    tx: Option<std::sync::mpsc::SyncSender<DataFrame>>,
+    writer: Option<std::thread::JoinHandle<Result<()>>>,
     rows: u64,
+}
+
+type Batched = polars::io::parquet::write::BatchedWriter<BufWriter<File>>;
+
+/// The writing thread: gathers frames into row groups of [`ROW_GROUP_ROWS`] and writes them.
+fn write_row_groups(mut writer: Batched, rx: std::sync::mpsc::Receiver<DataFrame>) -> Result<()> {
+    let mut pending: Option<DataFrame> = None;
+    let flush = |writer: &mut Batched, pending: &mut Option<DataFrame>| -> Result<()> {
+        if let Some(mut p) = pending.take() {
+            p.rechunk_mut();
+            writer.write_batch(&p)?;
+        }
+        Ok(())
+    };
+    for df in rx {
+        match pending.as_mut() {
+            Some(p) => {
+                p.vstack_mut_owned(df)?;
+            }
+            None => pending = Some(df),
+        }
+        if pending.as_ref().is_some_and(|p| p.height() >= ROW_GROUP_ROWS) {
+            flush(&mut writer, &mut pending)?;
+        }
+    }
+    flush(&mut writer, &mut pending)?;
+    writer.finish()?;
+    Ok(())
 }
 
 impl ParquetSink {
@@ -261,39 +295,48 @@ impl ParquetSink {
         let file = File::create(out).map_err(|e| crate::Error::io(out, e))?;
         let writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
             .with_compression(PARQUET_COMPRESSION)
+            .set_parallel(false)
             .batched(&s::event_schema())?;
-        Ok(ParquetSink { writer, pending: None, rows: 0 })
+        let (tx, rx) = std::sync::mpsc::sync_channel(SINK_QUEUE);
+        let handle = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || write_row_groups(writer, rx))
+            .map_err(|e| crate::Error::io(out, e))?;
+        Ok(ParquetSink { tx: Some(tx), writer: Some(handle), rows: 0 })
     }
 
     /// Adds a chunk (with the number of its file's lines before it).
     pub fn push(&mut self, chunk: EventChunk, line_offset: u64) -> Result<()> {
         let df = chunk.into_frame(line_offset)?;
         self.rows += df.height() as u64;
-        match self.pending.as_mut() {
-            Some(p) => {
-                p.vstack_mut_owned(df)?;
-            }
-            None => self.pending = Some(df),
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(df).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The writer stopped: its error says why.
+            Err(self.join().err().unwrap_or_else(|| crate::Error::Invalid("the Parquet writer stopped".into())))
         }
-        if self.pending.as_ref().is_some_and(|p| p.height() >= ROW_GROUP_ROWS) {
-            self.flush()?;
-        }
-        Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        if let Some(mut p) = self.pending.take() {
-            p.rechunk_mut();
-            self.writer.write_batch(&p)?;
+    fn join(&mut self) -> Result<()> {
+        self.tx = None;
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(crate::Error::Invalid("the Parquet writer failed".into())),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Writes what is left and the file footer; returns the number of rows written.
     pub fn finish(mut self) -> Result<u64> {
-        self.flush()?;
-        self.writer.finish()?;
+        self.join()?;
         Ok(self.rows)
+    }
+}
+
+impl Drop for ParquetSink {
+    fn drop(&mut self) {
+        let _ = self.join();
     }
 }
 
