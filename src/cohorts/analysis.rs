@@ -58,7 +58,7 @@ fn median(v: &mut [i64]) -> Option<i64> {
 
 /// Adds `cohorts` to every incident of `tl` from the cohort table.
 pub fn attach(tl: &mut Timeline, t: &CohortTable) {
-    let last = t.rows.keys().map(|k| k.0).max().map_or(i64::MAX, |b| b.saturating_add(t.bucket_ns));
+    let last = t.last_bucket().map_or(i64::MAX, |b| b.saturating_add(t.bucket_ns));
     let windows: Vec<(i64, i64)> = tl
         .incidents
         .iter()
@@ -110,17 +110,18 @@ impl Sums<'_> {
 
 fn sums<'a>(t: &'a CohortTable, (from, to): (i64, i64), windows: &[(i64, i64)]) -> Sums<'a> {
     let mut s = Sums::default();
-    for ((bucket, pop, dim, value), c) in &t.rows {
-        let inside = *bucket >= from && *bucket < to;
+    for (bucket, pop, dim, value, c) in t.cells() {
+        let c = &c;
+        let inside = bucket >= from && bucket < to;
         if inside {
-            s.values.entry((*dim, value.as_str())).or_default().merge(c);
-            s.pops.entry((*dim, value.as_str())).or_default().entry(pop.as_str()).or_default().merge(c);
-            if let Some(d) = s.dims.get_mut(usize::from(*dim)) {
+            s.values.entry((dim, value)).or_default().merge(c);
+            s.pops.entry((dim, value)).or_default().entry(pop).or_default().merge(c);
+            if let Some(d) = s.dims.get_mut(usize::from(dim)) {
                 d.merge(c);
             }
-        } else if !windows.iter().any(|(a, b)| *bucket >= *a && *bucket < *b) {
-            s.baseline.entry((*dim, value.as_str())).or_default().merge(c);
-            if let Some(d) = s.baseline_dims.get_mut(usize::from(*dim)) {
+        } else if !windows.iter().any(|(a, b)| bucket >= *a && bucket < *b) {
+            s.baseline.entry((dim, value)).or_default().merge(c);
+            if let Some(d) = s.baseline_dims.get_mut(usize::from(dim)) {
                 d.merge(c);
             }
         }

@@ -23,7 +23,7 @@ mod path;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::event::Event;
@@ -80,57 +80,145 @@ impl CohortCounts {
 /// [`DIMENSIONS`], value.
 pub type CohortKey = (i64, String, u8, String);
 
-/// A merged cohort table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Strings numbered in the order they were first seen.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    ids: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Names {
+    fn get(&self, v: &str) -> Option<u32> {
+        self.ids.get(v).copied()
+    }
+
+    fn add(&mut self, v: &str) -> u32 {
+        if let Some(id) = self.get(v) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(v.into());
+        self.ids.insert(v.into(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
+    }
+
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// A merged cohort table. Its cells are kept by number (POPs and each dimension's values are
+/// numbered once), so that merging a chunk compares integers, not strings; [`CohortTable::rows`]
+/// and [`CohortTable::cells`] give them back by name.
+#[derive(Debug, Clone, Default)]
 pub struct CohortTable {
     /// Bucket width, ns.
     pub bucket_ns: i64,
-    /// The rows.
-    pub rows: BTreeMap<CohortKey, CohortCounts>,
     /// Requests folded into `(other)` per dimension because the dimension had reached
     /// [`MAX_VALUES`].
     pub folded: [u64; DIMS],
-    distinct: Vec<FxHashSet<String>>,
+    pops: Names,
+    values: Vec<Names>,
+    cells: FxHashMap<(i64, u32, u8, u32), CohortCounts>,
 }
+
+impl PartialEq for CohortTable {
+    fn eq(&self, o: &Self) -> bool {
+        self.bucket_ns == o.bucket_ns && self.folded == o.folded && self.rows() == o.rows()
+    }
+}
+
+impl Eq for CohortTable {}
 
 impl CohortTable {
     /// An empty table.
     pub fn new(bucket_ns: i64) -> Self {
-        CohortTable { bucket_ns: bucket_ns.max(1), ..Default::default() }
+        CohortTable { bucket_ns: bucket_ns.max(1), values: vec![Names::default(); DIMS], ..Default::default() }
+    }
+
+    /// The number of a dimension's value, folding a new value into `(other)` when the
+    /// dimension is full; and whether it was folded.
+    fn value_id(&mut self, dim: u8, value: &str) -> (u32, bool) {
+        if self.values.len() < DIMS {
+            self.values.resize_with(DIMS, Names::default);
+        }
+        let d = usize::from(dim).min(DIMS - 1);
+        let Some(names) = self.values.get_mut(d) else { return (0, false) };
+        if let Some(id) = names.get(value) {
+            return (id, false);
+        }
+        // `(other)` itself does not take one of the dimension's places.
+        let full = names.len() - usize::from(names.get(OTHER).is_some()) >= MAX_VALUES;
+        if full && value != OTHER {
+            (names.add(OTHER), true)
+        } else {
+            (names.add(value), false)
+        }
+    }
+
+    fn add_cell(&mut self, (bucket, pop, dim): (i64, u32, u8), (id, folded): (u32, bool), c: &CohortCounts) {
+        if folded {
+            if let Some(f) = self.folded.get_mut(usize::from(dim)) {
+                *f += c.requests;
+            }
+        }
+        self.cells.entry((bucket, pop, dim, id)).or_default().merge(c);
     }
 
     /// Adds one row, folding a new value into `(other)` when its dimension is full.
     pub fn add(&mut self, key: CohortKey, c: &CohortCounts) {
         let (bucket, pop, dim, value) = key;
-        if self.distinct.len() < DIMS {
-            self.distinct.resize_with(DIMS, FxHashSet::default);
-        }
-        let d = usize::from(dim).min(DIMS - 1);
-        let value = match self.distinct.get_mut(d) {
-            Some(seen) if !seen.contains(&value) && value != OTHER => {
-                if seen.len() >= MAX_VALUES {
-                    if let Some(f) = self.folded.get_mut(d) {
-                        *f += c.requests;
-                    }
-                    OTHER.to_string()
-                } else {
-                    seen.insert(value.clone());
-                    value
-                }
-            }
-            _ => value,
-        };
-        self.rows.entry((bucket, pop, dim, value)).or_default().merge(c);
+        let dim = dim.min(DIMS as u8 - 1);
+        let pop = self.pops.add(&pop);
+        let v = self.value_id(dim, &value);
+        self.add_cell((bucket, pop, dim), v, c);
     }
 
     /// Merges another table of the same bucket width into this one.
-    pub fn merge(&mut self, other: CohortTable) {
+    pub fn merge(&mut self, other: &CohortTable) {
         for (a, b) in self.folded.iter_mut().zip(other.folded) {
             *a += b;
         }
-        for (k, c) in other.rows {
-            self.add(k, &c);
+        let mut rows: Vec<_> = other.cells().collect();
+        // In the order of the keys, so that which values are folded does not depend on hashing.
+        rows.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        for (bucket, pop, dim, value, c) in rows {
+            let pop = self.pops.add(pop);
+            let v = self.value_id(dim, value);
+            self.add_cell((bucket, pop, dim), v, &c);
         }
+    }
+
+    /// Every cell: bucket, POP, dimension, value, counts (in no particular order).
+    pub fn cells(&self) -> impl Iterator<Item = (i64, &str, u8, &str, CohortCounts)> + '_ {
+        self.cells.iter().map(|((b, p, d, v), c)| {
+            let value = self.values.get(usize::from(*d)).map_or("", |n| n.name(*v));
+            (*b, self.pops.name(*p), *d, value, *c)
+        })
+    }
+
+    /// The cells by key, in key order.
+    pub fn rows(&self) -> BTreeMap<CohortKey, CohortCounts> {
+        self.cells().map(|(b, p, d, v, c)| ((b, p.to_string(), d, v.to_string()), c)).collect()
+    }
+
+    /// The last bucket with a cell.
+    pub fn last_bucket(&self) -> Option<i64> {
+        self.cells.keys().map(|k| k.0).max()
+    }
+
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// No cell at all.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
     }
 }
 
@@ -207,29 +295,48 @@ impl CohortPart {
 
     /// Merges this chunk's counts into a table.
     pub fn merge_into(self, t: &mut CohortTable) {
-        let names = |m: &FxHashMap<Box<str>, u32>| {
-            let mut v: Vec<String> = vec![String::new(); m.len()];
-            for (k, id) in m {
-                if let Some(x) = v.get_mut(*id as usize) {
-                    *x = k.to_string();
-                }
-            }
-            v
-        };
-        let pops = names(&self.pops);
-        let values: Vec<Vec<String>> = self.values.iter().map(names).collect();
+        let pops = local_names(&self.pops);
+        let values: Vec<Vec<&str>> = self.values.iter().map(local_names).collect();
         for (a, b) in t.folded.iter_mut().zip(self.folded) {
             *a += b;
         }
-        for ((bucket, pop, dim, id), slot) in self.slots {
+        // The table's number of each of the chunk's POPs and values, found once each.
+        let mut pop_ids: Vec<Option<u32>> = vec![None; pops.len()];
+        let mut value_ids: Vec<Vec<Option<(u32, bool)>>> = values.iter().map(|v| vec![None; v.len()]).collect();
+        let mut cells: Vec<_> = self.slots.into_iter().collect();
+        // In the order of the keys, so that which values are folded does not depend on hashing.
+        cells.sort_unstable_by_key(|(k, _)| *k);
+        for ((bucket, pop, dim, id), slot) in cells {
             let Some(c) = self.counts.get(slot as usize).filter(|c| c.requests > 0) else { continue };
-            let pop = pops.get(pop as usize).cloned().unwrap_or_default();
-            let Some(value) = values.get(usize::from(dim)).and_then(|v| v.get(id as usize)).cloned() else {
+            let (Some(pop_name), Some(name)) =
+                (pops.get(pop as usize), values.get(usize::from(dim)).and_then(|v| v.get(id as usize)))
+            else {
                 continue;
             };
-            t.add((bucket, pop, dim, value), c);
+            let p = match pop_ids.get_mut(pop as usize) {
+                Some(Some(p)) => *p,
+                Some(slot) => *slot.insert(t.pops.add(pop_name)),
+                None => continue,
+            };
+            let v = match value_ids.get_mut(usize::from(dim)).and_then(|v| v.get_mut(id as usize)) {
+                Some(Some(v)) => *v,
+                Some(slot) => *slot.insert(t.value_id(dim, name)),
+                None => continue,
+            };
+            t.add_cell((bucket, p, dim), v, c);
         }
     }
+}
+
+/// A chunk's interned strings by number.
+fn local_names(m: &FxHashMap<Box<str>, u32>) -> Vec<&str> {
+    let mut v: Vec<&str> = vec![""; m.len()];
+    for (k, id) in m {
+        if let Some(x) = v.get_mut(*id as usize) {
+            *x = k;
+        }
+    }
+    v
 }
 
 impl Collector for CohortCollector {
@@ -355,7 +462,8 @@ pub fn compute(
 /// [`from_frame`] reads the merged frame back.
 pub fn to_frame(t: &CohortTable) -> Result<polars::prelude::DataFrame> {
     use polars::prelude::{Column, DataFrame};
-    let n = t.rows.len();
+    let rows = t.rows();
+    let n = rows.len();
     let (mut bucket, mut pop, mut dim, mut value, mut req, mut fail) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -364,7 +472,7 @@ pub fn to_frame(t: &CohortTable) -> Result<polars::prelude::DataFrame> {
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for ((b, p, d, v), c) in &t.rows {
+    for ((b, p, d, v), c) in &rows {
         bucket.push(*b);
         pop.push(p.as_str());
         dim.push(DIMENSIONS.get(usize::from(*d)).copied().unwrap_or(""));
@@ -414,4 +522,45 @@ pub fn from_frame(df: &polars::prelude::DataFrame, bucket_ns: i64) -> Result<Coh
         t.add((b, p, d as u8, v), &c);
     }
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(t: &mut CohortTable, v: &str) {
+        t.add((0, "FRA".into(), 1, v.into()), &CohortCounts { requests: 2, failures: 1 });
+    }
+
+    #[test]
+    fn a_full_dimension_folds_new_values_and_counts_them() {
+        let mut t = CohortTable::new(60);
+        for i in 0..MAX_VALUES + 10 {
+            one(&mut t, &format!("h{i}"));
+        }
+        one(&mut t, OTHER); // `(other)` as a value does not take a place nor count as folded
+        one(&mut t, "h0"); // a kept value stays kept
+        let rows = t.rows();
+        assert_eq!(rows.len(), MAX_VALUES + 1);
+        assert_eq!(t.folded[1], 20);
+        assert_eq!(rows.get(&(0, "FRA".into(), 1, OTHER.into())).map(|c| c.requests), Some(22));
+        assert_eq!(rows.get(&(0, "FRA".into(), 1, "h0".into())).map(|c| c.requests), Some(4));
+    }
+
+    #[test]
+    fn merging_tables_folds_past_the_cap_in_key_order() {
+        let (mut a, mut b) = (CohortTable::new(60), CohortTable::new(60));
+        for i in 0..3000 {
+            one(&mut a, &format!("a{i:04}"));
+            one(&mut b, &format!("b{i:04}"));
+        }
+        a.merge(&b);
+        assert_eq!(a.len(), MAX_VALUES + 1);
+        assert_eq!(a.folded[1], 2 * (6000 - MAX_VALUES as u64));
+        let rows = a.rows();
+        assert!(rows.contains_key(&(0, "FRA".into(), 1, "b1095".into())));
+        assert!(!rows.contains_key(&(0, "FRA".into(), 1, "b1096".into())));
+        let total: u64 = rows.values().map(|c| c.requests).sum();
+        assert_eq!(total, 12_000);
+    }
 }

@@ -185,15 +185,15 @@ fn cohort_tables_merge_per_file_into_the_whole() {
         .collect();
     assert!(parts.len() > 10);
     let mut forward = blastradius::cohorts::CohortTable::new(60_000_000_000);
-    for p in parts.iter().cloned() {
+    for p in &parts {
         forward.merge(p);
     }
     let mut backward = blastradius::cohorts::CohortTable::new(60_000_000_000);
-    for p in parts.into_iter().rev() {
+    for p in parts.iter().rev() {
         backward.merge(p);
     }
-    assert_eq!(forward.rows, whole.rows);
-    assert_eq!(backward.rows, whole.rows);
+    assert_eq!(forward.rows(), whole.rows());
+    assert_eq!(backward.rows(), whole.rows());
     // Through the frame a distributed engine exchanges: the per-file frames stacked and read
     // back (rows of one key are summed as they are read).
     use polars::prelude::DataFrame;
@@ -209,8 +209,8 @@ fn cohort_tables_merge_per_file_into_the_whole() {
         summed.vstack_mut(f).unwrap();
     }
     let back = blastradius::cohorts::from_frame(&summed, 60_000_000_000).unwrap();
-    assert_eq!(back.rows, whole.rows);
-    assert!(whole.rows.keys().any(|k| k.3 == "/cdn-cgi/trace"));
+    assert_eq!(back.rows(), whole.rows());
+    assert!(whole.rows().keys().any(|k| k.3 == "/cdn-cgi/trace"));
 }
 
 /// Four POPs for two hours, a request every two seconds each, with a Worker script (or none), a
