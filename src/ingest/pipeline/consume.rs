@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossbeam_channel::{Receiver, Sender};
-use rustc_hash::FxHashSet;
-
+use super::seen::KeySet;
 use super::{mix, ChunkCtx, Collector, Job, LinesOut, Payload};
 use crate::formats::{Parser, Reject};
 use crate::ingest::accounting::{Accounting, FileAccount, RejectRecord};
 use crate::ingest::IngestOptions;
 use crate::{Error, Result};
+use crossbeam_channel::{Receiver, Sender};
 
 /// The ordered consumer's state.
 pub(super) struct Ordered<'a, 'q, C, S> {
@@ -25,7 +24,7 @@ pub(super) struct Ordered<'a, 'q, C, S> {
     abort: &'a AtomicBool,
     acc: Accounting,
     /// De-duplication keys seen, mixed with `seed`.
-    seen: FxHashSet<u64>,
+    seen: KeySet,
     seed: u64,
     /// The first error of the sink or the quarantine; the run stops at it.
     error: Option<Error>,
@@ -65,7 +64,7 @@ where
                 files: names.iter().map(|n| FileAccount { file: n.clone(), ..Default::default() }).collect(),
                 ..Default::default()
             },
-            seen: FxHashSet::default(),
+            seen: KeySet::default(),
             seed: {
                 use std::hash::BuildHasher;
                 std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)
@@ -202,7 +201,7 @@ fn consume<'q, C: Collector>(
     line_offset: u64,
     collector: &C,
     opts: &IngestOptions,
-    seen: &mut FxHashSet<u64>,
+    seen: &mut KeySet,
     fa: &mut FileAccount,
     kinds: &mut BTreeMap<String, u64>,
     rejects: &mut Vec<RejectRecord>,

@@ -10,6 +10,7 @@
 mod consume;
 mod parse;
 mod produce;
+mod seen;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
