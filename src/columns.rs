@@ -88,3 +88,96 @@ pub fn u64_values(df: &DataFrame, name: &str) -> Vec<Option<u64>> {
         None => vec![None; df.height()],
     }
 }
+
+/// The columns of an event frame typed once, to read its rows back as [`Event`]s. Columns the
+/// frame lacks read as absent fields; numeric and time columns of another type (a notebook's
+/// `Int64` status, a microsecond time) are cast.
+pub struct EventRows<'a> {
+    time: Int64Chunked,
+    end: Option<Int64Chunked>,
+    source_file: Option<&'a StringChunked>,
+    source_format: Option<&'a StringChunked>,
+    source_line: Option<UInt64Chunked>,
+    strs: Vec<Option<&'a StringChunked>>,
+    u16s: [Option<UInt16Chunked>; 3],
+    bytes: Option<UInt64Chunked>,
+    u32s: [Option<UInt32Chunked>; 5],
+    /// [`s::ORIGIN_FAILURE`], read or (in an older frame) derived from the vendor's detail.
+    failure: Vec<bool>,
+}
+
+/// A time column as nanoseconds since the epoch, if the frame has it.
+fn times(df: &DataFrame, name: &str) -> PolarsResult<Option<Int64Chunked>> {
+    match df.column(name) {
+        Ok(c) => Ok(Some(c.cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?.datetime()?.physical().clone())),
+        Err(_) => Ok(None),
+    }
+}
+
+impl<'a> EventRows<'a> {
+    /// Reads the columns of `df` (which must have a `time` column).
+    pub fn new(df: &'a DataFrame) -> crate::Result<Self> {
+        let time = times(df, s::TIME)?.ok_or_else(|| crate::Error::Invalid("no `time` column".to_string()))?;
+        let cast = |name: &str, to: &DataType| df.column(name).ok().and_then(|c| c.cast(to).ok());
+        let u16 = |name: &str| cast(name, &DataType::UInt16).and_then(|c| c.u16().ok().cloned());
+        let u32 = |name: &str| cast(name, &DataType::UInt32).and_then(|c| c.u32().ok().cloned());
+        let u64 = |name: &str| cast(name, &DataType::UInt64).and_then(|c| c.u64().ok().cloned());
+        let text = |name: &str| df.column(name).ok().and_then(|c| c.str().ok());
+        Ok(EventRows {
+            time,
+            end: times(df, s::END_TIME)?,
+            source_file: text(s::SOURCE_FILE),
+            source_format: text(s::SOURCE_FORMAT),
+            source_line: u64(s::SOURCE_LINE),
+            strs: STR_COLS.iter().map(|c| text(c)).collect(),
+            u16s: [u16(s::EDGE_STATUS), u16(s::ORIGIN_STATUS), u16(s::BOT_SCORE)],
+            bytes: u64(s::BYTES),
+            u32s: [
+                u32(s::TTFB_MS),
+                u32(s::DURATION_MS),
+                u32(s::ORIGIN_DURATION_MS),
+                u32(s::CLIENT_RTT_MS),
+                u32(s::CLIENT_ASN),
+            ],
+            failure: origin_failures(df),
+        })
+    }
+
+    /// Row `i`'s original file.
+    pub fn file(&self, i: usize) -> Option<&'a str> {
+        self.source_file.and_then(|c| c.get(i))
+    }
+
+    /// Row `i`'s format id.
+    pub fn format(&self, i: usize) -> Option<&'a str> {
+        self.source_format.and_then(|c| c.get(i))
+    }
+
+    /// Row `i` as the event it was parsed as.
+    pub fn event(&self, i: usize) -> Event<'a> {
+        let u16 = |k: usize| self.u16s.get(k).and_then(Option::as_ref).and_then(|c| c.get(i));
+        let u32 = |k: usize| self.u32s.get(k).and_then(Option::as_ref).and_then(|c| c.get(i));
+        let time = self.time.get(i);
+        let mut ev = Event {
+            time_ns: time.unwrap_or(0),
+            time_unknown: time.is_none(),
+            line: self.source_line.as_ref().and_then(|c| c.get(i)),
+            end_ns: self.end.as_ref().and_then(|c| c.get(i)),
+            edge_status: u16(0),
+            origin_status: u16(1),
+            bot_score: u16(2).and_then(|v| u8::try_from(v).ok()),
+            bytes: self.bytes.as_ref().and_then(|c| c.get(i)),
+            ttfb_ms: u32(0),
+            duration_ms: u32(1),
+            origin_duration_ms: u32(2),
+            client_rtt_ms: u32(3),
+            client_asn: u32(4),
+            origin_failure: self.failure.get(i).copied().unwrap_or(false),
+            ..Event::default()
+        };
+        for (k, slot) in str_slots(&mut ev).into_iter().enumerate() {
+            *slot = self.strs.get(k).copied().flatten().and_then(|c| c.get(i)).map(Cow::Borrowed);
+        }
+        ev
+    }
+}

@@ -13,7 +13,6 @@
 //! frame was de-duplicated when it was written; rows are not de-duplicated again (nor against
 //! logs read in the same run: mixing a frame with the logs it came from counts them twice).
 
-use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -21,7 +20,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{Accounting, ChunkCtx, Collector, FileAccount, IngestOptions, Input, Progress};
-use crate::event::Event;
+use crate::columns::EventRows;
 use crate::schema as s;
 use crate::{Error, Result};
 
@@ -124,7 +123,7 @@ where
         if n == 0 {
             break;
         }
-        let cols = Cols::new(&df)?;
+        let cols = EventRows::new(&df)?;
         feed(&cols, n, file_index, opts, &formats, collector, sink, fa)?;
         progress.advance(fa.bytes.saturating_mul(n as u64) / (rows as u64).max(1));
         start += n;
@@ -135,7 +134,7 @@ where
 /// Hands the rows of one slice to the collector, one run of rows (same file and format) at a time.
 #[allow(clippy::too_many_arguments)]
 fn feed<C, S>(
-    cols: &Cols<'_>,
+    cols: &EventRows<'_>,
     n: usize,
     file_index: usize,
     opts: &IngestOptions,
@@ -150,9 +149,9 @@ where
 {
     let mut row = 0;
     while row < n {
-        let (file, format_id) = (cols.source_file.get(row).unwrap_or(""), cols.source_format.get(row).unwrap_or(""));
+        let (file, format_id) = (cols.file(row).unwrap_or(""), cols.format(row).unwrap_or(""));
         let mut end = row + 1;
-        while end < n && cols.source_file.get(end) == Some(file) && cols.source_format.get(end) == Some(format_id) {
+        while end < n && cols.file(end) == Some(file) && cols.format(end) == Some(format_id) {
             end += 1;
         }
         let parser = formats.by_id(format_id).ok_or_else(|| {
@@ -179,85 +178,6 @@ where
         row = end;
     }
     Ok(())
-}
-
-/// The columns of one slice, typed once.
-struct Cols<'a> {
-    time: Int64Chunked,
-    end: Option<Int64Chunked>,
-    source_file: &'a StringChunked,
-    source_format: &'a StringChunked,
-    source_line: &'a UInt64Chunked,
-    strs: Vec<Option<&'a StringChunked>>,
-    u16s: [Option<&'a UInt16Chunked>; 3],
-    bytes: Option<&'a UInt64Chunked>,
-    u32s: [Option<&'a UInt32Chunked>; 5],
-    /// [`s::ORIGIN_FAILURE`], read or (in an older frame) derived from the vendor's detail.
-    failure: Vec<bool>,
-}
-
-fn times(df: &DataFrame, name: &str) -> Result<Option<Int64Chunked>> {
-    match df.column(name) {
-        Ok(c) => Ok(Some(c.datetime()?.physical().clone())),
-        Err(_) => Ok(None),
-    }
-}
-
-impl<'a> Cols<'a> {
-    fn new(df: &'a DataFrame) -> Result<Self> {
-        let time = times(df, s::TIME)?.ok_or_else(|| Error::Invalid("no `time` column".to_string()))?;
-        let u16 = |name: &str| df.column(name).ok().and_then(|c| c.u16().ok());
-        let u32 = |name: &str| df.column(name).ok().and_then(|c| c.u32().ok());
-        Ok(Cols {
-            time,
-            end: times(df, s::END_TIME)?,
-            source_file: df.column(s::SOURCE_FILE)?.str()?,
-            source_format: df.column(s::SOURCE_FORMAT)?.str()?,
-            source_line: df.column(s::SOURCE_LINE)?.u64()?,
-            strs: crate::columns::STR_COLS.iter().map(|c| df.column(c).ok().and_then(|c| c.str().ok())).collect(),
-            u16s: [u16(s::EDGE_STATUS), u16(s::ORIGIN_STATUS), u16(s::BOT_SCORE)],
-            bytes: df.column(s::BYTES).ok().and_then(|c| c.u64().ok()),
-            u32s: [
-                u32(s::TTFB_MS),
-                u32(s::DURATION_MS),
-                u32(s::ORIGIN_DURATION_MS),
-                u32(s::CLIENT_RTT_MS),
-                u32(s::CLIENT_ASN),
-            ],
-            failure: crate::columns::origin_failures(df),
-        })
-    }
-
-    /// Row `i` as the event it was parsed as.
-    fn event(&self, i: usize) -> Event<'a> {
-        let st = |k: usize| -> Option<Cow<'a, str>> {
-            self.strs.get(k).copied().flatten().and_then(|c| c.get(i)).map(Cow::Borrowed)
-        };
-        let u16 = |k: usize| self.u16s.get(k).copied().flatten().and_then(|c| c.get(i));
-        let u32 = |k: usize| self.u32s.get(k).copied().flatten().and_then(|c| c.get(i));
-        let time = self.time.get(i);
-        let mut ev = Event {
-            time_ns: time.unwrap_or(0),
-            time_unknown: time.is_none(),
-            line: self.source_line.get(i),
-            end_ns: self.end.as_ref().and_then(|c| c.get(i)),
-            edge_status: u16(0),
-            origin_status: u16(1),
-            bot_score: u16(2).and_then(|v| u8::try_from(v).ok()),
-            bytes: self.bytes.and_then(|c| c.get(i)),
-            ttfb_ms: u32(0),
-            duration_ms: u32(1),
-            origin_duration_ms: u32(2),
-            client_rtt_ms: u32(3),
-            client_asn: u32(4),
-            origin_failure: self.failure.get(i).copied().unwrap_or(false),
-            ..Event::default()
-        };
-        for (k, slot) in crate::columns::str_slots(&mut ev).into_iter().enumerate() {
-            *slot = st(k);
-        }
-        ev
-    }
 }
 
 /// The formats a frame's rows may name: the registry, and the configured nginx format (its rows

@@ -408,6 +408,22 @@ fn intern(map: &mut FxHashMap<Box<str>, u32>, v: Option<&str>) -> u32 {
     id
 }
 
+impl RatesCollector {
+    /// An empty partial for edge events.
+    pub fn edge_part(&self) -> RatesPart {
+        RatesPart {
+            user_side: false,
+            pops: FxHashMap::default(),
+            hosts: FxHashMap::default(),
+            slots: FxHashMap::default(),
+            counts: Vec::new(),
+            slot_lat: Vec::new(),
+            lat_cells: FxHashMap::default(),
+            sketches: Vec::new(),
+        }
+    }
+}
+
 impl Collector for RatesCollector {
     type Part = RatesPart;
     type Done = RatesPart;
@@ -422,13 +438,7 @@ impl Collector for RatesCollector {
             // What users captured (HAR, client logs) is evidence of what they saw, not edge
             // traffic: it does not enter the per-POP rates.
             user_side: ctx.format.source_kind().is_user_side(),
-            pops: FxHashMap::default(),
-            hosts: FxHashMap::default(),
-            slots: FxHashMap::default(),
-            counts: Vec::new(),
-            slot_lat: Vec::new(),
-            lat_cells: FxHashMap::default(),
-            sketches: Vec::new(),
+            ..self.edge_part()
         }
     }
 

@@ -136,4 +136,24 @@ fn rates_of_an_event_frame_equal_the_rates_of_its_logs() {
     assert!(rtt(&logs) > 0, "the sample records ClientTCPRTTMs");
     assert_eq!(rtt(&frame), rtt(&logs), "the frame's rates count the network's round trips too");
     assert_eq!(frame, logs);
+    // A notebook's frame: statuses widened to Int64, times in microseconds; the same counts (the
+    // first and last times lose their nanoseconds).
+    use polars::prelude::*;
+    let mut nb = df.clone();
+    for c in [blastradius::schema::EDGE_STATUS, blastradius::schema::ORIGIN_STATUS] {
+        let wide = nb.column(c).unwrap().cast(&DataType::Int64).unwrap();
+        nb.with_column(wide).unwrap();
+    }
+    let us = nb
+        .column(blastradius::schema::TIME)
+        .unwrap()
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)))
+        .unwrap();
+    nb.with_column(us).unwrap();
+    let nbt = blastradius::rates::state::from_events(&nb, 60_000_000_000).unwrap();
+    assert_eq!(nbt.rows.len(), logs.rows.len());
+    let counts = |c: &blastradius::rates::Counts| (c.requests, c.status_5xx, c.edge_5xx, c.status_502, c.bytes);
+    for (k, v) in &logs.rows {
+        assert_eq!(nbt.rows.get(k).map(counts), Some(counts(v)), "{k:?}");
+    }
 }

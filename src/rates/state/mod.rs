@@ -213,68 +213,25 @@ pub fn removals_of(keys: &[(i64, &[KeyedEvent])]) -> RatesTable {
 }
 
 /// The rates table of an event frame (as [`crate::frame::read_events`] returns it, or any
-/// subset of its rows): user-side events (HAR, client logs) are left out, as in a run.
+/// subset of its rows): user-side events (HAR, client logs) and rows without a time are left
+/// out, as in a run. Each row is read back as its event and counted by [`RatesCollector`], the
+/// code that counts parsed lines.
 pub fn from_events(df: &DataFrame, bucket_ns: i64) -> Result<RatesTable> {
-    use crate::frame::str_values;
-    use crate::schema as s;
     let bucket_ns = bucket_ns.max(1);
-    let n = df.height();
-    let time: Vec<Option<i64>> = {
-        let c = df.column(s::TIME)?.cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
-        c.datetime()?.physical().iter().collect()
-    };
-    let int = |name: &str| -> Result<Vec<Option<i64>>> {
-        match df.column(name) {
-            Ok(c) => Ok(c.cast(&DataType::Int64)?.i64()?.iter().collect()),
-            Err(_) => Ok(vec![None; n]),
-        }
-    };
-    let (edge, origin, bytes) = (int(s::EDGE_STATUS)?, int(s::ORIGIN_STATUS)?, int(s::BYTES)?);
-    let (kind, pop, host) = (str_values(df, s::SOURCE_KIND), str_values(df, s::POP), str_values(df, s::HOST));
-    let failure = crate::frame::origin_failures(df);
-    let status = |v: Option<i64>| v.and_then(|x| u16::try_from(x).ok());
-    let ms = |v: &Vec<Option<i64>>, i: usize| v.get(i).copied().flatten().and_then(|x| u32::try_from(x).ok());
-    let (score, ttfb, dur, odur, rtt) = (
-        int(s::BOT_SCORE)?,
-        int(s::TTFB_MS)?,
-        int(s::DURATION_MS)?,
-        int(s::ORIGIN_DURATION_MS)?,
-        int(s::CLIENT_RTT_MS)?,
-    );
-    let (src, action) = (str_values(df, s::BOT_SCORE_SRC), str_values(df, s::SECURITY_ACTION));
-    let mut t = RatesTable::new(bucket_ns, true);
-    for i in 0..n {
-        let Some(ns) = time.get(i).copied().flatten() else { continue };
-        if crate::vocab::source::SourceKind::user_side_id(kind.get(i).and_then(Option::as_deref)) {
+    let rows = crate::columns::EventRows::new(df)?;
+    let kinds = crate::frame::str_values(df, crate::schema::SOURCE_KIND);
+    let collector = RatesCollector { bucket_ns, by_host: true };
+    let mut part = collector.edge_part();
+    for i in 0..df.height() {
+        if crate::vocab::source::SourceKind::user_side_id(kinds.get(i).and_then(Option::as_deref)) {
             continue;
         }
-        let key = (ns.div_euclid(bucket_ns) * bucket_ns, pop.get(i).cloned().flatten(), host.get(i).cloned().flatten());
-        let unreachable = failure.get(i).copied().unwrap_or(false);
-        let b = bytes.get(i).copied().flatten().and_then(|x| u64::try_from(x).ok());
-        let cell = t.rows.entry(key.clone()).or_insert(Counts::EMPTY);
-        cell.add_event(
-            ns,
-            status(edge.get(i).copied().flatten()),
-            status(origin.get(i).copied().flatten()),
-            unreachable,
-            b,
-        );
-        cell.add_rtt(ms(&rtt, i));
-        let ev = Event {
-            edge_status: status(edge.get(i).copied().flatten()),
-            bot_score: score.get(i).copied().flatten().and_then(|x| u8::try_from(x).ok()),
-            bot_score_src: src.get(i).cloned().flatten().map(std::borrow::Cow::Owned),
-            security_action: action.get(i).cloned().flatten().map(std::borrow::Cow::Owned),
-            ttfb_ms: ms(&ttfb, i),
-            duration_ms: ms(&dur, i),
-            origin_duration_ms: ms(&odur, i),
-            ..Event::default()
-        };
-        let sec = super::security::flags(&ev);
-        cell.add_security(ns, sec);
-        if let Some(v) = super::served_latency(&ev, sec) {
-            t.latency.entry((key.0, key.1.clone())).or_default().add(v);
+        let ev = rows.event(i);
+        if !ev.time_unknown {
+            collector.push(&mut part, &ev, 0);
         }
     }
+    let mut t = RatesTable::new(bucket_ns, true);
+    part.merge_into(&mut t);
     Ok(t)
 }
