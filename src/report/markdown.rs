@@ -8,10 +8,6 @@ use super::Report;
 use crate::text::thousands;
 use crate::timeline::model::{Attribution, PopTimeline};
 
-fn hms(t: Option<&crate::vocab::time::Timestamp>) -> String {
-    crate::text::when(t.copied())
-}
-
 fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_string(), |v| format!("{:.1} %", v * 100.0))
 }
@@ -37,8 +33,8 @@ fn verdict(i: &IncidentSummary) -> String {
         e(&i.id),
         attribution(i.attribution),
         format!("{:?}", i.scope).to_lowercase(),
-        hms(i.onset.as_ref()),
-        hms(i.recovery.as_ref()),
+        crate::text::when(i.onset),
+        crate::text::when(i.recovery),
         i.duration_seconds.map_or_else(|| "—".to_string(), crate::text::duration),
         i.pops,
         i.regions.len(),
@@ -80,10 +76,10 @@ fn pop_row(p: &PopTimeline) -> String {
         e(p.city.as_deref().unwrap_or("—")),
         e(&p.region),
         if p.affected { "yes" } else { "no" },
-        hms(p.onset.as_ref()),
-        hms(p.peak.as_ref()),
+        crate::text::when(p.onset),
+        crate::text::when(p.peak),
         pct(p.peak_error_rate),
-        hms(p.recovery.as_ref()),
+        crate::text::when(p.recovery),
         p.flapping
             .period_seconds
             .map_or_else(|| "—".to_string(), |s| format!("{} transitions, ~{s:.0} s", p.flapping.transitions)),
@@ -144,7 +140,11 @@ fn entries(s: &mut String, r: &Report) {
         }
     }
     for x in &r.entries {
-        let time = if r.entries_date.is_some() { crate::text::hms(&x.time.to_string()) } else { hms(Some(&x.time)) };
+        let time = if r.entries_date.is_some() {
+            crate::text::hms(&x.time.to_string())
+        } else {
+            crate::text::when(Some(x.time))
+        };
         let _ = writeln!(s, "| {time} | {} |", entry(x));
     }
     let _ = writeln!(s, "\nFrom the timeline: incident onset and recovery, each affected POP's onset (with its lag after the first) and recovery; POPs changing within the same minute share a row.\n");
@@ -206,10 +206,10 @@ fn regions(s: &mut String, r: &Report) {
             if g.affected { "yes" } else { "no" },
             g.pops_affected,
             g.pops,
-            hms(g.onset.as_ref()),
-            hms(g.peak.as_ref()),
+            crate::text::when(g.onset),
+            crate::text::when(g.peak),
             pct(g.peak_error_rate),
-            hms(g.recovery.as_ref()),
+            crate::text::when(g.recovery),
             g.flapping
                 .period_seconds
                 .map_or_else(|| "—".to_string(), |p| format!("{} transitions, ~{p:.0} s", g.flapping.transitions)),

@@ -15,10 +15,6 @@ fn quantiles(q: &Quantiles) -> String {
     format!("{} / {} / {}", ms(q.p50), ms(q.p95), ms(q.p99))
 }
 
-fn time(t: Option<&crate::vocab::time::Timestamp>) -> String {
-    crate::text::when(t.copied())
-}
-
 /// One verdict line per signal incident (empty when there is none).
 pub fn verdicts(t: &Timeline) -> String {
     let mut s = String::new();
@@ -33,8 +29,8 @@ pub fn verdicts(t: &Timeline) -> String {
             "- **{}**: {what}, {} scope, {} → {} UTC, {} POP(s). {}.",
             e(&i.id),
             format!("{:?}", i.scope).to_lowercase(),
-            time(i.onset.as_ref()),
-            time(i.recovery.as_ref()),
+            crate::text::when(i.onset),
+            crate::text::when(i.recovery),
             i.pops.len(),
             e(&i.summary)
         );
@@ -61,8 +57,8 @@ pub fn markdown(t: &Timeline) -> String {
                     e(&i.id),
                     i.kind.id(),
                     e(&p.pop),
-                    time(Some(&p.onset)),
-                    time(Some(&p.recovery)),
+                    crate::text::when(Some(p.onset)),
+                    crate::text::when(Some(p.recovery)),
                     100.0 * p.baseline_share,
                     100.0 * p.excess_share,
                     p.affected_requests,
