@@ -223,30 +223,70 @@ fn read(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<(RatesTable, CohortTable, SourceCounts, Accounting)> {
-    let mut sink = ParquetSink::create(events_path)?;
     let bucket_ns = method.bucket_secs * 1_000_000_000;
     let mut table = RatesTable::new(bucket_ns, true);
     let mut cohorts = CohortTable::new(bucket_ns);
     let mut sources = SourceCounts::default();
-    let collector =
-        (EventCollector, (RatesCollector { bucket_ns, by_host: true }, crate::cohorts::CohortCollector { bucket_ns }));
-    let acc = ingest::run(
-        inputs,
-        opts,
-        progress,
-        &collector,
-        |(events, (part, counted)), ctx, off| {
-            let mut chunk = RatesTable::new(bucket_ns, true);
-            part.merge_into(&mut chunk);
-            sources.add(ctx.format.source_kind().id(), &chunk);
-            table.merge(chunk);
-            counted.merge_into(&mut cohorts);
-            sink.push(events, off)
-        },
-        None,
-    )?;
-    sink.finish()?;
+    let rates = RatesCollector { bucket_ns, by_host: true };
+    let who = crate::cohorts::CohortCollector { bucket_ns };
+    let mut count = |part: crate::rates::RatesPart, counted: crate::cohorts::CohortPart, ctx: &ingest::ChunkCtx<'_>| {
+        let mut chunk = RatesTable::new(bucket_ns, true);
+        part.merge_into(&mut chunk);
+        sources.add(ctx.format.source_kind().id(), &chunk);
+        table.merge(chunk);
+        counted.merge_into(&mut cohorts);
+    };
+    let acc = if let Some(frame) = frame_to_keep(inputs, opts) {
+        // The input is an event frame of this version, read whole: its rows are the rows the
+        // report's frame would hold, so the file is copied rather than encoded again.
+        let acc = ingest::run(
+            inputs,
+            opts,
+            progress,
+            &(rates, who),
+            |(part, counted), ctx, _| {
+                count(part, counted, ctx);
+                Ok(())
+            },
+            None,
+        )?;
+        std::fs::copy(frame, events_path).map_err(|e| Error::io(events_path, e))?;
+        acc
+    } else {
+        let mut sink = ParquetSink::create(events_path)?;
+        let acc = ingest::run(
+            inputs,
+            opts,
+            progress,
+            &(EventCollector, (rates, who)),
+            |(events, (part, counted)), ctx, off| {
+                count(part, counted, ctx);
+                sink.push(events, off)
+            },
+            None,
+        )?;
+        sink.finish()?;
+        acc
+    };
     Ok((table, cohorts, sources, acc))
+}
+
+/// The event frame to copy as the report's own: the one input, when it is an event frame with
+/// this version's columns and no time window leaves rows out.
+fn frame_to_keep<'a>(inputs: &'a [Input], opts: &IngestOptions) -> Option<&'a Path> {
+    let [input @ Input::File { path, .. }] = inputs else { return None };
+    if !opts.window.is_open() || !ingest::cached::is_event_frame(input) {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let schema = <polars::prelude::ParquetReader<File> as polars::prelude::SerReader<File>>::new(file).schema().ok()?;
+    let want = crate::schema::event_schema();
+    let names_and_types_match = schema.len() == want.len()
+        && schema
+            .iter()
+            .zip(want.iter())
+            .all(|((a, af), (b, bt))| a == b && &polars::prelude::DataType::from_arrow_field(af) == bt);
+    names_and_types_match.then_some(path.as_path())
 }
 
 /// The "what users saw" section: the written event frame read back (only the columns the

@@ -43,8 +43,11 @@ fn a_report_frame_gives_the_same_analysis_as_the_logs() {
     b.as_object_mut().unwrap().remove("input");
     assert_eq!(a, b, "the timeline from the frame is the timeline from the logs");
 
-    // The frame written again keeps every row with its original file and line.
-    assert!(frame(&logs.join("events.parquet")).equals_missing(&frame(&cached.join("events.parquet"))));
+    // The frame is the report's frame: the file is kept byte for byte, not encoded again.
+    assert_eq!(
+        std::fs::read(logs.join("events.parquet")).unwrap(),
+        std::fs::read(cached.join("events.parquet")).unwrap()
+    );
     // The users' section is there: the frame's rows keep their source kind.
     let md = std::fs::read_to_string(cached.join("report.md")).unwrap();
     assert!(md.contains("## What users saw"), "{md}");
@@ -59,10 +62,23 @@ fn re_analysing_in_place_keeps_the_frame_and_applies_the_new_method() {
     analyze(&sample(), &out, &[]);
     let before = frame(&out.join("events.parquet"));
     analyze(&out.join("events.parquet"), &out, &["--bucket", "5m"]);
+    assert!(before.height() > 0);
     assert!(before.equals_missing(&frame(&out.join("events.parquet"))), "the frame survives being its own input");
     assert!(!out.join("events.parquet.new").exists());
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("rates in buckets of 300 s"), "{md}");
+}
+
+#[test]
+fn a_frame_analysed_within_a_window_keeps_only_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, hour) = (dir.path().join("logs"), dir.path().join("hour"));
+    analyze(&sample(), &logs, &[]);
+    let w = ["--since", "2025-11-18T12:00:00Z", "--until", "2025-11-18T13:00:00Z"];
+    analyze(&logs.join("events.parquet"), &hour, &w);
+    let (all, kept) = (frame(&logs.join("events.parquet")), frame(&hour.join("events.parquet")));
+    assert!(kept.height() > 0 && kept.height() < all.height(), "{} of {}", kept.height(), all.height());
+    assert_eq!(json(&hour.join("timeline.json"))["input"]["events"], kept.height() as u64);
 }
 
 #[test]
