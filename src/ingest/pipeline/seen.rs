@@ -11,7 +11,7 @@
 use rustc_hash::FxHashSet;
 
 /// Fewest keys held in the recent set before a merge.
-const MIN_RECENT: usize = 1 << 16;
+const MIN_RECENT: usize = 1 << 18;
 /// Keys per directory entry, on average.
 const PER_ENTRY: usize = 8;
 
