@@ -257,6 +257,9 @@ const SINK_QUEUE: usize = 8;
 /// encoding overlaps the parsing instead of stalling the thread that hands the chunks over.
 pub struct ParquetSink {
     tx: Option<std::sync::mpsc::SyncSender<DataFrame>>,
+    /// Set when the sink is dropped unfinished: the writer then leaves the file without its
+    /// footer (unreadable), never a complete-looking file of part of the events.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
     writer: Option<std::thread::JoinHandle<Result<()>>>,
     rows: u64,
 }
@@ -264,7 +267,11 @@ pub struct ParquetSink {
 type Batched = polars::io::parquet::write::BatchedWriter<BufWriter<File>>;
 
 /// The writing thread: gathers frames into row groups of [`ROW_GROUP_ROWS`] and writes them.
-fn write_row_groups(mut writer: Batched, rx: std::sync::mpsc::Receiver<DataFrame>) -> Result<()> {
+fn write_row_groups(
+    mut writer: Batched,
+    rx: std::sync::mpsc::Receiver<DataFrame>,
+    abandoned: &std::sync::atomic::AtomicBool,
+) -> Result<()> {
     let mut pending: Option<DataFrame> = None;
     let flush = |writer: &mut Batched, pending: &mut Option<DataFrame>| -> Result<()> {
         if let Some(mut p) = pending.take() {
@@ -284,6 +291,9 @@ fn write_row_groups(mut writer: Batched, rx: std::sync::mpsc::Receiver<DataFrame
             flush(&mut writer, &mut pending)?;
         }
     }
+    if abandoned.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
     flush(&mut writer, &mut pending)?;
     writer.finish()?;
     Ok(())
@@ -298,11 +308,13 @@ impl ParquetSink {
             .set_parallel(false)
             .batched(&s::event_schema())?;
         let (tx, rx) = std::sync::mpsc::sync_channel(SINK_QUEUE);
+        let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&abandoned);
         let handle = std::thread::Builder::new()
             .name("parquet-writer".into())
-            .spawn(move || write_row_groups(writer, rx))
+            .spawn(move || write_row_groups(writer, rx, &flag))
             .map_err(|e| crate::Error::io(out, e))?;
-        Ok(ParquetSink { tx: Some(tx), writer: Some(handle), rows: 0 })
+        Ok(ParquetSink { tx: Some(tx), abandoned, writer: Some(handle), rows: 0 })
     }
 
     /// Adds a chunk (with the number of its file's lines before it).
@@ -336,6 +348,8 @@ impl ParquetSink {
 
 impl Drop for ParquetSink {
     fn drop(&mut self) {
+        // Unfinished (an error stopped the run): the file is left without its footer.
+        self.abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = self.join();
     }
 }

@@ -146,3 +146,26 @@ fn a_frame_keeps_the_formats_evidence_of_an_unreachable_origin() {
     assert_eq!(from_logs[0], "origin_unreachable");
     assert_eq!(from_logs, classify(&out.join("events.parquet")), "the frame's rows get the logs' signatures");
 }
+
+#[test]
+fn a_frame_left_unfinished_is_not_a_readable_part_of_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logpush/warehouse_export.ndjson");
+    let (inputs, _) = ingest::discover(&[logs]);
+    let (df, _) = blastradius::frame::read_events(&inputs, &IngestOptions::default()).unwrap();
+    let chunk = || {
+        let frame = df.drop_many(["source_line", "entry"]);
+        let lines = (1..=frame.height() as u32).collect();
+        blastradius::frame::EventChunk { frame, lines, abs_lines: Vec::new(), har_entries: false }
+    };
+    let (done, dropped) = (dir.path().join("done.parquet"), dir.path().join("dropped.parquet"));
+    let mut sink = blastradius::frame::ParquetSink::create(&done).unwrap();
+    sink.push(chunk(), 0).unwrap();
+    assert_eq!(sink.finish().unwrap(), df.height() as u64);
+    assert_eq!(frame(&done).height(), df.height());
+    let mut sink = blastradius::frame::ParquetSink::create(&dropped).unwrap();
+    sink.push(chunk(), 0).unwrap();
+    drop(sink); // as when an error stops the run
+    let read = ParquetReader::new(std::fs::File::open(&dropped).unwrap()).finish();
+    assert!(read.is_err(), "an unfinished frame must not read as a complete one");
+}
