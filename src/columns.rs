@@ -98,7 +98,7 @@ pub struct EventRows<'a> {
     source_file: Option<&'a StringChunked>,
     source_format: Option<&'a StringChunked>,
     source_line: Option<UInt64Chunked>,
-    strs: Vec<Option<&'a StringChunked>>,
+    strs: Vec<Option<StringChunked>>,
     u16s: [Option<UInt16Chunked>; 3],
     bytes: Option<UInt64Chunked>,
     u32s: [Option<UInt32Chunked>; 5],
@@ -123,13 +123,19 @@ impl<'a> EventRows<'a> {
         let u32 = |name: &str| cast(name, &DataType::UInt32).and_then(|c| c.u32().ok().cloned());
         let u64 = |name: &str| cast(name, &DataType::UInt64).and_then(|c| c.u64().ok().cloned());
         let text = |name: &str| df.column(name).ok().and_then(|c| c.str().ok());
+        // A categorical or view column from a notebook reads as its strings.
+        let strings = |name: &str| match df.column(name) {
+            Ok(c) if c.dtype() == &DataType::String => c.str().ok().cloned(),
+            Ok(c) => c.cast(&DataType::String).ok().and_then(|c| c.str().ok().cloned()),
+            Err(_) => None,
+        };
         Ok(EventRows {
             time,
             end: times(df, s::END_TIME)?,
             source_file: text(s::SOURCE_FILE),
             source_format: text(s::SOURCE_FORMAT),
             source_line: u64(s::SOURCE_LINE),
-            strs: STR_COLS.iter().map(|c| text(c)).collect(),
+            strs: STR_COLS.iter().map(|c| strings(c)).collect(),
             u16s: [u16(s::EDGE_STATUS), u16(s::ORIGIN_STATUS), u16(s::BOT_SCORE)],
             bytes: u64(s::BYTES),
             u32s: [
@@ -154,7 +160,7 @@ impl<'a> EventRows<'a> {
     }
 
     /// Row `i` as the event it was parsed as.
-    pub fn event(&self, i: usize) -> Event<'a> {
+    pub fn event(&self, i: usize) -> Event<'_> {
         let u16 = |k: usize| self.u16s.get(k).and_then(Option::as_ref).and_then(|c| c.get(i));
         let u32 = |k: usize| self.u32s.get(k).and_then(Option::as_ref).and_then(|c| c.get(i));
         let time = self.time.get(i);
@@ -176,7 +182,7 @@ impl<'a> EventRows<'a> {
             ..Event::default()
         };
         for (k, slot) in str_slots(&mut ev).into_iter().enumerate() {
-            *slot = self.strs.get(k).copied().flatten().and_then(|c| c.get(i)).map(Cow::Borrowed);
+            *slot = self.strs.get(k).and_then(Option::as_ref).and_then(|c| c.get(i)).map(Cow::Borrowed);
         }
         ev
     }
