@@ -256,22 +256,23 @@ const SINK_QUEUE: usize = 8;
 /// row groups are gathered, encoded, compressed and written on a thread of their own, so that
 /// encoding overlaps the parsing instead of stalling the thread that hands the chunks over.
 pub struct ParquetSink {
-    tx: Option<std::sync::mpsc::SyncSender<DataFrame>>,
-    /// Set when the sink is dropped unfinished: the writer then leaves the file without its
-    /// footer (unreadable), never a complete-looking file of part of the events.
-    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tx: Option<std::sync::mpsc::SyncSender<ToWriter>>,
     writer: Option<std::thread::JoinHandle<Result<()>>>,
     rows: u64,
 }
 
 type Batched = polars::io::parquet::write::BatchedWriter<BufWriter<File>>;
 
+/// What the writing thread is sent: frames, then the end. A queue that closes without the end
+/// (the sink dropped when an error stopped the run) leaves the file without its footer:
+/// unreadable, never a complete-looking file of part of the events.
+enum ToWriter {
+    Frame(DataFrame),
+    End,
+}
+
 /// The writing thread: gathers frames into row groups of [`ROW_GROUP_ROWS`] and writes them.
-fn write_row_groups(
-    mut writer: Batched,
-    rx: std::sync::mpsc::Receiver<DataFrame>,
-    abandoned: &std::sync::atomic::AtomicBool,
-) -> Result<()> {
+fn write_row_groups(mut writer: Batched, rx: std::sync::mpsc::Receiver<ToWriter>) -> Result<()> {
     let mut pending: Option<DataFrame> = None;
     let flush = |writer: &mut Batched, pending: &mut Option<DataFrame>| -> Result<()> {
         if let Some(mut p) = pending.take() {
@@ -280,7 +281,15 @@ fn write_row_groups(
         }
         Ok(())
     };
-    for df in rx {
+    let mut ended = false;
+    for msg in rx {
+        let df = match msg {
+            ToWriter::Frame(df) => df,
+            ToWriter::End => {
+                ended = true;
+                break;
+            }
+        };
         match pending.as_mut() {
             Some(p) => {
                 p.vstack_mut_owned(df)?;
@@ -291,7 +300,7 @@ fn write_row_groups(
             flush(&mut writer, &mut pending)?;
         }
     }
-    if abandoned.load(std::sync::atomic::Ordering::SeqCst) {
+    if !ended {
         return Ok(());
     }
     flush(&mut writer, &mut pending)?;
@@ -308,20 +317,18 @@ impl ParquetSink {
             .set_parallel(false)
             .batched(&s::event_schema())?;
         let (tx, rx) = std::sync::mpsc::sync_channel(SINK_QUEUE);
-        let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = std::sync::Arc::clone(&abandoned);
         let handle = std::thread::Builder::new()
             .name("parquet-writer".into())
-            .spawn(move || write_row_groups(writer, rx, &flag))
+            .spawn(move || write_row_groups(writer, rx))
             .map_err(|e| crate::Error::io(out, e))?;
-        Ok(ParquetSink { tx: Some(tx), abandoned, writer: Some(handle), rows: 0 })
+        Ok(ParquetSink { tx: Some(tx), writer: Some(handle), rows: 0 })
     }
 
     /// Adds a chunk (with the number of its file's lines before it).
     pub fn push(&mut self, chunk: EventChunk, line_offset: u64) -> Result<()> {
         let df = chunk.into_frame(line_offset)?;
         self.rows += df.height() as u64;
-        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(df).is_ok());
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(ToWriter::Frame(df)).is_ok());
         if sent {
             Ok(())
         } else {
@@ -341,6 +348,10 @@ impl ParquetSink {
 
     /// Writes what is left and the file footer; returns the number of rows written.
     pub fn finish(mut self) -> Result<u64> {
+        if let Some(tx) = self.tx.take() {
+            // A writer that stopped early has its error to give at the join.
+            let _ = tx.send(ToWriter::End);
+        }
         self.join()?;
         Ok(self.rows)
     }
@@ -348,8 +359,7 @@ impl ParquetSink {
 
 impl Drop for ParquetSink {
     fn drop(&mut self) {
-        // Unfinished (an error stopped the run): the file is left without its footer.
-        self.abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Unfinished (an error stopped the run): the queue closes without the end.
         let _ = self.join();
     }
 }
