@@ -40,7 +40,7 @@ pub const ORIGIN_FAILURE_PREFIXES: [&str; 7] = [
 type Str<'a> = Option<Cow<'a, str>>;
 
 super::json::projected_record! {
-    Line, CountsLine, Rest;
+    Line, CountsLine, Rest, fast = true;
     counts {
         #[serde(deserialize_with = "lenient::timestamp")]
         reqTimeSec: Option<Result<i64, TimeError>>,

@@ -48,7 +48,7 @@ pub const ORIGIN_FAILURE_REASONS: [&str; 6] = [
 type Str<'a> = Option<Cow<'a, str>>;
 
 super::json::projected_record! {
-    Line, CountsLine, Rest;
+    Line, CountsLine, Rest, fast = false;
     counts {
         #[serde(borrow, deserialize_with = "lenient::soft_str", alias = "time", alias = "time_start", alias = "start_time")]
         timestamp: Str<'a>,

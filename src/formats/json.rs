@@ -31,14 +31,18 @@ pub fn check_object(line: &[u8]) -> Result<(), Reject> {
 /// line as needed, handing a full record over as its counts part and the rest. A format maps the counts part to an event in one
 /// function and adds the rest on top, so the two paths cannot disagree on a field they share.
 /// The counts part must hold every field that can reject a line, so both accept the same lines.
+///
+/// With `fast = true` a line first goes through the strict scanner ([`super::scan`]) and each
+/// field through [`super::lenient::Fast`]; a line either leaves is decoded in full as before. Only
+/// for records without `alias`es: the fast path knows a field by its name alone.
 macro_rules! projected_record {
     (
-        $full:ident, $counts:ident, $rest:ident;
+        $full:ident, $counts:ident, $rest:ident, fast = $fast:literal;
         counts { $( $(#[$cm:meta])* $cf:ident : $ct:ty, )* }
         rest { $( $(#[$rm:meta])* $rf:ident : $rt:ty, )* }
     ) => {
         /// Every field of a record.
-        #[derive(serde::Deserialize, Default)]
+        #[derive(serde::Deserialize, Default, Debug)]
         #[serde(default)]
         #[allow(non_snake_case)]
         struct $full<'a> {
@@ -49,7 +53,7 @@ macro_rules! projected_record {
         }
 
         /// The fields the aggregates need.
-        #[derive(serde::Deserialize, Default)]
+        #[derive(serde::Deserialize, Default, Debug)]
         #[serde(default)]
         #[allow(non_snake_case)]
         struct $counts<'a> {
@@ -65,14 +69,25 @@ macro_rules! projected_record {
             _life: std::marker::PhantomData<&'a ()>,
         }
 
+        super::json::fast_record!($full; $( $cf: $ct, )* $( $rf: $rt, )*);
+        super::json::fast_record!($counts; $( $cf: $ct, )*);
+
         impl<'a> $counts<'a> {
             /// Decodes one line as `need` asks: the counts part alone, or with the rest.
             fn decode(line: &'a [u8], need: super::Need) -> Result<(Self, Option<$rest<'a>>), super::Reject> {
                 super::json::check_object(line)?;
                 if need == super::Need::Counts {
+                    if $fast {
+                        if let Some(c) = Self::fast(line) {
+                            return Ok((c, None));
+                        }
+                    }
                     return Ok((super::json::decode(line)?, None));
                 }
-                let l: $full<'a> = super::json::decode(line)?;
+                let l: $full<'a> = match $fast.then(|| $full::fast(line)).flatten() {
+                    Some(l) => l,
+                    None => super::json::decode(line)?,
+                };
                 Ok((
                     $counts { $( $cf: l.$cf, )* _life: std::marker::PhantomData },
                     Some($rest { $( $rf: l.$rf, )* _life: std::marker::PhantomData }),
@@ -82,6 +97,90 @@ macro_rules! projected_record {
     };
 }
 pub(crate) use projected_record;
+
+/// The fast decoder of one record type: each field known by its name, decoded by
+/// [`super::lenient::Fast`]; a field named twice leaves the line to the full decoder (which
+/// rejects it, as serde does).
+macro_rules! fast_record {
+    ($name:ident; $( $f:ident : $t:ty, )*) => {
+        impl<'a> $name<'a> {
+            #[allow(clippy::redundant_closure_call)]
+            fn fast(line: &'a [u8]) -> Option<Self> {
+                const NAMES: &[&str] = &[$( stringify!($f), )*];
+                static INDEX: std::sync::OnceLock<super::json::FieldIndex> = std::sync::OnceLock::new();
+                type Set<'a> = fn(&mut $name<'a>, super::scan::Value<'a>) -> bool;
+                let set: &[Set<'a>] = &[$(
+                    |r, v| match <$t as super::lenient::Fast<'a>>::fast(v) {
+                        Some(x) => {
+                            r.$f = x;
+                            true
+                        }
+                        None => false,
+                    },
+                )*];
+                let index = INDEX.get_or_init(|| super::json::FieldIndex::new(NAMES));
+                let mut r = Self::default();
+                let mut seen = 0u128;
+                let whole = super::scan::fields(line, |key, v| {
+                    let Some(i) = index.get(key) else { return true };
+                    let Some(bit) = 1u128.checked_shl(i as u32) else { return false };
+                    if seen & bit != 0 {
+                        return false;
+                    }
+                    seen |= bit;
+                    set.get(i).is_some_and(|f| f(&mut r, v))
+                });
+                whole.then_some(r)
+            }
+        }
+    };
+}
+pub(crate) use fast_record;
+
+/// Field names by a small hash of their length and two of their bytes: a key is compared with
+/// the one or two names of its bucket, not with every name.
+pub struct FieldIndex {
+    names: &'static [&'static str],
+    buckets: Vec<Vec<u8>>,
+}
+
+impl FieldIndex {
+    /// The index of `names` (at most 255 of them; the rest are never found).
+    pub fn new(names: &'static [&'static str]) -> Self {
+        let mut buckets = vec![Vec::new(); 256];
+        for (i, n) in names.iter().enumerate().take(255) {
+            if let Some(b) = buckets.get_mut(Self::bucket(n.as_bytes())) {
+                b.push(i as u8);
+            }
+        }
+        FieldIndex { names, buckets }
+    }
+
+    fn bucket(key: &[u8]) -> usize {
+        let n = key.len();
+        let last = key.last().copied().unwrap_or(0);
+        let mid = key.get(n / 2).copied().unwrap_or(0);
+        (n.wrapping_mul(31) ^ usize::from(last).wrapping_mul(7) ^ usize::from(mid)) & 255
+    }
+
+    /// The position of `key` among the names.
+    pub fn get(&self, key: &str) -> Option<usize> {
+        let b = self.buckets.get(Self::bucket(key.as_bytes()))?;
+        let key = key.as_bytes();
+        b.iter().map(|&i| usize::from(i)).find(|&i| self.names.get(i).is_some_and(|n| same(n.as_bytes(), key)))
+    }
+}
+
+/// Byte equality of two short strings, a word at a time (a call to `memcmp` costs more than
+/// comparing a field name).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |w: &[u8]| <[u8; 8]>::try_from(w).map_or(0, u64::from_ne_bytes);
+    x.by_ref().zip(y.by_ref()).all(|(p, q)| word(p) == word(q)) && x.remainder().iter().eq(y.remainder())
+}
 
 /// Decodes a JSON line into `T`, a decoding error becoming a rejection by kind.
 pub fn decode<'a, T: serde::Deserialize<'a>>(line: &'a [u8]) -> Result<T, Reject> {

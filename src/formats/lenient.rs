@@ -283,3 +283,49 @@ where
         Ok(None)
     }
 }
+
+/// A field's decoding on the fast path ([`super::scan`]): the value the lenient decoder above
+/// gives for the same JSON value, or `None` when the fast path leaves the value (and so the
+/// line) to the full decoder. Only the plain cases are taken, so the two cannot disagree:
+/// null, a string without escapes, an integer in range.
+pub trait Fast<'a>: Sized {
+    /// The decoded field, or `None` to leave the line to the full decoder.
+    fn fast(v: super::scan::Value<'a>) -> Option<Self>;
+}
+
+impl<'a> Fast<'a> for Option<std::borrow::Cow<'a, str>> {
+    fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+        match v {
+            super::scan::Value::Null => Some(None),
+            super::scan::Value::Str(s) => Some(Some(std::borrow::Cow::Borrowed(s))),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> Fast<'a> for Option<Result<i64, time::TimeError>> {
+    fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+        match v {
+            super::scan::Value::Null => Some(None),
+            super::scan::Value::Uint(n) => Some(Some(time::from_epoch_int(i128::from(n)))),
+            super::scan::Value::Str(s) if s.trim().is_empty() => Some(None),
+            super::scan::Value::Str(s) => Some(Some(time::parse_str(s))),
+            super::scan::Value::Other => None,
+        }
+    }
+}
+
+macro_rules! fast_int {
+    ($($t:ty),*) => {$(
+        impl<'a> Fast<'a> for Option<$t> {
+            fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+                match v {
+                    super::scan::Value::Null => Some(None),
+                    super::scan::Value::Uint(n) if n <= <$t as Int>::MAX => <$t>::try_from(n).ok().map(Some),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+fast_int!(u8, u16, u32, u64);

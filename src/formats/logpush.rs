@@ -18,7 +18,7 @@ type Str<'a> = Option<Cow<'a, str>>;
 type Ts = Option<Result<i64, TimeError>>;
 
 super::json::projected_record! {
-    Line, CountsLine, Rest;
+    Line, CountsLine, Rest, fast = true;
     counts {
         #[serde(deserialize_with = "lenient::timestamp")]
         EdgeStartTimestamp: Ts,
@@ -287,6 +287,98 @@ mod tests {
             Logpush.parse(b"{\"EdgeStartTimestamp\":1653485126,\"ClientIP\":\"\xff\xfe\"}").unwrap_err().kind,
             "invalid UTF-8"
         );
+    }
+
+    /// The fast path must give the full decoder's answer on every line it takes: lines of the
+    /// bench generator's shape and the corpus's, mutated at random a byte or a value at a time.
+    #[test]
+    fn the_fast_path_takes_only_lines_the_full_decoder_reads_the_same() {
+        use rand::{Rng, SeedableRng};
+        const SEEDS: [&str; 3] = [
+            r#"{"BotScore":92,"BotScoreSrc":"Heuristics","CacheCacheStatus":"expired","ClientASN":28361,"ClientCountry":"de","ClientIP":"109.68.64.80","ClientRequestHost":"api.example.com","ClientRequestMethod":"POST","ClientRequestURI":"/img/hero.jpg?a=1\u0026b=2","ClientRequestUserAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15","ClientSSLProtocol":"TLSv1.2","ClientTCPRTTMs":169,"EdgeColoCode":"KIX","EdgeEndTimestamp":"2025-11-20T13:00:00.153Z","EdgeResponseBytes":71900,"EdgeResponseStatus":200,"EdgeStartTimestamp":"2025-11-20T13:00:00.000Z","EdgeTimeToFirstByteMs":153,"OriginResponseDurationMs":55,"OriginResponseStatus":200,"RayID":"169a73bf4c83cf3b","SecurityAction":"unknown","WAFAction":"unknown","WorkerScriptName":"","ZoneName":"example.com"}"#,
+            r#"{"EdgeStartTimestamp":1653485126000000000,"EdgeEndTimestamp":1653485126500000000,"EdgeColoCode":"fra","EdgeResponseStatus":502,"OriginResponseStatus":0,"SecuritySources":["firewallCustom","botManagement"],"RequestHeaders":{"cf-ray":"x","n":[1,2.5,-3,true,null]},"ClientRequestPath":"/é","BotScore":null}"#,
+            r#" { "EdgeStartTimestamp" : "1653485126" , "EdgeColoCode" : "SCL" , "EdgeResponseStatus" : "503" , "RayID" : "710e98d9367f357d" } "#,
+        ];
+        const VALUES: [&str; 26] = [
+            "null",
+            r#""""#,
+            r#"" ""#,
+            r#""503""#,
+            "1e3",
+            "-1",
+            "1.0",
+            "70000",
+            "999",
+            "1000",
+            "true",
+            "[1]",
+            "{}",
+            r#""a\u00e9""#,
+            r#""\ud83d\ude00""#,
+            "18446744073709551616",
+            "255",
+            "256",
+            "0",
+            "01",
+            r#""2025-11-20T13:00:00Z""#,
+            "1700000000",
+            "1700000000000000000",
+            r#""yesterday""#,
+            "-0",
+            r#""\u0000""#,
+        ];
+        const BYTES: &[u8] = b"\"\\{}[],: 0123456789-+.eEtrufalsn\tu\x00\x7f\xc3\xa9\xff";
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let (mut taken, mut tried) = (0, 0);
+        for round in 0..60_000 {
+            let mut line = SEEDS[round % SEEDS.len()].as_bytes().to_vec();
+            for _ in 0..rng.random_range(1..=3) {
+                let at = rng.random_range(0..=line.len());
+                match rng.random_range(0..6) {
+                    0 => line.insert(at, BYTES[rng.random_range(0..BYTES.len())]),
+                    1 if at < line.len() => drop(line.remove(at)),
+                    2 if at < line.len() => line[at] = BYTES[rng.random_range(0..BYTES.len())],
+                    3 | 4 => {
+                        // A value replaced: after the `:` following a random point, up to the next `,` or `}`.
+                        let Some(colon) = line[at..].iter().position(|&b| b == b':').map(|p| at + p + 1) else {
+                            continue;
+                        };
+                        let end = line[colon..]
+                            .iter()
+                            .position(|&b| b == b',' || b == b'}')
+                            .map_or(line.len(), |p| colon + p);
+                        let v = VALUES[rng.random_range(0..VALUES.len())].as_bytes();
+                        line.splice(colon..end, v.iter().copied());
+                    }
+                    _ => {
+                        // A field named twice.
+                        let field: &[u8] =
+                            if rng.random_bool(0.5) { br#","EdgeColoCode":"X""# } else { br#","Other":1"# };
+                        let close = line.iter().rposition(|&b| b == b'}').unwrap_or(0);
+                        line.splice(close..close, field.iter().copied());
+                    }
+                }
+            }
+            if super::super::json::check_object(&line).is_err() {
+                continue;
+            }
+            tried += 1;
+            let full = super::super::json::decode::<CountsLine<'_>>(&line);
+            if let Some(fast) = CountsLine::fast(&line) {
+                taken += 1;
+                let text = String::from_utf8_lossy(&line);
+                let full = full.unwrap_or_else(|e| panic!("fast path took a line the decoder refuses ({e:?}): {text}"));
+                assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{text}");
+            }
+            let full = super::super::json::decode::<Line<'_>>(&line);
+            if let Some(fast) = Line::fast(&line) {
+                let text = String::from_utf8_lossy(&line);
+                let full = full.unwrap_or_else(|e| panic!("fast path took a line the decoder refuses ({e:?}): {text}"));
+                assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{text}");
+            }
+        }
+        // The test means something only if the fast path takes many of the mutated lines.
+        assert!(taken * 4 > tried, "{taken} of {tried}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod lenient;
 pub mod logpush;
 pub mod nginx;
 pub mod norm;
+pub mod scan;
 pub mod time;
 
 use std::io::{BufRead, Read};
