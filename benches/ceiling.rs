@@ -5,7 +5,11 @@
 //! threads fed by one streaming reader; counts go to a per-thread map keyed by (minute, POP). No accounting, no
 //! de-duplication, no other field: a bound, not a product.
 //!
-//! usage: cargo bench --bench ceiling -- FILE [THREADS]   (prints lines, seconds and MB/s)
+//! With `scan` as third argument each line is validated by the product's own strict scanner
+//! (`formats::scan`, the fast path of the JSON formats) instead of sonic-rs, which decodes the
+//! same four fields: the floor of the product's reader.
+//!
+//! usage: cargo bench --bench ceiling -- FILE [THREADS] [scan]   (prints lines, seconds and MB/s)
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -21,11 +25,29 @@ struct Row<'a> {
 
 type Counts = HashMap<(String, String), [u64; 3]>;
 
-fn count(chunk: &[u8]) -> (u64, u64, Counts) {
+/// The four fields by the product's scanner; `None` for a line it does not take.
+fn scan(line: &[u8]) -> Option<Row<'_>> {
+    use blastradius::formats::scan::{fields, Value};
+    let mut r = Row { EdgeStartTimestamp: "", EdgeColoCode: "", EdgeResponseStatus: 0, OriginResponseStatus: 0 };
+    let whole = fields(line, |k, v| {
+        match (k, v) {
+            ("EdgeStartTimestamp", Value::Str(s)) => r.EdgeStartTimestamp = s,
+            ("EdgeColoCode", Value::Str(s)) => r.EdgeColoCode = s,
+            ("EdgeResponseStatus", Value::Uint(n)) => r.EdgeResponseStatus = n as u16,
+            ("OriginResponseStatus", Value::Uint(n)) => r.OriginResponseStatus = n as u16,
+            _ => {}
+        }
+        true
+    });
+    whole.then_some(r)
+}
+
+fn count(chunk: &[u8], with_scan: bool) -> (u64, u64, Counts) {
     let (mut lines, mut bad, mut map) = (0, 0, Counts::new());
     for line in chunk.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         lines += 1;
-        let Ok(r) = sonic_rs::from_slice::<Row<'_>>(line) else {
+        let row = if with_scan { scan(line) } else { sonic_rs::from_slice::<Row<'_>>(line).ok() };
+        let Some(r) = row else {
             bad += 1;
             continue;
         };
@@ -42,10 +64,11 @@ fn count(chunk: &[u8]) -> (u64, u64, Counts) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: ceiling FILE [THREADS]");
+        eprintln!("usage: ceiling FILE [THREADS] [scan]");
         std::process::exit(2);
     };
     let threads: usize = args.get(1).and_then(|t| t.parse().ok()).unwrap_or(2);
+    let with_scan = args.get(2).is_some_and(|a| a == "scan");
     let start = Instant::now();
     // One reader streams line-aligned 4 MiB chunks to the parser threads, as the product does.
     let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 2);
@@ -57,7 +80,7 @@ fn main() {
                 s.spawn(move || {
                     let (mut lines, mut bad, mut all) = (0, 0, Counts::new());
                     for chunk in rx {
-                        let (l, b, m) = count(&chunk);
+                        let (l, b, m) = count(&chunk, with_scan);
                         (lines, bad) = (lines + l, bad + b);
                         merge(&mut all, m);
                     }

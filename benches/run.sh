@@ -41,7 +41,8 @@ for n in 1m 2m; do
   hf "rates_$n" -n blastradius "$B rates $f --format csv -o $W/br.csv -q" \
     -n duckdb "python3 $P/duckdb_rates.py $f $W/duck.csv" \
     -n polars "python3 $P/polars_rates.py $f $W/pl.csv" \
-    -n ceiling "$CEIL $f 2"
+    -n ceiling "$CEIL $f 2" \
+    -n ceiling_scan "$CEIL $f 2 scan"
   python3 $P/compare_rates.py "$W/br.csv" "$W/duck.csv" 2,3,4,5 2,3,4,5
 done
 hf rates_bucket -n blastradius "$B rates $W/bucket --format csv -o $W/br.csv -q" \

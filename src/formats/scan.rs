@@ -114,13 +114,18 @@ impl<'a> Scan<'a> {
 
     /// A number or a literal.
     fn scalar(&mut self) -> Option<Value<'a>> {
-        for (word, value) in [("null", Value::Null), ("true", Value::Other), ("false", Value::Other)] {
-            if self.b.get(self.i..)?.starts_with(word.as_bytes()) {
-                self.i += word.len();
-                return Some(value);
-            }
+        let (word, value): (&[u8], _) = match self.peek()? {
+            b'n' => (b"null", Value::Null),
+            b't' => (b"true", Value::Other),
+            b'f' => (b"false", Value::Other),
+            _ => return self.number(),
+        };
+        let end = self.i + word.len();
+        if !self.b.get(self.i..end)?.iter().eq(word) {
+            return None;
         }
-        self.number()
+        self.i = end;
+        Some(value)
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`; an exponent is left to the full decoder.
