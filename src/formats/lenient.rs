@@ -310,9 +310,50 @@ impl<'a> Fast<'a> for Option<Result<i64, time::TimeError>> {
             super::scan::Value::Uint(n) => Some(Some(time::from_epoch_int(i128::from(n)))),
             super::scan::Value::Str(s) if s.trim().is_empty() => Some(None),
             super::scan::Value::Str(s) => Some(Some(time::parse_str(s))),
-            super::scan::Value::Other => None,
+            super::scan::Value::Other | super::scan::Value::List(_) => None,
         }
     }
+}
+
+/// A list of strings read as one comma-separated string ([`soft_list`]), as a type of its own so
+/// that the fast path can tell it from a plain string field.
+#[derive(Debug, Default)]
+pub struct List<'a>(pub Option<std::borrow::Cow<'a, str>>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for List<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        soft_list(d).map(List)
+    }
+}
+
+impl<'a> Fast<'a> for List<'a> {
+    fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+        match v {
+            super::scan::Value::List(items) => fast_list(items),
+            other => Option::<std::borrow::Cow<'a, str>>::fast(other).map(List),
+        }
+    }
+}
+
+/// The items of a validated array (`["waf", "botManagement"]`) joined as [`ListVisitor`] joins
+/// them, when every item is a string without escapes; `None` leaves the line to the full decoder.
+fn fast_list(items: &str) -> Option<List<'_>> {
+    let inner = items.strip_prefix('[')?.strip_suffix(']')?;
+    let mut out = String::new();
+    if inner.trim_matches(' ').is_empty() {
+        return Some(List(None));
+    }
+    for item in inner.split(',') {
+        let text = item.trim_matches(' ').strip_prefix('"')?.strip_suffix('"')?;
+        if text.contains(['"', '\\']) {
+            return None;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(text);
+    }
+    Some(List((!out.is_empty()).then_some(std::borrow::Cow::Owned(out))))
 }
 
 macro_rules! fast_int {

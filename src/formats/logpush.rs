@@ -80,8 +80,8 @@ super::json::projected_record! {
         OriginIP: Str<'a>,
         #[serde(borrow, deserialize_with = "lenient::soft_str")]
         EdgeResponseContentType: Str<'a>,
-        #[serde(borrow, deserialize_with = "lenient::soft_list")]
-        SecuritySources: Str<'a>,
+        #[serde(borrow)]
+        SecuritySources: lenient::List<'a>,
         #[serde(borrow, deserialize_with = "lenient::soft_str")]
         SecurityRuleID: Str<'a>,
     }
@@ -162,7 +162,7 @@ impl LineFormat for Logpush {
         e.zone = nonempty(r.ZoneName);
         e.origin_ip = nonempty(r.OriginIP);
         e.content_type = nonempty(r.EdgeResponseContentType);
-        e.security_sources = nonempty(r.SecuritySources);
+        e.security_sources = nonempty(r.SecuritySources.0);
         e.security_rule_id = nonempty(r.SecurityRuleID);
         Ok(e)
     }
@@ -299,7 +299,7 @@ mod tests {
             r#"{"EdgeStartTimestamp":1653485126000000000,"EdgeEndTimestamp":1653485126500000000,"EdgeColoCode":"fra","EdgeResponseStatus":502,"OriginResponseStatus":0,"SecuritySources":["firewallCustom","botManagement"],"RequestHeaders":{"cf-ray":"x","n":[1,2.5,-3,true,null]},"ClientRequestPath":"/é","BotScore":null}"#,
             r#" { "EdgeStartTimestamp" : "1653485126" , "EdgeColoCode" : "SCL" , "EdgeResponseStatus" : "503" , "RayID" : "710e98d9367f357d" } "#,
         ];
-        const VALUES: [&str; 26] = [
+        const VALUES: [&str; 42] = [
             "null",
             r#""""#,
             r#"" ""#,
@@ -326,8 +326,35 @@ mod tests {
             r#""yesterday""#,
             "-0",
             r#""\u0000""#,
+            r#"["a","b"]"#,
+            r#"["a",1]"#,
+            "[]",
+            r#"["","a"]"#,
+            r#"["a\"b"]"#,
+            r#"[ "a" , "b" ]"#,
+            r#"["a,b","c"]"#,
+            "7.288895722013e-05",
+            "1E+2",
+            "1e999",
+            "-1e-999",
+            "1e",
+            "1e+",
+            "0.5e3",
+            r#"{"r":7.2e-05,"s":[1e308,2E-4]}"#,
+            "123456789012345678901234567890e300",
         ];
         const BYTES: &[u8] = b"\"\\{}[],: 0123456789-+.eEtrufalsn\tu\x00\x7f\xc3\xa9\xff";
+        // Which seeds the fast path takes whole: the first one's URI has an escape, so its full
+        // record goes to the full decoder (its counts do not need the URI); the third one's
+        // statuses are strings.
+        let took = |s: &str| (CountsLine::fast(s.as_bytes()).is_some(), Line::fast(s.as_bytes()).is_some());
+        assert_eq!(SEEDS.map(took), [(true, false), (true, true), (false, false)]);
+        // Numbers with exponents, out of a double's range too, are valid JSON in a field nobody reads.
+        for v in ["7.2e-05", "1e999", "-1E-999", r#"{"s":[1e308,2E+4]}"#] {
+            let line = format!(r#"{{"EdgeStartTimestamp":1,"JA4Signals":{v}}}"#);
+            assert!(CountsLine::fast(line.as_bytes()).is_some(), "{line}");
+            assert!(super::super::json::decode::<CountsLine<'_>>(line.as_bytes()).is_ok(), "{line}");
+        }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
         let (mut taken, mut tried) = (0, 0);
         for round in 0..60_000 {

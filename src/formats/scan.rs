@@ -5,7 +5,7 @@
 //! rejection: a line it does not take whole returns `false` and goes to the full decoder, which
 //! accepts or rejects it with its reason. So it may be stricter than the full decoder, never
 //! looser, and it is: lines with a control byte anywhere (tabs between tokens included), an
-//! escaped key, a number with an exponent, an escaped surrogate or nesting past
+//! escaped key, an escaped surrogate or nesting past
 //! [`super::json::MAX_DEPTH`] all take the full decoder. Logpush and most JSON log shippers
 //! write none of those, so nearly every line stays on this path.
 
@@ -20,8 +20,10 @@ pub enum Value<'a> {
     Str(&'a str),
     /// A non-negative integer without fraction or exponent that fits in 64 bits.
     Uint(u64),
+    /// An array, as its text (validated, from `[` to `]`).
+    List(&'a str),
     /// Anything else that is valid JSON (booleans, negative or fractional numbers, strings with
-    /// escapes, arrays, objects): the caller decides whether it can use it.
+    /// escapes, objects): the caller decides whether it can use it.
     Other,
 }
 
@@ -107,7 +109,11 @@ impl<'a> Scan<'a> {
                 (s, false) => Some(Value::Str(s)),
                 (_, true) => Some(Value::Other),
             },
-            b'{' | b'[' => self.nested(1).then_some(Value::Other),
+            b'[' => {
+                let start = self.i;
+                self.nested(1).then(|| self.text.get(start..self.i)).flatten().map(Value::List)
+            }
+            b'{' => self.nested(1).then_some(Value::Other),
             _ => self.scalar(),
         }
     }
@@ -128,7 +134,7 @@ impl<'a> Scan<'a> {
         Some(value)
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`; an exponent is left to the full decoder.
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
     fn number(&mut self) -> Option<Value<'a>> {
         let negative = self.peek() == Some(b'-');
         if negative {
@@ -157,7 +163,18 @@ impl<'a> Scan<'a> {
             whole = false;
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
-            return None;
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            let exp = self.i;
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+            if self.i == exp {
+                return None;
+            }
+            whole = false;
         }
         Some(match n {
             Some(n) if whole => Value::Uint(n),
@@ -291,7 +308,7 @@ mod tests {
                 Value::Other,
                 Value::Other,
                 Value::Other,
-                Value::Other,
+                Value::List(r#"[1,{"h":[]}]"#),
                 Value::Other
             ]
         );
@@ -311,7 +328,9 @@ mod tests {
             r#"{"a":01}"#,
             r#"{"a":1.}"#,
             r#"{"a":-}"#,
-            r#"{"a":1e5}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":1e+}"#,
+            r#"{"a":1.e5}"#,
             r#"{"a":"x}"#,
             r#"{"a":"\x"}"#,
             r#"{"a":"\ud800"}"#,
