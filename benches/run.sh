@@ -5,6 +5,7 @@
 #
 # usage: benches/run.sh [WORKDIR]          (default: target/bench-data; about 5 GB of inputs)
 #        RUNS=5 BIG=1 benches/run.sh       (BIG=1 adds the 1 GB and 4 GB memory runs)
+#        REAL=corpus/logpush.log benches/run.sh   (adds lines of a real record's shape)
 # needs: cargo, python3 with duckdb and polars, hyperfine, GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,18 @@ for n in 1m 2m; do
     -n ceiling_scan "$CEIL $f 2 scan"
   python3 $P/compare_rates.py "$W/br.csv" "$W/duck.csv" 2,3,4,5 2,3,4,5
 done
+# Lines of a real record's shape (REAL=a Logpush file of real records, e.g. the corpus's): the
+# generated lines above only carry the fields the product reads.
+if [ -n "${REAL:-}" ]; then
+  [ -f "$W/real_shape.ndjson" ] || python3 benches/gen/gen_logpush_real_shape.py "$REAL" --lines 300000 --out "$W/real_shape.ndjson"
+  hf rates_real_shape -n blastradius "$B rates $W/real_shape.ndjson --format csv -o $W/br.csv -q" \
+    -n duckdb "python3 $P/duckdb_rates.py $W/real_shape.ndjson $W/duck.csv" \
+    -n ceiling "$CEIL $W/real_shape.ndjson 2" \
+    -n ceiling_scan "$CEIL $W/real_shape.ndjson 2 scan"
+  python3 $P/compare_rates.py "$W/br.csv" "$W/duck.csv" 2,3,4,5 2,3,4,5
+  hf ingest_real_shape -n blastradius "$B ingest $W/real_shape.ndjson -o $W/br.parquet -q" \
+    -n duckdb "python3 $P/duckdb_ingest.py $W/real_shape.ndjson $W/duck.parquet"
+fi
 hf rates_bucket -n blastradius "$B rates $W/bucket --format csv -o $W/br.csv -q" \
   -n duckdb "python3 $P/duckdb_rates.py $W/bucket/*/*.log.gz $W/duck.csv"
 python3 $P/compare_rates.py "$W/br.csv" "$W/duck.csv" 2,3,4,5 2,3,4,5

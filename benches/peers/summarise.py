@@ -7,7 +7,8 @@ import os
 import sys
 
 res, data = sys.argv[1], sys.argv[2]
-sizes = {"1m": "logpush_1m.ndjson", "2m": "logpush_2m.ndjson", "frame_1m": "logpush_1m.ndjson"}
+sizes = {"1m": "logpush_1m.ndjson", "2m": "logpush_2m.ndjson", "frame_1m": "logpush_1m.ndjson",
+         "real_shape": "real_shape.ndjson"}
 
 
 def size(name):
