@@ -104,7 +104,6 @@ pub(crate) use projected_record;
 macro_rules! fast_record {
     ($name:ident; $( $f:ident : $t:ty, )*) => {
         impl<'a> $name<'a> {
-            #[allow(clippy::redundant_closure_call)]
             fn fast(line: &'a [u8]) -> Option<Self> {
                 const NAMES: &[&str] = &[$( stringify!($f), )*];
                 static INDEX: std::sync::OnceLock<super::json::FieldIndex> = std::sync::OnceLock::new();

@@ -153,13 +153,7 @@ impl<'a> Scan<'a> {
         let mut whole = !negative;
         if self.peek() == Some(b'.') {
             self.i += 1;
-            let frac = self.i;
-            while matches!(self.peek(), Some(b'0'..=b'9')) {
-                self.i += 1;
-            }
-            if self.i == frac {
-                return None;
-            }
+            self.some_digits()?;
             whole = false;
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -167,19 +161,22 @@ impl<'a> Scan<'a> {
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.i += 1;
             }
-            let exp = self.i;
-            while matches!(self.peek(), Some(b'0'..=b'9')) {
-                self.i += 1;
-            }
-            if self.i == exp {
-                return None;
-            }
+            self.some_digits()?;
             whole = false;
         }
         Some(match n {
             Some(n) if whole => Value::Uint(n),
             _ => Value::Other,
         })
+    }
+
+    /// One digit or more (a fraction, an exponent).
+    fn some_digits(&mut self) -> Option<()> {
+        let start = self.i;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        (self.i > start).then_some(())
     }
 
     /// A string at the cursor: its text between the quotes and whether it holds escapes.
