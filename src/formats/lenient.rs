@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, Visitor};
 
+use super::scan::Value;
 use super::time;
 
 /// An integer type a lenient field can decode into.
@@ -213,18 +214,28 @@ impl<'de> Visitor<'de> for ListVisitor {
         let mut out = String::new();
         while let Some(v) = seq.next_element::<SoftItem>()? {
             if let Some(v) = v.0 {
-                if !out.is_empty() {
-                    out.push(',');
-                }
-                out.push_str(&v);
+                join(&mut out, &v);
             }
         }
-        Ok((!out.is_empty()).then_some(std::borrow::Cow::Owned(out)))
+        Ok(joined(out))
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
         Ok(None)
     }
+}
+
+/// Adds one item's text to a comma-separated list.
+fn join(out: &mut String, item: &str) {
+    if !out.is_empty() {
+        out.push(',');
+    }
+    out.push_str(item);
+}
+
+/// A joined list, or null when it is empty.
+fn joined<'a>(out: String) -> Option<std::borrow::Cow<'a, str>> {
+    (!out.is_empty()).then_some(std::borrow::Cow::Owned(out))
 }
 
 /// One item of a list: its text when it is a string (or a number), else nothing.
@@ -284,36 +295,54 @@ where
     }
 }
 
-/// A field's decoding on the fast path ([`super::scan`]): the value the lenient decoder above
-/// gives for the same JSON value, or `None` when the fast path leaves the value (and so the
-/// line) to the full decoder. Only the plain cases are taken, so the two cannot disagree:
-/// null, a string without escapes, an integer in range.
+/// A field's decoding on the fast path ([`super::scan`]): the lenient decoder's own visitor,
+/// called with the value the scanner read, so the two cannot disagree; `None` when the fast path
+/// leaves the value (and so the line) to the full decoder: a value it does not read (escaped
+/// strings, fractions, objects), or one the visitor refuses (the full decoder then rejects the
+/// line with its reason, or a soft field makes it null there).
 pub trait Fast<'a>: Sized {
     /// The decoded field, or `None` to leave the line to the full decoder.
-    fn fast(v: super::scan::Value<'a>) -> Option<Self>;
+    fn fast(v: Value<'a>) -> Option<Self>;
 }
 
+/// The error type the visitors are called with on the fast path; its message is never read.
+type Refused = de::value::Error;
+
 impl<'a> Fast<'a> for Option<std::borrow::Cow<'a, str>> {
-    fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+    fn fast(v: Value<'a>) -> Option<Self> {
         match v {
-            super::scan::Value::Null => Some(None),
-            super::scan::Value::Str(s) => Some(Some(std::borrow::Cow::Borrowed(s))),
+            Value::Null => StrVisitor.visit_unit::<Refused>().ok(),
+            Value::Str(s) => StrVisitor.visit_borrowed_str::<Refused>(s).ok(),
             _ => None,
         }
     }
 }
 
 impl<'a> Fast<'a> for Option<Result<i64, time::TimeError>> {
-    fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+    fn fast(v: Value<'a>) -> Option<Self> {
         match v {
-            super::scan::Value::Null => Some(None),
-            super::scan::Value::Uint(n) => Some(Some(time::from_epoch_int(i128::from(n)))),
-            super::scan::Value::Str(s) if s.trim().is_empty() => Some(None),
-            super::scan::Value::Str(s) => Some(Some(time::parse_str(s))),
-            super::scan::Value::Other | super::scan::Value::List(_) => None,
+            Value::Null => TimeVisitor.visit_unit::<Refused>().ok(),
+            Value::Uint(n) => TimeVisitor.visit_u64::<Refused>(n).ok(),
+            Value::Str(s) => TimeVisitor.visit_str::<Refused>(s).ok(),
+            Value::Other | Value::List(_) => None,
         }
     }
 }
+
+macro_rules! fast_int {
+    ($($t:ty),*) => {$(
+        impl<'a> Fast<'a> for Option<$t> {
+            fn fast(v: Value<'a>) -> Option<Self> {
+                match v {
+                    Value::Null => IntVisitor::<$t>(PhantomData).visit_unit::<Refused>().ok(),
+                    Value::Uint(n) => IntVisitor::<$t>(PhantomData).visit_u64::<Refused>(n).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+fast_int!(u8, u16, u32, u64);
 
 /// A list of strings read as one comma-separated string ([`soft_list`]), as a type of its own so
 /// that the fast path can tell it from a plain string field.
@@ -327,10 +356,12 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for List<'a> {
 }
 
 impl<'a> Fast<'a> for List<'a> {
-    fn fast(v: super::scan::Value<'a>) -> Option<Self> {
+    fn fast(v: Value<'a>) -> Option<Self> {
         match v {
-            super::scan::Value::List(items) => fast_list(items),
-            other => Option::<std::borrow::Cow<'a, str>>::fast(other).map(List),
+            Value::Null => ListVisitor.visit_unit::<Refused>().ok().map(List),
+            Value::Str(s) => ListVisitor.visit_borrowed_str::<Refused>(s).ok().map(List),
+            Value::List(items) => fast_list(items),
+            Value::Uint(_) | Value::Other => None,
         }
     }
 }
@@ -340,33 +371,14 @@ impl<'a> Fast<'a> for List<'a> {
 fn fast_list(items: &str) -> Option<List<'_>> {
     let inner = items.strip_prefix('[')?.strip_suffix(']')?;
     let mut out = String::new();
-    if inner.trim_matches(' ').is_empty() {
-        return Some(List(None));
-    }
-    for item in inner.split(',') {
-        let text = item.trim_matches(' ').strip_prefix('"')?.strip_suffix('"')?;
-        if text.contains(['"', '\\']) {
-            return None;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        out.push_str(text);
-    }
-    Some(List((!out.is_empty()).then_some(std::borrow::Cow::Owned(out))))
-}
-
-macro_rules! fast_int {
-    ($($t:ty),*) => {$(
-        impl<'a> Fast<'a> for Option<$t> {
-            fn fast(v: super::scan::Value<'a>) -> Option<Self> {
-                match v {
-                    super::scan::Value::Null => Some(None),
-                    super::scan::Value::Uint(n) if n <= <$t as Int>::MAX => <$t>::try_from(n).ok().map(Some),
-                    _ => None,
-                }
+    if !inner.trim_matches(' ').is_empty() {
+        for item in inner.split(',') {
+            let text = item.trim_matches(' ').strip_prefix('"')?.strip_suffix('"')?;
+            if text.contains(['"', '\\']) {
+                return None;
             }
+            join(&mut out, text);
         }
-    )*};
+    }
+    Some(List(joined(out)))
 }
-fast_int!(u8, u16, u32, u64);
