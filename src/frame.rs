@@ -281,13 +281,13 @@ fn write_row_groups(mut writer: Batched, rx: std::sync::mpsc::Receiver<ToWriter>
         }
         Ok(())
     };
-    let mut ended = false;
     for msg in rx {
         let df = match msg {
             ToWriter::Frame(df) => df,
             ToWriter::End => {
-                ended = true;
-                break;
+                flush(&mut writer, &mut pending)?;
+                writer.finish()?;
+                return Ok(());
             }
         };
         match pending.as_mut() {
@@ -300,11 +300,7 @@ fn write_row_groups(mut writer: Batched, rx: std::sync::mpsc::Receiver<ToWriter>
             flush(&mut writer, &mut pending)?;
         }
     }
-    if !ended {
-        return Ok(());
-    }
-    flush(&mut writer, &mut pending)?;
-    writer.finish()?;
+    // The queue closed without the end: no footer.
     Ok(())
 }
 
