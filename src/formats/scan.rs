@@ -111,9 +111,9 @@ impl<'a> Scan<'a> {
             },
             b'[' => {
                 let start = self.i;
-                self.nested(1).then(|| self.text.get(start..self.i)).flatten().map(Value::List)
+                self.nested(2).then(|| self.text.get(start..self.i)).flatten().map(Value::List)
             }
-            b'{' => self.nested(1).then_some(Value::Other),
+            b'{' => self.nested(2).then_some(Value::Other),
             _ => self.scalar(),
         }
     }
@@ -215,7 +215,8 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// An array or object at the cursor, `depth` levels deep, skipped.
+    /// An array or object at the cursor, skipped; `depth` counts it with the levels around it, the
+    /// line's own object being level 1 (as [`super::json::too_deep`] counts them).
     fn nested(&mut self, depth: usize) -> bool {
         if depth > MAX_DEPTH {
             return false;
@@ -345,9 +346,17 @@ mod tests {
             assert!(all(bad).is_none(), "{bad}");
         }
         assert!(!fields(b"{\"a\":\"\xff\"}", |_, _| true));
-        let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        // Levels are counted as the nesting guard counts them, the line's object being the first.
+        let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(all(&deep).is_none());
-        let fine = format!(r#"{{"a":{}{}}}"#, "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let fine = format!(r#"{{"a":{}{}}}"#, "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        assert_eq!(
+            (
+                super::super::json::too_deep(deep.as_bytes(), MAX_DEPTH),
+                super::super::json::too_deep(fine.as_bytes(), MAX_DEPTH)
+            ),
+            (true, false)
+        );
         assert!(all(&fine).is_some());
         // The caller can refuse a value.
         assert!(!fields(br#"{"a":1,"b":2}"#, |k, _| k != "b"));
