@@ -152,12 +152,14 @@ impl<'a> Scan<'a> {
             self.i += 1;
         }
         let start = self.i;
-        let mut n: Option<u64> = Some(0);
+        let mut n = 0u64;
         while let Some(d @ b'0'..=b'9') = self.peek() {
-            n = n.and_then(|n| n.checked_mul(10)).and_then(|n| n.checked_add(u64::from(d - b'0')));
+            // Wraps past 19 digits; such a value is read again below.
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
             self.i += 1;
         }
         let digits = self.i - start;
+        let n = if digits < 20 { Some(n) } else { self.text.get(start..self.i)?.parse::<u64>().ok() };
         if digits == 0 || (digits > 1 && self.b.get(start) == Some(&b'0')) {
             return None;
         }
@@ -356,6 +358,18 @@ mod tests {
         assert_eq!(got.first().map(|(k, _)| k.as_str()), Some("a"));
         assert_eq!(all(r#" { "a" : "é" , "b" : 18446744073709551616 } "#).unwrap().len(), 2);
         assert_eq!(all("{}").unwrap().len(), 0);
+        // Integers are exact up to u64::MAX and left to the caller past it.
+        for (text, want) in [
+            ("9999999999999999999", Value::Uint(9_999_999_999_999_999_999)),
+            ("18446744073709551615", Value::Uint(u64::MAX)),
+            ("18446744073709551616", Value::Other),
+            ("99999999999999999999", Value::Other),
+            ("0", Value::Uint(0)),
+            ("-0", Value::Other),
+        ] {
+            let line = format!(r#"{{"n":{text}}}"#);
+            assert_eq!(all(&line).unwrap().first().map(|(_, v)| *v), Some(want), "{text}");
+        }
     }
 
     #[test]
