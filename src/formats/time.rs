@@ -153,13 +153,14 @@ fn exact_decimal(b: &[u8]) -> Option<i64> {
 /// seconds, lowercase separators) to chrono's full RFC 3339 parser.
 fn fast_rfc3339(b: &[u8]) -> Option<i64> {
     let digit = |i: usize| -> Option<i64> { b.get(i).filter(|c| c.is_ascii_digit()).map(|c| i64::from(c - b'0')) };
-    let num = |at: usize, n: usize| (at..at + n).try_fold(0i64, |acc, i| Some(acc * 10 + digit(i)?));
-    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+    let head: [u8; 19] = b.get(..19)?.try_into().ok()?;
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1] = head else {
         return None;
-    }
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (h, mi, s) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    };
+    let n = |ds: &[u8]| ds.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')));
+    let (y, mo, d) = (n(&[y0, y1, y2, y3])?, n(&[mo0, mo1])?, n(&[d0, d1])?);
+    let (h, mi, s) = (n(&[h0, h1])?, n(&[mi0, mi1])?, n(&[s0, s1])?);
+    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
     let mut i = 19;
     let mut nanos = 0i64;
     if sep(19, b'.') {
