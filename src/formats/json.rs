@@ -14,11 +14,18 @@ pub fn too_deep(line: &[u8], max: usize) -> bool {
     memchr::memchr2_iter(b'[', b'{', line).nth(max).is_some() && exact_depth_exceeds(line, max)
 }
 
+/// Checks that a line starts as a JSON object does.
+pub fn check_starts_object(line: &[u8]) -> Result<(), Reject> {
+    if line.first() == Some(&b'{') {
+        Ok(())
+    } else {
+        Err(Reject::new("not a JSON object", ""))
+    }
+}
+
 /// Checks that a line is one JSON object that does not nest too deep, before it is decoded.
 pub fn check_object(line: &[u8]) -> Result<(), Reject> {
-    if line.first() != Some(&b'{') {
-        return Err(Reject::new("not a JSON object", ""));
-    }
+    check_starts_object(line)?;
     if too_deep(line, MAX_DEPTH) {
         return Err(Reject::new("nesting too deep", format!("more than {MAX_DEPTH} levels of arrays and objects")));
     }
@@ -75,18 +82,24 @@ macro_rules! projected_record {
         impl<'a> $counts<'a> {
             /// Decodes one line as `need` asks: the counts part alone, or with the rest.
             fn decode(line: &'a [u8], need: super::Need) -> Result<(Self, Option<$rest<'a>>), super::Reject> {
-                super::json::check_object(line)?;
+                // The scanner refuses nesting past the guard's limit, counted as the guard counts
+                // it: on its path the guard's bracket count would be a second pass for nothing.
+                super::json::check_starts_object(line)?;
                 if need == super::Need::Counts {
                     if $fast {
                         if let Some(c) = Self::fast(line) {
                             return Ok((c, None));
                         }
                     }
+                    super::json::check_object(line)?;
                     return Ok((super::json::decode(line)?, None));
                 }
                 let l: $full<'a> = match $fast.then(|| $full::fast(line)).flatten() {
                     Some(l) => l,
-                    None => super::json::decode(line)?,
+                    None => {
+                        super::json::check_object(line)?;
+                        super::json::decode(line)?
+                    }
                 };
                 Ok((
                     $counts { $( $cf: l.$cf, )* _life: std::marker::PhantomData },

@@ -415,5 +415,18 @@ mod tests {
         s.push_str(&"]".repeat(200_000));
         s.push('}');
         assert_eq!(parse(&s).unwrap_err().kind, "nesting too deep");
+        // The limit is the same on every path (the scanner's, the guard's), for every need.
+        let nested = |n: usize| {
+            let (open, close) = ("[".repeat(n), "]".repeat(n));
+            format!(r#"{{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","EdgeColoCode":"FRA","x":{open}{close}}}"#)
+        };
+        let limit = super::super::json::MAX_DEPTH;
+        for need in [Need::Counts, Need::All] {
+            assert!(Logpush.parse_fields(nested(limit - 1).as_bytes(), need).is_ok(), "{need:?}");
+            for n in [limit, limit + 1, 200_000] {
+                let got = Logpush.parse_fields(nested(n).as_bytes(), need).map(|_| ()).unwrap_err();
+                assert_eq!(got.kind, "nesting too deep", "{need:?} {n}");
+            }
+        }
     }
 }

@@ -146,6 +146,7 @@ impl<'a> Scan<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    #[inline(always)]
     fn number(&mut self) -> Option<Value<'a>> {
         let negative = self.peek() == Some(b'-');
         if negative {
