@@ -41,10 +41,15 @@ for n in 1m 2m; do
   f=$W/logpush_$n.ndjson
   hf "rates_$n" -n blastradius "$B rates $f --format csv -o $W/br.csv -q" \
     -n duckdb "python3 $P/duckdb_rates.py $f $W/duck.csv" \
+    -n duckdb_dedup "python3 $P/duckdb_rates.py $f $W/duck_dedup.csv dedup" \
     -n polars "python3 $P/polars_rates.py $f $W/pl.csv" \
     -n ceiling "$CEIL $f 2" \
     -n ceiling_scan "$CEIL $f 2 scan"
   python3 $P/compare_rates.py "$W/br.csv" "$W/duck.csv" 2,3,4,5 2,3,4,5
+  python3 $P/compare_rates.py "$W/br.csv" "$W/duck_dedup.csv" 2,3,4,5 2,3,4,5
+  # The same work on both sides without de-duplication (DuckDB's plain query does none).
+  hf "rates_no_dedup_$n" -n blastradius "$B rates --no-dedup $f --format csv -o $W/br.csv -q" \
+    -n duckdb "python3 $P/duckdb_rates.py $f $W/duck.csv"
 done
 # Lines of a real record's shape (REAL=a Logpush file of real records, e.g. the corpus's): the
 # generated lines above only carry the fields the product reads.
