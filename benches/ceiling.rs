@@ -23,7 +23,17 @@ struct Row<'a> {
     OriginResponseStatus: u16,
 }
 
-type Counts = HashMap<(String, String), [u64; 3]>;
+/// Counts by (minute, POP), the key copied into fixed arrays: no allocation per line. A POP code
+/// longer than eight bytes is keyed by its first eight and its length (a bound, not a product).
+type Counts = HashMap<([u8; 16], [u8; 8], usize), [u64; 3]>;
+
+fn key(minute: &str, pop: &str) -> ([u8; 16], [u8; 8], usize) {
+    let (mut m, mut p) = ([0u8; 16], [0u8; 8]);
+    let (mb, pb) = (minute.as_bytes(), pop.as_bytes());
+    m[..mb.len().min(16)].copy_from_slice(&mb[..mb.len().min(16)]);
+    p[..pb.len().min(8)].copy_from_slice(&pb[..pb.len().min(8)]);
+    (m, p, pb.len())
+}
 
 /// The four fields by the product's scanner; `None` for a line it does not take.
 fn scan(line: &[u8]) -> Option<Row<'_>> {
@@ -44,7 +54,13 @@ fn scan(line: &[u8]) -> Option<Row<'_>> {
 
 fn count(chunk: &[u8], with_scan: bool) -> (u64, u64, Counts) {
     let (mut lines, mut bad, mut map) = (0, 0, Counts::new());
-    for line in chunk.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len())) {
+        let line = &chunk[start..end];
+        start = end + 1;
+        if line.is_empty() {
+            continue;
+        }
         lines += 1;
         let row = if with_scan { scan(line) } else { sonic_rs::from_slice::<Row<'_>>(line).ok() };
         let Some(r) = row else {
@@ -52,8 +68,7 @@ fn count(chunk: &[u8], with_scan: bool) -> (u64, u64, Counts) {
             continue;
         };
         let minute = r.EdgeStartTimestamp.get(..16).unwrap_or_default();
-        let key = (minute.to_string(), r.EdgeColoCode.to_string());
-        let c = map.entry(key).or_insert([0; 3]);
+        let c = map.entry(key(minute, r.EdgeColoCode)).or_insert([0; 3]);
         c[0] += 1;
         c[1] += u64::from(r.EdgeResponseStatus >= 500);
         c[2] += u64::from(r.EdgeResponseStatus >= 500 && r.OriginResponseStatus == 0);
