@@ -136,7 +136,7 @@ fn exact_decimal(b: &[u8]) -> Option<i64> {
     if int.is_empty() || int.len() > 14 || frac.len() > 9 || !frac.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let whole = int.iter().try_fold(0i64, |a, c| c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0')))?;
+    let whole = decimal(int)?;
     let (scale, digits) = if whole < 100_000_000_000 { (1_000_000_000, 9) } else { (1_000_000, 6) };
     if frac.len() > digits {
         return None;
@@ -157,9 +157,8 @@ fn fast_rfc3339(b: &[u8]) -> Option<i64> {
     let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1] = head else {
         return None;
     };
-    let n = |ds: &[u8]| ds.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')));
-    let (y, mo, d) = (n(&[y0, y1, y2, y3])?, n(&[mo0, mo1])?, n(&[d0, d1])?);
-    let (h, mi, s) = (n(&[h0, h1])?, n(&[mi0, mi1])?, n(&[s0, s1])?);
+    let (y, mo, d) = (decimal(&[y0, y1, y2, y3])?, decimal(&[mo0, mo1])?, decimal(&[d0, d1])?);
+    let (h, mi, s) = (decimal(&[h0, h1])?, decimal(&[mi0, mi1])?, decimal(&[s0, s1])?);
     let sep = |i: usize, c: u8| b.get(i) == Some(&c);
     let mut i = 19;
     let mut nanos = 0i64;
@@ -198,8 +197,14 @@ pub fn civil_ns(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64>
     in_range(ns).ok()
 }
 
+/// The `n` ASCII digits of `b` from `at` as a number; `None` if any is not a digit.
 fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
-    let s = b.get(at..at + n)?;
+    decimal(b.get(at..at + n)?)
+}
+
+/// ASCII digits as a number; `None` if any is not a digit (the callers bound the length).
+#[inline]
+fn decimal(s: &[u8]) -> Option<i64> {
     s.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
 }
 
