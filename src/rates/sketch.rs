@@ -24,6 +24,18 @@ pub const BINS: usize = 334;
 
 /// The bin of a value, ms.
 pub fn bin(ms: u32) -> u16 {
+    // Most latencies are under a few seconds: their bins are looked up (a logarithm per event
+    // had cost about 1.5 % of `rates`).
+    static SMALL: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    let table = SMALL.get_or_init(|| (0..SMALL_MS).map(bin_of).collect());
+    table.get(ms as usize).copied().unwrap_or_else(|| bin_of(ms))
+}
+
+/// Values below this many ms have their bin looked up.
+const SMALL_MS: u32 = 4096;
+
+/// The bin of a value, ms, computed.
+fn bin_of(ms: u32) -> u16 {
     if ms == 0 {
         return 0;
     }
@@ -183,6 +195,14 @@ impl Sketch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn looked_up_bins_are_the_computed_ones() {
+        for ms in (0..SMALL_MS + 10).chain([MAX_MS - 1, MAX_MS, MAX_MS + 1, u32::MAX]) {
+            assert_eq!(bin(ms), bin_of(ms), "{ms} ms");
+        }
+        assert_eq!(bin(u32::MAX) as usize, BINS - 1);
+    }
 
     #[test]
     fn quantiles_are_within_the_stated_error() {
