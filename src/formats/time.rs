@@ -149,7 +149,7 @@ fn exact_decimal(b: &[u8]) -> Option<i64> {
 }
 
 /// The shape Logpush writes, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (or `+00:00`), read field by field
-/// with chrono's calendar validating the date; `None` sends anything else (other offsets, leap
+/// and validated by [`civil_secs`]; `None` sends anything else (other offsets, leap
 /// seconds, lowercase separators) to chrono's full RFC 3339 parser.
 fn fast_rfc3339(b: &[u8]) -> Option<i64> {
     let digit = |i: usize| -> Option<i64> { b.get(i).filter(|c| c.is_ascii_digit()).map(|c| i64::from(c - b'0')) };
@@ -184,15 +184,12 @@ fn fast_rfc3339(b: &[u8]) -> Option<i64> {
     civil_secs(y, mo, d, h, mi, s)?.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
-/// Seconds since the epoch of a UTC calendar date and time; `None` for an impossible one
-/// (chrono's calendar decides, and the common years 0 to 9999 are computed here to the same
-/// answer: the proleptic Gregorian day count, no leap second).
+/// Seconds since the epoch of a UTC calendar date and time; `None` for an impossible one. Years
+/// 0 to 9999 are computed here (the proleptic Gregorian calendar, no leap second), to the answer
+/// chrono gives; other years are left to chrono.
 fn civil_secs(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
     if !(0..=9999).contains(&y) {
-        let date =
-            chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(mo).ok()?, u32::try_from(d).ok()?)?;
-        let t = date.and_hms_opt(u32::try_from(h).ok()?, u32::try_from(mi).ok()?, u32::try_from(s).ok()?)?;
-        return Some(t.and_utc().timestamp());
+        return chrono_secs(y, mo, d, h, mi, s);
     }
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let month_days = match mo {
@@ -205,18 +202,19 @@ fn civil_secs(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
     if !(1..=month_days).contains(&d) || !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..60).contains(&s) {
         return None;
     }
-    // Days from 0000-03-01 (years start in March, so that February's length comes last).
-    let yr = if mo <= 2 { y - 1 } else { y };
-    let era = yr.div_euclid(400);
-    let yoe = yr - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+    Some(crate::vocab::time::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
-/// Nanoseconds since the epoch of a UTC calendar date and time, validated by chrono's calendar;
-/// `None` for an impossible date or time, or one outside the accepted range.
+/// [`civil_secs`] by chrono's calendar.
+fn chrono_secs(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(mo).ok()?, u32::try_from(d).ok()?)?;
+    let t = date.and_hms_opt(u32::try_from(h).ok()?, u32::try_from(mi).ok()?, u32::try_from(s).ok()?)?;
+    Some(t.and_utc().timestamp())
+}
+
+/// Nanoseconds since the epoch of a UTC calendar date and time ([`civil_secs`]); `None` for an
+/// impossible date or time, or one outside the accepted range.
 pub fn civil_ns(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
     let ns = civil_secs(y, mo, d, h, mi, s)?.checked_mul(1_000_000_000)?;
     in_range(ns).ok()
@@ -344,16 +342,6 @@ mod tests {
 
     const T: i64 = 1_653_485_126_000_000_000; // 2022-05-25T13:25:26Z
 
-    fn by_chrono(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
-        let date =
-            chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, u32::try_from(mo).ok()?, u32::try_from(d).ok()?)?;
-        Some(
-            date.and_hms_opt(u32::try_from(h).ok()?, u32::try_from(mi).ok()?, u32::try_from(s).ok()?)?
-                .and_utc()
-                .timestamp(),
-        )
-    }
-
     #[test]
     fn the_calendar_agrees_with_chrono() {
         // Every day of years 0 to 9999 (a month past the end of each too), at two times of day.
@@ -361,16 +349,16 @@ mod tests {
             for mo in 0..=13 {
                 for d in 0..=32 {
                     for (h, mi, s) in [(0, 0, 0), (23, 59, 59)] {
-                        assert_eq!(civil_secs(y, mo, d, h, mi, s), by_chrono(y, mo, d, h, mi, s), "{y}-{mo}-{d}");
+                        assert_eq!(civil_secs(y, mo, d, h, mi, s), chrono_secs(y, mo, d, h, mi, s), "{y}-{mo}-{d}");
                     }
                 }
             }
         }
         for (h, mi, s) in [(24, 0, 0), (0, 60, 0), (0, 0, 60), (-1, 0, 0), (12, 30, 30)] {
-            assert_eq!(civil_secs(2024, 2, 29, h, mi, s), by_chrono(2024, 2, 29, h, mi, s));
+            assert_eq!(civil_secs(2024, 2, 29, h, mi, s), chrono_secs(2024, 2, 29, h, mi, s));
         }
         for y in [-1, 10_000, 262_143, 262_144, -262_144, -262_145] {
-            assert_eq!(civil_secs(y, 3, 1, 0, 0, 0), by_chrono(y, 3, 1, 0, 0, 0), "{y}");
+            assert_eq!(civil_secs(y, 3, 1, 0, 0, 0), chrono_secs(y, 3, 1, 0, 0, 0), "{y}");
         }
     }
 

@@ -6,19 +6,10 @@
 
 use std::fmt::Write as _;
 
+use crate::vocab::time::days_from_civil;
+
 /// Nanoseconds per second.
 pub(super) const NS: i64 = 1_000_000_000;
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 /// The date of a day number: (year, month, day).
 const fn civil_from_days(days: i64) -> (i64, i64, i64) {
