@@ -6,8 +6,10 @@
 //! columns), not from its name. Its rows go to the same collectors as parsed lines, run by run of
 //! rows from one original file and format, so every aggregate, signature and report is computed
 //! by the same code as from the logs; the rows keep their original `source_file` and
-//! `source_line`. The frame is read in slices of [`SLICE_ROWS`] rows (memory stays bounded by a
-//! slice, whatever the frame's size).
+//! `source_line`. The frame is read in slices of at most [`SLICE_ROWS`] rows, each within one
+//! row group (so that a slice reads as one chunk, never copied to be joined), one slice per core
+//! at a time; their partials are handed on in the frame's order, so the result does not depend on
+//! the number of cores. Memory stays bounded by those slices, whatever the frame's size.
 //!
 //! Accounting: each row is a line read and, unless `--since`/`--until` filter it, an event. The
 //! frame was de-duplicated when it was written; rows are not de-duplicated again (nor against
@@ -113,40 +115,93 @@ where
         }
     }
     let formats = formats_for(opts)?;
-    let mut start = 0;
-    while start < rows {
-        let mut r = ParquetReader::new(open()?).with_slice(Some((start, SLICE_ROWS)));
+    let mut groups = Vec::with_capacity(metadata.row_groups.len());
+    for g in &metadata.row_groups {
+        groups.push(g.num_rows());
+    }
+    let plan = slices(groups.into_iter(), rows);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, MAX_READERS);
+    let read = |&(start, len): &(usize, usize)| -> std::result::Result<Slice<C::Done>, Stop> {
+        let mut r = ParquetReader::new(open()?).with_slice(Some((start, len)));
         r.set_metadata(metadata.clone());
         let mut df = r.finish()?;
+        // A slice within one row group is one chunk already; rechunking is then free.
         df.rechunk_mut();
-        let n = df.height();
-        if n == 0 {
-            break;
-        }
         let cols = EventRows::new(&df)?;
-        feed(&cols, n, file_index, opts, &formats, collector, sink, fa)?;
-        progress.advance(fa.bytes.saturating_mul(n as u64) / (rows as u64).max(1));
-        start += n;
+        feed(&cols, df.height(), file_index, opts, &formats, collector)
+    };
+    // The slices of a batch are read and counted in parallel, then handed on in their order.
+    for batch in plan.chunks(threads) {
+        let done: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch.iter().map(|slice| scope.spawn(move || read(slice))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(Stop::Run(Error::Invalid("a frame reader failed".into())))))
+                .collect()
+        });
+        for slice in done {
+            let slice = slice?;
+            fa.lines += slice.lines;
+            fa.filtered += slice.filtered;
+            for run in slice.runs {
+                fa.events += run.events;
+                let parser = formats
+                    .by_id(&run.format)
+                    .ok_or_else(|| Error::Invalid(format!("unknown format `{}`", run.format)))?;
+                let ctx = ChunkCtx { file_index, file: &run.file, format: &*parser };
+                sink(run.done, &ctx, 0).map_err(Stop::Run)?;
+            }
+            progress.advance(fa.bytes.saturating_mul(slice.lines) / (rows as u64).max(1));
+        }
     }
     Ok(())
 }
 
+/// Slices read in parallel at most (each holds up to [`SLICE_ROWS`] rows in memory).
+const MAX_READERS: usize = 4;
+
+/// The slices a frame is read in: `(first row, rows)`, each within one row group (so that it
+/// reads as one chunk) and at most [`SLICE_ROWS`] rows. A frame without row groups in its
+/// metadata is sliced evenly.
+fn slices(groups: impl Iterator<Item = usize>, rows: usize) -> Vec<(usize, usize)> {
+    let mut plan = Vec::new();
+    let mut start = 0;
+    for g in groups.chain(std::iter::once(rows)) {
+        let end = (start + g).min(rows);
+        while start < end {
+            let len = (end - start).min(SLICE_ROWS);
+            plan.push((start, len));
+            start += len;
+        }
+    }
+    plan
+}
+
+/// What one slice gave: its rows counted, and one finished partial per run of rows.
+struct Slice<D> {
+    lines: u64,
+    filtered: u64,
+    runs: Vec<Run<D>>,
+}
+
+/// A run of rows from one original file and format, as a finished partial.
+struct Run<D> {
+    file: String,
+    format: String,
+    events: u64,
+    done: D,
+}
+
 /// Hands the rows of one slice to the collector, one run of rows (same file and format) at a time.
-#[allow(clippy::too_many_arguments)]
-fn feed<C, S>(
+fn feed<C: Collector>(
     cols: &EventRows<'_>,
     n: usize,
     file_index: usize,
     opts: &IngestOptions,
     formats: &crate::formats::FormatSet,
     collector: &C,
-    sink: &mut S,
-    fa: &mut FileAccount,
-) -> std::result::Result<(), Stop>
-where
-    C: Collector,
-    S: FnMut(C::Done, &ChunkCtx<'_>, u64) -> Result<()>,
-{
+) -> std::result::Result<Slice<C::Done>, Stop> {
+    let mut out = Slice { lines: 0, filtered: 0, runs: Vec::new() };
     let mut row = 0;
     while row < n {
         let (file, format_id) = (cols.file(row).unwrap_or(""), cols.format(row).unwrap_or(""));
@@ -161,23 +216,22 @@ where
         let mut part = collector.new_part(&ctx);
         let mut kept = 0u64;
         for i in row..end {
-            fa.lines += 1;
+            out.lines += 1;
             let ev = cols.event(i);
             if !ev.time_unknown && !opts.window.contains(ev.time_ns) {
-                fa.filtered += 1;
+                out.filtered += 1;
                 continue;
             }
             collector.push(&mut part, &ev, (i + 1) as u32);
             kept += 1;
         }
-        fa.events += kept;
         if kept > 0 {
             let done = collector.finish(part, &ctx).map_err(Stop::Run)?;
-            sink(done, &ctx, 0).map_err(Stop::Run)?;
+            out.runs.push(Run { file: file.to_string(), format: format_id.to_string(), events: kept, done });
         }
         row = end;
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The formats a frame's rows may name: the registry, and the configured nginx format (its rows
@@ -187,5 +241,44 @@ fn formats_for(opts: &IngestOptions) -> Result<crate::formats::FormatSet> {
     match opts.formats() {
         Ok(f) if opts.log_format.is_some() => Ok(f),
         _ => crate::formats::FormatSet::with_log_format("$time_iso8601 $status").map_err(Error::Invalid),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_stay_within_row_groups_and_cover_every_row_once() {
+        let groups = [16_384, 16_384, 3, 200_000, 0, 10];
+        let rows: usize = groups.iter().sum();
+        let plan = slices(groups.iter().copied(), rows);
+        let mut next = 0;
+        for &(start, len) in &plan {
+            assert_eq!(start, next, "{plan:?}");
+            assert!(len > 0 && len <= SLICE_ROWS, "{plan:?}");
+            next += len;
+        }
+        assert_eq!(next, rows);
+        // No slice crosses a group's end.
+        let ends: Vec<usize> = groups
+            .iter()
+            .scan(0, |acc, g| {
+                *acc += g;
+                Some(*acc)
+            })
+            .collect();
+        for &(start, len) in &plan {
+            assert!(!ends.iter().any(|&e| start < e && e < start + len), "{start}+{len} crosses a group");
+        }
+        assert_eq!(plan.len(), 2 + 1 + 4 + 1);
+    }
+
+    #[test]
+    fn a_frame_without_row_groups_is_sliced_evenly_and_metadata_never_overruns_it() {
+        assert_eq!(slices(std::iter::empty(), 100_000), vec![(0, SLICE_ROWS), (SLICE_ROWS, 100_000 - SLICE_ROWS)]);
+        // Groups claiming more rows than the file has stop at its end.
+        assert_eq!(slices([50, 50].into_iter(), 70), vec![(0, 50), (50, 20)]);
+        assert!(slices(std::iter::empty(), 0).is_empty());
     }
 }
