@@ -228,7 +228,12 @@ pub struct CohortPart {
     pops: FxHashMap<Box<str>, u32>,
     values: Vec<FxHashMap<Box<str>, u32>>,
     folded: [u64; DIMS],
-    slots: FxHashMap<(i64, u32, u8, u32), u32>,
+    /// The (bucket, POP) pairs counted, numbered; the last one looked up.
+    groups: FxHashMap<(i64, u32), u32>,
+    group_keys: Vec<(i64, u32)>,
+    last_group: Option<((i64, u32), u32)>,
+    /// Cells by [`slot_key`]: group, dimension and value number in one word.
+    slots: FxHashMap<u64, u32>,
     counts: Vec<CohortCounts>,
     scratch: String,
     joined: String,
@@ -272,8 +277,30 @@ fn intern_other(map: &mut FxHashMap<Box<str>, u32>) -> u32 {
     id
 }
 
+/// A cell's key within a part: its (bucket, POP) group, dimension and value number. Value numbers
+/// stay under 2^24 (at most [`MAX_VALUES`] + 1 per dimension) and dimensions under 2^8.
+fn slot_key(group: u32, dim: usize, id: u32) -> u64 {
+    (u64::from(group) << 32) | ((dim as u64 & 0xff) << 24) | u64::from(id & 0x00ff_ffff)
+}
+
 impl CohortPart {
-    fn count(&mut self, bucket: i64, pop: u32, dim: usize, value: Option<&str>, failed: bool) -> u32 {
+    /// The number of the event's (bucket, POP) group.
+    fn group(&mut self, bucket: i64, pop: u32) -> u32 {
+        if let Some((key, g)) = self.last_group {
+            if key == (bucket, pop) {
+                return g;
+            }
+        }
+        let next = self.group_keys.len() as u32;
+        let g = *self.groups.entry((bucket, pop)).or_insert(next);
+        if g == next {
+            self.group_keys.push((bucket, pop));
+        }
+        self.last_group = Some(((bucket, pop), g));
+        g
+    }
+
+    fn count(&mut self, group: u32, dim: usize, value: Option<&str>, failed: bool) -> u32 {
         let (Some(v), Some(map), Some(folded)) = (value, self.values.get_mut(dim), self.folded.get_mut(dim)) else {
             return NONE_ID;
         };
@@ -282,7 +309,7 @@ impl CohortPart {
         }
         let id = intern(map, v, folded);
         let next = self.counts.len() as u32;
-        let slot = *self.slots.entry((bucket, pop, dim as u8, id)).or_insert(next);
+        let slot = *self.slots.entry(slot_key(group, dim, id)).or_insert(next);
         if slot == next {
             self.counts.push(CohortCounts::default());
         }
@@ -303,7 +330,15 @@ impl CohortPart {
         // The table's number of each of the chunk's POPs and values, found once each.
         let mut pop_ids: Vec<Option<u32>> = vec![None; pops.len()];
         let mut value_ids: Vec<Vec<Option<(u32, bool)>>> = values.iter().map(|v| vec![None; v.len()]).collect();
-        let mut cells: Vec<_> = self.slots.into_iter().collect();
+        let group_keys = &self.group_keys;
+        let mut cells: Vec<_> = self
+            .slots
+            .into_iter()
+            .filter_map(|(k, slot)| {
+                let (bucket, pop) = *group_keys.get((k >> 32) as usize)?;
+                Some(((bucket, pop, ((k >> 24) & 0xff) as u8, (k & 0x00ff_ffff) as u32), slot))
+            })
+            .collect();
         // In the order of the keys, so that which values are folded does not depend on hashing.
         cells.sort_unstable_by_key(|(k, _)| *k);
         for ((bucket, pop, dim, id), slot) in cells {
@@ -350,6 +385,9 @@ impl Collector for CohortCollector {
             pops: FxHashMap::default(),
             values: vec![FxHashMap::default(); DIMS],
             folded: [0; DIMS],
+            groups: FxHashMap::default(),
+            group_keys: Vec::new(),
+            last_group: None,
             slots: FxHashMap::default(),
             counts: Vec::new(),
             scratch: String::new(),
@@ -366,6 +404,7 @@ impl Collector for CohortCollector {
         let bucket = ev.time_ns.div_euclid(self.bucket_ns) * self.bucket_ns;
         let mut ignored = 0;
         let pop = intern(&mut p.pops, ev.pop.as_deref().unwrap_or(""), &mut ignored);
+        let group = p.group(bucket, pop);
         let failed = ev.edge_status.is_some_and(|s| s >= 500);
         row.failed = failed;
         let mut scratch = std::mem::take(&mut p.scratch);
@@ -393,7 +432,7 @@ impl Collector for CohortCollector {
         ];
         for (d, v) in fields.iter().enumerate() {
             if let Some(s) = row.slots.get_mut(d) {
-                *s = p.count(bucket, pop, d, *v, failed);
+                *s = p.count(group, d, *v, failed);
             }
         }
         if let (Some(host), true) = (ev.host.as_deref(), has_path) {
@@ -403,7 +442,7 @@ impl Collector for CohortCollector {
             joined.push(' ');
             joined.push_str(&scratch);
             if let Some(s) = row.slots.get_mut(HOST_PATH) {
-                *s = p.count(bucket, pop, HOST_PATH, Some(joined.as_str()), failed);
+                *s = p.count(group, HOST_PATH, Some(joined.as_str()), failed);
             }
             p.joined = joined;
         }
@@ -525,42 +564,4 @@ pub fn from_frame(df: &polars::prelude::DataFrame, bucket_ns: i64) -> Result<Coh
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn one(t: &mut CohortTable, v: &str) {
-        t.add((0, "FRA".into(), 1, v.into()), &CohortCounts { requests: 2, failures: 1 });
-    }
-
-    #[test]
-    fn a_full_dimension_folds_new_values_and_counts_them() {
-        let mut t = CohortTable::new(60);
-        for i in 0..MAX_VALUES + 10 {
-            one(&mut t, &format!("h{i}"));
-        }
-        one(&mut t, OTHER); // `(other)` as a value does not take a place nor count as folded
-        one(&mut t, "h0"); // a kept value stays kept
-        let rows = t.rows();
-        assert_eq!(rows.len(), MAX_VALUES + 1);
-        assert_eq!(t.folded[1], 20);
-        assert_eq!(rows.get(&(0, "FRA".into(), 1, OTHER.into())).map(|c| c.requests), Some(22));
-        assert_eq!(rows.get(&(0, "FRA".into(), 1, "h0".into())).map(|c| c.requests), Some(4));
-    }
-
-    #[test]
-    fn merging_tables_folds_past_the_cap_in_key_order() {
-        let (mut a, mut b) = (CohortTable::new(60), CohortTable::new(60));
-        for i in 0..3000 {
-            one(&mut a, &format!("a{i:04}"));
-            one(&mut b, &format!("b{i:04}"));
-        }
-        a.merge(&b);
-        assert_eq!(a.len(), MAX_VALUES + 1);
-        assert_eq!(a.folded[1], 2 * (6000 - MAX_VALUES as u64));
-        let rows = a.rows();
-        assert!(rows.contains_key(&(0, "FRA".into(), 1, "b1095".into())));
-        assert!(!rows.contains_key(&(0, "FRA".into(), 1, "b1096".into())));
-        let total: u64 = rows.values().map(|c| c.requests).sum();
-        assert_eq!(total, 12_000);
-    }
-}
+mod tests;
