@@ -13,6 +13,42 @@ use crate::ingest::{self, Accounting, ChunkCtx, Collector, IngestOptions, Input,
 use crate::schema as s;
 use crate::Result;
 
+/// A string column of a chunk, built once it has a value: a field a chunk never has (most formats
+/// fill a few of the frame's string columns) costs a count and ends as a column of nulls.
+struct Strings {
+    name: &'static str,
+    nulls: usize,
+    built: Option<StringChunkedBuilder>,
+}
+
+impl Strings {
+    fn new(name: &'static str) -> Self {
+        Strings { name, nulls: 0, built: None }
+    }
+
+    fn push(&mut self, v: Option<&str>) {
+        match (&mut self.built, v) {
+            (Some(b), v) => b.append_option(v),
+            (None, None) => self.nulls += 1,
+            (None, Some(v)) => {
+                let mut b = StringChunkedBuilder::new(self.name.into(), (self.nulls + 1).max(4096));
+                for _ in 0..self.nulls {
+                    b.append_null();
+                }
+                b.append_value(v);
+                self.built = Some(b);
+            }
+        }
+    }
+
+    fn finish(self) -> Column {
+        match self.built {
+            Some(b) => b.finish().into_column(),
+            None => Column::full_null(self.name.into(), self.nulls, &DataType::String),
+        }
+    }
+}
+
 /// Column builders for one chunk of events.
 pub struct EventColumns {
     time: Vec<i64>,
@@ -21,7 +57,7 @@ pub struct EventColumns {
     /// Rows whose line in the file is known absolutely (multi-line records).
     abs_lines: Vec<(u32, u64)>,
     end: Vec<Option<i64>>,
-    strs: Vec<StringChunkedBuilder>,
+    strs: Vec<Strings>,
     edge_status: Vec<Option<u16>>,
     origin_status: Vec<Option<u16>>,
     bytes: Vec<Option<u64>>,
@@ -66,7 +102,7 @@ impl Collector for EventCollector {
             no_time: Vec::new(),
             abs_lines: Vec::new(),
             end: Vec::with_capacity(n),
-            strs: STR_COLS.iter().map(|c| StringChunkedBuilder::new((*c).into(), n)).collect(),
+            strs: STR_COLS.iter().copied().map(Strings::new).collect(),
             edge_status: Vec::with_capacity(n),
             origin_status: Vec::with_capacity(n),
             bytes: Vec::with_capacity(n),
@@ -92,7 +128,7 @@ impl Collector for EventCollector {
         }
         p.end.push(ev.end_ns);
         for (b, v) in p.strs.iter_mut().zip(str_fields(ev)) {
-            b.append_option(v);
+            b.push(v);
         }
         p.edge_status.push(ev.edge_status);
         p.origin_status.push(ev.origin_status);
@@ -115,7 +151,7 @@ impl Collector for EventCollector {
                 .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
                 .into_column()
         };
-        let mut strs = p.strs.into_iter().map(|b| b.finish().into_column());
+        let mut strs = p.strs.into_iter().map(Strings::finish);
         let mut next = || strs.next().unwrap_or_else(|| Column::full_null("missing".into(), n, &DataType::String));
         let (pop, country, host, method, path) = (next(), next(), next(), next(), next());
         let (cache, tls, http, rid, ip, ua, zone, oip, ctype, sec, err) =
@@ -406,4 +442,31 @@ pub fn read_events(inputs: &[Input], opts: &IngestOptions) -> Result<(DataFrame,
     }
     df.rechunk_mut();
     Ok((df, acc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(c: &Column) -> Vec<Option<String>> {
+        c.as_materialized_series().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn a_string_column_is_built_at_its_first_value_with_the_nulls_before_it() {
+        let mut never = Strings::new("never");
+        let mut late = Strings::new("late");
+        for i in 0..5000 {
+            never.push(None);
+            late.push((i >= 4998).then_some("x"));
+        }
+        late.push(None);
+        let (never, late) = (never.finish(), late.finish());
+        assert_eq!((never.len(), never.null_count(), never.dtype()), (5000, 5000, &DataType::String));
+        assert_eq!(never.name().as_str(), "never");
+        let v = values(&late);
+        assert_eq!(v.len(), 5001);
+        assert!(v.iter().take(4998).all(Option::is_none));
+        assert_eq!(&v[4998..], &[Some("x".to_string()), Some("x".to_string()), None]);
+    }
 }
