@@ -145,10 +145,7 @@ where
             fa.filtered += slice.filtered;
             for run in slice.runs {
                 fa.events += run.events;
-                let parser = formats
-                    .by_id(&run.format)
-                    .ok_or_else(|| Error::Invalid(format!("unknown format `{}`", run.format)))?;
-                let ctx = ChunkCtx { file_index, file: &run.file, format: &*parser };
+                let ctx = ChunkCtx { file_index, file: &run.file, format: &*run.parser };
                 sink(run.done, &ctx, 0).map_err(Stop::Run)?;
             }
             progress.advance(fa.bytes.saturating_mul(slice.lines) / (rows as u64).max(1));
@@ -187,7 +184,7 @@ struct Slice<D> {
 /// A run of rows from one original file and format, as a finished partial.
 struct Run<D> {
     file: String,
-    format: String,
+    parser: crate::formats::Parser,
     events: u64,
     done: D,
 }
@@ -227,7 +224,7 @@ fn feed<C: Collector>(
         }
         if kept > 0 {
             let done = collector.finish(part, &ctx).map_err(Stop::Run)?;
-            out.runs.push(Run { file: file.to_string(), format: format_id.to_string(), events: kept, done });
+            out.runs.push(Run { file: file.to_string(), parser, events: kept, done });
         }
         row = end;
     }
