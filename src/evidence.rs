@@ -15,6 +15,14 @@ use std::fmt;
 /// says the origin built the response, whatever the `server` header says.
 pub const APP_HEADER: &str = "app_header:";
 
+/// The words of a timeout in prose or a message: "timed out", or "timeout" as what happened
+/// ("Error: timeout", "timeout exceeded", "timeout of 30000ms exceeded", a line ending in it),
+/// not as a setting ("set a timeout on the proxy", `timeout: 0`).
+pub const TIMEOUT_WORDS: &str = concat!(
+    r"(?i:\btimed out\b|\btimeout(?: error| exceeded| expired| occurred| of \d| awaiting| waiting| while| after|$|[.,;)\]])|",
+    r"\b(?:error|exception|failed|failure|read|connect(?:ion)?|request|socket|gateway)\W{1,3}timeout\b)"
+);
+
 /// Which hop a page says failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

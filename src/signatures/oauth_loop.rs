@@ -8,6 +8,26 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// A browser that gave up on a redirect loop: Chrome's `ERR_TOO_MANY_REDIRECTS` (its page's
+/// sentence "redirected you too many times" is not read, so a copied page counts once), Firefox's
+/// "The page isn't redirecting properly", Safari's "too many redirects occurred".
+static BROWSER_GAVE_UP: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    crate::text::regex(
+        r"ERR_TOO_MANY_REDIRECTS|(?i:page isn(?:'|’)?t redirecting properly|too many redirects occurred)",
+    )
+});
+
+/// One pasted record in which the browser stopped a redirect loop. The loop itself is not in the
+/// text (only its end), so the evidence is moderate; during an outage the sign-in flow is the
+/// usual loop.
+pub fn from_browser(s: super::seen::Seen<'_>) -> Option<super::seen::Verdict> {
+    [s.error, s.message, s.body].into_iter().flatten().find_map(|t| {
+        let m = BROWSER_GAVE_UP.as_ref()?.find(t)?;
+        let why = super::seen::evidence("the browser stopped a redirect loop", m.as_str());
+        Some(super::seen::Verdict::new(super::Signature::OauthLoop, why, "moderate"))
+    })
+}
+
 /// How many round trips within how long make a loop.
 #[derive(Debug, Clone, Copy)]
 pub struct LoopParams {

@@ -82,11 +82,14 @@ impl From<Option<Verdict>> for Reading {
 /// The steps, in precedence order: each is a signature's own rule (in its module) or a reading of
 /// one piece of evidence that decides among several (a CDN's page, the certificate faults, the
 /// connection failures, a 5xx's body). The error and message come before the body: a 522 page
-/// says "Connection timed out".
-const STEPS: [fn(Seen<'_>) -> Reading; 9] = [
-    |s| certificate(s).into(),
+/// says "Connection timed out". A Cloudflare 52x code says Cloudflare answered, so the TLS words
+/// of its page are about the origin, not the user's connection.
+const STEPS: [fn(Seen<'_>) -> Reading; 10] = [
+    // A Cloudflare page first: its 525 says "SSL handshake failed" about the origin's side.
     cdn_page_step,
     |s| super::cf_52x::from_page(s).into(),
+    |s| certificate(s).into(),
+    |s| super::oauth_loop::from_browser(s).into(),
     |s| super::overloaded::detect(s).into(),
     |s| super::origin_5xx::from_router(s).into(),
     |s| super::stream_severed::detect(s).into(),
@@ -206,6 +209,16 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<PageSays> {
         return Some(found.map_or(PageSays::NotAnOutage, PageSays::Verdict));
     }
     let status = status.or(code)?;
+    if (520..=527).contains(&status) && matches!(page.source, Source::Policy | Source::Unknown) {
+        // A Cloudflare-only code: its page (or its `error code: 52x` body) needs no box.
+        let why = format!("status {status}, Cloudflare's error page or body (a Cloudflare-only code)");
+        return Some(PageSays::Verdict(Verdict {
+            signature: Signature::Cf52x,
+            evidence: why,
+            blame: None,
+            confidence: sure,
+        }));
+    }
     let place = match page.source {
         Source::Edge => "its Cloudflare box failed",
         Source::Origin => "its Host box failed",

@@ -24,7 +24,7 @@ use crate::evidence::{Code, Page, Source, Strength};
 /// Cheap pre-check: any of the markers below.
 static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?i)cloudflare|cf-error|errorcode_\d|\bRay ID\b|\berror code:?\s*\d{3,4}|^\s*Error \d{4}\b|",
+        r"(?i)cloudflare|cf-error|errorcode_\d|\bRay ID\b|\berror code:?\s*\d{3,4}|^\s*Error \d{4}\b|The web server reported|",
         r"Just a moment|Attention Required|cf-mitigated|error reference number"
     ))
 });
@@ -52,7 +52,7 @@ static PLAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// The code of a page: its `Error code`, a 1xxx header, its title, its landing links.
 static CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*]*Error\s+(?P<b>1\d{3}\b|[1-5]\d\d\s+Ray ID)|",
+        r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*]*Error\s+(?P<b>1\d{3}\b|[1-5]\d\d\s+Ray ID|[1-5]\d\d\s*$)|",
         r"error reference number:?\s*(?P<c>[1-5]\d\d\d?)\b|cf-error-code[^>]*>\s*(?P<d>[1-5]\d\d\d?)\s*<|",
         r"<title>[^<|]*\|\s*(?P<e>[1-5]\d\d\d?):|errorcode_(?P<f>[1-5]\d\d\d?)\b|",
         r#""error_code"\s*:\s*"?(?P<g>[1-5]\d\d\d?)\b"#
@@ -65,8 +65,33 @@ static RAY: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Cloudflare's error body for a client that does not accept HTML: `error code: 1020` alone on its
 /// line (lower case, as Cloudflare writes it).
-static PLAIN_CODE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r#"(?m)(?:^|[\s"'>:])error code: [1-5]\d\d\d?\s*["'<]?\s*$"#));
+/// Inside JSON it is a string of its own (`"message":"error code: 524"`, escaped or not).
+static PLAIN_CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r#"(?m)(?:^|[\s"'>:])error code: [1-5]\d\d\d?\s*["'<]?\s*$|\\?["']error code: [1-5]\d\d\d?\\?["']"#)
+});
+
+/// Sentences of one page: the 500 page Cloudflare builds when its own network fails ("There is an
+/// internal server error on Cloudflare's network"), and the compact 502/504 page that relays the
+/// origin's answer ("The web server reported a bad gateway error").
+static EDGE_SENTENCE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?i)internal server error on Cloudflare(?:'|’)?s network"));
+static ORIGIN_SENTENCE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?i)\bThe web server reported an? (?:bad gateway|gateway time-?out|[a-z -]{3,30}) error"));
+
+/// The branded 502/504 page (its title, details block, code label or landing link): Cloudflare
+/// shows it when the origin answered 502/504 or did not answer in time; its own 502/504 is the
+/// plain page.
+static BRANDED_50X: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?i)\|\s*50[24]:|errorcode_50[24]\b|cf-error-code[^>]*>\s*50[24]\s*<|cf-error-details"));
+
+/// The plain page retold in prose: "'503 service temporarily unavailable' with 'cloudflare'
+/// underneath it".
+static PLAIN_TOLD: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r#"(?i)\b(?P<c>5\d\d)[ -][a-z][a-z -]{2,40}['"’]?,? (?:with|and|then) (?:the word )?['"‘]?cloudflare(?:-nginx)?['"’]? "#,
+        r"(?:underneath|below|beneath|under(?:neath)? it|at the bottom)"
+    ))
+});
 
 /// The city the page names for the data center.
 static HTML_CITY: LazyLock<Option<Regex>> =
@@ -125,7 +150,10 @@ pub(super) fn read(text: &str) -> Option<Found> {
         .and_then(|r| r.captures(text))
         .and_then(|c| c.name("a").or(c.name("b")))
         .map(|m| m.as_str().to_ascii_lowercase());
-    let code = code(text);
+    let told = PLAIN_TOLD.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("c")?.as_str().parse().ok());
+    let edge_sentence = EDGE_SENTENCE.as_ref().is_some_and(|r| r.is_match(text));
+    // The 500 page's own sentence stands for its code when the code was not copied.
+    let code = code(text).or(told).or(edge_sentence.then_some(500));
     let (source, strength) = source(text, code, ray.is_some())?;
     let code = match (code, challenge(text)) {
         (_, Some(_)) if BLOCKED.as_ref().is_some_and(|r| r.is_match(text)) => code.map_or(Code::None, Code::Number),
@@ -178,6 +206,16 @@ fn source(text: &str, code: Option<u16>, ray: bool) -> Option<(Source, Strength)
     }
     if PLAIN.as_ref().is_some_and(|r| r.is_match(text)) {
         return Some((Source::Edge, Strength::Strong));
+    }
+    for (sentence, who) in
+        [(&EDGE_SENTENCE, Source::Edge), (&PLAIN_TOLD, Source::Edge), (&ORIGIN_SENTENCE, Source::Origin)]
+    {
+        if sentence.as_ref().is_some_and(|r| r.is_match(text)) {
+            return Some((who, Strength::Moderate));
+        }
+    }
+    if matches!(code, Some(502 | 504)) && BRANDED_50X.as_ref().is_some_and(|r| r.is_match(text)) {
+        return Some((Source::Origin, Strength::Moderate));
     }
     if let Some(found) = challenge(text) {
         return Some(found);
@@ -245,8 +283,10 @@ fn city(text: &str) -> Option<String> {
     // or the city alone on the line above the box.
     let lines: Vec<&str> = text.lines().collect();
     for (i, l) in lines.iter().enumerate() {
-        if BOX.as_ref().is_some_and(|r| r.is_match(l)) || l.trim() == "Cloudflare" {
-            let before = i.checked_sub(1).and_then(|j| lines.get(j)).copied().unwrap_or_default();
+        if BOX.as_ref().is_some_and(|r| r.is_match(l)) || l.trim().eq_ignore_ascii_case("cloudflare") {
+            // The line above, past the blank lines a text browser puts between a page's parts.
+            let above = lines.get(..i).unwrap_or_default();
+            let before = above.iter().rev().find(|b| !b.trim().is_empty()).copied().unwrap_or_default();
             for cand in [*l, before] {
                 if let Some(k) = words_city(cand) {
                     return Some(k);
@@ -331,6 +371,28 @@ mod tests {
         assert_eq!((f.page.code, f.page.source), (Code::Number(524), Source::Unknown));
         assert_eq!(read("error code: 1020").unwrap().page.code, Code::Number(1020));
         assert!(read("the error code: 500 appeared twice in our docs").is_none());
+    }
+
+    #[test]
+    fn sentences_and_branding_say_who_when_the_boxes_are_missing() {
+        let compact = "The web server reported a bad gateway error.\nRay ID: 9067a590dcc3d0ba\nError reference number: 502\nCloudflare Location: Paris";
+        let (code, src, _, city) = page(compact);
+        assert_eq!((code, src, city.as_deref()), (Code::Number(502), Source::Origin, Some("Paris")));
+        let (code, src, _, _) = page("There is an internal server error on Cloudflare's network.");
+        assert_eq!((code, src), (Code::Number(500), Source::Edge));
+        let told = "it comes up with '503 service temporarily unavailable' with 'cloudflare' underneath it";
+        assert_eq!(page(told).0, Code::Number(503));
+        assert_eq!(page(told).1, Source::Edge);
+        // The branded 504 page, cut off before its boxes: the origin answered or did not in time.
+        let branded = "<title>api.example.app | 504: Gateway time-out</title>\n<div id=\"cf-error-details\">";
+        assert_eq!(page(branded).1, Source::Origin);
+        // The same code in an SDK's words is not a page.
+        assert!(read("openai.InternalServerError: Error code: 502 - {'error': 'bad'}").is_none());
+        let flat = "Error 523\nRay ID: 60fed5af1d67fdd5 •\nOrigin is unreachable\n\nYou • Browser Working\nChicago • Cloudflare Working\nexample.net • Host Error";
+        let (code, src, _, city) = page(flat);
+        assert_eq!((code, src, city.as_deref()), (Code::Number(523), Source::Origin, Some("Chicago")));
+        let nested = r#"{"error":"{\"success\":false,\"error\":{\"message\":\"error code: 524\"},\"status\":524}"}"#;
+        assert_eq!(page(nested).0, Code::Number(524));
     }
 
     #[test]

@@ -45,7 +45,7 @@ static PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?i)temporary failure in name resolution", "EAI_AGAIN"),
         (r"(?i)\bno such host\b", "ENOTFOUND"),
         (r"(?i)certificate signed by unknown authority", "x509: certificate signed by unknown authority"),
-        (r"(?i)\btimed out\b|\btimeout(?:$|[\s.,:;)\]])", "timeout"),
+        (crate::evidence::TIMEOUT_WORDS, "timeout"),
         (r"(?i)network error", "network error"),
         (r"curl: \(\d+\)", ""),
     ]

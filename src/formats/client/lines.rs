@@ -10,7 +10,9 @@ use crate::text::regex as re;
 use super::fields::{line_time, EXCEPTION_LINE};
 
 static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔■]\s+|##\[[a-z]+\])")
+    re(
+        r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|npm (?:WARN|warn)\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔■]\s+|##\[[a-z]+\])",
+    )
 });
 
 /// A time stamp that a log collector put before every line: Docker and kubectl
@@ -29,7 +31,8 @@ static STAMP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A line that belongs to a Cloudflare page or challenge (what a user copied from the browser).
 static PAGE_START: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?i)\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b|^\s*Error \d{4}\b|^\s*Error \d{3} Ray ID|\berror code:?\s*\d{3,4}\b|",
+        r"(?i)\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b|^\s*Error \d{4}\b|^\s*Error \d{3}(?: Ray ID|\s*$)|\berror code:?\s*\d{3,4}\b|",
+        r"internal server error on Cloudflare's network|^\s*The web server reported an? [a-z -]{3,30} error|",
         r"Ray ID:?\s*[0-9a-f]{16}|error reference number|cloudflare_error|Attention Required!|Just a moment|",
         r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status"
     ))
@@ -41,15 +44,28 @@ static PAGE_PHRASE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?i)^\s*(?:What happened\?|What can I do\?|If you are (?:a visitor|the owner)|Please (?:see|try again|include|enable)|",
         r"(?:Cloudflare )?Ray ID|Your IP|Performance & security|Was this page helpful|Additional troubleshooting|",
         r"Visit cloudflare\.com|There is an?\b|The (?:web server|owner|origin)|Why (?:have I|do I)|Error reference|",
-        r"(?:Cloudflare )?Location:|(?:You|Browser|Cloudflare|Host|Working|Error)\s*$)"
+        r"(?:Cloudflare )?Location:|(?:You|Browser|Cloudflare|Host|Working|Error)\s*$|If you(?:'|’)re (?:a visitor|the owner)|",
+        // Each page's subtitle, as copied below its code.
+        r"(?:Internal server error|Bad gateway|Service (?:temporarily )?unavailable|Gateway time-?out|",
+        r"Web server is (?:down|returning an unknown error)|Connection timed out|Origin is unreachable|",
+        r"A timeout occurred|SSL handshake failed|Invalid SSL certificate|Origin DNS error|Access denied|",
+        r"You are being rate limited|Worker threw exception|Direct IP access not allowed)\s*\.?\s*$|",
+        // Its explanations and footer, and a text browser's list of the page's links.
+        r"Contact your hosting provider|Check your DNS|An? (?:Error )?\d{3,4} (?:error )?means|",
+        r"Cloudflare (?:is|was) unable|It appears that|The initial connection|References\s*$|\d{1,2}\. https?://|",
+        r"Browse a different|Additional troubleshooting|You can (?:email|contact)|This website is using a security service|",
+        r"There is an internal server error)|",
+        r"\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b"
     ))
 });
 
 /// A line of a page element a page has once: its code, its Ray ID, a failing box.
 static PAGE_CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r"(?i)\berror code:?\s*\d{3,4}\b|^\s*Error \d{4}\b|^\s*Error \d{3} Ray ID|error reference number:?\s*\d")
+    re(
+        r"(?i)\berror code:?\s*\d{3,4}\b|^\s*Error \d{4}\b|^\s*Error \d{3}(?: Ray ID|\s*$)|error reference number:?\s*\d",
+    )
 });
-static PAGE_RAY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)Ray ID:?\s*[0-9a-f]{16}"));
+static PAGE_RAY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)Ray ID:?\s*(?P<r>[0-9a-f]{16})"));
 static PAGE_BOX: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"\b(?:Cloudflare|Host|Browser)[ \t]+Error\b"));
 
 /// A line that is only a host name.
@@ -131,7 +147,8 @@ pub(super) struct Pending {
     /// A copied Cloudflare page: the elements it already has (a second one starts a new page).
     pub(super) page: bool,
     pub(super) page_code: bool,
-    pub(super) page_ray: bool,
+    /// The page's Ray ID (its footer repeats it; another one is the next page).
+    pub(super) page_ray: Option<String>,
     pub(super) page_box: bool,
     /// An HTML page in the record was closed.
     pub(super) html_closed: bool,
@@ -183,7 +200,9 @@ impl Pending {
         }
         if self.page {
             self.page_code |= PAGE_CODE.as_ref().is_some_and(|r| r.is_match(content));
-            self.page_ray |= PAGE_RAY.as_ref().is_some_and(|r| r.is_match(content));
+            if self.page_ray.is_none() {
+                self.page_ray = ray_of(content);
+            }
             self.page_box |= PAGE_BOX.as_ref().is_some_and(|r| r.is_match(content));
         }
         if self.html_open {
@@ -256,6 +275,11 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
             || p.lines.last().is_some_and(|l| l.starts_with([' ', '\t']))
             || t.starts_with("Traceback (most recent call last)");
     }
+    // npm separates the parts of one error block with blank lines; the next `npm ERR!` line
+    // decides.
+    if p.family.as_deref() == Some("npm ERR!") && (blank || p.after_blank) {
+        return blank || family == Some("npm ERR!");
+    }
     if blank {
         return false;
     }
@@ -275,7 +299,11 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
     match (p.family.as_deref(), family) {
         // An npm error block holds all its lines; so does curl's verbose trace (`*` notes,
         // `>` request, `<` response).
-        (Some("npm ERR!"), Some("npm ERR!")) | (Some("curl"), Some("curl")) => true,
+        // npm's note that it will retry the fetch that just failed (with that attempt's error)
+        // ends the attempt: the next `npm ERR!` line is the next attempt.
+        (Some("npm ERR!"), Some("npm ERR!")) => !p.lines.last().is_some_and(|l| l.starts_with("retry ")),
+        (Some("npm ERR!"), Some("npm WARN")) => t.starts_with("retry "),
+        (Some("curl"), Some("curl")) => true,
         // A wrapped line inside an npm block (no prefix, no time of its own).
         (Some("npm ERR!"), None) => !line.stamped && line_time(t).is_none(),
         // After curl's trace: the response body and curl's error, up to a new prompt.
@@ -311,15 +339,24 @@ fn page_continues(p: &Pending, line: &Line<'_>) -> Option<bool> {
         return Some(false);
     }
     let again = (p.page_code && PAGE_CODE.as_ref().is_some_and(|r| r.is_match(t)))
-        || (p.page_ray && PAGE_RAY.as_ref().is_some_and(|r| r.is_match(t)))
+        || ray_of(t).is_some_and(|r| p.page_ray.as_ref().is_some_and(|seen| *seen != r))
         || (p.page_box && PAGE_BOX.as_ref().is_some_and(|r| r.is_match(t)));
     if again {
         return Some(false);
     }
     if p.after_blank {
-        return Some(PAGE_PHRASE.as_ref().is_some_and(|r| r.is_match(t)));
+        // A section of the page, or a status box's city or host on its own line.
+        let own_line = HOST_LINE.as_ref().is_some_and(|r| r.is_match(t))
+            || (t.len() <= 40 && crate::geo::colo_by_city(t.trim()).is_some());
+        return Some(own_line || PAGE_PHRASE.as_ref().is_some_and(|r| r.is_match(t)));
     }
     Some(true)
+}
+
+/// The Ray ID a line of a page names (lower case).
+fn ray_of(line: &str) -> Option<String> {
+    let c = PAGE_RAY.as_ref()?.captures(line)?;
+    Some(c.name("r")?.as_str().to_ascii_lowercase())
 }
 
 /// The family prefix of a line (set aside) and its content.
@@ -338,7 +375,10 @@ pub(super) fn split_prefix(raw: &str) -> (Option<String>, &str) {
         }
         Some(m) if m.end() > 0 => {
             let p = m.as_str().trim();
-            let family = if p.starts_with("npm") {
+            let family = if p.starts_with("npm WARN") || p.starts_with("npm warn") {
+                // A warning (a retry's cause, a deprecation) is a line of its own.
+                Some("npm WARN".to_string())
+            } else if p.starts_with("npm") {
                 Some("npm ERR!".to_string())
             } else if matches!(p, "*" | "<" | ">") {
                 Some("curl".to_string())

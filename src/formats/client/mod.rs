@@ -108,7 +108,13 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"heroku\[router\]|\bat=error code=H\d|TypeError:? \(?(?:terminated|fetch failed)|FetchError|",
         r"^\s*[1-5]\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Origin )|",
         r"\b(?:InternalServerError|RateLimitError|APIStatusError|UND_ERR_[A-Z_]+)\b|unexpected status [1-5]\d\d|overloaded_error|",
-        r"x509: |\bdial tcp\b|\bno such host\b|ServerDisconnectedError|\bHTTPError\b|stream disconnected"
+        r"x509: |\bdial tcp\b|\bno such host\b|ServerDisconnectedError|\bHTTPError\b|stream disconnected|",
+        // What users write or copy when a site fails: a status's reason phrase, a page's
+        // sentence, a browser's or library's words for a cut or looping response.
+        r"(?i:\b(?:internal server error|bad gateway|service (?:temporarily )?unavailable|gateway time-?out|origin dns error|",
+        r"origin is unreachable|web server is (?:down|returning an unknown error)|connection timed out|",
+        r"unexpected (?:http )?status|isn(?:'|’)?t redirecting properly|too many redirects)\b)|",
+        r"ERR_TOO_MANY_REDIRECTS|IncompleteRead|ChunkedEncodingError|cdn-cgi/"
     ))
 });
 
@@ -228,7 +234,7 @@ impl ClientFramer<'_> {
         let content = line.content;
         if continues {
             if let Some(p) = self.pending.as_mut() {
-                if (p.traceback || p.page || p.family.as_deref() == Some("curl")) && line.blank {
+                if (p.traceback || p.page || matches!(p.family.as_deref(), Some("curl" | "npm ERR!"))) && line.blank {
                     p.after_blank = true;
                     return;
                 }

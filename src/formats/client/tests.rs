@@ -43,11 +43,13 @@ fn chained_tracebacks_and_a_cut_off_page() {
 
 #[test]
 fn npm_block_and_wrapped_line() {
-    let text = "npm ERR! argv \"C:\\\\node.exe\" \"C:\\\\\nnode_modules\\\\npm-cli.js\"\nnpm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n\nnpm ERR! other\n";
+    // npm separates the parts of one error block with blank lines: the block goes on at the
+    // next `npm ERR!` line and ends at other text after a blank line.
+    let text = "npm ERR! argv \"C:\\\\node.exe\" \"C:\\\\\nnode_modules\\\\npm-cli.js\"\nnpm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY\n\nnpm ERR! other\n\nThe command returned a non-zero code: 1\n";
     let ev = events(text);
     assert_eq!(ev.len(), 2);
     assert_eq!(ev[0].error.as_deref(), Some("UNABLE_TO_GET_ISSUER_CERT_LOCALLY"));
-    assert_eq!(ev[1].line, Some(5));
+    assert_eq!(ev[1].line, Some(7));
     assert!(ev[0].time_unknown);
 }
 
@@ -106,4 +108,27 @@ fn sniffing() {
     assert!(ClientLog.sniff_text(b"Error: socket hang up\n"));
     assert!(!ClientLog.sniff_text(b"hello world\n"));
     assert!(!ClientLog.sniff_text(b"\x00\x01ECONNRESET"));
+}
+
+#[test]
+fn npm_retries_are_attempts_of_their_own() {
+    let text = "npm ERR! fetch failed https://registry.npmjs.org/a.tgz\nnpm WARN retry will retry, error on last attempt: Error: unable to get local issuer certificate\nnpm ERR! fetch failed https://registry.npmjs.org/a.tgz\nnpm WARN retry will retry, error on last attempt: Error: unable to get local issuer certificate\nnpm ERR! fetch failed https://registry.npmjs.org/a.tgz\nnpm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY\nnpm WARN deprecated left-pad@1.0.0\n";
+    let ev = events(text);
+    let lines: Vec<_> = ev.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [Some(1), Some(3), Some(5), Some(7)], "{ev:#?}");
+    assert!(ev.iter().take(3).all(|e| e.error.as_deref().is_some_and(|x| x.to_ascii_lowercase().contains("issuer"))));
+}
+
+#[test]
+fn a_page_copied_by_a_text_browser_is_one_record() {
+    // Its subtitle, boxes, city and host on lines of their own, its explanation, and a footer
+    // that repeats the page's Ray ID.
+    let text = "Error 522 Ray ID: 3044bd1a06490f87 • 2016-11-19 15:37:06 UTC\n\nConnection timed out\n\n   You\n\nBrowser\n\n   Working\n   Frankfurt\n\nCloudFlare\n\n   Working\n   example.com\n\nHost\n\n   Error\n\nWhat happened?\n\n   The initial connection between CloudFlare's network and the origin web\n   server timed out.\n\nIf you're a visitor of this website:\n\n   Please try again in a few minutes.\n\n   CloudFlare Ray ID: 3044bd1a06490f87 • Your IP: 192.0.2.1\n   Performance & security by CloudFlare\n\nReferences\n\n   1. http://example.com/\n\nThanks for looking.\n";
+    let ev = events(text);
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    assert_eq!((ev[0].edge_status, ev[0].pop.as_deref()), (Some(522), Some("FRA")));
+    assert_eq!(ev[1].line, Some(37));
+    // A second page with another Ray ID is a record of its own.
+    let two = "Error 522 Ray ID: 2b06db3818810da9 • 2016-06-09 10:00:00 UTC\nError 522 Ray ID: 2b06de40df221ed1 • 2016-06-09 10:01:00 UTC\n";
+    assert_eq!(events(two).len(), 2);
 }
