@@ -10,11 +10,9 @@ use regex::Regex;
 
 /// A browser that gave up on a redirect loop: Chrome's `ERR_TOO_MANY_REDIRECTS` (its page's
 /// sentence "redirected you too many times" is not read, so a copied page counts once), Firefox's
-/// "The page isn't redirecting properly", Safari's "too many redirects occurred".
+/// "The page isn't redirecting properly", Safari's "too many redirects occurred", a user's "too many redirects".
 static BROWSER_GAVE_UP: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    crate::text::regex(
-        r"ERR_TOO_MANY_REDIRECTS|(?i:page isn(?:'|’)?t redirecting properly|too many redirects occurred)",
-    )
+    crate::text::regex(r"ERR_TOO_MANY_REDIRECTS|(?i:page isn(?:'|’)?t redirecting properly|\btoo many redirects\b)")
 });
 
 /// One pasted record in which the browser stopped a redirect loop. The loop itself is not in the
@@ -23,6 +21,11 @@ static BROWSER_GAVE_UP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 pub fn from_browser(s: super::seen::Seen<'_>) -> Option<super::seen::Verdict> {
     [s.error, s.message, s.body].into_iter().flatten().find_map(|t| {
         let m = BROWSER_GAVE_UP.as_ref()?.find(t)?;
+        // Chrome's page sentence above its error code ("The webpage at … has resulted in too many
+        // redirects"): the code's line is the record.
+        if t.contains("resulted in too many redirects") && !t.contains("ERR_TOO_MANY_REDIRECTS") {
+            return None;
+        }
         let why = super::seen::evidence("the browser stopped a redirect loop", m.as_str());
         Some(super::seen::Verdict::new(super::Signature::OauthLoop, why, "moderate"))
     })

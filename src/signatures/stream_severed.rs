@@ -12,7 +12,7 @@ use super::Signature;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
-        r"ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|(?i:peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)",
+        r"ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|stream error: stream ID \d+; (?:INTERNAL_ERROR|PROTOCOL_ERROR|CANCEL)|(?i:peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)",
     )
 });
 

@@ -93,7 +93,10 @@ const STEPS: [fn(Seen<'_>) -> Reading; 10] = [
     |s| super::overloaded::detect(s).into(),
     |s| super::origin_5xx::from_router(s).into(),
     |s| super::stream_severed::detect(s).into(),
-    |s| connection(s.error.unwrap_or_default(), s.message.unwrap_or_default()).into(),
+    |s| {
+        connection(s.error.unwrap_or_default(), s.message.unwrap_or_default(), s.status.is_some_and(|st| st >= 100))
+            .into()
+    },
     |s| rate_limited_status(s).into(),
     |s| s.status.filter(|st| (500..600).contains(st)).and_then(|st| server_error(s, st)).into(),
 ];
@@ -143,8 +146,10 @@ fn rate_limited_status(s: Seen<'_>) -> Option<Verdict> {
     (s.status == Some(429)).then(|| Verdict::new(Signature::RateLimited, "status 429".into(), "moderate"))
 }
 
-/// Failures below HTTP, by the error code or phrase of the record.
-fn connection(error: &str, message: &str) -> Option<Verdict> {
+/// Failures below HTTP, by the error code or phrase of the record. A record with an HTTP status
+/// got a response: a tool's generic words for its retry (cargo's "spurious network error … got
+/// 504") do not make it a connection failure.
+fn connection(error: &str, message: &str, answered: bool) -> Option<Verdict> {
     for (field, text) in [("error", error), ("message", message)] {
         if text.is_empty() || text.contains("ERR_ABORTED") {
             continue;
@@ -159,7 +164,7 @@ fn connection(error: &str, message: &str) -> Option<Verdict> {
             return v(Signature::ConnTimeout, evidence(field, m), "strong");
         }
     }
-    for (field, text) in [("error", error), ("message", message)] {
+    for (field, text) in [("error", error), ("message", message)].into_iter().filter(|_| !answered) {
         if let Some(m) = conn_failed::find(text) {
             return v(Signature::ConnFailed, evidence(field, m), "moderate");
         }
@@ -331,6 +336,9 @@ mod tests {
             Some(Signature::Cf52x)
         );
         assert_eq!(sig(s(502, "")), Some(Signature::Http5xx));
+        let cargo = Seen { status: Some(504), error: Some("network error"), ..Seen::default() };
+        assert_eq!(sig(cargo), Some(Signature::Http5xx), "a response came back: not a connection failure");
+        assert_eq!(sig(Seen { status: None, ..cargo }), Some(Signature::ConnFailed));
         assert_eq!(sig(s(404, "")), None);
     }
 }

@@ -25,7 +25,7 @@ use crate::evidence::{Code, Page, Source, Strength};
 static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)cloudflare|cf-error|errorcode_\d|\bRay ID\b|\berror code:?\s*\d{3,4}|^\s*Error \d{4}\b|The web server reported|",
-        r"Just a moment|Attention Required|cf-mitigated|error reference number"
+        r"Just a moment|Attention Required|cf-mitigated|error reference number|<center>\s*clou|turnstile|checking your browser"
     ))
 });
 
@@ -42,11 +42,13 @@ static BOX: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"\b(?P<who>Browser|Cloudflare|Host)[ \t]*:?\r?\n?[ \t]*(?P<state>Working|Error)\b"));
 
 /// The plain nginx-style page Cloudflare builds (HTML or flattened: a status line, then the
-/// word `cloudflare` alone on its line).
+/// word `cloudflare` alone on its line), its footer possibly cut.
 static PLAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(
-        r"(?im)<center>\s*cloudflare(?:-nginx)?\s*</center>|^\s*[1-5]\d\d [A-Za-z][^\n]{2,60}\n\s*cloudflare(?:-nginx)?\s*$",
-    )
+    re(concat!(
+        r"(?im)<center>\s*cloudflare(?:-nginx)?\s*</center>|^\s*[1-5]\d\d [A-Za-z][^\n]{2,60}\n\s*cloudflare(?:-nginx)?\s*$|",
+        // Its footer cut by a client that shortens bodies (`<hr><center>clou (truncated...)`).
+        r"<hr><center>\s*clou(?:d(?:f(?:l(?:a(?:r)?)?)?)?)?\s*(?:\(truncated|\.\.\.|…)",
+    ))
 });
 
 /// The code of a page: its `Error code`, a 1xxx header, its title, its landing links.
@@ -77,6 +79,10 @@ static EDGE_SENTENCE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"(?i)internal server error on Cloudflare(?:'|’)?s network"));
 static ORIGIN_SENTENCE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"(?i)\bThe web server reported an? (?:bad gateway|gateway time-?out|[a-z -]{3,30}) error"));
+
+/// The 1015 page's title, for a page retyped without its code ("Ray ID: … You are being rate
+/// limited").
+static RATE_LIMITED_SENTENCE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)\byou are being rate limited\b"));
 
 /// The branded 502/504 page (its title, details block, code label or landing link): Cloudflare
 /// shows it when the origin answered 502/504 or did not answer in time; its own 502/504 is the
@@ -116,7 +122,7 @@ static JSON_CATEGORY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""error_ca
 /// A challenge that could not load (strong), or a challenge page shown (moderate).
 static CHALLENGE_FAILED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
-        r"(?i)unblock challenges\.cloudflare\.com|challenges\.cloudflare\.com[^\n]{0,60}(?:blocked|failed|unreachable|could not|couldn't)|turnstile[^\n]{0,40}(?:error|failed|could not load)",
+        r"(?i)unblock challenges\.cloudflare\.com|challenges\.cloudflare\.com[^\n]{0,60}(?:blocked|failed|unreachable|could not|couldn't)|\bturnstile\b[^\n/]{0,40}\b(?:error|failed|could not load)",
     )
 });
 static CHALLENGE_SHOWN: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -153,7 +159,8 @@ pub(super) fn read(text: &str) -> Option<Found> {
     let told = PLAIN_TOLD.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("c")?.as_str().parse().ok());
     let edge_sentence = EDGE_SENTENCE.as_ref().is_some_and(|r| r.is_match(text));
     // The 500 page's own sentence stands for its code when the code was not copied.
-    let code = code(text).or(told).or(edge_sentence.then_some(500));
+    let rate_limited = RATE_LIMITED_SENTENCE.as_ref().is_some_and(|r| r.is_match(text));
+    let code = code(text).or(told).or(edge_sentence.then_some(500)).or(rate_limited.then_some(1015));
     let (source, strength) = source(text, code, ray.is_some())?;
     let code = match (code, challenge(text)) {
         (_, Some(_)) if BLOCKED.as_ref().is_some_and(|r| r.is_match(text)) => code.map_or(Code::None, Code::Number),
@@ -400,5 +407,8 @@ mod tests {
         assert!(read("server: cloudflare\ncf-ray: 36f967873e8e3030-YYZ\n\nInternal Server Error").is_none());
         assert!(read("says unblock cloudfare.com").is_none());
         assert!(read("we moved our DNS to Cloudflare last week").is_none());
+        // A link to the Turnstile documentation is not a failed challenge.
+        assert!(read("please visit Cloudflare's [Help Center](https://developers.cloudflare.com/turnstile/reference/client-side-errors/)").is_none());
+        assert_eq!(read("Turnstile Error Code: 106010").map(|f| f.page.code), Some(Code::Challenge));
     }
 }

@@ -18,21 +18,27 @@ static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A time stamp that a log collector put before every line: Docker and kubectl
 /// (`2024-01-22T17:12:33.123456789Z`, `2024-01-22 17:12:33`), GitHub Actions
 /// (`2020-08-30T00:00:00.0000000Z`), Heroku (`…+00:00 app[web.1]:`), a compose service
-/// (`api-1  | `), seconds elapsed (`5.963`, `[  5.963]`). One separator after it is part of the
-/// prefix, so a line's own indentation survives.
+/// (`api-1  | `), seconds elapsed (`5.963`, `[  5.963]`), a build step of `docker build`
+/// (`#10 18.23`). One separator after it is part of the prefix, so a line's own indentation
+/// survives.
 static STAMP: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"^(?:[\w.-]{1,40}[ \t]+\|[ \t])?\[?(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d| ?UTC)?)\]?",
         r"(?:[ \t](?:app|heroku)\[[\w.-]{1,40}\]:)?(?:[ \t]|$)|",
-        r"^\[?[ \t]*(?P<el>\d{1,6}\.\d{3,6})\][ \t]?|^[ \t]*(?P<el2>\d{1,6}\.\d{3,6})[ \t]"
+        r"^\[?[ \t]*(?P<el>\d{1,6}\.\d{3,6})\][ \t]?|^[ \t]*(?P<el2>\d{1,6}\.\d{3,6})[ \t]|",
+        // A BuildKit step: `#10 18.23 ` (its number, then seconds elapsed).
+        r"^#\d{1,4}[ \t]+(?P<el3>\d{1,6}\.\d{1,3})(?:[ \t]|$)"
     ))
 });
 
-/// A line that belongs to a Cloudflare page or challenge (what a user copied from the browser).
+/// A line that belongs to a Cloudflare page or challenge, or CloudFront's page (what a user copied
+/// from the browser).
 static PAGE_START: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b|^\s*Error \d{4}\b|^\s*Error \d{3}(?: Ray ID|\s*$)|\berror code:?\s*\d{3,4}\b|",
         r"internal server error on Cloudflare's network|^\s*The web server reported an? [a-z -]{3,30} error|",
+        // CloudFront's page (`502 ERROR`, `The request could not be satisfied.`).
+        r"^\s*[1-5]\d\d ERROR\s*$|The request could not be satisfied|",
         r"Ray ID:?\s*[0-9a-f]{16}|error reference number|cloudflare_error|Attention Required!|Just a moment|",
         r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status"
     ))
@@ -245,7 +251,18 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
     if let Some(go) = page_continues(p, line) {
         return go;
     }
-    if p.html_open && p.html_lines < MAX_HTML_LINES && (blank || starts_ws || t.starts_with('<')) {
+    // An open page takes its markup and its text lines (`Visit cloudflare.com …`, an inline
+    // script), up to a line a log stamped or timed.
+    let timed = line.stamped || line_time(t).is_some();
+    if p.html_open && p.html_lines < MAX_HTML_LINES && (blank || starts_ws || t.starts_with('<') || !timed) {
+        return true;
+    }
+    // A response announced at the end of the line before (`… resulted in a 502 response:`),
+    // then its page.
+    let lower = t.get(..t.len().min(16)).unwrap_or_default().to_ascii_lowercase();
+    if (lower.starts_with("<html") || lower.starts_with("<!doctype"))
+        && p.lines.last().is_some_and(|l| l.trim_end().ends_with(':'))
+    {
         return true;
     }
     if p.braces > 0 && !blank && (starts_ws || t.starts_with('}')) {
@@ -276,9 +293,10 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
             || t.starts_with("Traceback (most recent call last)");
     }
     // npm separates the parts of one error block with blank lines; the next `npm ERR!` line
-    // decides.
+    // decides: the error goes on, its pointer to the run's log file is a record of its own.
     if p.family.as_deref() == Some("npm ERR!") && (blank || p.after_blank) {
-        return blank || family == Some("npm ERR!");
+        let pointer = t.starts_with("A complete log of this run") || t.starts_with("Please include the following file");
+        return blank || (family == Some("npm ERR!") && !pointer);
     }
     if blank {
         return false;
