@@ -251,52 +251,11 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
     if let Some(go) = page_continues(p, line) {
         return go;
     }
-    // An open page takes its markup and its text lines (`Visit cloudflare.com …`, an inline
-    // script), up to a line a log stamped or timed.
-    let timed = line.stamped || line_time(t).is_some();
-    if p.html_open && p.html_lines < MAX_HTML_LINES && (blank || starts_ws || t.starts_with('<') || !timed) {
+    if markup_continues(p, line, t, starts_ws) {
         return true;
     }
-    // A response announced at the end of the line before (`… resulted in a 502 response:`),
-    // then its page.
-    let lower = t.get(..t.len().min(16)).unwrap_or_default().to_ascii_lowercase();
-    if (lower.starts_with("<html") || lower.starts_with("<!doctype"))
-        && p.lines.last().is_some_and(|l| l.trim_end().ends_with(':'))
-    {
-        return true;
-    }
-    if p.braces > 0 && !blank && (starts_ws || t.starts_with('}')) {
-        return true;
-    }
-    // After a blank line inside a curl run, its event-stream body and curl's error continue it.
-    if p.family.as_deref() == Some("curl") && p.after_blank {
-        // A terminal transcript: the run goes on (event-stream body, curl's error and its
-        // advice) until the next prompt or a timestamped log line.
-        return !t.starts_with("$ ") && !line.stamped && line_time(t).is_none();
-    }
-    if p.family.as_deref() == Some("curl") && blank {
-        return true;
-    }
-    if p.traceback {
-        if blank {
-            // Decided by the next line: a chained traceback continues the record.
-            return true;
-        }
-        if p.after_blank {
-            return t.starts_with("During handling of the above exception")
-                || t.starts_with("The above exception was")
-                || t.starts_with("Traceback (most recent call last)");
-        }
-        // Indented frames and code lines, then the final exception line; chain markers.
-        return starts_ws
-            || p.lines.last().is_some_and(|l| l.starts_with([' ', '\t']))
-            || t.starts_with("Traceback (most recent call last)");
-    }
-    // npm separates the parts of one error block with blank lines; the next `npm ERR!` line
-    // decides: the error goes on, its pointer to the run's log file is a record of its own.
-    if p.family.as_deref() == Some("npm ERR!") && (blank || p.after_blank) {
-        let pointer = t.starts_with("A complete log of this run") || t.starts_with("Please include the following file");
-        return blank || (family == Some("npm ERR!") && !pointer);
+    if let Some(go) = block_continues(p, line, t, starts_ws) {
+        return go;
     }
     if blank {
         return false;
@@ -328,6 +287,71 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
         (Some("curl"), None) => !t.starts_with("$ ") && !line.stamped && line_time(t).is_none(),
         _ => false,
     }
+}
+
+/// An embedded page or error object: an open HTML page takes its markup and its text lines, a
+/// response announced at the end of the line before takes its page, an open `{` its lines.
+fn markup_continues(p: &Pending, line: &Line<'_>, t: &str, starts_ws: bool) -> bool {
+    let blank = line.blank;
+    // An open page takes its markup and its text lines (`Visit cloudflare.com …`, an inline
+    // script), up to a line a log stamped or timed.
+    let timed = line.stamped || line_time(t).is_some();
+    if p.html_open && p.html_lines < MAX_HTML_LINES && (blank || starts_ws || t.starts_with('<') || !timed) {
+        return true;
+    }
+    // A response announced at the end of the line before (`… resulted in a 502 response:`),
+    // then its page.
+    let lower = t.get(..t.len().min(16)).unwrap_or_default().to_ascii_lowercase();
+    if (lower.starts_with("<html") || lower.starts_with("<!doctype"))
+        && p.lines.last().is_some_and(|l| l.trim_end().ends_with(':'))
+    {
+        return true;
+    }
+    if p.braces > 0 && !blank && (starts_ws || t.starts_with('}')) {
+        return true;
+    }
+    false
+}
+
+/// The blocks that run past blank lines: a curl run, a Python traceback (chained ones too), an
+/// npm error block. `None` outside them: the other rules decide.
+fn block_continues(p: &Pending, line: &Line<'_>, t: &str, starts_ws: bool) -> Option<bool> {
+    let blank = line.blank;
+    // After a blank line inside a curl run, its event-stream body and curl's error continue it.
+    if p.family.as_deref() == Some("curl") && p.after_blank {
+        // A terminal transcript: the run goes on (event-stream body, curl's error and its
+        // advice) until the next prompt or a timestamped log line.
+        return Some(!t.starts_with("$ ") && !line.stamped && line_time(t).is_none());
+    }
+    if p.family.as_deref() == Some("curl") && blank {
+        return Some(true);
+    }
+    if p.traceback {
+        if blank {
+            // Decided by the next line: a chained traceback continues the record.
+            return Some(true);
+        }
+        if p.after_blank {
+            return Some(
+                t.starts_with("During handling of the above exception")
+                    || t.starts_with("The above exception was")
+                    || t.starts_with("Traceback (most recent call last)"),
+            );
+        }
+        // Indented frames and code lines, then the final exception line; chain markers.
+        return Some(
+            starts_ws
+                || p.lines.last().is_some_and(|l| l.starts_with([' ', '\t']))
+                || t.starts_with("Traceback (most recent call last)"),
+        );
+    }
+    // npm separates the parts of one error block with blank lines; the next `npm ERR!` line
+    // decides: the error goes on, its pointer to the run's log file is a record of its own.
+    if p.family.as_deref() == Some("npm ERR!") && (blank || p.after_blank) {
+        let pointer = t.starts_with("A complete log of this run") || t.starts_with("Please include the following file");
+        return Some(blank || (line.family.as_deref() == Some("npm ERR!") && !pointer));
+    }
+    None
 }
 
 /// Whether a line continues a copied Cloudflare page (`None`: not a page, other rules decide).
