@@ -156,12 +156,9 @@ pub(super) fn read(text: &str) -> Option<Found> {
         .and_then(|r| r.captures(text))
         .and_then(|c| c.name("a").or(c.name("b")))
         .map(|m| m.as_str().to_ascii_lowercase());
-    let told = PLAIN_TOLD.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("c")?.as_str().parse().ok());
-    let edge_sentence = EDGE_SENTENCE.as_ref().is_some_and(|r| r.is_match(text));
-    // The 500 page's own sentence stands for its code when the code was not copied.
-    let rate_limited = RATE_LIMITED_SENTENCE.as_ref().is_some_and(|r| r.is_match(text));
-    let code = code(text).or(told).or(edge_sentence.then_some(500)).or(rate_limited.then_some(1015));
-    let (source, strength) = source(text, code, ray.is_some())?;
+    let said = Said::read(text);
+    let code = code(text).or(said.code);
+    let (source, strength) = source(text, code, ray.is_some(), said.who)?;
     let code = match (code, challenge(text)) {
         (_, Some(_)) if BLOCKED.as_ref().is_some_and(|r| r.is_match(text)) => code.map_or(Code::None, Code::Number),
         (None | Some(403), Some(_)) => Code::Challenge,
@@ -173,6 +170,27 @@ pub(super) fn read(text: &str) -> Option<Found> {
         .find_map(|r| r.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("h")))
         .map(|m| m.as_str().to_ascii_lowercase());
     Some(Found { page: Page { code, source, strength }, host, city: city(text), ray })
+}
+
+/// What a page's own words say when its code or boxes were not copied: the code they stand for
+/// and who they say failed. Each sentence is matched once.
+struct Said {
+    code: Option<u16>,
+    who: Option<Source>,
+}
+
+impl Said {
+    fn read(text: &str) -> Said {
+        let hit = |r: &LazyLock<Option<Regex>>| r.as_ref().is_some_and(|r| r.is_match(text));
+        let told = PLAIN_TOLD.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("c")?.as_str().parse().ok());
+        let edge = hit(&EDGE_SENTENCE);
+        // The plain page retold, the 500 page's sentence, the 1015 page's title stand for
+        // their codes.
+        let code = told.or(edge.then_some(500)).or(hit(&RATE_LIMITED_SENTENCE).then_some(1015));
+        let who =
+            if edge || told.is_some() { Some(Source::Edge) } else { hit(&ORIGIN_SENTENCE).then_some(Source::Origin) };
+        Said { code, who }
+    }
 }
 
 fn code(text: &str) -> Option<u16> {
@@ -190,7 +208,7 @@ fn challenge(text: &str) -> Option<(Source, Strength)> {
 }
 
 /// The hop the page blames and how sure that is; `None` when the text holds no Cloudflare page.
-fn source(text: &str, code: Option<u16>, ray: bool) -> Option<(Source, Strength)> {
+fn source(text: &str, code: Option<u16>, ray: bool, said: Option<Source>) -> Option<(Source, Strength)> {
     if let Some(c) = ERROR_SOURCE.as_ref().and_then(|r| r.captures(text)) {
         let who = c.name("a").or(c.name("b")).map_or("", |m| m.as_str());
         return Some((tier(who), Strength::Strong));
@@ -214,12 +232,8 @@ fn source(text: &str, code: Option<u16>, ray: bool) -> Option<(Source, Strength)
     if PLAIN.as_ref().is_some_and(|r| r.is_match(text)) {
         return Some((Source::Edge, Strength::Strong));
     }
-    for (sentence, who) in
-        [(&EDGE_SENTENCE, Source::Edge), (&PLAIN_TOLD, Source::Edge), (&ORIGIN_SENTENCE, Source::Origin)]
-    {
-        if sentence.as_ref().is_some_and(|r| r.is_match(text)) {
-            return Some((who, Strength::Moderate));
-        }
+    if let Some(who) = said {
+        return Some((who, Strength::Moderate));
     }
     if matches!(code, Some(502 | 504)) && BRANDED_50X.as_ref().is_some_and(|r| r.is_match(text)) {
         return Some((Source::Origin, Strength::Moderate));

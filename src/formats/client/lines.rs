@@ -274,10 +274,10 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
         }
     }
     match (p.family.as_deref(), family) {
-        // An npm error block holds all its lines; so does curl's verbose trace (`*` notes,
-        // `>` request, `<` response).
-        // npm's note that it will retry the fetch that just failed (with that attempt's error)
-        // ends the attempt: the next `npm ERR!` line is the next attempt.
+        // An npm error block holds all its lines, except that npm's note that it will retry
+        // the fetch that just failed (with that attempt's error) ends the attempt: the next
+        // `npm ERR!` line is the next attempt. curl's verbose trace holds all its lines (`*`
+        // notes, `>` request, `<` response).
         (Some("npm ERR!"), Some("npm ERR!")) => !p.lines.last().is_some_and(|l| l.starts_with("retry ")),
         (Some("npm ERR!"), Some("npm WARN")) => t.starts_with("retry "),
         (Some("curl"), Some("curl")) => true,
