@@ -18,13 +18,21 @@ use super::Signature;
 /// A Cloudflare 52x page says "Connection timed out" in its title: for a user-side event the
 /// status decides (its page, when there is one, is quoted).
 pub fn from_page(s: Seen<'_>) -> Option<Verdict> {
-    let st @ 520..=527 = s.status? else { return None };
+    let st = s.status.filter(|st| (520..=527).contains(st) || (*st == 530 && cloudflare_said(s)))?;
     let page = s.body.filter(|b| !b.is_empty()).unwrap_or(s.message.unwrap_or_default());
     let why = PAGE.as_ref().and_then(|r| r.find(page)).map_or_else(
         || format!("status {st}, a Cloudflare-only code"),
         |m| format!("status {st}, Cloudflare 52x page: {}", m.as_str()),
     );
     Some(Verdict::new(Signature::Cf52x, why, "strong"))
+}
+
+/// Whether a record shows Cloudflare answered (its `server` header, or a page or body naming it):
+/// 530 is Cloudflare's only with such evidence (it carries a 1xxx error, as for an unreachable
+/// tunnel or origin DNS).
+fn cloudflare_said(s: Seen<'_>) -> bool {
+    let cf = |t: &str| t.to_ascii_lowercase().contains("cloudflare");
+    s.server.is_some_and(cf) || s.body.is_some_and(cf) || s.message.is_some_and(cf)
 }
 
 /// A Cloudflare 52x page (its title says `| 52x:` or its error code is 52x).

@@ -17,6 +17,26 @@ use super::seen::{Seen, Verdict};
 /// A Heroku router error (`at=error code=H12 desc="Request timeout"`), as the reader records it.
 static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(r"^H\d{1,2}\b"));
 
+/// A hosting platform's page saying the application failed: Heroku's "Application error" (served
+/// as 503) and Vercel's function errors (`FUNCTION_INVOCATION_TIMEOUT`, `…_FAILED`,
+/// `NO_RESPONSE_FROM_FUNCTION`).
+static PLATFORM_PAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    crate::text::regex(concat!(
+        r"An error occurred in the application and your page could not be served|",
+        r"\b(?:EDGE_)?FUNCTION_INVOCATION_(?:TIMEOUT|FAILED)\b|\bNO_RESPONSE_FROM_FUNCTION\b|This Serverless Function has (?:timed out|crashed)"
+    ))
+});
+
+/// A user-side record holding a hosting platform's page for an application that failed: the
+/// platform answered, the application behind it (the origin) did not.
+pub fn from_platform_page(s: Seen<'_>) -> Option<Verdict> {
+    let text = s.body.filter(|b| !b.is_empty()).or(s.message)?;
+    let m = PLATFORM_PAGE.as_ref()?.find(text)?;
+    let status = s.status.filter(|st| (500..600).contains(st)).map_or(String::new(), |st| format!("status {st}, "));
+    let why = format!("{status}the hosting platform's page: {} (the application failed)", m.as_str());
+    Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
+}
+
 /// A user-side 5xx that Heroku's router answered for an app that failed it (H12 request
 /// timeout, H10 app crashed): server evidence of the origin.
 pub fn from_router(s: Seen<'_>) -> Option<Verdict> {

@@ -84,10 +84,14 @@ impl From<Option<Verdict>> for Reading {
 /// connection failures, a 5xx's body). The error and message come before the body: a 522 page
 /// says "Connection timed out". A Cloudflare 52x code says Cloudflare answered, so the TLS words
 /// of its page are about the origin, not the user's connection.
-const STEPS: [fn(Seen<'_>) -> Reading; 10] = [
+const STEPS: [fn(Seen<'_>) -> Reading; 12] = [
     // A Cloudflare page first: its 525 says "SSL handshake failed" about the origin's side.
     cdn_page_step,
     |s| super::cf_52x::from_page(s).into(),
+    // Another CDN's or a hosting platform's page: a response came back, whatever its text says
+    // of timeouts ("first byte timeout", "This Serverless Function has timed out").
+    |s| s.status.filter(|st| (500..600).contains(st)).and_then(|st| other_cdn_page(s, st)).into(),
+    |s| super::origin_5xx::from_platform_page(s).into(),
     |s| certificate(s).into(),
     |s| super::oauth_loop::from_browser(s).into(),
     |s| super::overloaded::detect(s).into(),
@@ -245,15 +249,21 @@ fn cdn_page(status: Option<u16>, page: Page) -> Option<PageSays> {
     Some(PageSays::Verdict(Verdict { signature, evidence: why, blame, confidence: sure }))
 }
 
-/// A 5xx: the CDN's own page, the application's body, or no evidence of who generated it.
+/// A 5xx whose body (or message) is a CDN's own page: the edge built the response.
+fn other_cdn_page(s: Seen<'_>, status: u16) -> Option<Verdict> {
+    let body = s.body.unwrap_or_default();
+    let page = if body.is_empty() { s.message.unwrap_or_default() } else { body };
+    let m = CDN_PAGE.as_ref()?.find(page)?;
+    let sig = if matches!(status, 502 | 504) { Signature::Edge502 } else { Signature::Edge500 };
+    v(sig, format!("status {status}, the CDN's own error page: {}", m.as_str()), "moderate")
+}
+
+/// A 5xx: the application's body, or no evidence of who generated it.
 fn server_error(s: Seen<'_>, status: u16) -> Option<Verdict> {
     let message = s.message.unwrap_or_default();
     let body = s.body.unwrap_or_default();
     let page = if body.is_empty() { message } else { body };
-    if let Some(m) = CDN_PAGE.as_ref().and_then(|r| r.find(page)) {
-        let sig = if matches!(status, 502 | 504) { Signature::Edge502 } else { Signature::Edge500 };
-        return v(sig, format!("status {status}, the CDN's own error page: {}", m.as_str()), "moderate");
-    }
+    // (Another CDN's own page was read by an earlier step.)
     let json_type = s.content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"));
     // JSON from the body's first byte, or an API error object anywhere in the body or message
     // (a log line's own `[timestamp]` is not JSON).
@@ -302,6 +312,54 @@ mod tests {
         assert_eq!(sig(e("ETIMEDOUT")), Some(Signature::ConnTimeout));
         assert_eq!(sig(e("ENOTFOUND")), Some(Signature::DnsFailure));
         assert_eq!(sig(e("net::ERR_ABORTED")), None);
+        // Mobile, JVM, Go and Rust clients in their own words.
+        let m = |message: &'static str| Seen { message: Some(message), ..Seen::default() };
+        assert_eq!(
+            sig(m("Error Domain=NSURLErrorDomain Code=-1200 \"An SSL error has occurred\"")),
+            Some(Signature::TlsHandshake)
+        );
+        assert_eq!(
+            sig(m("HandshakeException: Handshake error in client (OS Error: SSLV3_ALERT_CLOSE_NOTIFY)")),
+            Some(Signature::TlsHandshake)
+        );
+        assert_eq!(sig(m("SSLHandshakeException: PKIX path building failed")), Some(Signature::TlsChain));
+        assert_eq!(sig(m("Post https://api.example.com/v1: http2: stream closed")), Some(Signature::StreamSevered));
+        assert_eq!(
+            sig(m("java.io.IOException: unexpected end of stream on Connection{}")),
+            Some(Signature::StreamSevered)
+        );
+        assert_eq!(
+            sig(m("reqwest::Error { source: hyper::Error(IncompleteMessage) }")),
+            Some(Signature::StreamSevered)
+        );
+        assert_eq!(
+            sig(m("NSURLErrorDomain Code=-1005 \"The network connection was lost.\"")),
+            Some(Signature::ConnReset)
+        );
+        assert_eq!(sig(m("A server with the specified hostname could not be found.")), Some(Signature::DnsFailure));
+    }
+
+    #[test]
+    fn pages_of_other_cdns_and_platforms() {
+        let page =
+            |status, message: &'static str| Seen { status: Some(status), message: Some(message), ..Seen::default() };
+        // Fastly's page says "first byte timeout": a response came back, built by the edge.
+        assert_eq!(
+            sig(page(503, "Error 503 first byte timeout\n\nfirst byte timeout\nVarnish cache server")),
+            Some(Signature::Edge500)
+        );
+        // A platform's page for an application that failed blames the application.
+        let vercel =
+            "This Serverless Function has timed out.\n\n504: GATEWAY_TIMEOUT\nCode: FUNCTION_INVOCATION_TIMEOUT";
+        assert_eq!(sig(page(504, vercel)), Some(Signature::Origin5xx));
+        let heroku = Seen {
+            message: Some("Application error\nAn error occurred in the application and your page could not be served."),
+            ..Seen::default()
+        };
+        assert_eq!(sig(heroku), Some(Signature::Origin5xx));
+        // 530 is Cloudflare's only when the record shows Cloudflare answered.
+        assert_eq!(sig(Seen { server: Some("cloudflare"), ..page(530, "") }), Some(Signature::Cf52x));
+        assert_eq!(sig(page(530, "")), Some(Signature::Http5xx));
     }
 
     #[test]

@@ -62,7 +62,7 @@ static CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 static RAY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r#"(?i)\bRay ID:?\s*(?:</?[a-z][^>]*>\s*)*(?P<a>[0-9a-f]{16})\b|"ray_id"\s*:\s*"(?P<b>[0-9a-f]{16})"#)
+    re(r#"(?i)\bRay ID:?\s*(?:</?[a-z][^>]*>\s*)*[`*]*(?P<a>[0-9a-f]{16})\b|"ray_id"\s*:\s*"(?P<b>[0-9a-f]{16})"#)
 });
 
 /// Cloudflare's error body for a client that does not accept HTML: `error code: 1020` alone on its
@@ -122,14 +122,15 @@ static JSON_CATEGORY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""error_ca
 /// A challenge that could not load (strong), or a challenge page shown (moderate).
 static CHALLENGE_FAILED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
-        r"(?i)unblock challenges\.cloudflare\.com|challenges\.cloudflare\.com[^\n]{0,60}(?:blocked|failed|unreachable|could not|couldn't)|\bturnstile\b[^\n/]{0,40}\b(?:error|failed|could not load)",
+        r"(?i)unblock\s+challenges\.cloudflare\.com|unblock\s+cloudflare\s*challenges\b|challenges\.cloudflare\.com[^\n]{0,60}(?:blocked|failed|unreachable|could not|couldn't)|\bturnstile\b[^\n/]{0,40}\b(?:error|failed|could not load)",
     )
 });
 static CHALLENGE_SHOWN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)<title>\s*Just a moment|^\s*Just a moment(?:\.\.\.|…)|Checking your browser before accessing|",
         r"cf-mitigated:\s*challenge|Attention Required! \| Cloudflare|Enable JavaScript and cookies to continue|",
-        r"Verify you are human by completing|/cdn-cgi/challenge-platform"
+        r"Verify you are human by completing|/cdn-cgi/challenge-platform|Checking if the site connection is secure|",
+        r"needs to review the security of your connection before proceeding"
     ))
 });
 /// A block page: a 403 of a security rule, not a challenge.
@@ -424,5 +425,10 @@ mod tests {
         // A link to the Turnstile documentation is not a failed challenge.
         assert!(read("please visit Cloudflare's [Help Center](https://developers.cloudflare.com/turnstile/reference/client-side-errors/)").is_none());
         assert_eq!(read("Turnstile Error Code: 106010").map(|f| f.page.code), Some(Code::Challenge));
+        // What a user wrote during an outage, without the page's dots.
+        assert_eq!(
+            read("It says Error Please unblock cloudflarechallenges.com").map(|f| f.page.code),
+            Some(Code::Challenge)
+        );
     }
 }

@@ -86,7 +86,14 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"\b(?P<q>[1-5]\d\d) \((?:[A-Z][A-Za-z]+ ?){1,4}\)|returned error: (?P<r>[1-5]\d\d)\b|",
         r"(?i:with a status of) (?P<s>[1-5]\d\d)\b|",
         // cargo's `failed to get 200 response from …, got 504`; CloudFront's page header `502 ERROR`.
-        r"\bgot (?P<t>[1-5]\d\d)\b|(?m:^\s*(?P<u>[1-5]\d\d) ERROR\s*$)"
+        r"\bgot (?P<t>[1-5]\d\d)\b|(?m:^\s*(?P<u>[1-5]\d\d) ERROR\s*$)|",
+        // wget's `awaiting response... 521 Origin Down` and `ERROR 521: Origin Down.`; a status
+        // monitor's `HTTP code: 500`; `HTTP:403`; urllib3's `too many 500 error responses`;
+        // Vercel's page `504: GATEWAY_TIMEOUT`.
+        r"awaiting response\.\.\. (?P<v>[1-5]\d\d)\b|\bERROR (?P<w>[1-5]\d\d): |(?i:\bHTTP code:?\s*(?P<x>[1-5]\d\d)\b|\bHTTP:\s*(?P<y>[1-5]\d\d)\b)|",
+        r"too many (?P<z>5\d\d) error responses|(?m:^\s*(?P<za>[1-5]\d\d): [A-Z][A-Z_]{3,}\s*$)|",
+        // Varnish's and Fastly's page: `Error 503 Backend fetch failed`.
+        r"(?m:^\s*Error (?P<zb>[1-5]\d\d) [A-Za-z])"
     ))
 });
 
@@ -274,10 +281,13 @@ fn error_of(text: &str) -> Option<String> {
 fn status_of(text: &str) -> Option<u16> {
     STATUS.as_ref().and_then(|re| {
         re.captures(text).and_then(|c| {
-            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u"]
-                .iter()
-                .find_map(|n| c.name(n))
-                .and_then(|m| m.as_str().parse::<u16>().ok())
+            [
+                "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
+                "u", "v", "w", "x", "y", "z", "za", "zb",
+            ]
+            .iter()
+            .find_map(|n| c.name(n))
+            .and_then(|m| m.as_str().parse::<u16>().ok())
         })
     })
 }

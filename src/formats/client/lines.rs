@@ -11,7 +11,7 @@ use super::fields::{line_time, EXCEPTION_LINE};
 
 static PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
-        r"^(?:\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|npm (?:WARN|warn)\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔■]\s+|##\[[a-z]+\])",
+        r"^(?:#{1,6}[ \t]+|\d+\|[^|]{0,40}\|\s?|npm ERR!\s?|npm error\s?|npm (?:WARN|warn)\s?|[*<>](?: |$)|\s*[⎿⏺●✘✔■]\s+|##\[[a-z]+\])",
     )
 });
 
@@ -39,8 +39,11 @@ static PAGE_START: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"internal server error on Cloudflare's network|^\s*The web server reported an? [a-z -]{3,30} error|",
         // CloudFront's page (`502 ERROR`, `The request could not be satisfied.`).
         r"^\s*[1-5]\d\d ERROR\s*$|The request could not be satisfied|",
-        r"Ray ID:?\s*[0-9a-f]{16}|error reference number|cloudflare_error|Attention Required!|Just a moment|",
-        r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status"
+        r"Ray ID:?\s*[`*]*[0-9a-f]{16}|error reference number|Checking if the site connection is secure|cloudflare_error|Attention Required!|Just a moment|",
+        r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status|",
+        // Varnish's and Fastly's page (`Error 503 first byte timeout`), a hosting platform's page
+        // (Vercel's `This Serverless Function has timed out.` and `504: GATEWAY_TIMEOUT`).
+        r"(?-i:^\s*Error [1-5]\d\d [A-Za-z]|^\s*This Serverless Function has|^\s*[1-5]\d\d: [A-Z][A-Z_]{3,}\s*$)"
     ))
 });
 
@@ -60,7 +63,11 @@ static PAGE_PHRASE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"Contact your hosting provider|Check your DNS|An? (?:Error )?\d{3,4} (?:error )?means|",
         r"Cloudflare (?:is|was) unable|It appears that|The initial connection|References\s*$|\d{1,2}\. https?://|",
         r"Browse a different|Additional troubleshooting|You can (?:email|contact)|This website is using a security service|",
-        r"There is an internal server error)|",
+        r"There is an internal server error|",
+        // Varnish's and Fastly's page, and a hosting platform's.
+        r"Guru Meditation|Details: cache-|Varnish cache server|Error \d{5}\s*$|first byte timeout|Backend fetch failed|",
+        r"Your connection is working correctly|(?-i:[A-Z][a-z]+ is working correctly|Code: [A-Z][A-Z_]{3,}|ID: \S+\s*$)|",
+        r"(?-i:[1-5]\d\d: [A-Z][A-Z_]{3,}\s*$)|Checking if the site connection is secure|\S+ needs to review the security)|",
         r"\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b"
     ))
 });
@@ -71,12 +78,24 @@ static PAGE_CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?i)\berror code:?\s*\d{3,4}\b|^\s*Error \d{4}\b|^\s*Error \d{3}(?: Ray ID|\s*$)|error reference number:?\s*\d",
     )
 });
-static PAGE_RAY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)Ray ID:?\s*(?P<r>[0-9a-f]{16})"));
+static PAGE_RAY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)Ray ID:?\s*[`*]*(?P<r>[0-9a-f]{16})"));
 static PAGE_BOX: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"\b(?:Cloudflare|Host|Browser)[ \t]+Error\b"));
 
 /// A line that is only a host name.
 static HOST_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^\s*[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\s*$"));
+
+/// A response's status line printed without curl's marks (`curl -i`, a library's dump).
+static STATUS_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^\s*HTTP/\d(?:\.\d)? [1-5]\d\d\b"));
+/// A response header line (`Cf-Ray: …`).
+static HEADER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9-]{0,60}:[ \t]*\S"));
+/// A line of wget's run: its request, connection, response and error lines.
+static WGET_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"^(?:--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d--\s|Resolving \S+ \(|Connecting to \S+|(?:HTTP|Proxy) request sent, awaiting response|",
+        r"Length: |Saving to: |Location: \S+ \[following\]|Reusing existing connection|ERROR \d{3}: )"
+    ))
+});
 
 /// Most lines a copied page may take.
 const MAX_PAGE_LINES: usize = 120;
@@ -145,6 +164,11 @@ pub(super) struct Pending {
     /// goes on (a chained traceback, an event-stream body).
     pub(super) after_blank: bool,
     pub(super) braces: i64,
+    /// `(` minus `)` so far: a message wrapped inside parentheses goes on.
+    pub(super) parens: i64,
+    /// The record is a response printed without curl's marks (`HTTP/1.1 530`, then its headers,
+    /// a blank line and its body).
+    pub(super) response: bool,
     pub(super) overflow: bool,
     /// The time stamp before the first line.
     pub(super) stamp: Option<i64>,
@@ -216,6 +240,10 @@ impl Pending {
         }
         if !self.html_open {
             self.braces += brace_balance(content);
+            self.parens = (self.parens + paren_balance(content)).clamp(-1_000, 1_000);
+        }
+        if STATUS_LINE.as_ref().is_some_and(|r| r.is_match(content)) {
+            self.response = true;
         }
         // A line costs its bytes plus its own allocation, so that a flood of prefix-only lines
         // cannot hold much more memory than the limit says.
@@ -267,6 +295,9 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
     if starts_ws && (t.starts_with("at ") || t.starts_with("File \"") || t.starts_with("...")) {
         return true;
     }
+    if chain_continues(p, t, starts_ws) {
+        return true;
+    }
     if let Some(last) = p.lines.last() {
         // A Python exception line directly after a frame or code line.
         if last.starts_with([' ', '\t']) && EXCEPTION_LINE.as_ref().is_some_and(|re| re.is_match(content)) {
@@ -287,6 +318,51 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
         (Some("curl"), None) => !t.starts_with("$ ") && !line.stamped && line_time(t).is_none(),
         _ => false,
     }
+}
+
+/// A line without its Markdown fences: the text left, whether a fence opened the line and
+/// whether one closed it (```` ```json ````, ```` ```502 ERROR ````, ```` …== ``` ````).
+pub(super) fn unfence(raw: &str) -> (&str, bool, bool) {
+    let t = raw.trim();
+    for fence in ["```", "~~~"] {
+        if let Some(rest) = t.strip_prefix(fence) {
+            // A fence alone, or with its language word, is no text at all.
+            if !rest.contains(char::is_whitespace) && !rest.contains(fence) {
+                return ("", true, false);
+            }
+            let (rest, closes) = rest.strip_suffix(fence).map_or((rest, false), |r| (r, true));
+            return (rest, true, closes);
+        }
+        if let Some(rest) = t.strip_suffix(fence) {
+            if !rest.contains(fence) {
+                return (rest, false, true);
+            }
+        }
+    }
+    (raw, false, false)
+}
+
+/// A cause chain or a wrapped message: Java's `Caused by:`, .NET's inner exception (`--->`,
+/// `--- End of inner exception stack trace ---`), a report's cause arrows (`╰─▶`), a line
+/// inside parentheses left open, an indented line under a line that ends open (`,` `:` `{` `(`),
+/// the next line of a wget run.
+fn chain_continues(p: &Pending, t: &str, starts_ws: bool) -> bool {
+    if t.starts_with("Caused by: ") || t.starts_with("Suppressed: ") || t.starts_with(['╰', '├', '│']) {
+        return true;
+    }
+    if starts_ws && (t.starts_with("---> ") || t.starts_with("--- End of ")) {
+        return true;
+    }
+    // The rest of a parenthesised list printed over several lines (`), NSLocalizedDescription=…`).
+    if p.parens > 0 && t.starts_with([')', ']']) {
+        return true;
+    }
+    let last = p.lines.last().map_or("", |l| l.trim_end());
+    if starts_ws && !p.html_open && (p.parens > 0 || last.ends_with([',', ':', '{', '(', '['])) {
+        return true;
+    }
+    let wget = |l: &str| WGET_LINE.as_ref().is_some_and(|r| r.is_match(l.trim_start()));
+    wget(last) && wget(t)
 }
 
 /// An embedded page or error object: an open HTML page takes its markup and its text lines, a
@@ -317,6 +393,9 @@ fn markup_continues(p: &Pending, line: &Line<'_>, t: &str, starts_ws: bool) -> b
 /// npm error block. `None` outside them: the other rules decide.
 fn block_continues(p: &Pending, line: &Line<'_>, t: &str, starts_ws: bool) -> Option<bool> {
     let blank = line.blank;
+    if let Some(go) = response_continues(p, line, t) {
+        return Some(go);
+    }
     // After a blank line inside a curl run, its event-stream body and curl's error continue it.
     if p.family.as_deref() == Some("curl") && p.after_blank {
         // A terminal transcript: the run goes on (event-stream body, curl's error and its
@@ -350,6 +429,26 @@ fn block_continues(p: &Pending, line: &Line<'_>, t: &str, starts_ws: bool) -> Op
     if p.family.as_deref() == Some("npm ERR!") && (blank || p.after_blank) {
         let pointer = t.starts_with("A complete log of this run") || t.starts_with("Please include the following file");
         return Some(blank || (line.family.as_deref() == Some("npm ERR!") && !pointer));
+    }
+    None
+}
+
+/// A response printed without curl's marks: its header lines, then past one blank line its body
+/// (markup, JSON, or the chunk size before them). `None` outside one.
+fn response_continues(p: &Pending, line: &Line<'_>, t: &str) -> Option<bool> {
+    if !p.response || p.html_open || p.family.is_some() || p.traceback {
+        return None;
+    }
+    if line.blank {
+        // Only the blank line after the headers; the next line decides.
+        return (!p.after_blank).then_some(true);
+    }
+    if p.after_blank {
+        let chunk = t.len() <= 6 && t.bytes().all(|b| b.is_ascii_hexdigit());
+        return Some(t.starts_with(['<', '{', '[']) || chunk);
+    }
+    if HEADER_LINE.as_ref().is_some_and(|r| r.is_match(t)) || t.starts_with(['<', '{']) {
+        return Some(true);
     }
     None
 }
@@ -433,6 +532,13 @@ pub(super) fn split_prefix(raw: &str) -> (Option<String>, &str) {
         }
         _ => (None, raw),
     }
+}
+
+/// `(` minus `)` in a line.
+fn paren_balance(line: &str) -> i64 {
+    let open = line.bytes().filter(|&b| b == b'(').count();
+    let close = line.bytes().filter(|&b| b == b')').count();
+    i64::try_from(open).unwrap_or(0) - i64::try_from(close).unwrap_or(0)
 }
 
 /// `{` minus `}` outside quoted strings, counted only when the line opens an object (an error
