@@ -256,10 +256,10 @@ impl Pending {
     }
 }
 
-/// Whether `content` continues the record `p`.
 /// Most lines an embedded HTML page may take.
 const MAX_HTML_LINES: usize = 400;
 
+/// Whether `line` continues the record `p`.
 pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
     let (family, content, blank) = (line.family.as_deref(), line.content, line.blank);
     let starts_ws = content.starts_with([' ', '\t']);
