@@ -66,6 +66,9 @@ pub struct Context<'a> {
     pub reference: f64,
     /// The quiet period as bucket indices, when one was named.
     pub quiet: Option<(usize, usize)>,
+    /// Windows (bucket ranges) in which other series were found failing. A span inside one is
+    /// one of the spans of that window, not of the whole series, and is priced as such.
+    pub windows: &'a [(usize, usize)],
 }
 
 /// The failing spans of one series.
@@ -189,8 +192,7 @@ fn span_of(
     // is still weighed against what healthy series show.
     let buckets = g.iter().map(|(a, b)| b - a + 1).sum::<usize>().max(1) as f64;
     let phi = 1.0 + (n_in as f64 / buckets - 1.0).max(0.0) * r.rho;
-    let active = s.n.iter().filter(|n| **n > 0).count().max(2) as f64;
-    let penalty = (active * active).ln() + 1000f64.ln();
+    let penalty = price(s, cx, (first_a, last_b));
     let (k_prior, n_prior) = (PRIOR_REQUESTS * cx.reference, PRIOR_REQUESTS);
     let out = (k_out as f64 + k_prior, n_out as f64 + n_prior);
     // The posterior that this span is a change, with the price as prior odds.
@@ -222,6 +224,24 @@ fn span_of(
         .collect();
     let p_affected = (start..=end).filter_map(|j| post.get(j).copied()).fold(0.0, f64::max).min(p_change);
     Ok(finish(s, cx, (start, end), g.to_vec(), run_starts_ns, r, p_affected, r.p0))
+}
+
+/// The price of a span among the spans it was chosen from, in nats: about T² spans of a series of
+/// T active buckets, at a 1-in-1000 level. A span inside a window in which other series were
+/// found failing (the same incident seen elsewhere) was chosen among the spans of that window
+/// only (and among the windows), so it pays for those: a quiet POP of a moving or partial
+/// incident is weighed on its own evidence without paying for the hours around it.
+fn price(s: &Dense, cx: &Context<'_>, (a, b): (usize, usize)) -> f64 {
+    let active = |lo: usize, hi: usize| {
+        s.n.get(lo..=hi).map_or(0, |v| v.iter().filter(|n| **n > 0).count()).max(2) as f64
+    };
+    let whole = active(0, s.n.len().saturating_sub(1));
+    let mut searched = whole * whole;
+    if let Some(&(lo, hi)) = cx.windows.iter().find(|(lo, hi)| *lo <= a && b <= *hi) {
+        let w = active(lo, hi);
+        searched = searched.min(w * w * cx.windows.len() as f64);
+    }
+    searched.ln() + 1000f64.ln()
 }
 
 /// A span covering the whole series (failing throughout): both ends censored.
@@ -368,10 +388,38 @@ mod tests {
             }
         }
         let p = Params::default();
-        let cx = Context { axis: &axis, params: &p, reference: 0.001, quiet: None };
+        let cx = Context { axis: &axis, params: &p, reference: 0.001, quiet: None, windows: &[] };
         let r =
             hmm::fit(&d.k, &d.n, Prior { floor: p.baseline_floor, min_effect: p.min_excess, fixed_p0: None }, p.switch);
         let det = detect(&d, &cx);
         assert_eq!(det.spans.len(), 1, "{r:?} {det:?}");
+    }
+
+    /// A quiet series with a few errors a minute for forty minutes: weighed among all the spans
+    /// of its two and a half hours it is not a change; inside a window in which other series were
+    /// found failing, it is.
+    #[test]
+    fn a_quiet_series_inside_another_series_window() {
+        let (t, w) = (150usize, 60_000_000_000i64);
+        let axis = Axis::new((0..t as i64).map(|i| i * w), w);
+        let k: Vec<u64> = (0..t).map(|j| u64::from((60..100).contains(&j) && j % 4 == 0)).collect();
+        let n = vec![5u64; t];
+        let d = Dense {
+            first: (0..t).map(|j| if k[j] > 0 { j as i64 * w + 1_000_000_000 } else { i64::MAX }).collect(),
+            last: (0..t).map(|j| if k[j] > 0 { j as i64 * w + 59_000_000_000 } else { i64::MIN }).collect(),
+            fivexx: k.clone(),
+            k,
+            n,
+        };
+        let p = Params::default();
+        let alone = Context { axis: &axis, params: &p, reference: 0.001, quiet: None, windows: &[] };
+        assert!(detect(&d, &alone).spans.is_empty(), "{:?}", detect(&d, &alone));
+        let windows = [(55, 105)];
+        let seen = Context { windows: &windows, ..alone };
+        let det = detect(&d, &seen);
+        assert_eq!(det.spans.len(), 1, "{det:?}");
+        // A window elsewhere changes nothing.
+        let elsewhere = [(0, 40)];
+        assert!(detect(&d, &Context { windows: &elsewhere, ..alone }).spans.is_empty());
     }
 }

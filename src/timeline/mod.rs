@@ -211,7 +211,8 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         let hi = axis.times.partition_point(|x| *x < b);
         (hi > lo).then(|| (lo, hi - 1))
     });
-    let edge_cx = Context { axis: &axis, params: p, reference: reference(all.pops.values(), Blame::Edge, p), quiet };
+    let edge_cx =
+        Context { axis: &axis, params: p, reference: reference(all.pops.values(), Blame::Edge, p), quiet, windows: &[] };
     let origin_cx = Context { reference: reference(all.hosts.values(), Blame::Origin, p), ..edge_cx };
 
     let (detections, edge_items, mut origin_items) = pop_spans(&all, t, &edge_cx, p);
@@ -257,10 +258,22 @@ fn pop_spans(
     cx: &Context<'_>,
     p: &Params,
 ) -> (BTreeMap<String, Detection>, Vec<Placed>, Vec<Placed>) {
-    let mut detections: BTreeMap<String, Detection> = BTreeMap::new();
+    let mut detections: BTreeMap<String, Detection> =
+        all.pops.iter().map(|(pop, s)| (pop.clone(), detect::detect(&s.dense(t, Blame::Edge), cx))).collect();
+    // The windows in which POPs were found failing; a POP found in none is weighed again with
+    // them (a quiet POP of the same incident has less evidence, and is one of fewer candidates).
+    let windows = windows(detections.values().flat_map(|d| d.spans.iter()));
+    if !windows.is_empty() {
+        let cx = Context { windows: &windows, ..*cx };
+        for (pop, det) in detections.iter_mut().filter(|(_, d)| d.spans.is_empty()) {
+            if let Some(s) = all.pops.get(pop) {
+                *det = detect::detect(&s.dense(t, Blame::Edge), &cx);
+            }
+        }
+    }
     let (mut edge_items, mut origin_items) = (Vec::new(), Vec::new());
-    for (pop, s) in &all.pops {
-        let det = detect::detect(&s.dense(t, Blame::Edge), cx);
+    for (pop, det) in &detections {
+        let Some(s) = all.pops.get(pop) else { continue };
         for span in &det.spans {
             let (placed, specific) = place_edge(pop, span.clone(), s, all, p);
             if specific {
@@ -269,9 +282,22 @@ fn pop_spans(
                 edge_items.push(placed);
             }
         }
-        detections.insert(pop.clone(), det);
     }
     (detections, edge_items, origin_items)
+}
+
+/// The bucket ranges covered by spans, overlapping ones merged.
+fn windows<'s>(spans: impl Iterator<Item = &'s Span>) -> Vec<(usize, usize)> {
+    let mut all: Vec<(usize, usize)> = spans.map(|s| (s.start, s.end)).collect();
+    all.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in all {
+        match out.last_mut() {
+            Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
 }
 
 /// Each host's spans of origin-blamed errors.

@@ -83,7 +83,7 @@ pub fn incidents(
     p: &Params,
     extra: Extra<'_>,
 ) -> Vec<SignalIncident> {
-    let cx = Context { axis, params: p, reference: reference(series, p), quiet: None };
+    let cx = Context { axis, params: p, reference: reference(series, p), quiet: None, windows: &[] };
     let quiet = p.baseline.and_then(|(a, b)| {
         let lo = axis.times.partition_point(|x| *x + axis.w <= a);
         let hi = axis.times.partition_point(|x| *x < b);
