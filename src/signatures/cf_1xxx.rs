@@ -9,7 +9,7 @@ use super::Signature;
 
 /// The meaning of a 1xxx code and its signature (`None`: not an outage signature).
 pub fn meaning(code: u16) -> Option<(&'static str, Option<Signature>)> {
-    use Signature::{Edge500, OriginUnreachable, RateLimited, WorkerError};
+    use Signature::{Cf52x, Edge500, RateLimited, WorkerError};
     Some(match code {
         1000 | 1002 => ("DNS points to a prohibited IP (the site's configuration)", None),
         1001 => ("DNS resolution error (the site's configuration)", None),
@@ -23,12 +23,13 @@ pub fn meaning(code: u16) -> Option<(&'static str, Option<Signature>)> {
         1013 => ("HTTP host name and TLS SNI mismatch", None),
         1014 => ("CNAME across accounts prohibited (the site's configuration)", None),
         1015 => ("rate limited by the site's rule", Some(RateLimited)),
-        1016 => ("origin DNS error: Cloudflare could not resolve the origin", Some(OriginUnreachable)),
+        // Served as HTTP 530: Cloudflare's own answer for an origin it cannot reach.
+        1016 => ("origin DNS error: Cloudflare could not resolve the origin", Some(Cf52x)),
         1018 | 1023 => ("could not find host (the site's configuration)", None),
         1019 => ("compute server error (the site's Worker)", Some(WorkerError)),
         1020 => ("access denied by a firewall rule of the site", None),
         1025 => ("the site's Worker reached its plan's request limit", Some(WorkerError)),
-        1033 => ("tunnel error: the origin's cloudflared is not connected", Some(OriginUnreachable)),
+        1033 => ("tunnel error: the origin's cloudflared is not connected", Some(Cf52x)),
         1034..=1041 => ("the site's request or rewrite configuration is invalid", None),
         1042 => ("the site's Worker fetched another Worker of its zone", Some(WorkerError)),
         1101 => ("the site's Worker threw an exception", Some(WorkerError)),
@@ -48,6 +49,8 @@ mod tests {
         assert_eq!(meaning(1015).and_then(|m| m.1), Some(Signature::RateLimited));
         assert_eq!(meaning(1101).and_then(|m| m.1), Some(Signature::WorkerError));
         assert_eq!(meaning(1020).map(|m| m.1), Some(None));
+        // Served as HTTP 530: Cloudflare's answer for an origin it cannot reach.
+        assert_eq!(meaning(1016).and_then(|m| m.1), Some(Signature::Cf52x));
         assert!(meaning(1999).is_none());
         for code in [1101, 1102, 1019, 1025, 1042, 1104] {
             assert!(super::super::worker_error::DOC.contains(&code.to_string()), "{code}");

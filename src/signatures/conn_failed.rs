@@ -9,7 +9,7 @@ use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
-        r"APIConnectionError|ConnectError|(?i:\bconnection error\b|\bfetch failed\b|failed to fetch|network error|unable to connect to api)",
+        r"APIConnectionError|ConnectError|:failed_connect\b|(?i:cannot assign requested address|\bconnection error\b|\bfetch failed\b|failed to fetch|network error|unable to connect to api)",
     )
 });
 

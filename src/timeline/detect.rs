@@ -232,9 +232,8 @@ fn span_of(
 /// only (and among the windows), so it pays for those: a quiet POP of a moving or partial
 /// incident is weighed on its own evidence without paying for the hours around it.
 fn price(s: &Dense, cx: &Context<'_>, (a, b): (usize, usize)) -> f64 {
-    let active = |lo: usize, hi: usize| {
-        s.n.get(lo..=hi).map_or(0, |v| v.iter().filter(|n| **n > 0).count()).max(2) as f64
-    };
+    let active =
+        |lo: usize, hi: usize| s.n.get(lo..=hi).map_or(0, |v| v.iter().filter(|n| **n > 0).count()).max(2) as f64;
     let whole = active(0, s.n.len().saturating_sub(1));
     let mut searched = whole * whole;
     if let Some(&(lo, hi)) = cx.windows.iter().find(|(lo, hi)| *lo <= a && b <= *hi) {

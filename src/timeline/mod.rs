@@ -211,8 +211,13 @@ pub fn build(table: &RatesTable, input: InputSummary, p: &Params) -> Timeline {
         let hi = axis.times.partition_point(|x| *x < b);
         (hi > lo).then(|| (lo, hi - 1))
     });
-    let edge_cx =
-        Context { axis: &axis, params: p, reference: reference(all.pops.values(), Blame::Edge, p), quiet, windows: &[] };
+    let edge_cx = Context {
+        axis: &axis,
+        params: p,
+        reference: reference(all.pops.values(), Blame::Edge, p),
+        quiet,
+        windows: &[],
+    };
     let origin_cx = Context { reference: reference(all.hosts.values(), Blame::Origin, p), ..edge_cx };
 
     let (detections, edge_items, mut origin_items) = pop_spans(&all, t, &edge_cx, p);

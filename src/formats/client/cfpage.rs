@@ -25,7 +25,8 @@ use crate::evidence::{Code, Page, Source, Strength};
 static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)cloudflare|cf-error|errorcode_\d|\bRay ID\b|\berror code:?\s*\d{3,4}|^\s*Error \d{4}\b|The web server reported|",
-        r"Just a moment|Attention Required|cf-mitigated|error reference number|<center>\s*clou|turnstile|checking your browser"
+        r"Just a moment|Attention Required|cf-mitigated|error reference number|<center>\s*clou|turnstile|checking your browser|",
+        r"Performing security verification|verifies you are not a bot|Verify you are human"
     ))
 });
 
@@ -130,7 +131,8 @@ static CHALLENGE_SHOWN: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?i)<title>\s*Just a moment|^\s*Just a moment(?:\.\.\.|…)|Checking your browser before accessing|",
         r"cf-mitigated:\s*challenge|Attention Required! \| Cloudflare|Enable JavaScript and cookies to continue|",
         r"Verify you are human by completing|/cdn-cgi/challenge-platform|Checking if the site connection is secure|",
-        r"needs to review the security of your connection before proceeding"
+        r"needs to review the security of your connection before proceeding|Performing security verification|",
+        r"This page is displayed while the website verifies you are not a bot"
     ))
 });
 /// A block page: a 403 of a security rule, not a challenge.

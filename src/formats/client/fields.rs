@@ -47,6 +47,18 @@ static PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?i)certificate signed by unknown authority", "x509: certificate signed by unknown authority"),
         (crate::evidence::TIMEOUT_WORDS, "timeout"),
         (r"(?i)network error", "network error"),
+        // Other platforms' words for a failed connection, handshake or stream, kept as written
+        // (a record's message is its first line; these are often further down).
+        (
+            concat!(
+                r"(?i:cannot assign requested address|the target server failed to respond|did not properly respond after a period of time|",
+                r"unexpected end of stream|http2: stream closed|http2 error: (?:connection|stream) error|an SSL error has occurred|",
+                r"unable to find valid certification path|the network connection was lost|could not connect to the server|",
+                r"a server with the specified hostname could not be found)|PKIX path building failed|HandshakeException|",
+                r"NoHttpResponseException|\bIncompleteMessage\b|:failed_connect\b|\bConnectionRefused\b|\bFailedToOpenSocket\b"
+            ),
+            "",
+        ),
         (r"curl: \(\d+\)", ""),
     ]
     .into_iter()
@@ -78,7 +90,7 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"Error code:? (?P<g>[1-5]\d\d)\b|\bHTTP (?P<h>[1-5]\d\d)\b|\bE(?P<i>429|5\d\d)\b|",
         r"\b(?:RateLimitError|InternalServerError|APIStatusError|ServiceUnavailableError)\W+(?P<j>[1-5]\d\d)\b|",
         r"-> (?P<k>[1-5]\d\d)\b|\bfetch (?:GET|POST|PUT|PATCH|DELETE|HEAD) (?P<l>[1-5]\d\d)\b|",
-        r"<(?:title|h1)>\s*(?P<m>[1-5]\d\d) [A-Za-z]|\x22code\x22\s*:\s*(?P<n>429|5\d\d)\b|",
+        r"<(?:title|h1)>\s*(?P<m>[1-5]\d\d) [A-Za-z]|[\x22']code[\x22']\s*:\s*(?P<n>429|5\d\d)\b|",
         r"\b(?P<o>[1-5]\d\d) (?:Client|Server) Error\b|ClientResponseError: (?P<p>[1-5]\d\d)\b|",
         // .NET's `status code does not indicate success: 503 (Service Unavailable)`, git's and
         // curl's `The requested URL returned error: 500`, a browser console's `the server
@@ -93,7 +105,11 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"awaiting response\.\.\. (?P<v>[1-5]\d\d)\b|\bERROR (?P<w>[1-5]\d\d): |(?i:\bHTTP code:?\s*(?P<x>[1-5]\d\d)\b|\bHTTP:\s*(?P<y>[1-5]\d\d)\b)|",
         r"too many (?P<z>5\d\d) error responses|(?m:^\s*(?P<za>[1-5]\d\d): [A-Z][A-Z_]{3,}\s*$)|",
         // Varnish's and Fastly's page: `Error 503 Backend fetch failed`.
-        r"(?m:^\s*Error (?P<zb>[1-5]\d\d) [A-Za-z])"
+        r"(?m:^\s*Error (?P<zb>[1-5]\d\d) [A-Za-z])|",
+        // A browser console's `GET https://… net::ERR_FAILED 522`; Google's page `502. That’s an error.`
+        r"\bnet::ERR_[A-Z_]+ (?P<zc>[1-5]\d\d)\b|(?m:^\s*(?P<zd>[1-5]\d\d)\. That(?:'|’)s an error)|",
+        // A page's title alone on its line: its reason phrase stands for its status.
+        r"(?m:^\s*(?P<ze>Internal Server Error|Bad Gateway|Service (?:Temporarily )?Unavailable|Gateway Time-?out)\s*\.?\s*$)"
     ))
 });
 
@@ -265,7 +281,11 @@ fn error_of(text: &str) -> Option<String> {
     let phrase = PHRASES
         .iter()
         .filter_map(|(re, label)| {
-            re.find_iter(text).last().map(|m| (m.start(), if label.is_empty() { m.as_str() } else { label }))
+            // A response's reason phrase (`504 Gateway Timeout`) is not a timeout of the client's.
+            re.find_iter(text)
+                .filter(|m| !m.as_str().to_ascii_lowercase().starts_with("gateway"))
+                .last()
+                .map(|m| (m.start(), if label.is_empty() { m.as_str() } else { label }))
         })
         .max_by_key(|(at, _)| *at)
         .map(|(_, l)| l.to_string());
@@ -283,13 +303,23 @@ fn status_of(text: &str) -> Option<u16> {
         re.captures(text).and_then(|c| {
             [
                 "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
-                "u", "v", "w", "x", "y", "z", "za", "zb",
+                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd",
             ]
             .iter()
             .find_map(|n| c.name(n))
             .and_then(|m| m.as_str().parse::<u16>().ok())
+            .or_else(|| c.name("ze").and_then(|m| phrase_status(m.as_str())))
         })
     })
+}
+
+/// The status a reason phrase names.
+fn phrase_status(phrase: &str) -> Option<u16> {
+    let p = phrase.to_ascii_lowercase();
+    [("internal", 500), ("bad gateway", 502), ("unavailable", 503), ("gateway", 504)]
+        .iter()
+        .find(|(w, _)| p.contains(w))
+        .map(|(_, s)| *s)
 }
 
 /// The request id and the data center of a `cf-ray` (a CLI may print the cf-ray as its
@@ -333,7 +363,10 @@ fn header_of(text: &str, name: &str) -> Option<String> {
 /// follows the blank line after a response's headers.
 /// The words of another CDN's own page, as copied from a browser.
 static TEXT_PAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    re(r"The request could not be satisfied|Generated by cloudfront|Varnish cache server|Guru Meditation|Fastly error")
+    re(concat!(
+        r"The request could not be satisfied|Generated by cloudfront|Varnish cache server|Guru Meditation|Fastly error|",
+        r"That(?:'|’)s an error\.|Our services aren(?:'|’)t available right now|Reference #\d+\.[0-9a-f]+\."
+    ))
 });
 
 fn body_of(text: &str) -> Option<&str> {
@@ -486,6 +519,6 @@ mod tests {
     fn every_phrase_compiles() {
         // The phrases are compiled from a table rather than one literal per call, so the source
         // reader of the pattern test does not see them: none may be dropped.
-        assert_eq!(super::PHRASES.len(), 18);
+        assert_eq!(super::PHRASES.len(), 19);
     }
 }

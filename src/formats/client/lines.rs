@@ -43,7 +43,9 @@ static PAGE_START: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"unblock challenges\.cloudflare\.com|cf-error-details|id=\x22cf-(?:browser|cloudflare|host)-status|",
         // Varnish's and Fastly's page (`Error 503 first byte timeout`), a hosting platform's page
         // (Vercel's `This Serverless Function has timed out.` and `504: GATEWAY_TIMEOUT`).
-        r"(?-i:^\s*Error [1-5]\d\d [A-Za-z]|^\s*This Serverless Function has|^\s*[1-5]\d\d: [A-Z][A-Z_]{3,}\s*$)"
+        r"(?-i:^\s*Error [1-5]\d\d [A-Za-z]|^\s*This Serverless Function has|^\s*[1-5]\d\d: [A-Z][A-Z_]{3,}\s*$|",
+        // A page's title alone on its line (Akamai's `Service Unavailable`, then its reference).
+        r"^\s*(?:Service Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error)\s*$)"
     ))
 });
 
@@ -67,7 +69,8 @@ static PAGE_PHRASE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // Varnish's and Fastly's page, and a hosting platform's.
         r"Guru Meditation|Details: cache-|Varnish cache server|Error \d{5}\s*$|first byte timeout|Backend fetch failed|",
         r"Your connection is working correctly|(?-i:[A-Z][a-z]+ is working correctly|Code: [A-Z][A-Z_]{3,}|ID: \S+\s*$)|",
-        r"(?-i:[1-5]\d\d: [A-Z][A-Z_]{3,}\s*$)|Checking if the site connection is secure|\S+ needs to review the security)|",
+        r"(?-i:[1-5]\d\d: [A-Z][A-Z_]{3,}\s*$)|Checking if the site connection is secure|\S+ needs to review the security|",
+        r"The server is temporarily unable to service your request|Reference #\d+\.[0-9a-f]+\.)|",
         r"\b(?:Cloudflare|Host|Browser)[ \t]+(?:Error|Working)\b"
     ))
 });
@@ -507,12 +510,13 @@ pub(super) fn split_prefix(raw: &str) -> (Option<String>, &str) {
     }
     match PREFIX.as_ref().and_then(|re| re.find(raw)) {
         // `>`, `<` and `*` open a curl trace only on curl's own lines (npm prints `> app@1.0.0
-        // start`, Markdown has `* item`).
+        // start`, Markdown has `* item`). Otherwise `>` is a Markdown quote: set aside.
         Some(m)
             if matches!(m.as_str().trim(), "*" | "<" | ">")
                 && !CURL_LINE.as_ref().is_some_and(|re| re.is_match(raw)) =>
         {
-            (None, raw)
+            let quote = m.as_str().trim() == ">";
+            (None, if quote { raw.get(m.end()..).unwrap_or_default() } else { raw })
         }
         Some(m) if m.end() > 0 => {
             let p = m.as_str().trim();

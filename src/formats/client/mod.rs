@@ -128,7 +128,11 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?i:\bHTTP code:?\s*[1-5]\d\d|HTTP:\s*[1-5]\d\d|",
         // Hosting platforms' pages and the challenge's words as users retell them.
         r"\bapplication error\b|serverless function has|function_invocation_|",
-        r"checking if the site connection is secure|needs to review the security of your connection|unblock\s+\S*challenges)"
+        r"checking if the site connection is secure|needs to review the security of your connection|unblock\s+\S*challenges|",
+        r"performing security verification|connection reset by peer|connection refused|status code:? [1-5]\d\d|",
+        r"our services aren(?:'|’)t available right now|that(?:'|’)s an error\.|an error occurred with this application)|",
+        r"\[Errno -?\d+\]|:failed_connect\b|\bconnectex: |NoHttpResponseException|FailedToOpenSocket|\bConnectionRefused\b|",
+        r"Reference #\d+\.[0-9a-f]+\.|NO_RESPONSE_FROM_FUNCTION|[\x22']code[\x22']:\s*(?:429|5\d\d)\b"
     ))
 });
 

@@ -211,3 +211,18 @@ fn wget_runs_and_bare_responses_are_one_record_each() {
     assert_eq!(ev.len(), 1, "{ev:#?}");
     assert_eq!((ev[0].edge_status, ev[0].pop.as_deref()), (Some(530), Some("ORD")));
 }
+
+#[test]
+fn a_failure_below_a_records_first_line_is_its_error() {
+    // Terraform's box: the failure is on the box's fourth line, not its first.
+    let text = "╷\n│ Error: Failed to query available provider packages\n│ \n│ Could not retrieve the list: dial tcp [2a04::1]:443: connect: cannot assign requested address\n╵\n";
+    let ev = events(text);
+    assert_eq!(ev.first().and_then(|e| e.error.as_deref()), Some("cannot assign requested address"), "{ev:#?}");
+    // Akamai's page copied as text: its title, then past a blank line its sentence and reference.
+    let akamai = "Service Unavailable\n\nThe server is temporarily unable to service your request. Please try again later.\nReference #60.df41424c.4a7d8079.1374894109\n";
+    let ev = events(akamai);
+    assert_eq!((ev.len(), ev[0].edge_status), (1, Some(503)), "{ev:#?}");
+    // A reason phrase is a response, not the client's timeout.
+    let ev = events("HTTP/1.1 504 Gateway Timeout\nServer: ExampleCDN\n");
+    assert_eq!((ev[0].edge_status, ev[0].error.as_deref()), (Some(504), None));
+}
