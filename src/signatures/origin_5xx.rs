@@ -18,11 +18,11 @@ use super::seen::{Seen, Verdict};
 static HEROKU_ROUTER: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(r"^H\d{1,2}\b"));
 
 /// A hosting platform's page saying the application failed: Heroku's "Application error" (served
-/// as 503) and Vercel's function errors (`FUNCTION_INVOCATION_TIMEOUT`, `…_FAILED`,
-/// `NO_RESPONSE_FROM_FUNCTION`).
+/// as 503, its text or its frame of Heroku's error page) and Vercel's function errors
+/// (`FUNCTION_INVOCATION_TIMEOUT`, `…_FAILED`, `NO_RESPONSE_FROM_FUNCTION`).
 static PLATFORM_PAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(concat!(
-        r"An error occurred in the application and your page could not be served|",
+        r"An error occurred in the application and your page could not be served|herokucdn\.com/error-pages/application-error|",
         r"\b(?:EDGE_)?FUNCTION_INVOCATION_(?:TIMEOUT|FAILED)\b|\bNO_RESPONSE_FROM_FUNCTION\b|This Serverless Function has (?:timed out|crashed)"
     ))
 });
@@ -34,6 +34,30 @@ pub fn from_platform_page(s: Seen<'_>) -> Option<Verdict> {
     let m = PLATFORM_PAGE.as_ref()?.find(text)?;
     let status = s.status.filter(|st| (500..600).contains(st)).map_or(String::new(), |st| format!("status {st}, "));
     let why = format!("{status}the hosting platform's page: {} (the application failed)", m.as_str());
+    Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
+}
+
+/// A proxy's own words for an upstream that failed (Envoy's `upstream connect error or
+/// disconnect/reset before headers`, `no healthy upstream`; Traefik's status `caused by` its dial): the proxy answered 503 for the
+/// application behind it, whatever connection words follow (`reset reason: … Connection refused`).
+static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    crate::text::regex(concat!(
+        r"(?i)\bupstream connect error or disconnect/reset before headers|\bno healthy upstream\b|",
+        // Traefik's `'504 Gateway Timeout' caused by: dial tcp 10.0.0.5:8080: i/o timeout`.
+        r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)"
+    ))
+});
+
+/// A user-side record where a proxy says its upstream failed: the origin, answered by the proxy
+/// (503 unless the record says otherwise).
+pub fn from_proxy(s: Seen<'_>) -> Option<Verdict> {
+    let text = [s.message, s.body, s.error]
+        .into_iter()
+        .flatten()
+        .find(|t| PROXY_UPSTREAM.as_ref().is_some_and(|r| r.is_match(t)))?;
+    let m = PROXY_UPSTREAM.as_ref()?.find(text)?;
+    let st = s.status.filter(|st| (500..600).contains(st)).unwrap_or(503);
+    let why = format!("status {st}, the proxy's upstream failed: {}", m.as_str());
     Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
 }
 

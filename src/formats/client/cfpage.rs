@@ -26,7 +26,7 @@ static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)cloudflare|cf-error|errorcode_\d|\bRay ID\b|\berror code:?\s*\d{3,4}|^\s*Error \d{4}\b|The web server reported|",
         r"Just a moment|Attention Required|cf-mitigated|error reference number|<center>\s*clou|turnstile|checking your browser|",
-        r"Performing security verification|verifies you are not a bot|Verify you are human"
+        r"Performing security verification|verifies you are not a bot|Verify you are human|cf-ray"
     ))
 });
 
@@ -55,7 +55,7 @@ static PLAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// The code of a page: its `Error code`, a 1xxx header, its title, its landing links.
 static CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
-        r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*]*Error\s+(?P<b>1\d{3}\b|[1-5]\d\d\s+Ray ID|[1-5]\d\d\s*$)|",
+        r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*/]*Error\s+(?P<b>1\d{3}\b|[1-5]\d\d\s+Ray ID|[1-5]\d\d\s*$)|",
         r"error reference number:?\s*(?P<c>[1-5]\d\d\d?)\b|cf-error-code[^>]*>\s*(?P<d>[1-5]\d\d\d?)\s*<|",
         r"<title>[^<|]*\|\s*(?P<e>[1-5]\d\d\d?):|errorcode_(?P<f>[1-5]\d\d\d?)\b|",
         r#""error_code"\s*:\s*"?(?P<g>[1-5]\d\d\d?)\b"#
@@ -88,8 +88,9 @@ static RATE_LIMITED_SENTENCE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?
 /// The branded 502/504 page (its title, details block, code label or landing link): Cloudflare
 /// shows it when the origin answered 502/504 or did not answer in time; its own 502/504 is the
 /// plain page.
-static BRANDED_50X: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r"(?i)\|\s*50[24]:|errorcode_50[24]\b|cf-error-code[^>]*>\s*50[24]\s*<|cf-error-details"));
+static BRANDED_50X: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(r"(?i)\|\s*50[24]:|errorcode_50[24]\b|cf-error-code[^>]*>\s*50[24]\s*<|cf-error-details|\bError 50[24] Ray ID:")
+});
 
 /// The plain page retold in prose: "'503 service temporarily unavailable' with 'cloudflare'
 /// underneath it".
@@ -97,6 +98,21 @@ static PLAIN_TOLD: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r#"(?i)\b(?P<c>5\d\d)[ -][a-z][a-z -]{2,40}['"’]?,? (?:with|and|then) (?:the word )?['"‘]?cloudflare(?:-nginx)?['"’]? "#,
         r"(?:underneath|below|beneath|under(?:neath)? it|at the bottom)"
+    ))
+});
+
+/// A Cloudflare code retold in a line of prose: "cloudflare not working error 500", "getting a 522
+/// from cloudflare", "I get a 522 and the `cf-ray` is …". Cloudflare's own 500 page is only served
+/// for its own failure (an origin's 500 is relayed as the origin sent it), so a retold 500 blames
+/// the edge; a 52x is Cloudflare's code for the origin's failure.
+static CF_TOLD: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(concat!(
+        r"(?i)\bcloudflare\b[^.\n]{0,40}?\berror:? ?(?P<a>500)\b|\berror:? ?(?P<b>500)\b[^.\n]{0,40}?\bcloudflare\b|",
+        // A 52x someone got, not one they talk about ("Treat response code 522 as transient").
+        r"\b(?:get|gets|getting|got|seeing|see|saw|receiv\w*|return\w*|show\w*)\s+(?:an?\s+|the\s+)?(?:http\s+|error\s+)?",
+        r"(?P<c>52\d|530)\b[^.\n]{0,60}?\b(?:cloudflare|cf-ray)\b|",
+        r"\b(?:cloudflare|cf-ray)\b[^.\n]{0,40}?\b(?:get|gets|getting|got|return\w*|show\w*|gives?|giving)\s+",
+        r"(?:an?\s+)?(?:http\s+|error\s+)?(?P<d>52\d|530)\b"
     ))
 });
 
@@ -123,7 +139,7 @@ static JSON_CATEGORY: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#""error_ca
 /// A challenge that could not load (strong), or a challenge page shown (moderate).
 static CHALLENGE_FAILED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
-        r"(?i)unblock\s+challenges\.cloudflare\.com|unblock\s+cloudflare\s*challenges\b|challenges\.cloudflare\.com[^\n]{0,60}(?:blocked|failed|unreachable|could not|couldn't)|\bturnstile\b[^\n/]{0,40}\b(?:error|failed|could not load)",
+        r"(?i)unblock\s+challenges\.cloudflare\.com|unblock\s+cloudflare\s*challenges\b|challenges\.cloudflare\.com[^\n]{0,60}(?:blocked|failed|unreachable|could not|couldn't)|\bturnstile\b[^\n/]{0,40}\b(?:error|failed|could not load)|(?m:^\s*Error Code:?\s*(?:1[01]\d|[236]00)\d{3}\s*$)",
     )
 });
 static CHALLENGE_SHOWN: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -186,10 +202,15 @@ impl Said {
     fn read(text: &str) -> Said {
         let hit = |r: &LazyLock<Option<Regex>>| r.as_ref().is_some_and(|r| r.is_match(text));
         let told = PLAIN_TOLD.as_ref().and_then(|r| r.captures(text)).and_then(|c| c.name("c")?.as_str().parse().ok());
+        let retold: Option<u16> = CF_TOLD
+            .as_ref()
+            .and_then(|r| r.captures(text))
+            .and_then(|c| c.name("a").or(c.name("b")).or(c.name("c")).or(c.name("d"))?.as_str().parse().ok());
+        let told = told.or(retold.filter(|c| *c == 500));
         let edge = hit(&EDGE_SENTENCE);
         // The plain page retold, the 500 page's sentence, the 1015 page's title stand for
         // their codes.
-        let code = told.or(edge.then_some(500)).or(hit(&RATE_LIMITED_SENTENCE).then_some(1015));
+        let code = told.or(edge.then_some(500)).or(hit(&RATE_LIMITED_SENTENCE).then_some(1015)).or(retold);
         let who =
             if edge || told.is_some() { Some(Source::Edge) } else { hit(&ORIGIN_SENTENCE).then_some(Source::Origin) };
         Said { code, who }
@@ -250,9 +271,18 @@ fn source(text: &str, code: Option<u16>, ray: bool, said: Option<Source>) -> Opt
         // A Cloudflare-branded 5xx without its boxes: who failed is not shown.
         // Cloudflare's plain-text error body for clients that do not take HTML: `error code: 520`.
         Some(_) if PLAIN_CODE.as_ref().is_some_and(|r| r.is_match(text)) => Some((Source::Unknown, Strength::Moderate)),
-        Some(_) if ray || text.to_ascii_lowercase().contains("cloudflare") => Some((Source::Unknown, Strength::Weak)),
+        // Cloudflare brands a 500 only when its own network failed ("There is an internal server
+        // error on Cloudflare's network"): the origin's 500 reaches the user as the origin sent it.
+        Some(500) if ray || branded(text) => Some((Source::Edge, Strength::Moderate)),
+        Some(_) if ray || branded(text) => Some((Source::Unknown, Strength::Weak)),
         _ => None,
     }
+}
+
+/// Whether a text names Cloudflare (its name or its `cf-ray` header).
+fn branded(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("cloudflare") || lower.contains("cf-ray")
 }
 
 fn tier(who: &str) -> Source {
@@ -412,6 +442,16 @@ mod tests {
         assert_eq!(page(branded).1, Source::Origin);
         // The same code in an SDK's words is not a page.
         assert!(read("openai.InternalServerError: Error code: 502 - {'error': 'bad'}").is_none());
+        // The 500 page as its text, and retold: Cloudflare brands only its own 500s.
+        let text500 = "Internal server error Error code 500 Visit cloudflare.com for more information.";
+        assert_eq!(page(text500).0, Code::Number(500));
+        assert_eq!(page(text500).1, Source::Edge);
+        assert_eq!(page("Hyderabad cloudflare not working error 500").1, Source::Edge);
+        // A 52x someone got from Cloudflare, or with its cf-ray; not one talked about.
+        assert_eq!(page("getting a 522 from cloudflare, looks like the server is down").0, Code::Number(522));
+        assert_eq!(page("I get a 522 and the `cf-ray` in the response is `8e39e2c50f3aab97-SJC`").0, Code::Number(522));
+        assert!(read("Treat HTTP response code 522 as a transient error since Cloudflare may use it").is_none());
+        assert!(read("> 521 Web server is down (CloudFlare)").is_none_or(|f| f.page.code != Code::Number(521)));
         let flat = "Error 523\nRay ID: 60fed5af1d67fdd5 •\nOrigin is unreachable\n\nYou • Browser Working\nChicago • Cloudflare Working\nexample.net • Host Error";
         let (code, src, _, city) = page(flat);
         assert_eq!((code, src, city.as_deref()), (Code::Number(523), Source::Origin, Some("Chicago")));
@@ -427,6 +467,11 @@ mod tests {
         // A link to the Turnstile documentation is not a failed challenge.
         assert!(read("please visit Cloudflare's [Help Center](https://developers.cloudflare.com/turnstile/reference/client-side-errors/)").is_none());
         assert_eq!(read("Turnstile Error Code: 106010").map(|f| f.page.code), Some(Code::Challenge));
+        // The widget's own lines: its 6-digit error code alone on its line.
+        assert_eq!(
+            read("Troubleshooting\nError Code: 600010\nRayId: 8ae7045399325c0f").map(|f| f.page.code),
+            Some(Code::Challenge)
+        );
         // What a user wrote during an outage, without the page's dots.
         assert_eq!(
             read("It says Error Please unblock cloudflarechallenges.com").map(|f| f.page.code),

@@ -89,6 +89,20 @@ static HOST_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^\s*[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\s*$"));
 
 /// A response's status line printed without curl's marks (`curl -i`, a library's dump).
+/// Visual Studio's heading of an inner exception in its copy of an exception's details.
+static INNER_EXCEPTION: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^\s*Inner Exception \d+:\s*$"));
+
+/// Whether a line heads an inner exception: its record is the cause of the exception above,
+/// whose message already says it (`One or more errors occurred. (No connection could be made…)`).
+pub(super) fn inner_exception(line: &str) -> bool {
+    INNER_EXCEPTION.as_ref().is_some_and(|r| r.is_match(line))
+}
+
+static RUBY_FRAME: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^(?:\S+\.rb:\d+:in \S|\.\.\.$)"));
+
+/// A line that only labels what follows, or a wrapped proxy error's reason.
+static LABEL_LINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| re(r"(?i)^(?:(?:response )?body\s*:\s*$|(?:reset |transport failure )?reason:)"));
 static STATUS_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^\s*HTTP/\d(?:\.\d)? [1-5]\d\d\b"));
 /// A response header line (`Cf-Ray: …`).
 static HEADER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^[A-Za-z][A-Za-z0-9-]{0,60}:[ \t]*\S"));
@@ -279,6 +293,15 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
     if !blank && (t.starts_with([',', ';']) || matches!(t, "cloudflare" | "cloudflare-nginx")) {
         return true;
     }
+    // Visual Studio's copy of an exception: `Inner Exception 1:`, then that exception's line.
+    if !blank && p.lines.len() == 1 && p.lines.first().is_some_and(|l| inner_exception(l)) {
+        return true;
+    }
+    // A label announcing what follows (cargo's `body:` before the page it got), and a proxy's
+    // error wrapped before its reason (`     reason: delayed connect error: …`).
+    if !blank && LABEL_LINE.as_ref().is_some_and(|r| r.is_match(t)) && (starts_ws || !t.contains("reason")) {
+        return true;
+    }
     if let Some(go) = page_continues(p, line) {
         return go;
     }
@@ -350,7 +373,11 @@ pub(super) fn unfence(raw: &str) -> (&str, bool, bool) {
 /// inside parentheses left open, an indented line under a line that ends open (`,` `:` `{` `(`),
 /// the next line of a wget run.
 fn chain_continues(p: &Pending, t: &str, starts_ws: bool) -> bool {
-    if t.starts_with("Caused by: ") || t.starts_with("Suppressed: ") || t.starts_with(['╰', '├', '│']) {
+    if t.starts_with("Caused by: ")
+        || t.starts_with("Caused by ")
+        || t.starts_with("Suppressed: ")
+        || t.starts_with(['╰', '├', '│'])
+    {
         return true;
     }
     if starts_ws && (t.starts_with("---> ") || t.starts_with("--- End of ")) {
@@ -364,8 +391,10 @@ fn chain_continues(p: &Pending, t: &str, starts_ws: bool) -> bool {
     if starts_ws && !p.html_open && (p.parens > 0 || last.ends_with([',', ':', '{', '(', '['])) {
         return true;
     }
+    // A wget run's lines; a Ruby backtrace's frames (`…/net/http.rb:904:in open`, `...`).
     let wget = |l: &str| WGET_LINE.as_ref().is_some_and(|r| r.is_match(l.trim_start()));
-    wget(last) && wget(t)
+    let ruby = |l: &str| RUBY_FRAME.as_ref().is_some_and(|r| r.is_match(l.trim_start()));
+    (wget(last) && wget(t)) || (ruby(last) && ruby(t))
 }
 
 /// An embedded page or error object: an open HTML page takes its markup and its text lines, a

@@ -132,9 +132,42 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"performing security verification|connection reset by peer|connection refused|status code:? [1-5]\d\d|",
         r"our services aren(?:'|’)t available right now|that(?:'|’)s an error\.|an error occurred with this application)|",
         r"\[Errno -?\d+\]|:failed_connect\b|\bconnectex: |NoHttpResponseException|FailedToOpenSocket|\bConnectionRefused\b|",
-        r"Reference #\d+\.[0-9a-f]+\.|NO_RESPONSE_FROM_FUNCTION|[\x22']code[\x22']:\s*(?:429|5\d\d)\b"
+        r"Reference #\d+\.[0-9a-f]+\.|NO_RESPONSE_FROM_FUNCTION|[\x22']code[\x22']:\s*(?:429|5\d\d)\b|",
+        // .NET's and PowerShell's words (in English and French), curl's cut transfer, Envoy's
+        // failed upstream, Go's client timeout, a monitor's status, Cloudflare's 500 retold.
+        r"(?i:returned an error:?\s*\(\d{3}\)|retourné une erreur\s*:\s*\(\d{3}\)|the underlying connection was closed|",
+        r"could not establish trust relationship|actively refused|forcibly closed by the remote host|transfer closed with|",
+        r"upstream connect error|no healthy upstream|\bHTTP status:?\s*[1-5]\d\d\b|\bcloudflare\b[^.\n]{0,40}\berror:? ?5\d\d\b)|",
+        r"net/http: |Client\.Timeout exceeded|",
+        // Julia's, Ruby's, PHP's, OpenSSL's, urllib3's and a registry's words; a stream cut.
+        r"EOFError|Net::(?:Read|Open)Timeout|cURL error \d+|SSL_ERROR_[A-Z]+|OpenSSL SSL_|after connection broken by|",
+        r"\b(?:ReadTimeoutError|NewConnectionError|MaxRetryError)\b|toomanyrequests:|(?i:premature close|mid-stream)|",
+        r"SocketTimeoutException|(?i:\b(?:get|gets|getting|got|seeing|receiv\w*)\s+(?:an?\s+)?(?:http\s+|error\s+)?52\d\b)"
     ))
 });
+
+/// Sentences that explain errors rather than report one: documentation (its front matter, "occurs
+/// when", "common causes"), help text and advice pasted as they are.
+static DOCS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"\A(?:\s*\x22)?---\s*\n(?:[\w-]+:.*\n){0,8}?(?:title|description):",
+        r"(?i)\b(?:occurs|happens|is returned|is shown) when\b",
+        r"(?im)\bcommon causes\b|^#+\s*(?:resolution|troubleshooting)\b",
+        r"(?i)\bindicates (?:an?|that|the)\b|\bindication\b",
+        r"(?i)\bthis (?:error )?(?:could|can|may|might) be (?:due to|caused by)\b",
+        r"(?i)\bfollow these steps\b|\bdocumentation index\b",
+        r"(?i)\bif you (?:receive|see|get|encounter) an?\b",
+        r"(?i)\bwill be (?:automatically )?retried\b",
+    ]
+    .into_iter()
+    .filter_map(crate::text::regex)
+    .collect()
+});
+
+/// Whether a text's head reads as documentation: two kinds of explaining sentence or more.
+fn reads_as_docs(head: &str) -> bool {
+    DOCS.iter().filter(|r| r.is_match(head)).count() >= 2
+}
 
 /// Longest physical line kept, in bytes (the rest of a longer line is skipped).
 const MAX_LINE: usize = 64 << 10;
@@ -150,6 +183,9 @@ pub struct ClientFramer<'r> {
     eof: bool,
     /// A read error held back until the records before it were handed out.
     failed: Option<io::Error>,
+    /// Whether the text reads as documentation (decided from its head): its records are kept
+    /// and counted, but they report no failure.
+    docs: Option<bool>,
 }
 
 impl<'r> ClientFramer<'r> {
@@ -165,6 +201,7 @@ impl<'r> ClientFramer<'r> {
             pos: 0,
             eof: false,
             failed: None,
+            docs: None,
         }
     }
 
@@ -228,6 +265,11 @@ impl<'r> ClientFramer<'r> {
                 }
                 return;
             }
+        }
+        if p.lines.first().is_some_and(|l| lines::inner_exception(l)) {
+            // The cause of the exception above: counted, not a failure of its own.
+            Record { line: Some(p.first_line), ..Record::default() }.write_line(&mut self.out);
+            return;
         }
         let rec = self.text_record(&text, p.first_line, p.stamp);
         rec.write_line(&mut self.out);
@@ -326,6 +368,10 @@ impl Read for ClientFramer<'_> {
             }
             if let Some(e) = self.failed.take() {
                 return Err(e);
+            }
+            if self.docs.is_none() {
+                let head = self.input.fill_buf().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                self.docs = Some(reads_as_docs(&head));
             }
             match self.read_line() {
                 Ok(Some(l)) => self.feed(&l),

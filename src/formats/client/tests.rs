@@ -226,3 +226,39 @@ fn a_failure_below_a_records_first_line_is_its_error() {
     let ev = events("HTTP/1.1 504 Gateway Timeout\nServer: ExampleCDN\n");
     assert_eq!((ev[0].edge_status, ev[0].error.as_deref()), (Some(504), None));
 }
+
+#[test]
+fn pasted_documentation_reports_no_failure() {
+    let docs = "---\ntitle: Error 522\n---\n\n## Error 522: connection timed out\n\nError 522 occurs when Cloudflare times out contacting the origin web server.\n\n### Common causes\n";
+    let ev = events(docs);
+    assert!(ev.len() >= 4, "{ev:#?}");
+    assert!(ev.iter().all(|e| e.error.is_none() && e.edge_status.is_none() && e.message.is_none()));
+    // One explaining sentence is not documentation: the error is read.
+    let told = "This error occurs when I run the installer:\ncurl: (7) Failed to connect to example.com port 443: Connection refused\n";
+    assert!(events(told).iter().any(|e| e.error.is_some()));
+}
+
+#[test]
+fn labels_inner_exceptions_and_wrapped_reasons_stay_with_their_record() {
+    // cargo's `body:` and the page it got are the record of the 503 above them.
+    let cargo = "warning: spurious network error (2 tries remaining): failed to get successful HTTP response from `https://crates.io/x`, got 503\nbody:\n<!DOCTYPE html>\n<html><head><title>Application Error</title></head>\n<body><iframe src=\"//www.herokucdn.com/error-pages/application-error.html\"></iframe></body></html>\n";
+    let ev = events(cargo);
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert_eq!(ev[0].edge_status, Some(503));
+    // Visual Studio's `Inner Exception 1:` block is the cause of the exception above it.
+    let vs = "System.AggregateException\n  Message=One or more errors occurred. (No connection could be made because the target machine actively refused it)\n\nInner Exception 1:\nHttpRequestException: No connection could be made because the target machine actively refused it\n";
+    let ev = events(vs);
+    assert_eq!(ev.iter().filter(|e| e.error.is_some()).count(), 1, "{ev:#?}");
+    assert!(ev.last().is_some_and(|e| e.error.is_none() && e.message.is_none() && e.line == Some(4)));
+    // Envoy's message wrapped before its reason is one record.
+    let envoy = " 503 upstream connect error or disconnect/reset before headers. \n     reset reason: remote connection failure, transport failure \n     reason: delayed connect error: Connection refused\n";
+    assert_eq!(events(envoy).len(), 1);
+}
+
+#[test]
+fn a_registrys_pull_limit_is_its_429_and_a_ruby_backtrace_is_one_record() {
+    let ev = events("docker: Error response from daemon: toomanyrequests: You have reached your pull rate limit.\n");
+    assert_eq!(ev[0].edge_status, Some(429));
+    let ruby = "/usr/lib/ruby/net/http.rb:904:in initialize\n/usr/lib/ruby/timeout.rb:103:in timeout\n...\nCaused by Net::OpenTimeout: execution expired\n";
+    assert_eq!(events(ruby).len(), 1);
+}
