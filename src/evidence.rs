@@ -23,6 +23,15 @@ pub const TIMEOUT_WORDS: &str = concat!(
     r"\b(?:error|exception|failed|failure|read|connect(?:ion)?|request|socket|gateway)\W{1,3}timeout\b)"
 );
 
+/// A proxy's own words for the upstream behind it that failed: Envoy's `upstream connect error or
+/// disconnect/reset before headers`, `no healthy upstream` and `upstream request timeout`, Traefik's
+/// status `caused by` its dial. A reader keeps them as a record's error (before the timeout or
+/// connection words they hold); the proxy answered for the origin.
+pub const PROXY_UPSTREAM: &str = concat!(
+    r"(?i:\bupstream connect error or disconnect/reset before headers|\bno healthy upstream\b|\bupstream request timeout\b)|",
+    r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)"
+);
+
 /// Which hop a page says failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

@@ -9,7 +9,7 @@ use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
-        r"ECONNRESET|(?i:socket hang up)|\bEPIPE\b|ECONNABORTED|ECONNREFUSED|UND_ERR_SOCKET|ERR_CONNECTION_RESET|ERR_CONNECTION_CLOSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_REFUSED|ERR_CONNECTION_ABORTED|ERR_HTTP2_PROTOCOL_ERROR|ERR_QUIC_PROTOCOL_ERROR|ConnectionResetError|RemoteDisconnected|ServerDisconnectedError|curl: \((?:7|52|56)\)|NoHttpResponseException|\bConnectionRefused\b|\bFailedToOpenSocket\b|(?i:actively refused it|forcibly closed by the remote host|the target server failed to respond|the network connection was lost|could not connect to the server|connection reset by peer|connection refused|couldn't connect to server|server disconnected without sending a response|empty reply from server)",
+        r"ECONNRESET|(?i:socket hang up)|\bEPIPE\b|ECONNABORTED|ECONNREFUSED|UND_ERR_SOCKET|ERR_CONNECTION_RESET|ERR_CONNECTION_CLOSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_REFUSED|ERR_CONNECTION_ABORTED|ERR_HTTP2_PROTOCOL_ERROR|ERR_QUIC_PROTOCOL_ERROR|ConnectionResetError|RemoteDisconnected|ServerDisconnectedError|curl: \((?:7|52|56)\)|NoHttpResponseException|\bConnectionRefused\b|\bFailedToOpenSocket\b|os error (?:10061|10054|111|104)\b|(?i:actively refused it|forcibly closed by the remote host|the target server failed to respond|the network connection was lost|could not connect to the server|connection reset by peer|connection refused|couldn't connect to server|server disconnected without sending a response|empty reply from server)",
     )
 });
 

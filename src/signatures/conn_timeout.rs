@@ -10,7 +10,7 @@ use regex::Regex;
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
         &format!(
-            "ETIMEDOUT|ESOCKETTIMEDOUT|(?i:did not properly respond after a period of time)|ERR_TIMED_OUT|ERR_CONNECTION_TIMED_OUT|UND_ERR_[A-Z_]*TIMEOUT|APITimeoutError|ReadTimeout|ConnectTimeout|SocketTimeoutException|Net::OpenTimeout|WriteTimeout|PoolTimeout|TimeoutError|curl: \\(28\\)|{}",
+            "ETIMEDOUT|ESOCKETTIMEDOUT|(?i:did not (?:properly )?respond(?: correctly)? after a period of time)|os error (?:10060|110)\\b|ERR_TIMED_OUT|ERR_CONNECTION_TIMED_OUT|UND_ERR_[A-Z_]*TIMEOUT|APITimeoutError|ReadTimeout|ConnectTimeout|SocketTimeoutException|\\bTIMED_OUT\\b|Net::OpenTimeout|WriteTimeout|PoolTimeout|TimeoutError|curl: \\(28\\)|{}",
             crate::evidence::TIMEOUT_WORDS
         ),
     )

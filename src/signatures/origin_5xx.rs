@@ -37,16 +37,10 @@ pub fn from_platform_page(s: Seen<'_>) -> Option<Verdict> {
     Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
 }
 
-/// A proxy's own words for an upstream that failed (Envoy's `upstream connect error or
-/// disconnect/reset before headers`, `no healthy upstream`; Traefik's status `caused by` its dial): the proxy answered 503 for the
-/// application behind it, whatever connection words follow (`reset reason: … Connection refused`).
-static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    crate::text::regex(concat!(
-        r"(?i)\bupstream connect error or disconnect/reset before headers|\bno healthy upstream\b|",
-        // Traefik's `'504 Gateway Timeout' caused by: dial tcp 10.0.0.5:8080: i/o timeout`.
-        r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)"
-    ))
-});
+/// A proxy's words for an upstream that failed ([`crate::evidence::PROXY_UPSTREAM`]): the proxy
+/// answered 503 (or the status it wrote) for the application behind it, whatever connection words
+/// follow (`reset reason: … Connection refused`).
+static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(crate::evidence::PROXY_UPSTREAM));
 
 /// A user-side record where a proxy says its upstream failed: the origin, answered by the proxy
 /// (503 unless the record says otherwise).

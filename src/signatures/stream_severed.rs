@@ -12,7 +12,7 @@ use super::Signature;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
-        r"http2 error: (?:connection|stream) error|http2: (?:stream closed|server sent GOAWAY|client connection lost)|unexpected end of stream|\bIncompleteMessage\b|\bunexpected EOF\b|ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|stream error: stream ID \d+; (?:INTERNAL_ERROR|PROTOCOL_ERROR|CANCEL)|EOFError\(\) during request|(?i:cancell?ed mid-stream|transfer closed with \d+ bytes? remaining|peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)",
+        r"http2 error: (?:connection|stream) error|http2: (?:stream closed|server sent GOAWAY|client connection lost)|unexpected end of stream|\bIncompleteMessage\b|\bunexpected EOF\b|ERR_INCOMPLETE_CHUNKED_ENCODING|ChunkedEncodingError|IncompleteRead|InvalidChunkLength|curl: \((?:18|92)\)|stream error: stream ID \d+; (?:INTERNAL_ERROR|PROTOCOL_ERROR|CANCEL)|EOFError\(\) during request|HTTP/2 stream \d+ was not closed cleanly|(?i:cancell?ed mid-stream|transfer closed with \d+ bytes? remaining|peer closed connection without sending complete message body|incomplete chunked read|premature close|stream ended unexpectedly|other side closed|stream disconnected before completion|terminated)",
     )
 });
 

@@ -279,10 +279,10 @@ fn source(text: &str, code: Option<u16>, ray: bool, said: Option<Source>) -> Opt
     }
 }
 
-/// Whether a text names Cloudflare (its name or its `cf-ray` header).
+/// Whether a text names Cloudflare (its name, its `cf-ray` header, its error page's markup).
 fn branded(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    lower.contains("cloudflare") || lower.contains("cf-ray")
+    ["cloudflare", "cf-ray", "cf-error-", "cf-wrapper"].iter().any(|w| lower.contains(w))
 }
 
 fn tier(who: &str) -> Source {

@@ -23,7 +23,7 @@ static CODES: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"ENETUNREACH|UND_ERR_[A-Z_]+|APIConnectionError|APITimeoutError|APIStatusError|InternalServerError|",
         r"RateLimitError|ServiceUnavailableError|ConnectError|ConnectTimeout|ReadTimeout|RemoteProtocolError|",
         r"RemoteDisconnected|ConnectionResetError|SSLCertVerificationError|SSLError|ProxyError|ChunkedEncodingError|",
-        r"IncompleteRead|api_error|overloaded_error|rate_limit_error|timeout_error)\b"
+        r"IncompleteRead|api_error|overloaded_error|rate_limit_error|timeout_error|TIMED_OUT)\b"
     ))
 });
 
@@ -51,12 +51,12 @@ static PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // (a record's message is its first line; these are often further down).
         (
             concat!(
-                r"(?i:cannot assign requested address|the target server failed to respond|did not properly respond after a period of time|",
+                r"(?i:cannot assign requested address|the target server failed to respond|did not (?:properly )?respond(?: correctly)? after a period of time|",
                 r"unexpected end of stream|http2: stream closed|http2 error: (?:connection|stream) error|an SSL error has occurred|",
                 r"unable to find valid certification path|the network connection was lost|could not connect to the server|",
                 r"a server with the specified hostname could not be found)|PKIX path building failed|HandshakeException|",
                 r"NoHttpResponseException|\bIncompleteMessage\b|:failed_connect\b|\bConnectionRefused\b|\bFailedToOpenSocket\b|",
-                r"(?i:actively refused it|forcibly closed by the remote host|transfer closed with \d+ bytes? remaining|",
+                r"os error (?:10060|10061|10054|110|111|104)\b|(?i:actively refused it|forcibly closed by the remote host|transfer closed with \d+ bytes? remaining|",
                 r"could not establish trust relationship|the remote certificate is invalid|the certificate for this server is invalid)"
             ),
             "",
@@ -116,7 +116,9 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // (`Le serveur distant a retourné une erreur : (503) Serveur non disponible.`).
         r"(?i:error|erreur|Fehler|errore)\s*:\s*\((?P<zf>[1-5]\d\d)\)|",
         // A registry's `toomanyrequests: You have reached your pull rate limit` is its 429.
-        r"\b(?P<zg>toomanyrequests):"
+        r"\b(?P<zg>toomanyrequests):|",
+        // `Получен ответ с неудачным HTTP-кодом 522`, `HTTP code 502`.
+        r"(?i:HTTP[- ](?:код\w*|code))\s*:?\s*(?P<zh>[1-5]\d\d)\b"
     ))
 });
 
@@ -253,6 +255,10 @@ impl ClientFramer<'_> {
     }
 }
 
+static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| re(crate::evidence::PROXY_UPSTREAM));
+
+static JSON_OPENED: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#"\{[ \t]*\n\s*"[\w-]+"\s*:"#));
+
 /// A Heroku router line: `at=error code=H12 desc="Request timeout" … status=503`.
 static HEROKU: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r#"\bat=error code=(?P<c>H\d{1,2})(?: desc="(?P<d>[^"]{0,80})")?"#));
@@ -291,6 +297,10 @@ fn error_of(text: &str) -> Option<String> {
         let desc = c.name("d").map_or(String::new(), |d| format!(" {}", d.as_str()));
         return c.name("c").map(|code| format!("{}{desc}", code.as_str()));
     }
+    // A proxy's words for its upstream name the failure before the timeout or reset words they hold.
+    if let Some(m) = PROXY_UPSTREAM.as_ref().and_then(|r| r.find(text)) {
+        return Some(m.as_str().to_string());
+    }
     let code = CODES.as_ref().and_then(|re| re.find_iter(text).last()).map(|m| m.as_str().to_string());
     let phrase = PHRASES
         .iter()
@@ -317,7 +327,7 @@ fn status_of(text: &str) -> Option<u16> {
         re.captures(text).and_then(|c| {
             [
                 "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
-                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf",
+                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf", "zh",
             ]
             .iter()
             .find_map(|n| c.name(n))
@@ -389,6 +399,8 @@ fn body_of(text: &str) -> Option<&str> {
         .filter_map(|m| text.find(m))
         .min()
         .or_else(|| text.find("\n{").map(|i| i + 1))
+        // An object opened at the end of a log line (`<<< HTTP RESPONSE BODY {`), its keys below.
+        .or_else(|| JSON_OPENED.as_ref()?.find(text).map(|m| m.start()))
         // A CDN's page copied as text (CloudFront's, Varnish's): the record is the page.
         .or_else(|| TEXT_PAGE.as_ref().is_some_and(|r| r.is_match(text)).then_some(0))
         .or_else(|| {

@@ -46,6 +46,7 @@ use crate::event::Event;
 mod cfpage;
 mod fields;
 mod lines;
+mod pageframe;
 
 use fields::json_elements;
 use lines::{continues, Line, Pending};
@@ -142,6 +143,8 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // Julia's, Ruby's, PHP's, OpenSSL's, urllib3's and a registry's words; a stream cut.
         r"EOFError|Net::(?:Read|Open)Timeout|cURL error \d+|SSL_ERROR_[A-Z]+|OpenSSL SSL_|after connection broken by|",
         r"\b(?:ReadTimeoutError|NewConnectionError|MaxRetryError)\b|toomanyrequests:|(?i:premature close|mid-stream)|",
+        r"tcp connect error|error sending request for url|HTTP/2 stream \d+ was not closed cleanly|\bTooManyRequests\b|",
+        r"exceeded a (?:secondary )?rate limit|rate limit exceeded|\bTIMED_OUT\b|(?i:HTTP[- ]код\w*\s*\d{3})|",
         r"SocketTimeoutException|(?i:\b(?:get|gets|getting|got|seeing|receiv\w*)\s+(?:an?\s+)?(?:http\s+|error\s+)?52\d\b)"
     ))
 });
@@ -158,6 +161,7 @@ static DOCS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)\bfollow these steps\b|\bdocumentation index\b",
         r"(?i)\bif you (?:receive|see|get|encounter) an?\b",
         r"(?i)\bwill be (?:automatically )?retried\b",
+        r"(?i)\bthis error (?:will|may|can|might) (?:appear|occur|happen|be (?:shown|returned))\b",
     ]
     .into_iter()
     .filter_map(crate::text::regex)

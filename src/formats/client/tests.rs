@@ -262,3 +262,19 @@ fn a_registrys_pull_limit_is_its_429_and_a_ruby_backtrace_is_one_record() {
     let ruby = "/usr/lib/ruby/net/http.rb:904:in initialize\n/usr/lib/ruby/timeout.rb:103:in timeout\n...\nCaused by Net::OpenTimeout: execution expired\n";
     assert_eq!(events(ruby).len(), 1);
 }
+
+#[test]
+fn a_tools_error_keeps_the_lines_indented_under_it_and_a_raise_its_exception() {
+    let wrangler = "  ✘ [ERROR] Received a malformed response from the API\n    upstream request timeout\n    GET /accounts/x/workers/services/y -> 504 Gateway Timeout\n";
+    let ev = events(wrangler);
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert_eq!(ev[0].edge_status, Some(504));
+    assert_eq!(ev[0].error.as_deref(), Some("upstream request timeout"));
+    let raised = "raise ChunkedEncodingError(e)\nrequests.exceptions.ChunkedEncodingError: ('Connection broken: IncompleteRead(0 bytes read)')\n";
+    assert_eq!(events(raised).len(), 1);
+    // A JSON body opened at the end of a log line, and a status in Russian words.
+    let firebase = "[2018-05-22T18:18:28.504Z] <<< HTTP RESPONSE BODY {\n  \"error\": {\n    \"code\": 503,\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n";
+    let ev = events(firebase);
+    assert!(ev[0].body.as_deref().is_some_and(|b| b.starts_with('{')), "{ev:#?}");
+    assert_eq!(events("Получен ответ с неудачным HTTP-кодом 522.\n")[0].edge_status, Some(522));
+}
