@@ -29,7 +29,9 @@ pub const TIMEOUT_WORDS: &str = concat!(
 /// connection words they hold); the proxy answered for the origin.
 pub const PROXY_UPSTREAM: &str = concat!(
     r"(?i:\bupstream connect error or disconnect/reset before headers|\bno healthy upstream\b|\bupstream request timeout\b)|",
-    r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)"
+    r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)|",
+    // cloudflared's words for the service behind a tunnel.
+    r"Unable to reach the origin service"
 );
 
 /// Which hop a page says failed.

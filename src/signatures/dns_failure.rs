@@ -9,7 +9,7 @@ use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
-        r"ENOTFOUND|EAI_AGAIN|ERR_NAME_NOT_RESOLVED|NameResolutionError|(?i:getaddrinfo|could not resolve host|name or service not known|nodename nor servname|temporary failure in name resolution|no address associated with hostname|\bno such host\b|a server with the specified hostname could not be found)|curl: \(6\)|\blookup [\w.-]+ on [\w.:\[\]]+:53\b",
+        r"ENOTFOUND|EAI_AGAIN|ERR_NAME_NOT_RESOLVED|NameResolutionError|(?i:getaddrinfo|could not resolve host|name or service not known|nodename nor servname|temporary failure in name resolution|no address associated with hostname|\bno such host\b|a server with the specified hostname could not be found)|curl: \(6\)|\blookup [\w.-]+ on [\w.:\[\]]+:53\b|UnknownEndpoint: Inaccessible host",
     )
 });
 

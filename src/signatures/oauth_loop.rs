@@ -12,7 +12,9 @@ use regex::Regex;
 /// sentence "redirected you too many times" is not read, so a copied page counts once), Firefox's
 /// "The page isn't redirecting properly", Safari's "too many redirects occurred", a user's "too many redirects".
 static BROWSER_GAVE_UP: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    crate::text::regex(r"ERR_TOO_MANY_REDIRECTS|(?i:page isn(?:'|’)?t redirecting properly|\btoo many redirects\b)")
+    crate::text::regex(
+        r"ERR_TOO_MANY_REDIRECTS|curl: \(47\)|(?i:page isn(?:'|’)?t redirecting properly|\btoo many redirects\b|maximum \(\d+\) redirects followed)",
+    )
 });
 
 /// One pasted record in which the browser stopped a redirect loop. The loop itself is not in the

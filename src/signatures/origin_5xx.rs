@@ -42,16 +42,26 @@ pub fn from_platform_page(s: Seen<'_>) -> Option<Verdict> {
 /// follow (`reset reason: … Connection refused`).
 static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(crate::evidence::PROXY_UPSTREAM));
 
+static PROXY_DIAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    crate::text::regex(r"dial tcp [\w.:\[\]-]+: connect: (?:connection refused|no route to host|i/o timeout)")
+});
+
 /// A user-side record where a proxy says its upstream failed: the origin, answered by the proxy
 /// (503 unless the record says otherwise).
 pub fn from_proxy(s: Seen<'_>) -> Option<Verdict> {
-    let text = [s.message, s.body, s.error]
-        .into_iter()
-        .flatten()
-        .find(|t| PROXY_UPSTREAM.as_ref().is_some_and(|r| r.is_match(t)))?;
+    let texts = [s.message, s.body, s.error].into_iter().flatten();
+    if let Some(st @ 500..=599) = s.status {
+        // A 5xx logged with the proxy's own dial to its upstream refused (Caddy's and Go's
+        // reverse proxies: `dial tcp 127.0.0.1:4040: connect: connection refused`).
+        if let Some(m) = texts.clone().find_map(|t| PROXY_DIAL.as_ref()?.find(t)) {
+            let why = format!("status {st}, the proxy's dial to its upstream failed: {}", m.as_str());
+            return Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"));
+        }
+    }
+    let text = texts.clone().find(|t| PROXY_UPSTREAM.as_ref().is_some_and(|r| r.is_match(t)))?;
     let m = PROXY_UPSTREAM.as_ref()?.find(text)?;
-    let st = s.status.filter(|st| (500..600).contains(st)).unwrap_or(503);
-    let why = format!("status {st}, the proxy's upstream failed: {}", m.as_str());
+    let st = s.status.filter(|st| (500..600).contains(st)).map_or(String::new(), |st| format!("status {st}, "));
+    let why = format!("{st}the proxy's upstream failed: {}", m.as_str());
     Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
 }
 

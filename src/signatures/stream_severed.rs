@@ -40,6 +40,11 @@ fn cut(s: Seen<'_>, error: &str, message: &str) -> Option<String> {
     if !error.is_empty() && !error.contains("ERR_ABORTED") && s.status == Some(200) && error.starts_with("net::") {
         return Some(format!("error after a 200 response began: {error}"));
     }
+    // In text, with no status written, an HTTP/2 protocol error is a stream's (a HAR entry's
+    // status 0 says no response began: a reset, read below).
+    if s.status.is_none() && (error.contains("ERR_HTTP2_PROTOCOL_ERROR") || error.contains("ERR_QUIC_PROTOCOL_ERROR")) {
+        return Some(format!("HTTP/2 or QUIC protocol error on a response: {error}"));
+    }
     for (field, text) in [("error", error), ("message", message)] {
         if let Some(m) = find(text) {
             // "terminated" alone is a stream cut only in a record that speaks of a stream.

@@ -9,7 +9,7 @@ use regex::Regex;
 
 static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(
-        r"HandshakeException|SSLV3_ALERT_[A-Z_]+|TLSV1_ALERT_[A-Z_]+|NSURLErrorDomain Code=-12(?:00|05|06)\b|(?i:an SSL error has occurred|secure connection to the server cannot be made|handshake error in client)|ERR_SSL_PROTOCOL_ERROR|ERR_SSL_VERSION_OR_CIPHER_MISMATCH|SSL_ERROR_[A-Z_]+|\bEPROTO\b|(?i:handshake failure|wrong version number|sslv3 alert|tlsv1 alert|ssl handshake failed)|curl: \(35\)",
+        r"HandshakeException|SSLProtocolException|SSL_HANDSHAKE_FAILURE|(?i:failure in SSL library)|SSLV3_ALERT_[A-Z_]+|TLSV1_ALERT_[A-Z_]+|NSURLErrorDomain Code=-12(?:00|05|06)\b|(?i:an SSL error has occurred|secure connection to the server cannot be made|handshake error in client)|ERR_SSL_PROTOCOL_ERROR|ERR_SSL_VERSION_OR_CIPHER_MISMATCH|SSL_ERROR_[A-Z_]+|\bEPROTO\b|(?i:handshake failure|wrong version number|sslv3 alert|tlsv1 alert|ssl handshake failed)|curl: \(35\)",
     )
 });
 

@@ -505,6 +505,26 @@ mod tests {
             ..Seen::default()
         };
         assert_eq!(sig(octokit), Some(Signature::RateLimited));
+        // A tunnel's and a reverse proxy's words for the origin behind them.
+        let tunnel = "ERR Request failed error=\"Unable to reach the origin service. The service may be down: dial tcp 127.0.0.1:5244: connect: connection refused\"";
+        assert_eq!(sig(m(tunnel)), Some(Signature::Origin5xx));
+        let caddy = Seen {
+            status: Some(502),
+            message: Some(
+                r#"{"level":"error","msg":"dial tcp 127.0.0.1:4040: connect: connection refused","status":502}"#,
+            ),
+            ..Seen::default()
+        };
+        assert_eq!(sig(caddy), Some(Signature::Origin5xx));
+        assert_eq!(sig(m("curl: (47) Maximum (50) redirects followed")), Some(Signature::OauthLoop));
+        assert_eq!(
+            sig(m("javax.net.ssl.SSLProtocolException: Read error: ssl=0xab2040e8: Failure in SSL library")),
+            Some(Signature::TlsHandshake)
+        );
+        assert_eq!(
+            sig(m("UnknownEndpoint: Inaccessible host: `cloudformation.us-east-1.amazonaws.com'.")),
+            Some(Signature::DnsFailure)
+        );
         // Go's resolver timing out is a name that could not be resolved, not a connection's timeout.
         let go = Seen {
             error: Some("timeout"),
@@ -530,6 +550,8 @@ mod tests {
         assert_eq!(sig(s), Some(Signature::StreamSevered));
         assert_eq!(sig(Seen { error: None, ..s }), None, "a completed stream is healthy");
         assert_eq!(sig(Seen { status: Some(0), content_type: None, ..s }), Some(Signature::ConnReset));
+        // In text, no status written: the HTTP/2 protocol error is a stream's.
+        assert_eq!(sig(Seen { status: None, content_type: None, ..s }), Some(Signature::StreamSevered));
     }
 
     #[test]

@@ -26,7 +26,7 @@ static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(concat!(
         r"(?i)cloudflare|cf-error|errorcode_\d|\bRay ID\b|\berror code:?\s*\d{3,4}|^\s*Error \d{4}\b|The web server reported|",
         r"Just a moment|Attention Required|cf-mitigated|error reference number|<center>\s*clou|turnstile|checking your browser|",
-        r"Performing security verification|verifies you are not a bot|Verify you are human|cf-ray"
+        r"Performing security verification|verifies you are not a bot|Verify you are human|cf-ray|cdn-cgi/challenge-platform"
     ))
 });
 
@@ -148,7 +148,9 @@ static CHALLENGE_SHOWN: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"cf-mitigated:\s*challenge|Attention Required! \| Cloudflare|Enable JavaScript and cookies to continue|",
         r"Verify you are human by completing|/cdn-cgi/challenge-platform|Checking if the site connection is secure|",
         r"needs to review the security of your connection before proceeding|Performing security verification|",
-        r"This page is displayed while the website verifies you are not a bot"
+        r"This page is displayed while the website verifies you are not a bot|",
+        // A scraper's report of the challenge it met (cloudscraper).
+        r"CloudflareChallengeError|Detected a Cloudflare version \d challenge"
     ))
 });
 /// A block page: a 403 of a security rule, not a challenge.
@@ -467,6 +469,12 @@ mod tests {
         // A link to the Turnstile documentation is not a failed challenge.
         assert!(read("please visit Cloudflare's [Help Center](https://developers.cloudflare.com/turnstile/reference/client-side-errors/)").is_none());
         assert_eq!(read("Turnstile Error Code: 106010").map(|f| f.page.code), Some(Code::Challenge));
+        // A scraper's report of the challenge it met.
+        assert_eq!(
+            read("cloudscraper.exceptions.CloudflareChallengeError: Detected a Cloudflare version 2 challenge")
+                .map(|f| f.page.code),
+            Some(Code::Challenge)
+        );
         // The widget's own lines: its 6-digit error code alone on its line.
         assert_eq!(
             read("Troubleshooting\nError Code: 600010\nRayId: 8ae7045399325c0f").map(|f| f.page.code),

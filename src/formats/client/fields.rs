@@ -118,7 +118,9 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // A registry's `toomanyrequests: You have reached your pull rate limit` is its 429.
         r"\b(?P<zg>toomanyrequests):|",
         // `Получен ответ с неудачным HTTP-кодом 522`, `HTTP code 502`.
-        r"(?i:HTTP[- ](?:код\w*|code))\s*:?\s*(?P<zh>[1-5]\d\d)\b"
+        r"(?i:HTTP[- ](?:код\w*|code))\s*:?\s*(?P<zh>[1-5]\d\d)\b|",
+        // aiohttp's `ClientResponseError`: `429, message='Too Many Requests', url=…`.
+        r"\b(?P<zi>[1-5]\d\d), message="
     ))
 });
 
@@ -327,7 +329,7 @@ fn status_of(text: &str) -> Option<u16> {
         re.captures(text).and_then(|c| {
             [
                 "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
-                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf", "zh",
+                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf", "zh", "zi",
             ]
             .iter()
             .find_map(|n| c.name(n))

@@ -145,6 +145,8 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"\b(?:ReadTimeoutError|NewConnectionError|MaxRetryError)\b|toomanyrequests:|(?i:premature close|mid-stream)|",
         r"tcp connect error|error sending request for url|HTTP/2 stream \d+ was not closed cleanly|\bTooManyRequests\b|",
         r"exceeded a (?:secondary )?rate limit|rate limit exceeded|\bTIMED_OUT\b|(?i:HTTP[- ]код\w*\s*\d{3})|",
+        r"UnknownEndpoint|Inaccessible host|\bconnect timed out\b|CloudflareChallengeError|\b[1-5]\d\d, message=|",
+        r"SSLProtocolException|SSL_HANDSHAKE_FAILURE|Unable to reach the origin service|Maximum \(\d+\) redirects followed|",
         r"SocketTimeoutException|(?i:\b(?:get|gets|getting|got|seeing|receiv\w*)\s+(?:an?\s+)?(?:http\s+|error\s+)?52\d\b)"
     ))
 });

@@ -277,4 +277,6 @@ fn a_tools_error_keeps_the_lines_indented_under_it_and_a_raise_its_exception() {
     let ev = events(firebase);
     assert!(ev[0].body.as_deref().is_some_and(|b| b.starts_with('{')), "{ev:#?}");
     assert_eq!(events("Получен ответ с неудачным HTTP-кодом 522.\n")[0].edge_status, Some(522));
+    let aiohttp = "Error requesting data: 429, message='', url=URL('https://api.example.dev/v1/')\n";
+    assert_eq!(events(aiohttp)[0].edge_status, Some(429));
 }
