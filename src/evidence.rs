@@ -30,8 +30,9 @@ pub const TIMEOUT_WORDS: &str = concat!(
 pub const PROXY_UPSTREAM: &str = concat!(
     r"(?i:\bupstream connect error or disconnect/reset before headers|\bno healthy upstream\b|\bupstream request timeout\b)|",
     r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)|",
-    // cloudflared's words for the service behind a tunnel.
-    r"Unable to reach the origin service"
+    // cloudflared's words for the service behind a tunnel; HAProxy's and Fastly's for their
+    // backends.
+    r"Unable to reach the origin service|No server is available to handle this request|\bBackend is unhealthy\b"
 );
 
 /// Which hop a page says failed.

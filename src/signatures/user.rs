@@ -517,6 +517,12 @@ mod tests {
         };
         assert_eq!(sig(caddy), Some(Signature::Origin5xx));
         assert_eq!(sig(m("curl: (47) Maximum (50) redirects followed")), Some(Signature::OauthLoop));
+        let haproxy = Seen {
+            status: Some(503),
+            message: Some("No server is available to handle this request."),
+            ..Seen::default()
+        };
+        assert_eq!(sig(haproxy), Some(Signature::Origin5xx));
         assert_eq!(
             sig(m("javax.net.ssl.SSLProtocolException: Read error: ssl=0xab2040e8: Failure in SSL library")),
             Some(Signature::TlsHandshake)

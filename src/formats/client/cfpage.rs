@@ -58,7 +58,7 @@ static CODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"(?im)\berror code:?\s*(?P<a>[1-5]\d\d\d?)\b|^[\s>#*/]*Error\s+(?P<b>1\d{3}\b|[1-5]\d\d\s+Ray ID|[1-5]\d\d\s*$)|",
         r"error reference number:?\s*(?P<c>[1-5]\d\d\d?)\b|cf-error-code[^>]*>\s*(?P<d>[1-5]\d\d\d?)\s*<|",
         r"<title>[^<|]*\|\s*(?P<e>[1-5]\d\d\d?):|errorcode_(?P<f>[1-5]\d\d\d?)\b|",
-        r#""error_code"\s*:\s*"?(?P<g>[1-5]\d\d\d?)\b"#
+        r#""error_code"\s*:\s*"?(?P<g>[1-5]\d\d\d?)\b|class="cf-error-details cf-error-(?P<h>5\d\d)\b"#
     ))
 });
 
@@ -221,7 +221,7 @@ impl Said {
 
 fn code(text: &str) -> Option<u16> {
     let c = CODE.as_ref()?.captures(text)?;
-    let m = ["a", "b", "c", "d", "e", "f", "g"].iter().find_map(|n| c.name(n))?;
+    let m = ["a", "b", "c", "d", "e", "f", "g", "h"].iter().find_map(|n| c.name(n))?;
     m.as_str().get(..4).unwrap_or(m.as_str()).trim().parse().ok()
 }
 

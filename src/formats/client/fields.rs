@@ -120,7 +120,10 @@ static STATUS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // `Получен ответ с неудачным HTTP-кодом 522`, `HTTP code 502`.
         r"(?i:HTTP[- ](?:код\w*|code))\s*:?\s*(?P<zh>[1-5]\d\d)\b|",
         // aiohttp's `ClientResponseError`: `429, message='Too Many Requests', url=…`.
-        r"\b(?P<zi>[1-5]\d\d), message="
+        r"\b(?P<zi>[1-5]\d\d), message=|",
+        // urllib's `HTTP Error 429: Too Many Requests`, an app's `error 524: <!DOCTYPE html>` and
+        // `Request returns 429 error!`.
+        r"\bHTTP Error (?P<zj>[1-5]\d\d): |(?i:\berror (?P<zk>[1-5]\d\d):|\breturn(?:s|ed)? (?:an? )?(?P<zl>[1-5]\d\d) error\b)"
     ))
 });
 
@@ -329,7 +332,7 @@ fn status_of(text: &str) -> Option<u16> {
         re.captures(text).and_then(|c| {
             [
                 "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
-                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf", "zh", "zi",
+                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf", "zh", "zi", "zj", "zk", "zl",
             ]
             .iter()
             .find_map(|n| c.name(n))

@@ -43,6 +43,7 @@ pub(super) fn inner_exception(line: &str) -> bool {
 
 /// A tool's error line (`✘ [ERROR] …`, `error: …`).
 static ERROR_MARK: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"(?i)\[ERROR\]|^\s*[✘✖×]\s|^\s*error:\s"));
+static RAISED: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^[A-Za-z_][\w.]*: \S"));
 static RUBY_FRAME: LazyLock<Option<Regex>> = LazyLock::new(|| re(r"^(?:\S+\.rb:\d+:in \S|\.\.\.$)"));
 
 /// A line that only labels what follows, or a wrapped proxy error's reason.
@@ -272,6 +273,10 @@ pub(super) fn continues(p: &Pending, line: &Line<'_>) -> bool {
         // frames above were not copied).
         let code = last.starts_with([' ', '\t']) || last.starts_with("raise ");
         if code && EXCEPTION_LINE.as_ref().is_some_and(|re| re.is_match(content)) {
+            return true;
+        }
+        // The exception a `raise` line raised: `http.client.RemoteDisconnected: Remote end …`.
+        if last.trim_start().starts_with("raise ") && RAISED.as_ref().is_some_and(|re| re.is_match(content)) {
             return true;
         }
         // The lines indented under a tool's error line: its detail, the request that failed.

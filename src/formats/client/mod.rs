@@ -147,6 +147,7 @@ static SNIFF: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"exceeded a (?:secondary )?rate limit|rate limit exceeded|\bTIMED_OUT\b|(?i:HTTP[- ]код\w*\s*\d{3})|",
         r"UnknownEndpoint|Inaccessible host|\bconnect timed out\b|CloudflareChallengeError|\b[1-5]\d\d, message=|",
         r"SSLProtocolException|SSL_HANDSHAKE_FAILURE|Unable to reach the origin service|Maximum \(\d+\) redirects followed|",
+        r"\bHTTP Error [1-5]\d\d: |RemoteDisconnected|(?i:\berror [1-5]\d\d:|\breturns? [1-5]\d\d error\b)|",
         r"SocketTimeoutException|(?i:\b(?:get|gets|getting|got|seeing|receiv\w*)\s+(?:an?\s+)?(?:http\s+|error\s+)?52\d\b)"
     ))
 });

@@ -279,4 +279,11 @@ fn a_tools_error_keeps_the_lines_indented_under_it_and_a_raise_its_exception() {
     assert_eq!(events("Получен ответ с неудачным HTTP-кодом 522.\n")[0].edge_status, Some(522));
     let aiohttp = "Error requesting data: 429, message='', url=URL('https://api.example.dev/v1/')\n";
     assert_eq!(events(aiohttp)[0].edge_status, Some(429));
+    // urllib's, an app's and a bot's words for a status; IIS's page sentence is not urllib's.
+    let urllib = "  raise HTTPError(req.full_url, code, msg, hdrs, fp)\nurllib.error.HTTPError: HTTP Error 429: Too Many Requests\n";
+    let ev = events(urllib);
+    assert_eq!((ev.len(), ev[0].edge_status), (1, Some(429)), "{ev:#?}");
+    assert_eq!(events("ChatGPT error 524: <!DOCTYPE html>\n")[0].edge_status, Some(524));
+    assert_eq!(events("2023-07-15 11:35:18,522 - ERROR - Request returns 429 error!\n")[0].edge_status, Some(429));
+    assert_eq!(events("HTTP Error 503. The service is unavailable.\n")[0].edge_status, None);
 }
