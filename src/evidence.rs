@@ -8,6 +8,9 @@
 //! `cdn_page:cloudflare:challenge:edge:moderate` a challenge that failed to load.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 /// The prefix of the token a reader records in `error` when a response printed in the text
 /// carries a header only the application sets (`access-control-allow-origin`, `x-powered-by`,
@@ -27,13 +30,20 @@ pub const TIMEOUT_WORDS: &str = concat!(
 /// disconnect/reset before headers`, `no healthy upstream` and `upstream request timeout`, Traefik's
 /// status `caused by` its dial. A reader keeps them as a record's error (before the timeout or
 /// connection words they hold); the proxy answered for the origin.
-pub const PROXY_UPSTREAM: &str = concat!(
+const PROXY_UPSTREAM: &str = concat!(
     r"(?i:\bupstream connect error or disconnect/reset before headers|\bno healthy upstream\b|\bupstream request timeout\b)|",
     r"'5\d\d [A-Za-z ]{3,30}' caused by: (?:dial tcp|EOF|context deadline exceeded|read tcp)|",
     // cloudflared's words for the service behind a tunnel; HAProxy's and Fastly's for their
     // backends.
     r"Unable to reach the origin service|No server is available to handle this request|\bBackend is unhealthy\b"
 );
+
+static PROXY_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(PROXY_UPSTREAM));
+
+/// The proxy's words for its failed upstream in `text`, if any (see [`PROXY_UPSTREAM`]).
+pub fn proxy_upstream(text: &str) -> Option<&str> {
+    PROXY_WORDS.as_ref()?.find(text).map(|m| m.as_str())
+}
 
 /// Which hop a page says failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,17 +37,11 @@ pub fn from_platform_page(s: Seen<'_>) -> Option<Verdict> {
     Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
 }
 
-/// A proxy's words for an upstream that failed ([`crate::evidence::PROXY_UPSTREAM`]): the proxy
-/// answered 503 (or the status it wrote) for the application behind it, whatever connection words
-/// follow (`reset reason: … Connection refused`).
-static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| crate::text::regex(crate::evidence::PROXY_UPSTREAM));
-
 static PROXY_DIAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     crate::text::regex(r"dial tcp [\w.:\[\]-]+: connect: (?:connection refused|no route to host|i/o timeout)")
 });
 
-/// A user-side record where a proxy says its upstream failed: the origin, answered by the proxy
-/// (503 unless the record says otherwise).
+/// A user-side record where a proxy says its upstream failed: the origin, answered by the proxy.
 pub fn from_proxy(s: Seen<'_>) -> Option<Verdict> {
     let texts = [s.message, s.body, s.error].into_iter().flatten();
     if let Some(st @ 500..=599) = s.status {
@@ -58,10 +52,11 @@ pub fn from_proxy(s: Seen<'_>) -> Option<Verdict> {
             return Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"));
         }
     }
-    let text = texts.clone().find(|t| PROXY_UPSTREAM.as_ref().is_some_and(|r| r.is_match(t)))?;
-    let m = PROXY_UPSTREAM.as_ref()?.find(text)?;
+    // The proxy answered for the application behind it, whatever connection words follow
+    // (`reset reason: … Connection refused`).
+    let m = texts.into_iter().find_map(crate::evidence::proxy_upstream)?;
     let st = s.status.filter(|st| (500..600).contains(st)).map_or(String::new(), |st| format!("status {st}, "));
-    let why = format!("{st}the proxy's upstream failed: {}", m.as_str());
+    let why = format!("{st}the proxy's upstream failed: {m}");
     Some(Verdict::new(super::Signature::Origin5xx, why, "moderate"))
 }
 

@@ -436,113 +436,65 @@ mod tests {
         );
         let front_door = Seen { message: Some("Our services aren't available right now"), ..Seen::default() };
         assert_eq!(sig(front_door), Some(Signature::Edge500));
-        // Java's, Bun's and Windows' words for a connection that failed.
-        let m = |message: &'static str| Seen { message: Some(message), ..Seen::default() };
-        assert_eq!(
-            sig(m("org.apache.http.NoHttpResponseException: The target server failed to respond")),
-            Some(Signature::ConnReset)
-        );
-        assert_eq!(sig(m("warn: FailedToOpenSocket downloading package manifest stripe")), Some(Signature::ConnReset));
-        assert_eq!(
-            sig(m("No connection could be made because the target machine actively refused it")),
-            Some(Signature::ConnReset)
-        );
-        assert_eq!(
-            sig(m("irm : The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel.")),
-            Some(Signature::TlsChain)
-        );
-        assert_eq!(
-            sig(m("Error Domain=NSURLErrorDomain Code=-1202 \"The certificate for this server is invalid.\"")),
-            Some(Signature::TlsChain)
-        );
-        assert_eq!(sig(m("18 : transfer closed with 73673 bytes remaining to read")), Some(Signature::StreamSevered));
-        assert_eq!(
-            sig(m("The response was cancelled mid-stream. Try again. (Premature Close).")),
-            Some(Signature::StreamSevered)
-        );
-        assert_eq!(
-            sig(m("ERROR: IOError(EOFError() during request(https://api.example.com/apps))")),
-            Some(Signature::StreamSevered)
-        );
-        assert_eq!(
-            sig(m("Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>")),
-            Some(Signature::ConnTimeout)
-        );
-        assert_eq!(
-            sig(m(
-                "java.net.SocketTimeoutException: failed to connect to example.com/10.0.0.1 (port 80) after 15000ms"
-            )),
-            Some(Signature::ConnTimeout)
-        );
-        // Traefik's status caused by its dial to the backend: the origin failed, behind the proxy.
-        let traefik = Seen {
-            status: Some(504),
-            message: Some("msg=\"'504 Gateway Timeout' caused by: dial tcp 10.255.2.192:8080: i/o timeout\""),
-            ..Seen::default()
+    }
+
+    #[test]
+    fn other_platforms_words() {
+        use Signature::{
+            ConnReset, ConnTimeout, DnsFailure, OauthLoop, Origin5xx, StreamSevered, TlsChain, TlsHandshake,
         };
-        assert_eq!(sig(traefik), Some(Signature::Origin5xx));
-        // A 5xx's body that speaks of a timeout is not the client's timeout: the application's
-        // JSON error decides.
-        let github = Seen {
-            status: Some(502),
-            message: Some("HTTP/1.1 502 Bad Gateway {\"message\":\"This may be the result of a timeout, or a bug.\"}"),
-            ..Seen::default()
-        };
-        assert_eq!(sig(github), Some(Signature::Origin5xx));
-        assert_eq!(
-            sig(m("tcp connect error: The connection attempt failed because the remote party did not respond correctly after a period of time (os error 10060)")),
-            Some(Signature::ConnTimeout)
-        );
-        assert_eq!(
-            sig(m("curl 92 HTTP/2 stream 0 was not closed cleanly: CANCEL (err 8)")),
-            Some(Signature::StreamSevered)
-        );
-        assert_eq!(sig(m(r#"{"type": "networkException", "code": "TIMED_OUT"}"#)), Some(Signature::ConnTimeout));
-        // GitHub's secondary limit is served as 403; its words say what it is.
-        let octokit = Seen {
-            status: Some(403),
-            message: Some("Octokit::TooManyRequests GET https://api.github.com/x: 403 - You have exceeded a secondary rate limit."),
-            ..Seen::default()
-        };
-        assert_eq!(sig(octokit), Some(Signature::RateLimited));
-        // A tunnel's and a reverse proxy's words for the origin behind them.
-        let tunnel = "ERR Request failed error=\"Unable to reach the origin service. The service may be down: dial tcp 127.0.0.1:5244: connect: connection refused\"";
-        assert_eq!(sig(m(tunnel)), Some(Signature::Origin5xx));
-        let caddy = Seen {
-            status: Some(502),
-            message: Some(
-                r#"{"level":"error","msg":"dial tcp 127.0.0.1:4040: connect: connection refused","status":502}"#,
-            ),
-            ..Seen::default()
-        };
-        assert_eq!(sig(caddy), Some(Signature::Origin5xx));
-        assert_eq!(sig(m("curl: (47) Maximum (50) redirects followed")), Some(Signature::OauthLoop));
-        let haproxy = Seen {
-            status: Some(503),
-            message: Some("No server is available to handle this request."),
-            ..Seen::default()
-        };
-        assert_eq!(sig(haproxy), Some(Signature::Origin5xx));
-        assert_eq!(
-            sig(m("javax.net.ssl.SSLProtocolException: Read error: ssl=0xab2040e8: Failure in SSL library")),
-            Some(Signature::TlsHandshake)
-        );
-        assert_eq!(
-            sig(m("UnknownEndpoint: Inaccessible host: `cloudformation.us-east-1.amazonaws.com'.")),
-            Some(Signature::DnsFailure)
-        );
+        // Java's, Bun's, Windows', PowerShell's, iOS', PHP's, Ruby's, Julia's, Android's, Rust's,
+        // Go's and the AWS SDK's words, each alone in a record's message.
+        let said: [(&str, Signature); 19] = [
+            ("org.apache.http.NoHttpResponseException: The target server failed to respond", ConnReset),
+            ("warn: FailedToOpenSocket downloading package manifest stripe", ConnReset),
+            ("No connection could be made because the target machine actively refused it", ConnReset),
+            ("irm : The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel.", TlsChain),
+            ("Error Domain=NSURLErrorDomain Code=-1202 \"The certificate for this server is invalid.\"", TlsChain),
+            ("18 : transfer closed with 73673 bytes remaining to read", StreamSevered),
+            ("The response was cancelled mid-stream. Try again. (Premature Close).", StreamSevered),
+            ("ERROR: IOError(EOFError() during request(https://api.example.com/apps))", StreamSevered),
+            ("Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>", ConnTimeout),
+            ("java.net.SocketTimeoutException: failed to connect to example.com/10.0.0.1 (port 80) after 15000ms", ConnTimeout),
+            ("tcp connect error: The connection attempt failed because the remote party did not respond correctly after a period of time (os error 10060)", ConnTimeout),
+            ("curl 92 HTTP/2 stream 0 was not closed cleanly: CANCEL (err 8)", StreamSevered),
+            (r#"{"type": "networkException", "code": "TIMED_OUT"}"#, ConnTimeout),
+            // A tunnel's words for the origin behind it.
+            ("ERR Request failed error=\"Unable to reach the origin service. The service may be down: dial tcp 127.0.0.1:5244: connect: connection refused\"", Origin5xx),
+            ("curl: (47) Maximum (50) redirects followed", OauthLoop),
+            ("javax.net.ssl.SSLProtocolException: Read error: ssl=0xab2040e8: Failure in SSL library", TlsHandshake),
+            ("UnknownEndpoint: Inaccessible host: `cloudformation.us-east-1.amazonaws.com'.", DnsFailure),
+            ("connectex: A connection attempt failed because the connected party did not properly respond after a period of time", ConnTimeout),
+            ("http2 error: connection error received: not a result of an error", StreamSevered),
+        ];
+        for (message, want) in said {
+            assert_eq!(sig(Seen { message: Some(message), ..Seen::default() }), Some(want), "{message}");
+        }
+        // With a status: a proxy's words for its upstream (Traefik's dial, a reverse proxy's
+        // refused dial, HAProxy's empty pool) blame the origin; a 5xx's body that speaks of a
+        // timeout is not the client's timeout (the application's JSON error decides); GitHub's
+        // secondary limit is served as 403, its words say what it is.
+        let answered: [(u16, &str, Signature); 5] = [
+            (504, "msg=\"'504 Gateway Timeout' caused by: dial tcp 10.255.2.192:8080: i/o timeout\"", Origin5xx),
+            (502, r#"{"level":"error","msg":"dial tcp 127.0.0.1:4040: connect: connection refused","status":502}"#, Origin5xx),
+            (503, "No server is available to handle this request.", Origin5xx),
+            (502, "HTTP/1.1 502 Bad Gateway {\"message\":\"This may be the result of a timeout, or a bug.\"}", Origin5xx),
+            (403, "Octokit::TooManyRequests GET https://api.github.com/x: 403 - You have exceeded a secondary rate limit.", Signature::RateLimited),
+        ];
+        for (status, message, want) in answered {
+            assert_eq!(
+                sig(Seen { status: Some(status), message: Some(message), ..Seen::default() }),
+                Some(want),
+                "{message}"
+            );
+        }
         // Go's resolver timing out is a name that could not be resolved, not a connection's timeout.
         let go = Seen {
             error: Some("timeout"),
             message: Some("dial tcp: lookup goproxy.cn on 192.168.31.255:53: read udp 172.17.0.5:41192->192.168.31.255:53: i/o timeout"),
             ..Seen::default()
         };
-        assert_eq!(sig(go), Some(Signature::DnsFailure));
-        assert_eq!(sig(m("connectex: A connection attempt failed because the connected party did not properly respond after a period of time")), Some(Signature::ConnTimeout));
-        assert_eq!(
-            sig(m("http2 error: connection error received: not a result of an error")),
-            Some(Signature::StreamSevered)
-        );
+        assert_eq!(sig(go), Some(DnsFailure));
     }
 
     #[test]

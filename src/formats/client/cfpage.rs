@@ -221,7 +221,7 @@ impl Said {
 
 fn code(text: &str) -> Option<u16> {
     let c = CODE.as_ref()?.captures(text)?;
-    let m = ["a", "b", "c", "d", "e", "f", "g", "h"].iter().find_map(|n| c.name(n))?;
+    let m = c.iter().skip(1).flatten().next()?;
     m.as_str().get(..4).unwrap_or(m.as_str()).trim().parse().ok()
 }
 

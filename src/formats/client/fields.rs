@@ -191,11 +191,6 @@ impl ClientFramer<'_> {
     }
 
     pub(super) fn text_record(&mut self, text: &str, line: u64, time: Option<i64>) -> Record<'static> {
-        if self.docs == Some(true) {
-            // Documentation reports no failure: the record is counted, and carries no evidence
-            // (its words would be read as the failures they explain).
-            return Record { line: Some(line), ..Record::default() };
-        }
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
         let found = cfpage::read(text);
         // A copied page's own time (`2025-11-18 11:50:02 UTC`, a 1xxx page's header).
@@ -260,8 +255,6 @@ impl ClientFramer<'_> {
     }
 }
 
-static PROXY_UPSTREAM: LazyLock<Option<Regex>> = LazyLock::new(|| re(crate::evidence::PROXY_UPSTREAM));
-
 static JSON_OPENED: LazyLock<Option<Regex>> = LazyLock::new(|| re(r#"\{[ \t]*\n\s*"[\w-]+"\s*:"#));
 
 /// A Heroku router line: `at=error code=H12 desc="Request timeout" … status=503`.
@@ -303,8 +296,8 @@ fn error_of(text: &str) -> Option<String> {
         return c.name("c").map(|code| format!("{}{desc}", code.as_str()));
     }
     // A proxy's words for its upstream name the failure before the timeout or reset words they hold.
-    if let Some(m) = PROXY_UPSTREAM.as_ref().and_then(|r| r.find(text)) {
-        return Some(m.as_str().to_string());
+    if let Some(m) = crate::evidence::proxy_upstream(text) {
+        return Some(m.to_string());
     }
     let code = CODES.as_ref().and_then(|re| re.find_iter(text).last()).map(|m| m.as_str().to_string());
     let phrase = PHRASES
@@ -328,18 +321,10 @@ fn error_of(text: &str) -> Option<String> {
 }
 
 fn status_of(text: &str) -> Option<u16> {
-    STATUS.as_ref().and_then(|re| {
-        re.captures(text).and_then(|c| {
-            [
-                "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t",
-                "u", "v", "w", "x", "y", "z", "za", "zb", "zc", "zd", "zf", "zh", "zi", "zj", "zk", "zl",
-            ]
-            .iter()
-            .find_map(|n| c.name(n))
-            .and_then(|m| m.as_str().parse::<u16>().ok())
-            .or_else(|| c.name("ze").or(c.name("zg")).and_then(|m| phrase_status(m.as_str())))
-        })
-    })
+    // One alternative matches, with its one group: a number, or a phrase that names one.
+    let c = STATUS.as_ref()?.captures(text)?;
+    let m = c.iter().skip(1).flatten().next()?;
+    m.as_str().parse::<u16>().ok().or_else(|| phrase_status(m.as_str()))
 }
 
 /// The status a reason phrase names.

@@ -262,6 +262,12 @@ impl<'r> ClientFramer<'r> {
             r.write_line(&mut self.out);
             return;
         }
+        // Documentation reports no failure, and an inner exception is the cause of the record
+        // above: counted, with no evidence (their words would be read as failures of their own).
+        if self.docs == Some(true) || p.lines.first().is_some_and(|l| lines::inner_exception(l)) {
+            Record { line: Some(p.first_line), ..Record::default() }.write_line(&mut self.out);
+            return;
+        }
         let trimmed = text.trim_start();
         if trimmed.starts_with("[{") || (trimmed.starts_with("{\"") && trimmed.contains("},{")) {
             let elements = json_elements(trimmed);
@@ -272,11 +278,6 @@ impl<'r> ClientFramer<'r> {
                 }
                 return;
             }
-        }
-        if p.lines.first().is_some_and(|l| lines::inner_exception(l)) {
-            // The cause of the exception above: counted, not a failure of its own.
-            Record { line: Some(p.first_line), ..Record::default() }.write_line(&mut self.out);
-            return;
         }
         let rec = self.text_record(&text, p.first_line, p.stamp);
         rec.write_line(&mut self.out);
